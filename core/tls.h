@@ -1,0 +1,225 @@
+/*
+ * The sans-I/O TLS engine: the whole interface compat/ uses.
+ *
+ * A tls_conn never touches a socket or a BIO. The caller
+ *   1. asks where to put received bytes (tls_conn_rbuf) and how many the
+ *      engine wants: never more than the rest of the current record, so
+ *      nothing beyond the TLS stream is ever consumed from the transport
+ *      (OpenSSL's behaviour without read_ahead);
+ *   2. reports how many it put there (tls_conn_rbuf_commit);
+ *   3. drives the engine (tls_conn_handshake / tls_conn_read / tls_conn_write);
+ *   4. drains what the engine wants sent (tls_conn_out / tls_conn_out_consume),
+ *      including any alert, after every call, success or failure.
+ *
+ * Return values: TLS_OK (0), TLS_WANT_INPUT, TLS_EOF, or a failure < 0 as in
+ * core/err.h. Failures are sticky: once a connection has failed, every call
+ * returns the same failure (tls_conn_error tells which), and the alert for it
+ * has been queued for sending (unless it was TLS_AD_NONE).
+ *
+ * core/ may use libcrypto types because the ABI hands them over; it never
+ * uses an SSL_* name.
+ */
+#ifndef SHIMSSL_CORE_TLS_H
+#define SHIMSSL_CORE_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "core/err.h"
+
+enum {
+    TLS_OK = 0,
+    TLS_WANT_INPUT = 1, /* feed more bytes, then call again */
+    TLS_EOF = 2,        /* the peer sent close_notify: no more application data */
+};
+
+/* Wire protocol versions. */
+#define TLS_V12 0x0303
+#define TLS_V13 0x0304
+
+/* Maximum record plaintext (RFC 8446 5.1) and the largest record on the wire
+ * (ciphertext may be 2^14 + 256, plus the 5-byte header). */
+#define TLS_MAX_PLAINTEXT 16384
+#define TLS_MAX_RECORD (5 + 16384 + 256)
+
+/* tls_config.flags */
+enum {
+    TLS_CFG_NO_MIDDLEBOX_COMPAT = 1u << 0, /* do not send the compatibility CCS / session id */
+    TLS_CFG_NO_TICKET = 1u << 1,           /* neither request nor accept tickets */
+    TLS_CFG_VERIFY_PEER = 1u << 2,         /* informational: compat decides in verify_chain */
+    TLS_CFG_ALLOW_NO_DHE_KEX = 1u << 3,
+    TLS_CFG_SERVER_PREFERENCE = 1u << 4,   /* server picks by its own order (server side) */
+    TLS_CFG_ENABLE_MIDDLEBOX_COMPAT = 1u << 5,
+};
+
+typedef struct tls_conn tls_conn;
+
+/*
+ * What compat tells core about one connection. Compat builds it from the
+ * SSL_CTX and SSL settings when the handshake starts, owns it, and keeps it
+ * alive and unchanged for the life of the tls_conn. Arrays are in preference
+ * order; zero-length arrays mean "core's defaults".
+ */
+typedef struct tls_config {
+    uint16_t min_version; /* TLS_V12 or TLS_V13 (0 = lowest supported) */
+    uint16_t max_version; /* (0 = highest supported) */
+    uint32_t flags;       /* TLS_CFG_* */
+
+    const uint16_t *tls13_suites; /* IANA cipher suite values */
+    size_t n_tls13_suites;
+    const uint16_t *tls12_suites; /* (TLS 1.2 suites, later issue) */
+    size_t n_tls12_suites;
+    const uint16_t *groups;       /* NamedGroup values for supported_groups */
+    size_t n_groups;
+    size_t n_key_shares;          /* key shares sent in the first ClientHello (>= 1) */
+    const uint16_t *sigalgs;      /* SignatureScheme values for signature_algorithms */
+    size_t n_sigalgs;
+
+    const char *server_name;      /* SNI host name, or NULL (client) */
+    const uint8_t *alpn;          /* ProtocolNameList wire body (no outer length), or NULL */
+    size_t alpn_len;
+
+    /* Client certificate / server certificate (issue 3). */
+    X509 *cert;
+    EVP_PKEY *key;
+    STACK_OF(X509) *chain;
+
+    /*
+     * Certificate path decision, made by compat (X509_STORE, verify mode,
+     * verify callback, host checks). Called with the peer's chain, leaf
+     * first. Returns 0 to accept, or TLS_ERR(alert, reason) to fail the
+     * handshake with that alert (e.g. bad_certificate / unknown_ca with
+     * TLS_R_CERTIFICATE_VERIFY_FAILED). NULL accepts everything.
+     */
+    int (*verify_chain)(void *arg, STACK_OF(X509) *chain);
+    /* NSS key log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <hex cr> <hex secret>"), or NULL. */
+    void (*keylog)(void *arg, const char *line);
+    /*
+     * Protocol message trace (for SSL_CTX_set_msg_callback / info callback):
+     * write = 1 for sent; content_type is the record type (22 handshake,
+     * 21 alert, 20 ccs, 23 data, 256 = record header). May be NULL.
+     */
+    void (*msg)(void *arg, int write, int version, int content_type, const uint8_t *buf,
+                size_t len);
+    /* A state change worth an info callback: where is a TLS_EV_* below. */
+    void (*event)(void *arg, int where, int value);
+    void *cb_arg;
+} tls_config;
+
+/* tls_config.event `where` values */
+enum {
+    TLS_EV_HANDSHAKE_START = 1,
+    TLS_EV_HANDSHAKE_DONE = 2,
+    TLS_EV_ALERT_SENT = 3,     /* value = level << 8 | description */
+    TLS_EV_ALERT_RECEIVED = 4, /* value = level << 8 | description */
+    TLS_EV_SESSION_TICKET = 5, /* a NewSessionTicket was received (client) */
+};
+
+/* Create a client (is_server = 0) or server connection. NULL on allocation failure. */
+tls_conn *tls_conn_new(const tls_config *cfg, int is_server);
+void tls_conn_free(tls_conn *c);
+
+/* --- input ------------------------------------------------------------ */
+/* Where to write received bytes, and how many the engine wants now (>= 1
+ * unless an error is pending). */
+uint8_t *tls_conn_rbuf(tls_conn *c, size_t *want);
+/* n bytes were written at tls_conn_rbuf()'s pointer (n <= want). */
+void tls_conn_rbuf_commit(tls_conn *c, size_t n);
+/* The transport reached EOF. Marks the connection so that the next
+ * call reports TLS_R_UNEXPECTED_EOF_WHILE_READING unless close_notify came. */
+void tls_conn_transport_eof(tls_conn *c);
+
+/* --- output ----------------------------------------------------------- */
+/* Bytes waiting to be sent (records, possibly several): returns their count
+ * and sets *data. 0 when nothing is pending. */
+size_t tls_conn_out(tls_conn *c, const uint8_t **data);
+void tls_conn_out_consume(tls_conn *c, size_t n);
+
+/* --- driving ---------------------------------------------------------- */
+/* Run the handshake as far as buffered input allows. TLS_OK when complete. */
+TLS_MUST_CHECK int tls_conn_handshake(tls_conn *c);
+int tls_conn_handshake_done(const tls_conn *c);
+/*
+ * Application data. tls_conn_read copies up to len bytes into buf (peek:
+ * without consuming them), processing post-handshake messages on the way.
+ * TLS_OK with *n > 0, TLS_WANT_INPUT, TLS_EOF, or failure.
+ */
+TLS_MUST_CHECK int tls_conn_read(tls_conn *c, uint8_t *buf, size_t len, size_t *n, int peek);
+/* Decrypted application bytes ready without further input. */
+size_t tls_conn_pending(const tls_conn *c);
+/* Is there buffered, not yet processed, record input? */
+int tls_conn_has_unprocessed_input(const tls_conn *c);
+/*
+ * Protect up to len bytes into the output queue: at most one full record per
+ * call (so the caller can flush between records without the queue growing).
+ * *n is how many plaintext bytes were taken.
+ */
+TLS_MUST_CHECK int tls_conn_write(tls_conn *c, const uint8_t *buf, size_t len, size_t *n);
+/* Queue close_notify (once). */
+TLS_MUST_CHECK int tls_conn_close(tls_conn *c);
+int tls_conn_close_sent(const tls_conn *c);
+int tls_conn_close_received(const tls_conn *c);
+/* TLS 1.3 KeyUpdate: queue one, asking the peer to update too if request. */
+TLS_MUST_CHECK int tls_conn_key_update(tls_conn *c, int request);
+
+/* --- state ------------------------------------------------------------ */
+/* The sticky failure (< 0), or 0. */
+int tls_conn_error(const tls_conn *c);
+/* Alert received from the peer: description, or -1 if none. */
+int tls_conn_alert_received(const tls_conn *c);
+
+uint16_t tls_conn_version(const tls_conn *c);      /* 0 before ServerHello */
+uint16_t tls_conn_cipher_suite(const tls_conn *c); /* IANA value, 0 before ServerHello */
+uint16_t tls_conn_group(const tls_conn *c);        /* key exchange group */
+uint16_t tls_conn_peer_sigalg(const tls_conn *c);  /* scheme of the peer's CertificateVerify */
+/* Negotiated ALPN protocol (not NUL-terminated), or len 0. */
+void tls_conn_alpn(const tls_conn *c, const uint8_t **proto, size_t *len);
+/* Peer chain, leaf first, owned by the connection (NULL if none). */
+STACK_OF(X509) *tls_conn_peer_chain(const tls_conn *c);
+/* Client/server random (32 bytes each). */
+const uint8_t *tls_conn_client_random(const tls_conn *c);
+const uint8_t *tls_conn_server_random(const tls_conn *c);
+/* Was a HelloRetryRequest part of this handshake? */
+int tls_conn_did_hrr(const tls_conn *c);
+/* RFC 8446 7.5 exporter / RFC 5705. */
+TLS_MUST_CHECK int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
+                                   size_t label_len, const uint8_t *context, size_t context_len,
+                                   int use_context);
+/* Finished messages as sent/received (for SSL_get_finished). Returns length copied. */
+size_t tls_conn_finished(const tls_conn *c, int peer, uint8_t *buf, size_t len);
+
+/* --- descriptors for compat (names, strengths) --------------------------- */
+typedef struct tls_suite_info {
+    uint16_t id;              /* IANA value */
+    const char *iana_name;    /* "TLS_AES_128_GCM_SHA256" */
+    const char *ossl_name;    /* OpenSSL's name (same as IANA for TLS 1.3 suites) */
+    uint16_t min_version;     /* TLS_V12 or TLS_V13 */
+    int strength_bits;        /* 128 / 256 */
+    int alg_bits;
+    int aead;
+    const char *kx;           /* "any", "ECDH", "RSA", "DH" (OpenSSL's Kx= text) */
+    const char *au;           /* "any", "RSA", "ECDSA" */
+    const char *enc;          /* "AESGCM(128)", "CHACHA20/POLY1305(256)" */
+    const char *mac;          /* "AEAD", "SHA1", ... */
+    int digest_nid;           /* NID of the handshake hash */
+    int cipher_nid;           /* NID of the record cipher */
+} tls_suite_info;
+
+/* All suites core implements, in default preference order; *n set. */
+const tls_suite_info *tls_suites(size_t *n);
+const tls_suite_info *tls_suite_by_id(uint16_t id);
+const tls_suite_info *tls_suite_by_name(const char *name); /* IANA or OpenSSL name */
+/* Name of a NamedGroup ("X25519", "P-256"...) / of a SignatureScheme, or NULL. */
+const char *tls_group_name(uint16_t group);
+int tls_group_nid(uint16_t group);
+uint16_t tls_group_by_name(const char *name); /* accepts "X25519", "P-256", "prime256v1", "secp256r1" ... ; 0 if unknown */
+const char *tls_sigalg_name(uint16_t scheme); /* "rsa_pss_rsae_sha256" ... */
+uint16_t tls_sigalg_by_name(const char *name);
+/* Core's defaults. */
+const uint16_t *tls_default_groups(size_t *n);
+const uint16_t *tls_default_sigalgs(size_t *n);
+
+#endif
