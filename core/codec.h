@@ -21,6 +21,10 @@
 
 #include "core/err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct tls_reader {
     const uint8_t *p;
     size_t len;
@@ -76,5 +80,9 @@ TLS_MUST_CHECK int tls_wr_space(tls_writer *w, size_t n, uint8_t **out);
 TLS_MUST_CHECK int tls_wr_open(tls_writer *w, int prefix_bytes, size_t *mark);
 /* Fill in the prefix; fails (internal error) if the body exceeds the prefix. */
 TLS_MUST_CHECK int tls_wr_close(tls_writer *w, int prefix_bytes, size_t mark);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

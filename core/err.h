@@ -117,6 +117,11 @@ enum tls_reason {
     TLS_R_BAD_DATA = 390,
     TLS_R_NO_SHARED_GROUPS = 410,
     TLS_R_BAD_RECORD_TYPE = 443,
+    /* added by core/record, core/crypto */
+    TLS_R_HTTPS_PROXY_REQUEST = 155,
+    TLS_R_HTTP_REQUEST = 156,
+    TLS_R_INVALID_SEQUENCE_NUMBER = 402,
+    TLS_R_BAD_DIGEST_LENGTH = 111,
     /* A received alert is reported as 1000 + its description. */
     TLS_R_ALERT_OFFSET = 1000,
     /* Internal failures (allocation, libcrypto) are reported with

@@ -30,6 +30,10 @@
 
 #include "core/err.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum {
     TLS_OK = 0,
     TLS_WANT_INPUT = 1, /* feed more bytes, then call again */
@@ -221,5 +225,9 @@ uint16_t tls_sigalg_by_name(const char *name);
 /* Core's defaults. */
 const uint16_t *tls_default_groups(size_t *n);
 const uint16_t *tls_default_sigalgs(size_t *n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

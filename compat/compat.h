@@ -1,0 +1,376 @@
+/*
+ * Internal definitions shared by every compat/ file: the concrete layout of
+ * SSL_METHOD, SSL_CTX and SSL, and the helpers that let one
+ * compat file reach what another one owns.
+ *
+ * Ownership (who writes which fields):
+ *   - compat-io (ssl_ctx.c, ssl_conn.c, ssl_io.c, ssl_ctrl.c, ssl_method.c,
+ *     bio_ssl.c, ssl_exdata.c, ssl_callbacks.c) owns everything outside the
+ *     marked blocks, and the object lifecycles (new/free/up_ref/dup).
+ *   - compat-api may add fields only inside the "compat-api fields" block of
+ *     each struct. Fields it needs to initialise or release on SSL_CTX_new /
+ *     SSL_new / *_free go through the optional hooks declared at the bottom
+ *     (weak symbols: define them in a compat-api file and they get called).
+ *
+ * Fields outside the blocks that are *set* by compat-api functions (verify
+ * mode, verify callback, X509 store, certificate/key, suite list, keylog
+ * callback) live outside so that the lifecycle code can create, inherit and
+ * free them in one place; the comment next to each says who sets it.
+ *
+ * Every struct is zero-initialised at creation (OPENSSL_zalloc), so a NULL /
+ * 0 field always means "not set": inherit from the SSL_CTX or use core's
+ * default.
+ */
+#ifndef SHIMSSL_COMPAT_COMPAT_H
+#define SHIMSSL_COMPAT_COMPAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "core/tls.h"
+
+/* ------------------------------------------------------------------------ */
+/* SSL_METHOD                                                               */
+/* ------------------------------------------------------------------------ */
+
+enum {
+    SHIMSSL_SIDE_ANY = 0,    /* TLS_method(): role chosen by set_connect/accept_state */
+    SHIMSSL_SIDE_CLIENT = 1, /* *_client_method() */
+    SHIMSSL_SIDE_SERVER = 2, /* *_server_method() */
+};
+
+struct ssl_method_st {
+    /* Protocol version pinned by a version-specific method (TLS1_2_VERSION
+     * ...), or 0 for the flexible TLS_method family. */
+    int version;
+    int side;       /* SHIMSSL_SIDE_* */
+    int dtls;       /* DTLS is not supported: SSL_CTX_new fails for these */
+};
+
+/* ------------------------------------------------------------------------ */
+/* SSL_CTX                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* A list of 16-bit code points (groups, signature schemes, suites), owned. */
+typedef struct shimssl_u16_list {
+    uint16_t *v; /* OPENSSL_malloc'd; NULL = "use core's default" */
+    size_t n;
+} shimssl_u16_list;
+
+struct ssl_ctx_st {
+    int references; /* atomic (__atomic builtins) */
+    const SSL_METHOD *method;
+    OSSL_LIB_CTX *libctx;
+    char *propq;
+
+    uint64_t options;        /* SSL_OP_* */
+    uint32_t mode;           /* SSL_MODE_* */
+    int min_proto_version;   /* 0 = lowest supported */
+    int max_proto_version;   /* 0 = highest supported */
+    long session_cache_mode; /* SSL_SESS_CACHE_* (stored) */
+    long session_cache_size;
+    long session_timeout;    /* seconds */
+    int read_ahead;
+    int quiet_shutdown;
+    unsigned int max_send_fragment;
+    size_t num_tickets;
+
+    int security_level;
+    void *security_ex_data;
+    int (*security_cb)(const SSL *s, const SSL_CTX *ctx, int op, int bits, int nid,
+                       void *other, void *ex);
+
+    shimssl_u16_list groups;
+    shimssl_u16_list sigalgs;
+    shimssl_u16_list client_sigalgs;
+    /* TLS 1.3 suites as IANA values; set by compat-api's
+     * SSL_CTX_set_ciphersuites. NULL = core default order. */
+    uint16_t *tls13_suites;
+    size_t n_tls13_suites;
+
+    /* ALPN protocol list as sent (wire ProtocolNameList body). */
+    unsigned char *alpn;
+    size_t alpn_len;
+    SSL_CTX_alpn_select_cb_func alpn_select_cb;
+    void *alpn_select_cb_arg;
+
+    int (*servername_cb)(SSL *s, int *al, void *arg);
+    void *servername_arg;
+    int (*status_cb)(SSL *s, void *arg); /* OCSP status callback (stored) */
+    void *status_arg;
+    int status_type;                     /* TLSEXT_STATUSTYPE_ocsp or -1 */
+
+    void (*info_callback)(const SSL *ssl, int type, int val);
+    void (*msg_callback)(int write_p, int version, int content_type, const void *buf, size_t len,
+                         SSL *ssl, void *arg);
+    void *msg_callback_arg;
+
+    pem_password_cb *default_passwd_cb;
+    void *default_passwd_cb_userdata;
+
+    /* Set by compat-api (SSL_CTX_set_keylog_callback). */
+    SSL_CTX_keylog_cb_func keylog_cb;
+
+    /* Certificate verification: created/freed by the lifecycle code here,
+     * configured by compat-api (SSL_CTX_set_verify, load_verify_locations,
+     * get0_param ...). SSL_new copies mode/depth/callback and inherits param. */
+    X509_STORE *cert_store;
+    X509_VERIFY_PARAM *param;
+    int verify_mode;
+    SSL_verify_cb verify_callback;
+
+    /* Own certificate and key (compat-api's SSL_CTX_use_certificate* /
+     * use_PrivateKey* set them; SSL_new takes references). */
+    X509 *cert;
+    EVP_PKEY *key;
+    STACK_OF(X509) *chain;       /* SSL_CTX_set0/1_chain, SSL_CTRL_CHAIN */
+    STACK_OF(X509) *extra_certs; /* SSL_CTX_add_extra_chain_cert */
+    /* SSL_CTX_set1_verify_cert_store / set1_chain_cert_store (NULL = use
+     * cert_store); references held. */
+    X509_STORE *verify_store;
+    X509_STORE *chain_store;
+    long max_cert_list;
+
+    CRYPTO_EX_DATA ex_data;
+
+    /* --- compat-api fields --- */
+    /* TLS 1.2 list from SSL_CTX_set_cipher_list, and the TLS 1.3 + 1.2
+     * stack SSL_CTX_get_ciphers returns (rebuilt when either changes). */
+    STACK_OF(SSL_CIPHER) *api_tls12_ciphers;
+    STACK_OF(SSL_CIPHER) *api_ciphers;
+    int (*api_cert_verify_cb)(X509_STORE_CTX *sctx, void *arg);
+    void *api_cert_verify_arg;
+    int (*api_new_session_cb)(SSL *s, SSL_SESSION *sess);
+    void (*api_remove_session_cb)(SSL_CTX *ctx, SSL_SESSION *sess);
+    SSL_SESSION *(*api_get_session_cb)(SSL *s, const unsigned char *id, int len, int *copy);
+    unsigned char api_sid_ctx[SSL_MAX_SID_CTX_LENGTH];
+    size_t api_sid_ctx_len;
+    STACK_OF(X509_NAME) *api_client_ca;
+    int (*api_client_cert_cb)(SSL *s, X509 **x509, EVP_PKEY **pkey);
+    int (*api_cert_cb)(SSL *s, void *arg);
+    void *api_cert_cb_arg;
+    int api_post_handshake_auth;
+    SSL_psk_client_cb_func api_psk_client_cb;
+    SSL_psk_server_cb_func api_psk_server_cb;
+    SSL_psk_use_session_cb_func api_psk_use_session_cb;
+    SSL_psk_find_session_cb_func api_psk_find_session_cb;
+    char *api_psk_identity_hint;
+    uint32_t api_max_early_data;
+    uint32_t api_recv_max_early_data;
+    SSL_allow_early_data_cb_fn api_allow_early_data_cb;
+    void *api_allow_early_data_arg;
+    GEN_SESSION_CB api_gen_session_cb;
+    int (*api_not_resumable_cb)(SSL *s, int is_forward_secure);
+    /* --- end compat-api --- */
+};
+
+/* ------------------------------------------------------------------------ */
+/* SSL                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Coarse handshake phase, for SSL_get_state / SSL_in_init / state strings. */
+enum {
+    SHIMSSL_HS_BEFORE = 0, /* nothing sent yet */
+    SHIMSSL_HS_RUNNING,    /* first flight sent, handshake in progress */
+    SHIMSSL_HS_DONE,       /* handshake complete */
+    SHIMSSL_HS_FAILED,     /* the connection failed (sticky) */
+};
+
+struct ssl_st {
+    int references; /* atomic */
+    SSL_CTX *ctx;   /* one reference held */
+    const SSL_METHOD *method;
+
+    /* Role: 1 server, 0 client. handshake_role_set tells whether
+     * SSL_set_connect_state / SSL_set_accept_state (or SSL_connect /
+     * SSL_accept) fixed it; until then SSL_do_handshake fails. */
+    int server;
+    int role_set;
+
+    BIO *rbio;
+    BIO *wbio;
+
+    /* The engine connection, created when the handshake starts; cfg and
+     * the arrays it points at stay alive and unchanged while conn lives. */
+    tls_conn *conn;
+    tls_config cfg;
+    uint16_t *cfg_storage; /* groups/sigalgs/suites copies referenced by cfg */
+    int hs_phase;          /* SHIMSSL_HS_* */
+    int hs_state;          /* OSSL_HANDSHAKE_STATE reported by SSL_get_state */
+
+    uint64_t options;
+    uint32_t mode;
+    int min_proto_version;
+    int max_proto_version;
+    int read_ahead;
+    int quiet_shutdown;
+    unsigned int max_send_fragment;
+    int security_level;
+    void *security_ex_data;
+    int (*security_cb)(const SSL *s, const SSL_CTX *ctx, int op, int bits, int nid,
+                       void *other, void *ex);
+    size_t num_tickets;
+
+    shimssl_u16_list groups;  /* empty = inherit the SSL_CTX's */
+    shimssl_u16_list sigalgs;
+    shimssl_u16_list client_sigalgs;
+    uint16_t *tls13_suites;   /* compat-api; NULL = the SSL_CTX's */
+    size_t n_tls13_suites;
+
+    unsigned char *alpn; /* NULL = the SSL_CTX's */
+    size_t alpn_len;
+    char *hostname;      /* SNI to send (client) / received (server) */
+    int status_type;
+
+    void (*info_callback)(const SSL *ssl, int type, int val);
+    void (*msg_callback)(int write_p, int version, int content_type, const void *buf, size_t len,
+                         SSL *ssl, void *arg);
+    void *msg_callback_arg;
+    pem_password_cb *default_passwd_cb;
+    void *default_passwd_cb_userdata;
+
+    /* Verification, as in the SSL_CTX (copied at SSL_new; compat-api
+     * functions change them afterwards). */
+    X509_VERIFY_PARAM *param;
+    int verify_mode;
+    SSL_verify_cb verify_callback;
+    long verify_result; /* X509_V_OK until a chain was checked */
+
+    X509 *cert; /* references taken at SSL_new */
+    EVP_PKEY *key;
+    STACK_OF(X509) *chain;
+
+    /* I/O state. */
+    int rwstate;      /* SSL_NOTHING, SSL_READING, SSL_WRITING ... */
+    int shutdown;     /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
+    int eof_seen;     /* the transport reported EOF */
+    int key_update;   /* SSL_KEY_UPDATE_* pending, or SSL_KEY_UPDATE_NONE */
+    /* A partially written SSL_write, resumed on the retry. */
+    size_t wpend_done;    /* plaintext bytes of the pending call already taken */
+    size_t wpend_len;     /* len of the pending call (0 = none) */
+    const void *wpend_buf;
+    uint16_t client_version; /* highest version offered (SSL_client_version) */
+    int fatal_rc;            /* sticky failure (TLS_ERR value) or 0 */
+    unsigned long rx_records; /* non-application records received (trace) */
+    int info_dir;             /* last traced handshake message: 0 none, 1 sent, 2 received */
+    int info_back_ok;         /* a post-handshake state still owes its "back to OK" */
+    X509_STORE *verify_store; /* as in the SSL_CTX; NULL = the SSL_CTX's */
+    X509_STORE *chain_store;
+    long max_cert_list;
+
+    CRYPTO_EX_DATA ex_data;
+
+    /* --- compat-api fields --- */
+    STACK_OF(SSL_CIPHER) *api_tls12_ciphers; /* NULL = the SSL_CTX's */
+    STACK_OF(SSL_CIPHER) *api_ciphers;
+    uint16_t *api_tls12_ids; /* what tls_config.tls12_suites points at */
+    SSL_SESSION *api_session;      /* SSL_set_session's, or this connection's */
+    int api_session_is_own;        /* api_session describes this connection */
+    X509 *api_peer_cert;                /* the peer's leaf (ref held) */
+    STACK_OF(X509) *api_peer_chain;     /* as SSL_get_peer_cert_chain shows it */
+    STACK_OF(X509) *api_verified_chain; /* from X509_verify_cert */
+    unsigned char api_sid_ctx[SSL_MAX_SID_CTX_LENGTH];
+    size_t api_sid_ctx_len;
+    STACK_OF(X509_NAME) *api_client_ca;
+    int (*api_cert_cb)(SSL *s, void *arg);
+    void *api_cert_cb_arg;
+    int api_post_handshake_auth;
+    SSL_psk_client_cb_func api_psk_client_cb;
+    SSL_psk_server_cb_func api_psk_server_cb;
+    SSL_psk_use_session_cb_func api_psk_use_session_cb;
+    SSL_psk_find_session_cb_func api_psk_find_session_cb;
+    char *api_psk_identity_hint;
+    uint32_t api_max_early_data;
+    uint32_t api_recv_max_early_data;
+    SSL_allow_early_data_cb_fn api_allow_early_data_cb;
+    void *api_allow_early_data_arg;
+    GEN_SESSION_CB api_gen_session_cb;
+    int (*api_not_resumable_cb)(SSL *s, int is_forward_secure);
+    /* --- end compat-api --- */
+};
+
+/* SSL_SESSION belongs to compat-api (its own struct ssl_session_st). The
+ * ex data functions here (ssl_exdata.c) reach its CRYPTO_EX_DATA through
+ * shimssl_session_ex_data(), which compat-api implements; when creating a
+ * session it calls CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, sess,
+ * that field), and CRYPTO_free_ex_data when freeing it. */
+CRYPTO_EX_DATA *shimssl_session_ex_data(SSL_SESSION *sess) __attribute__((weak));
+
+/* ------------------------------------------------------------------------ */
+/* Shared helpers                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* Atomic reference counting: returns the new count. */
+static inline int shimssl_ref_inc(int *r) { return __atomic_add_fetch(r, 1, __ATOMIC_RELAXED); }
+static inline int shimssl_ref_dec(int *r) { return __atomic_sub_fetch(r, 1, __ATOMIC_ACQ_REL); }
+
+/* Push an ERR entry for a core failure (TLS_ERR_* value < 0): the reason is
+ * SSL_R_* (or ERR_R_INTERNAL_ERROR for TLS_R_INTERNAL; a received alert
+ * becomes SSL_AD_REASON_OFFSET + description). */
+void shimssl_err_from_tls(int rc);
+/* ERR_raise(ERR_LIB_SSL, reason) with our file/line. */
+#define SHIMSSL_ERR(reason) ERR_raise(ERR_LIB_SSL, (reason))
+
+/* The effective settings of one SSL (own value, else the SSL_CTX's). */
+const shimssl_u16_list *shimssl_ssl_groups(const SSL *s);
+const shimssl_u16_list *shimssl_ssl_sigalgs(const SSL *s);
+
+/* Parse "X25519:P-256" / "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256" into a
+ * list (via core's name tables). 1 on success, 0 (nothing changed) on an
+ * unknown name. */
+int shimssl_parse_groups(shimssl_u16_list *out, const char *str);
+int shimssl_parse_sigalgs(shimssl_u16_list *out, const char *str);
+int shimssl_set_groups_nids(shimssl_u16_list *out, const int *nids, size_t n);
+void shimssl_u16_list_free(shimssl_u16_list *l);
+
+/* Report an info-callback event (SSL's callback, else the SSL_CTX's). */
+void shimssl_info(const SSL *s, int where, int ret);
+
+/* tls_config trampolines (ssl_callbacks.c); cb_arg is the SSL. */
+void shimssl_cb_msg(void *arg, int write, int version, int content_type, const uint8_t *buf,
+                    size_t len);
+void shimssl_cb_event(void *arg, int where, int value);
+void shimssl_cb_keylog(void *arg, const char *line);
+
+/* The engine connection, or NULL before the handshake started. */
+static inline tls_conn *shimssl_conn(const SSL *s) { return s->conn; }
+
+/*
+ * Implemented by compat-api: the certificate path decision for the peer's
+ * chain (leaf first). ssl is the SSL *. Returns 0 to accept, or
+ * TLS_ERR(alert, TLS_R_CERTIFICATE_VERIFY_FAILED) and sets verify_result.
+ * Called from core through tls_config.verify_chain.
+ */
+int shimssl_verify_chain(void *ssl, STACK_OF(X509) *chain);
+
+/*
+ * Optional hooks for compat-api (weak: if compat-api defines them they are
+ * called; otherwise skipped). Use them to initialise / copy / release the
+ * fields of your blocks.
+ *   ctx_init: end of SSL_CTX_new (return 0 to make SSL_CTX_new fail)
+ *   ctx_free: start of the last SSL_CTX_free
+ *   ssl_init: end of SSL_new, s->ctx set (return 0 to make SSL_new fail)
+ *   ssl_free: start of the last SSL_free
+ *   ssl_config: just before the engine is created; may fill cfg fields
+ *               (return 0 to fail the handshake)
+ *   ssl_clear: SSL_clear (reset per-connection state)
+ *   ssl_event: every engine event (TLS_EV_*), after compat-io's handling:
+ *               e.g. TLS_EV_SESSION_TICKET / TLS_EV_HANDSHAKE_DONE for sessions
+ */
+int shimssl_api_ctx_init(SSL_CTX *ctx) __attribute__((weak));
+void shimssl_api_ctx_free(SSL_CTX *ctx) __attribute__((weak));
+int shimssl_api_ssl_init(SSL *s) __attribute__((weak));
+void shimssl_api_ssl_free(SSL *s) __attribute__((weak));
+int shimssl_api_ssl_config(SSL *s, tls_config *cfg) __attribute__((weak));
+void shimssl_api_ssl_clear(SSL *s) __attribute__((weak));
+void shimssl_api_ssl_event(SSL *s, int where, int value) __attribute__((weak));
+
+#endif

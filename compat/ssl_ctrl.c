@@ -1,0 +1,743 @@
+/*
+ * SSL_CTX_ctrl / SSL_ctrl / *_callback_ctrl, and the settings that ssl.h's
+ * macros reach through them (mode, protocol versions, SNI, groups, sigalgs,
+ * extra chain certificates, ...), plus ALPN.
+ *
+ * Unknown commands return 0, which is what OpenSSL returns for a command a
+ * method does not handle; programs treat it as "not supported".
+ */
+#include "compat/compat.h"
+
+#include <string.h>
+
+/* --- code point lists ------------------------------------------------------- */
+
+void shimssl_u16_list_free(shimssl_u16_list *l)
+{
+    OPENSSL_free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static void shimssl_u16_list_set(shimssl_u16_list *l, uint16_t *v, size_t n)
+{
+    OPENSSL_free(l->v);
+    l->v = v;
+    l->n = n;
+}
+
+const shimssl_u16_list *shimssl_ssl_groups(const SSL *s)
+{
+    return s->groups.n > 0 ? &s->groups : &s->ctx->groups;
+}
+
+const shimssl_u16_list *shimssl_ssl_sigalgs(const SSL *s)
+{
+    return s->sigalgs.n > 0 ? &s->sigalgs : &s->ctx->sigalgs;
+}
+
+/*
+ * Split a ':' (or ',') separated list and map each element with fn. Fails
+ * on an empty element, an unknown name or a duplicate, leaving *out as it
+ * was.
+ */
+static int shimssl_parse_list(shimssl_u16_list *out, const char *str,
+                              uint16_t (*fn)(const char *name))
+{
+    char name[64];
+    size_t cap, n = 0;
+    uint16_t *v;
+    const char *p = str, *end;
+
+    if (str == NULL || *str == '\0')
+        return 0;
+    cap = 1;
+    for (const char *q = str; *q; q++)
+        if (*q == ':' || *q == ',')
+            cap++;
+    if ((v = OPENSSL_malloc(cap * sizeof(*v))) == NULL)
+        return 0;
+    for (;;) {
+        size_t len;
+        uint16_t id;
+
+        end = p + strcspn(p, ":,");
+        len = (size_t)(end - p);
+        if (len == 0 || len >= sizeof(name))
+            goto fail;
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if ((id = fn(name)) == 0)
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            if (v[i] == id)
+                goto fail;
+        v[n++] = id;
+        if (*end == '\0')
+            break;
+        p = end + 1;
+    }
+    shimssl_u16_list_set(out, v, n);
+    return 1;
+
+fail:
+    OPENSSL_free(v);
+    return 0;
+}
+
+int shimssl_parse_groups(shimssl_u16_list *out, const char *str)
+{
+    return shimssl_parse_list(out, str, tls_group_by_name);
+}
+
+/* The NamedGroup values worth trying when mapping a NID (RFC 8446 4.2.7). */
+static const uint16_t shimssl_known_groups[] = {
+    0x0017, 0x0018, 0x0019, 0x001d, 0x001e, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
+};
+
+static uint16_t shimssl_group_from_nid(int nid)
+{
+    for (size_t i = 0; i < sizeof(shimssl_known_groups) / sizeof(shimssl_known_groups[0]); i++)
+        if (tls_group_nid(shimssl_known_groups[i]) == nid)
+            return shimssl_known_groups[i];
+    return 0;
+}
+
+int shimssl_set_groups_nids(shimssl_u16_list *out, const int *nids, size_t n)
+{
+    uint16_t *v;
+
+    if (nids == NULL || n == 0)
+        return 0;
+    if ((v = OPENSSL_malloc(n * sizeof(*v))) == NULL)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((v[i] = shimssl_group_from_nid(nids[i])) == 0) {
+            OPENSSL_free(v);
+            return 0;
+        }
+    }
+    shimssl_u16_list_set(out, v, n);
+    return 1;
+}
+
+/*
+ * Signature algorithms are named either as TLS 1.3 SignatureScheme names
+ * ("ecdsa_secp256r1_sha256") or in OpenSSL's "ALG+HASH" form
+ * ("ECDSA+SHA256", "RSA-PSS+SHA384"); the second form is rewritten to the
+ * first.
+ */
+static uint16_t shimssl_sigalg_by_any_name(const char *name)
+{
+    static const struct {
+        const char *alg, *hash, *scheme;
+    } forms[] = {
+        {"RSA", "SHA256", "rsa_pkcs1_sha256"},
+        {"RSA", "SHA384", "rsa_pkcs1_sha384"},
+        {"RSA", "SHA512", "rsa_pkcs1_sha512"},
+        {"RSA", "SHA1", "rsa_pkcs1_sha1"},
+        {"ECDSA", "SHA256", "ecdsa_secp256r1_sha256"},
+        {"ECDSA", "SHA384", "ecdsa_secp384r1_sha384"},
+        {"ECDSA", "SHA512", "ecdsa_secp521r1_sha512"},
+        {"ECDSA", "SHA1", "ecdsa_sha1"},
+        {"RSA-PSS", "SHA256", "rsa_pss_rsae_sha256"},
+        {"RSA-PSS", "SHA384", "rsa_pss_rsae_sha384"},
+        {"RSA-PSS", "SHA512", "rsa_pss_rsae_sha512"},
+        {"PSS", "SHA256", "rsa_pss_rsae_sha256"},
+        {"PSS", "SHA384", "rsa_pss_rsae_sha384"},
+        {"PSS", "SHA512", "rsa_pss_rsae_sha512"},
+    };
+    const char *plus = strchr(name, '+');
+    uint16_t id = tls_sigalg_by_name(name);
+
+    if (id != 0 || plus == NULL)
+        return id;
+    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+        size_t alen = strlen(forms[i].alg);
+
+        if (alen == (size_t)(plus - name) && OPENSSL_strncasecmp(name, forms[i].alg, alen) == 0 &&
+            OPENSSL_strcasecmp(plus + 1, forms[i].hash) == 0)
+            return tls_sigalg_by_name(forms[i].scheme);
+    }
+    return 0;
+}
+
+int shimssl_parse_sigalgs(shimssl_u16_list *out, const char *str)
+{
+    return shimssl_parse_list(out, str, shimssl_sigalg_by_any_name);
+}
+
+/* SSL_CTX_set1_sigalgs' form: pairs of (hash NID, public key NID). */
+static int shimssl_set_sigalgs_nids(shimssl_u16_list *out, const int *pairs, size_t n)
+{
+    char name[64];
+    uint16_t *v;
+
+    if (pairs == NULL || n == 0 || n % 2 != 0)
+        return 0;
+    if ((v = OPENSSL_malloc(n / 2 * sizeof(*v))) == NULL)
+        return 0;
+    for (size_t i = 0; i < n; i += 2) {
+        const char *alg, *hash = OBJ_nid2sn(pairs[i]);
+
+        switch (pairs[i + 1]) {
+        case EVP_PKEY_RSA:
+            alg = "RSA";
+            break;
+        case EVP_PKEY_RSA_PSS:
+            alg = "RSA-PSS";
+            break;
+        case EVP_PKEY_EC:
+            alg = "ECDSA";
+            break;
+        case EVP_PKEY_ED25519:
+            alg = "ed25519";
+            hash = NULL;
+            break;
+        case EVP_PKEY_ED448:
+            alg = "ed448";
+            hash = NULL;
+            break;
+        default:
+            alg = NULL;
+        }
+        if (alg == NULL)
+            goto fail;
+        if (hash != NULL)
+            BIO_snprintf(name, sizeof(name), "%s+%s", alg, hash);
+        else
+            BIO_snprintf(name, sizeof(name), "%s", alg);
+        if ((v[i / 2] = shimssl_sigalg_by_any_name(name)) == 0)
+            goto fail;
+    }
+    shimssl_u16_list_set(out, v, n / 2);
+    return 1;
+
+fail:
+    OPENSSL_free(v);
+    return 0;
+}
+
+/* Digest NID of a SignatureScheme, from its name's hash suffix. */
+static int shimssl_sigalg_hash_nid(uint16_t scheme)
+{
+    const char *name = tls_sigalg_name(scheme), *u;
+
+    if (name == NULL || (u = strrchr(name, '_')) == NULL)
+        return NID_undef;
+    if (strcmp(u, "_sha256") == 0)
+        return NID_sha256;
+    if (strcmp(u, "_sha384") == 0)
+        return NID_sha384;
+    if (strcmp(u, "_sha512") == 0)
+        return NID_sha512;
+    if (strcmp(u, "_sha1") == 0)
+        return NID_sha1;
+    return NID_undef;
+}
+
+/*
+ * An EVP_PKEY describing a key exchange group (type and size), for
+ * SSL_get_peer_tmp_key: core does not hand out the peer's share, and the
+ * callers of this ctrl (s_client's "Server Temp Key" line, curl's verbose
+ * output) only look at the key's type, group and bits.
+ */
+static EVP_PKEY *shimssl_group_pkey(uint16_t group)
+{
+    const char *name = tls_group_name(group);
+
+    if (name == NULL)
+        return NULL;
+    if (strcmp(name, "X25519") == 0 || strcmp(name, "X448") == 0)
+        return EVP_PKEY_Q_keygen(NULL, NULL, name);
+    if (strncmp(name, "ffdhe", 5) == 0) {
+        OSSL_PARAM params[2] = {OSSL_PARAM_construct_utf8_string("group", (char *)name, 0),
+                                OSSL_PARAM_construct_end()};
+        EVP_PKEY *pkey = NULL;
+        EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+
+        if (pctx != NULL && EVP_PKEY_keygen_init(pctx) > 0 &&
+            EVP_PKEY_CTX_set_params(pctx, params) > 0)
+            (void)EVP_PKEY_generate(pctx, &pkey);
+        EVP_PKEY_CTX_free(pctx);
+        return pkey;
+    }
+    return EVP_PKEY_Q_keygen(NULL, NULL, "EC", OBJ_nid2sn(tls_group_nid(group)));
+}
+
+/* --- protocol versions -------------------------------------------------------- */
+
+static int shimssl_version_ok(const SSL_METHOD *m, long v)
+{
+    if (v == 0)
+        return 1;
+    if (m->dtls)
+        return v == DTLS1_VERSION || v == DTLS1_2_VERSION;
+    return v >= SSL3_VERSION && v <= TLS1_3_VERSION;
+}
+
+/* --- extra chain certificates ------------------------------------------------ */
+
+static int shimssl_set_chain(STACK_OF(X509) * *chain, STACK_OF(X509) * sk, int up_ref)
+{
+    STACK_OF(X509) *copy = NULL;
+
+    if (sk != NULL) {
+        copy = up_ref ? X509_chain_up_ref(sk) : sk;
+        if (copy == NULL)
+            return 0;
+    }
+    sk_X509_pop_free(*chain, X509_free);
+    *chain = copy;
+    return 1;
+}
+
+static int shimssl_add_chain_cert(STACK_OF(X509) * *chain, X509 *x, int up_ref)
+{
+    if (x == NULL)
+        return 0;
+    if (*chain == NULL && (*chain = sk_X509_new_null()) == NULL)
+        return 0;
+    if (!sk_X509_push(*chain, x))
+        return 0;
+    if (up_ref)
+        X509_up_ref(x);
+    return 1;
+}
+
+/* Commands with the same meaning for an SSL_CTX and an SSL, on the fields
+ * both have. handled is cleared for a command this does not know. */
+struct shimssl_common {
+    uint32_t *mode;
+    int *min_proto, *max_proto;
+    int *read_ahead;
+    unsigned int *max_send_fragment;
+    shimssl_u16_list *groups, *sigalgs, *client_sigalgs;
+    void **msg_callback_arg;
+    STACK_OF(X509) * *chain;
+    X509 *cert;
+    X509_STORE **verify_store, **chain_store;
+    long *max_cert_list;
+    const SSL_METHOD *method;
+};
+
+static long shimssl_common_ctrl(const struct shimssl_common *c, int cmd, long larg, void *parg,
+                                int *handled)
+{
+    long old;
+
+    *handled = 1;
+    switch (cmd) {
+    case SSL_CTRL_MODE:
+        return *c->mode |= (uint32_t)larg;
+    case SSL_CTRL_CLEAR_MODE:
+        return *c->mode &= ~(uint32_t)larg;
+    case SSL_CTRL_GET_READ_AHEAD:
+        return *c->read_ahead;
+    case SSL_CTRL_SET_READ_AHEAD:
+        old = *c->read_ahead;
+        *c->read_ahead = (int)larg;
+        return old;
+    case SSL_CTRL_SET_MIN_PROTO_VERSION:
+        if (!shimssl_version_ok(c->method, larg))
+            return 0;
+        *c->min_proto = (int)larg;
+        return 1;
+    case SSL_CTRL_SET_MAX_PROTO_VERSION:
+        if (!shimssl_version_ok(c->method, larg))
+            return 0;
+        *c->max_proto = (int)larg;
+        return 1;
+    case SSL_CTRL_GET_MIN_PROTO_VERSION:
+        return *c->min_proto;
+    case SSL_CTRL_GET_MAX_PROTO_VERSION:
+        return *c->max_proto;
+    case SSL_CTRL_SET_MAX_SEND_FRAGMENT:
+        if (larg < 512 || larg > SSL3_RT_MAX_PLAIN_LENGTH)
+            return 0;
+        *c->max_send_fragment = (unsigned int)larg;
+        return 1;
+    case SSL_CTRL_SET_SPLIT_SEND_FRAGMENT:
+        return larg >= 512 && larg <= (long)*c->max_send_fragment;
+    case SSL_CTRL_SET_MAX_PIPELINES:
+        return larg >= 1 && larg <= SSL_MAX_PIPELINES;
+    case SSL_CTRL_SET_MSG_CALLBACK_ARG:
+        *c->msg_callback_arg = parg;
+        return 1;
+    case SSL_CTRL_SET_GROUPS:
+        return shimssl_set_groups_nids(c->groups, parg, (size_t)larg);
+    case SSL_CTRL_SET_GROUPS_LIST:
+        return shimssl_parse_groups(c->groups, parg);
+    case SSL_CTRL_SET_SIGALGS:
+        return shimssl_set_sigalgs_nids(c->sigalgs, parg, (size_t)larg);
+    case SSL_CTRL_SET_SIGALGS_LIST:
+        return shimssl_parse_sigalgs(c->sigalgs, parg);
+    case SSL_CTRL_SET_CLIENT_SIGALGS:
+        return shimssl_set_sigalgs_nids(c->client_sigalgs, parg, (size_t)larg);
+    case SSL_CTRL_SET_CLIENT_SIGALGS_LIST:
+        return shimssl_parse_sigalgs(c->client_sigalgs, parg);
+    case SSL_CTRL_CHAIN:
+        return shimssl_set_chain(c->chain, parg, larg != 0);
+    case SSL_CTRL_CHAIN_CERT:
+        return shimssl_add_chain_cert(c->chain, parg, larg != 0);
+    case SSL_CTRL_GET_CHAIN_CERTS:
+        *(STACK_OF(X509) **)parg = *c->chain;
+        return 1;
+    case SSL_CTRL_SELECT_CURRENT_CERT:
+        return parg != NULL && parg == c->cert;
+    case SSL_CTRL_SET_CURRENT_CERT:
+        /* One certificate slot: SSL_CERT_SET_FIRST finds it, NEXT ends. */
+        return larg == SSL_CERT_SET_FIRST && c->cert != NULL;
+    case SSL_CTRL_SET_VERIFY_CERT_STORE:
+    case SSL_CTRL_SET_CHAIN_CERT_STORE: {
+        X509_STORE **slot =
+            cmd == SSL_CTRL_SET_VERIFY_CERT_STORE ? c->verify_store : c->chain_store;
+
+        if (parg != NULL && larg != 0 && !X509_STORE_up_ref(parg))
+            return 0;
+        X509_STORE_free(*slot);
+        *slot = parg;
+        return 1;
+    }
+    case SSL_CTRL_GET_VERIFY_CERT_STORE:
+        *(X509_STORE **)parg = *c->verify_store;
+        return 1;
+    case SSL_CTRL_GET_CHAIN_CERT_STORE:
+        *(X509_STORE **)parg = *c->chain_store;
+        return 1;
+    case SSL_CTRL_SET_MAX_CERT_LIST:
+        if (larg < 0)
+            return 0;
+        old = *c->max_cert_list;
+        *c->max_cert_list = larg;
+        return old;
+    case SSL_CTRL_GET_MAX_CERT_LIST:
+        return *c->max_cert_list;
+    case SSL_CTRL_SET_TMP_DH:
+    case SSL_CTRL_SET_TMP_ECDH:
+    case SSL_CTRL_SET_DH_AUTO:
+        /* Key exchange groups come from the groups list; these older knobs
+         * are accepted so that servers configuring them keep working. */
+        return parg != NULL || cmd == SSL_CTRL_SET_DH_AUTO;
+    case SSL_CTRL_SET_TLSEXT_DEBUG_ARG:
+        return 1;
+    default:
+        *handled = 0;
+        return 0;
+    }
+}
+
+static long shimssl_ctx_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg);
+
+long SSL_CTX_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
+{
+    return ctx != NULL ? shimssl_ctx_ctrl(ctx, cmd, larg, parg) : 0;
+}
+
+static long shimssl_ctx_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
+{
+    struct shimssl_common c = {
+        &ctx->mode,
+        &ctx->min_proto_version,
+        &ctx->max_proto_version,
+        &ctx->read_ahead,
+        &ctx->max_send_fragment,
+        &ctx->groups,
+        &ctx->sigalgs,
+        &ctx->client_sigalgs,
+        &ctx->msg_callback_arg,
+        &ctx->chain,
+        ctx->cert,
+        &ctx->verify_store,
+        &ctx->chain_store,
+        &ctx->max_cert_list,
+        ctx->method,
+    };
+    int handled;
+    long ret, old;
+
+    ret = shimssl_common_ctrl(&c, cmd, larg, parg, &handled);
+    if (handled)
+        return ret;
+    switch (cmd) {
+    case SSL_CTRL_SET_SESS_CACHE_SIZE:
+        if (larg < 0)
+            return 0;
+        old = ctx->session_cache_size;
+        ctx->session_cache_size = larg;
+        return old;
+    case SSL_CTRL_GET_SESS_CACHE_SIZE:
+        return ctx->session_cache_size;
+    case SSL_CTRL_SET_SESS_CACHE_MODE:
+        old = ctx->session_cache_mode;
+        ctx->session_cache_mode = larg;
+        return old;
+    case SSL_CTRL_GET_SESS_CACHE_MODE:
+        return ctx->session_cache_mode;
+    case SSL_CTRL_EXTRA_CHAIN_CERT:
+        return shimssl_add_chain_cert(&ctx->extra_certs, parg, 0);
+    case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
+        /* larg == 0: if there are no extra certificates, the chain of the
+         * current certificate is returned instead (documented). */
+        if (sk_X509_num(ctx->extra_certs) == 0 && larg == 0)
+            *(STACK_OF(X509) **)parg = ctx->chain;
+        else
+            *(STACK_OF(X509) **)parg = ctx->extra_certs;
+        return 1;
+    case SSL_CTRL_CLEAR_EXTRA_CHAIN_CERTS:
+        sk_X509_pop_free(ctx->extra_certs, X509_free);
+        ctx->extra_certs = sk_X509_new_null();
+        return 1;
+    case SSL_CTRL_SET_TLSEXT_SERVERNAME_ARG:
+        ctx->servername_arg = parg;
+        return 1;
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB_ARG:
+        ctx->status_arg = parg;
+        return 1;
+    case SSL_CTRL_GET_TLSEXT_STATUS_REQ_CB_ARG:
+        *(void **)parg = ctx->status_arg;
+        return 1;
+    case SSL_CTRL_GET_TLSEXT_STATUS_REQ_CB:
+        *(int (**)(SSL *, void *))parg = ctx->status_cb;
+        return 1;
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE:
+        ctx->status_type = (int)larg;
+        return 1;
+    case SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE:
+        return ctx->status_type;
+    case SSL_CTRL_SESS_NUMBER:
+    case SSL_CTRL_SESS_CONNECT:
+    case SSL_CTRL_SESS_CONNECT_GOOD:
+    case SSL_CTRL_SESS_CONNECT_RENEGOTIATE:
+    case SSL_CTRL_SESS_ACCEPT:
+    case SSL_CTRL_SESS_ACCEPT_GOOD:
+    case SSL_CTRL_SESS_ACCEPT_RENEGOTIATE:
+    case SSL_CTRL_SESS_HIT:
+    case SSL_CTRL_SESS_CB_HIT:
+    case SSL_CTRL_SESS_MISSES:
+    case SSL_CTRL_SESS_TIMEOUTS:
+    case SSL_CTRL_SESS_CACHE_FULL:
+        return 0; /* statistics are not kept */
+    default:
+        return 0;
+    }
+}
+
+static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg);
+
+long SSL_ctrl(SSL *s, int cmd, long larg, void *parg)
+{
+    return s != NULL ? shimssl_ssl_ctrl(s, cmd, larg, parg) : 0;
+}
+
+static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
+{
+    struct shimssl_common c = {
+        &s->mode,
+        &s->min_proto_version,
+        &s->max_proto_version,
+        &s->read_ahead,
+        &s->max_send_fragment,
+        &s->groups,
+        &s->sigalgs,
+        &s->client_sigalgs,
+        &s->msg_callback_arg,
+        &s->chain,
+        s->cert,
+        &s->verify_store,
+        &s->chain_store,
+        &s->max_cert_list,
+        s->method,
+    };
+    int handled;
+    long ret;
+
+    ret = shimssl_common_ctrl(&c, cmd, larg, parg, &handled);
+    if (handled)
+        return ret;
+    switch (cmd) {
+    case SSL_CTRL_SET_TLSEXT_HOSTNAME: {
+        char *copy = NULL;
+
+        if (larg != TLSEXT_NAMETYPE_host_name)
+            return 0;
+        if (parg != NULL) {
+            size_t len = strlen(parg);
+
+            /* RFC 6066 3: HostName is 1..2^16-1 bytes; OpenSSL caps at 255. */
+            if (len == 0 || len > TLSEXT_MAXLEN_host_name) {
+                SHIMSSL_ERR(SSL_R_SSL3_EXT_INVALID_SERVERNAME);
+                return 0;
+            }
+            if ((copy = OPENSSL_strdup(parg)) == NULL)
+                return 0;
+        }
+        OPENSSL_free(s->hostname);
+        s->hostname = copy;
+        return 1;
+    }
+    case SSL_CTRL_GET_PEER_SIGNATURE_NID: {
+        int nid;
+
+        if (s->conn == NULL || tls_conn_peer_sigalg(s->conn) == 0)
+            return 0;
+        nid = shimssl_sigalg_hash_nid(tls_conn_peer_sigalg(s->conn));
+        *(int *)parg = nid;
+        return 1;
+    }
+    case SSL_CTRL_GET_PEER_TMP_KEY:
+    case SSL_CTRL_GET_TMP_KEY: {
+        EVP_PKEY *pkey;
+
+        if (s->conn == NULL || tls_conn_group(s->conn) == 0)
+            return 0;
+        if ((pkey = shimssl_group_pkey(tls_conn_group(s->conn))) == NULL)
+            return 0;
+        *(EVP_PKEY **)parg = pkey;
+        return 1;
+    }
+    case SSL_CTRL_GET_NEGOTIATED_GROUP:
+        if (s->conn == NULL || tls_conn_group(s->conn) == 0)
+            return 0;
+        return tls_group_nid(tls_conn_group(s->conn));
+    case SSL_CTRL_GET_GROUPS: {
+        const shimssl_u16_list *g = shimssl_ssl_groups(s);
+        const uint16_t *v = g->v;
+        size_t n = g->n;
+
+        if (n == 0)
+            v = tls_default_groups(&n);
+        if (parg != NULL)
+            for (size_t i = 0; i < n; i++)
+                ((int *)parg)[i] = tls_group_nid(v[i]);
+        return (long)n;
+    }
+    case SSL_CTRL_GET_SHARED_GROUP:
+        return 0; /* server side: not yet */
+    case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
+        *(STACK_OF(X509) **)parg = s->ctx->extra_certs;
+        return 1;
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_TYPE:
+        s->status_type = (int)larg;
+        return 1;
+    case SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE:
+        return s->status_type;
+    case SSL_CTRL_GET_TLSEXT_STATUS_REQ_OCSP_RESP:
+        /* No stapled response is ever received (status_request is not sent). */
+        *(unsigned char **)parg = NULL;
+        return -1;
+    case SSL_CTRL_GET_RI_SUPPORT:
+    case SSL_CTRL_GET_EXTMS_SUPPORT:
+        /* TLS 1.2 extensions; meaningless for TLS 1.3. */
+        return 0;
+    case SSL_CTRL_GET_NUM_RENEGOTIATIONS:
+    case SSL_CTRL_CLEAR_NUM_RENEGOTIATIONS:
+    case SSL_CTRL_GET_TOTAL_RENEGOTIATIONS:
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
+{
+    switch (cmd) {
+    case SSL_CTRL_SET_MSG_CALLBACK:
+        ctx->msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
+        return 1;
+    case SSL_CTRL_SET_TLSEXT_SERVERNAME_CB:
+        ctx->servername_cb = (int (*)(SSL *, int *, void *))fp;
+        return 1;
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB:
+        ctx->status_cb = (int (*)(SSL *, void *))fp;
+        return 1;
+    case SSL_CTRL_SET_TMP_DH_CB:
+    case SSL_CTRL_SET_TLSEXT_DEBUG_CB:
+    case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+long SSL_callback_ctrl(SSL *s, int cmd, void (*fp)(void))
+{
+    switch (cmd) {
+    case SSL_CTRL_SET_MSG_CALLBACK:
+        s->msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
+        return 1;
+    case SSL_CTRL_SET_TMP_DH_CB:
+    case SSL_CTRL_SET_TLSEXT_DEBUG_CB:
+    case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* --- ALPN -------------------------------------------------------------------- */
+
+/* A ProtocolNameList body (RFC 7301 3.1): non-empty names, each with a
+ * one-byte length, exactly filling len. */
+static int shimssl_alpn_ok(const unsigned char *p, size_t len)
+{
+    size_t off = 0;
+
+    if (len < 2)
+        return 0;
+    while (off < len) {
+        if (p[off] == 0 || p[off] > len - off - 1)
+            return 0;
+        off += 1 + (size_t)p[off];
+    }
+    return 1;
+}
+
+/* Note the inverted convention of these two: 0 is success. */
+static int shimssl_set_alpn(unsigned char **dst, size_t *dst_len, const unsigned char *protos,
+                            unsigned int len)
+{
+    unsigned char *copy = NULL;
+
+    if (protos == NULL || len == 0) {
+        OPENSSL_free(*dst);
+        *dst = NULL;
+        *dst_len = 0;
+        return 0;
+    }
+    if (!shimssl_alpn_ok(protos, len))
+        return 1;
+    if ((copy = OPENSSL_memdup(protos, len)) == NULL)
+        return 1;
+    OPENSSL_free(*dst);
+    *dst = copy;
+    *dst_len = len;
+    return 0;
+}
+
+int SSL_CTX_set_alpn_protos(SSL_CTX *ctx, const unsigned char *protos, unsigned int protos_len)
+{
+    return shimssl_set_alpn(&ctx->alpn, &ctx->alpn_len, protos, protos_len);
+}
+
+int SSL_set_alpn_protos(SSL *s, const unsigned char *protos, unsigned int protos_len)
+{
+    return shimssl_set_alpn(&s->alpn, &s->alpn_len, protos, protos_len);
+}
+
+void SSL_CTX_set_alpn_select_cb(SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, void *arg)
+{
+    ctx->alpn_select_cb = cb;
+    ctx->alpn_select_cb_arg = arg;
+}
+
+void SSL_get0_alpn_selected(const SSL *s, const unsigned char **data, unsigned int *len)
+{
+    const uint8_t *p = NULL;
+    size_t n = 0;
+
+    if (s->conn != NULL)
+        tls_conn_alpn(s->conn, &p, &n);
+    *data = n > 0 ? p : NULL;
+    *len = (unsigned int)n;
+}

@@ -1,0 +1,941 @@
+/*
+ * SSL_SESSION: what a connection established (version, suite, peer
+ * certificates, verify result, SNI, ALPN), refcounted, printable, and
+ * handed back by SSL_set_session for a later connection.
+ *
+ * The engine does not export resumption state yet (no session id, ticket or
+ * resumption secret crosses core/tls.h), so a session describes a
+ * connection but cannot resume one: SSL_session_reused stays 0 and the
+ * master key reads as empty. Programs that cache sessions (curl, s_client
+ * -sess_out) still work; they simply do full handshakes.
+ *
+ * A connection's session is built on first request once the handshake is
+ * done, from the engine's getters.
+ */
+#include "compat/compat.h"
+#include "compat/init.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/pem.h>
+
+#define SESSION_DEFAULT_TIMEOUT 7200 /* seconds: TLS_method's lifetime */
+
+struct ssl_session_st {
+    int references; /* atomic */
+    int ssl_version;
+    const SSL_CIPHER *cipher;
+    X509 *peer;
+    STACK_OF(X509) * peer_chain;
+    long verify_result;
+    time_t time;
+    long timeout;
+    char *hostname;
+    unsigned char *alpn;
+    size_t alpn_len;
+    unsigned char id[SSL_MAX_SSL_SESSION_ID_LENGTH];
+    unsigned int id_len;
+    unsigned char sid_ctx[SSL_MAX_SID_CTX_LENGTH];
+    unsigned int sid_ctx_len;
+    unsigned char master_key[EVP_MAX_MD_SIZE];
+    size_t master_key_len;
+    unsigned char *ticket;
+    size_t ticket_len;
+    unsigned long ticket_lifetime_hint;
+    void *ticket_appdata;
+    size_t ticket_appdata_len;
+    uint32_t max_early_data;
+    CRYPTO_EX_DATA ex_data;
+};
+
+CRYPTO_EX_DATA *shimssl_session_ex_data(SSL_SESSION *sess)
+{
+    return &sess->ex_data;
+}
+
+SSL_SESSION *SSL_SESSION_new(void)
+{
+    SSL_SESSION *ss = OPENSSL_zalloc(sizeof(*ss));
+
+    if (ss == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+        return NULL;
+    }
+    ss->references = 1;
+    ss->timeout = SESSION_DEFAULT_TIMEOUT;
+    ss->time = time(NULL);
+    ss->verify_result = X509_V_OK;
+    if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, ss, &ss->ex_data)) {
+        OPENSSL_free(ss);
+        return NULL;
+    }
+    return ss;
+}
+
+int SSL_SESSION_up_ref(SSL_SESSION *ss)
+{
+    shimssl_ref_inc(&ss->references);
+    return 1;
+}
+
+void SSL_SESSION_free(SSL_SESSION *ss)
+{
+    if (ss == NULL || shimssl_ref_dec(&ss->references) > 0)
+        return;
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, ss, &ss->ex_data);
+    OPENSSL_cleanse(ss->master_key, sizeof(ss->master_key));
+    X509_free(ss->peer);
+    sk_X509_pop_free(ss->peer_chain, X509_free);
+    OPENSSL_free(ss->hostname);
+    OPENSSL_free(ss->alpn);
+    OPENSSL_free(ss->ticket);
+    OPENSSL_free(ss->ticket_appdata);
+    OPENSSL_free(ss);
+}
+
+static int dup_bytes(unsigned char **dst, size_t *dst_len, const void *src, size_t len)
+{
+    unsigned char *p = NULL;
+
+    if (src != NULL && len > 0 && (p = OPENSSL_memdup(src, len)) == NULL)
+        return 0;
+    OPENSSL_free(*dst);
+    *dst = p;
+    *dst_len = p != NULL ? len : 0;
+    return 1;
+}
+
+SSL_SESSION *SSL_SESSION_dup(const SSL_SESSION *src)
+{
+    SSL_SESSION *d = SSL_SESSION_new();
+
+    if (d == NULL)
+        return NULL;
+    d->ssl_version = src->ssl_version;
+    d->cipher = src->cipher;
+    d->verify_result = src->verify_result;
+    d->time = src->time;
+    d->timeout = src->timeout;
+    memcpy(d->id, src->id, sizeof(d->id));
+    d->id_len = src->id_len;
+    memcpy(d->sid_ctx, src->sid_ctx, sizeof(d->sid_ctx));
+    d->sid_ctx_len = src->sid_ctx_len;
+    memcpy(d->master_key, src->master_key, sizeof(d->master_key));
+    d->master_key_len = src->master_key_len;
+    d->ticket_lifetime_hint = src->ticket_lifetime_hint;
+    d->max_early_data = src->max_early_data;
+    if (src->peer != NULL && X509_up_ref(src->peer))
+        d->peer = src->peer;
+    if ((src->peer_chain != NULL && (d->peer_chain = X509_chain_up_ref(src->peer_chain)) == NULL) ||
+        (src->hostname != NULL && (d->hostname = OPENSSL_strdup(src->hostname)) == NULL) ||
+        !dup_bytes(&d->alpn, &d->alpn_len, src->alpn, src->alpn_len) ||
+        !dup_bytes(&d->ticket, &d->ticket_len, src->ticket, src->ticket_len) ||
+        !dup_bytes((unsigned char **)&d->ticket_appdata, &d->ticket_appdata_len,
+                   src->ticket_appdata, src->ticket_appdata_len) ||
+        !CRYPTO_dup_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, &d->ex_data, &src->ex_data)) {
+        SSL_SESSION_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* --- the connection's session ------------------------------------------------ */
+
+/* Fill a session from a finished handshake. */
+static SSL_SESSION *session_from_conn(SSL *s)
+{
+    tls_conn *c = shimssl_conn(s);
+    SSL_SESSION *ss = SSL_SESSION_new();
+    const uint8_t *alpn;
+    size_t alpn_len;
+    X509 *peer = SSL_get0_peer_certificate(s);
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s);
+
+    if (ss == NULL)
+        return NULL;
+    ss->ssl_version = tls_conn_version(c);
+    ss->cipher = shimssl_cipher_by_id(tls_conn_cipher_suite(c));
+    ss->verify_result = s->verify_result;
+    ss->timeout = s->ctx->session_timeout;
+    memcpy(ss->sid_ctx, s->api_sid_ctx, s->api_sid_ctx_len);
+    ss->sid_ctx_len = (unsigned int)s->api_sid_ctx_len;
+    tls_conn_alpn(c, &alpn, &alpn_len);
+    if ((peer != NULL && !X509_up_ref(peer)) ||
+        (chain != NULL && (ss->peer_chain = X509_chain_up_ref(chain)) == NULL) ||
+        (s->hostname != NULL && (ss->hostname = OPENSSL_strdup(s->hostname)) == NULL) ||
+        !dup_bytes(&ss->alpn, &ss->alpn_len, alpn, alpn_len)) {
+        SSL_SESSION_free(ss);
+        return NULL;
+    }
+    ss->peer = peer;
+    return ss;
+}
+
+SSL_SESSION *SSL_get_session(const SSL *s)
+{
+    SSL *m = (SSL *)s; /* the session is built lazily: a cache, not a change */
+    tls_conn *c;
+    SSL_SESSION *ss;
+
+    if (s == NULL)
+        return NULL;
+    if (s->api_session_is_own)
+        return s->api_session;
+    c = shimssl_conn(s);
+    if (c == NULL || !tls_conn_handshake_done(c))
+        return s->api_session;
+    if ((ss = session_from_conn(m)) == NULL)
+        return s->api_session;
+    SSL_SESSION_free(m->api_session);
+    m->api_session = ss;
+    m->api_session_is_own = 1;
+    return ss;
+}
+
+/*
+ * The engine reported an event (TLS_EV_*): a client's session becomes known
+ * to the application's cache callback when it is established, as OpenSSL
+ * does: on each NewSessionTicket in TLS 1.3, at the end of the handshake in
+ * TLS 1.2, and on a server at the end of the handshake. The callback takes
+ * over our reference when it returns 1.
+ */
+void shimssl_session_event(SSL *s, int where)
+{
+    tls_conn *c = shimssl_conn(s);
+    long mode = s->ctx->session_cache_mode;
+    SSL_SESSION *ss;
+    int tls13;
+
+    if (c == NULL || s->ctx->api_new_session_cb == NULL)
+        return;
+    tls13 = tls_conn_version(c) == TLS_V13;
+    if (where == TLS_EV_SESSION_TICKET) {
+        if (s->server || !tls13)
+            return;
+        /* Each ticket is a new session object. */
+        if (s->api_session_is_own) {
+            SSL_SESSION_free(s->api_session);
+            s->api_session = NULL;
+            s->api_session_is_own = 0;
+        }
+    } else if (where != TLS_EV_HANDSHAKE_DONE || (tls13 && !s->server)) {
+        return;
+    }
+    if (!(mode & (s->server ? SSL_SESS_CACHE_SERVER : SSL_SESS_CACHE_CLIENT)))
+        return;
+    /* Built here: the engine may report the event before it calls the
+     * handshake done. */
+    if (!s->api_session_is_own) {
+        if ((ss = session_from_conn(s)) == NULL)
+            return;
+        SSL_SESSION_free(s->api_session);
+        s->api_session = ss;
+        s->api_session_is_own = 1;
+    }
+    ss = s->api_session;
+    SSL_SESSION_up_ref(ss);
+    if (!s->ctx->api_new_session_cb(s, ss))
+        SSL_SESSION_free(ss);
+}
+
+SSL_SESSION *SSL_get1_session(SSL *s)
+{
+    SSL_SESSION *ss = SSL_get_session(s);
+
+    if (ss != NULL)
+        SSL_SESSION_up_ref(ss);
+    return ss;
+}
+
+/* Accepted and kept (SSL_get_session shows it until a handshake is done);
+ * the engine cannot resume it yet, so the handshake is a full one. */
+int SSL_set_session(SSL *s, SSL_SESSION *ss)
+{
+    if (ss != NULL)
+        SSL_SESSION_up_ref(ss);
+    SSL_SESSION_free(s->api_session);
+    s->api_session = ss;
+    s->api_session_is_own = 0;
+    return 1;
+}
+
+int SSL_session_reused(const SSL *s)
+{
+    (void)s;
+    return 0;
+}
+
+int SSL_copy_session_id(SSL *to, const SSL *from)
+{
+    if (!SSL_set_session(to, SSL_get_session(from)))
+        return 0;
+    return SSL_set_session_id_context(to, from->api_sid_ctx, (unsigned int)from->api_sid_ctx_len);
+}
+
+void shimssl_session_ssl_free(SSL *s)
+{
+    SSL_SESSION_free(s->api_session);
+    s->api_session = NULL;
+    s->api_session_is_own = 0;
+}
+
+/* SSL_clear keeps a session the application set, drops the old connection's. */
+void shimssl_session_ssl_clear(SSL *s)
+{
+    if (s->api_session_is_own)
+        shimssl_session_ssl_free(s);
+}
+
+/* --- session id context --------------------------------------------------------- */
+
+int SSL_CTX_set_session_id_context(SSL_CTX *ctx, const unsigned char *sid, unsigned int len)
+{
+    if (len > sizeof(ctx->api_sid_ctx)) {
+        SHIMSSL_ERR(SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG);
+        return 0;
+    }
+    memcpy(ctx->api_sid_ctx, sid, len);
+    ctx->api_sid_ctx_len = len;
+    return 1;
+}
+
+int SSL_set_session_id_context(SSL *s, const unsigned char *sid, unsigned int len)
+{
+    if (len > sizeof(s->api_sid_ctx)) {
+        SHIMSSL_ERR(SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG);
+        return 0;
+    }
+    memcpy(s->api_sid_ctx, sid, len);
+    s->api_sid_ctx_len = len;
+    return 1;
+}
+
+/* --- getters and setters --------------------------------------------------------- */
+
+int SSL_SESSION_get_protocol_version(const SSL_SESSION *s)
+{
+    return s->ssl_version;
+}
+
+int SSL_SESSION_set_protocol_version(SSL_SESSION *s, int version)
+{
+    s->ssl_version = version;
+    return 1;
+}
+
+const SSL_CIPHER *SSL_SESSION_get0_cipher(const SSL_SESSION *s)
+{
+    return s->cipher;
+}
+
+int SSL_SESSION_set_cipher(SSL_SESSION *s, const SSL_CIPHER *cipher)
+{
+    s->cipher = cipher;
+    return 1;
+}
+
+long SSL_SESSION_get_time(const SSL_SESSION *s)
+{
+    return s != NULL ? (long)s->time : 0;
+}
+
+long SSL_SESSION_set_time(SSL_SESSION *s, long t)
+{
+    if (s == NULL)
+        return 0;
+    s->time = (time_t)t;
+    return t;
+}
+
+long SSL_SESSION_get_timeout(const SSL_SESSION *s)
+{
+    return s != NULL ? s->timeout : 0;
+}
+
+long SSL_SESSION_set_timeout(SSL_SESSION *s, long t)
+{
+    if (s == NULL || t < 0)
+        return 0;
+    s->timeout = t;
+    return 1;
+}
+
+X509 *SSL_SESSION_get0_peer(SSL_SESSION *s)
+{
+    return s->peer;
+}
+
+const char *SSL_SESSION_get0_hostname(const SSL_SESSION *s)
+{
+    return s->hostname;
+}
+
+int SSL_SESSION_set1_hostname(SSL_SESSION *s, const char *hostname)
+{
+    char *h = NULL;
+
+    if (hostname != NULL && (h = OPENSSL_strdup(hostname)) == NULL)
+        return 0;
+    OPENSSL_free(s->hostname);
+    s->hostname = h;
+    return 1;
+}
+
+void SSL_SESSION_get0_alpn_selected(const SSL_SESSION *s, const unsigned char **alpn, size_t *len)
+{
+    *alpn = s->alpn;
+    *len = s->alpn_len;
+}
+
+int SSL_SESSION_set1_alpn_selected(SSL_SESSION *s, const unsigned char *alpn, size_t len)
+{
+    return dup_bytes(&s->alpn, &s->alpn_len, alpn, len);
+}
+
+const unsigned char *SSL_SESSION_get_id(const SSL_SESSION *s, unsigned int *len)
+{
+    if (len != NULL)
+        *len = s->id_len;
+    return s->id;
+}
+
+int SSL_SESSION_set1_id(SSL_SESSION *s, const unsigned char *sid, unsigned int len)
+{
+    if (len > sizeof(s->id)) {
+        SHIMSSL_ERR(SSL_R_SSL_SESSION_ID_TOO_LONG);
+        return 0;
+    }
+    s->id_len = len;
+    if (sid != s->id)
+        memcpy(s->id, sid, len);
+    return 1;
+}
+
+const unsigned char *SSL_SESSION_get0_id_context(const SSL_SESSION *s, unsigned int *len)
+{
+    if (len != NULL)
+        *len = s->sid_ctx_len;
+    return s->sid_ctx;
+}
+
+int SSL_SESSION_set1_id_context(SSL_SESSION *s, const unsigned char *sid, unsigned int len)
+{
+    if (len > sizeof(s->sid_ctx)) {
+        SHIMSSL_ERR(SSL_R_SSL_SESSION_ID_CONTEXT_TOO_LONG);
+        return 0;
+    }
+    s->sid_ctx_len = len;
+    if (sid != s->sid_ctx)
+        memcpy(s->sid_ctx, sid, len);
+    return 1;
+}
+
+/* Returns the key length, or the size needed when outlen is 0 (as OpenSSL).
+ * Sessions built from our connections have no key yet (see the top). */
+size_t SSL_SESSION_get_master_key(const SSL_SESSION *s, unsigned char *out, size_t outlen)
+{
+    if (outlen == 0)
+        return s->master_key_len;
+    if (outlen > s->master_key_len)
+        outlen = s->master_key_len;
+    memcpy(out, s->master_key, outlen);
+    return outlen;
+}
+
+int SSL_SESSION_set1_master_key(SSL_SESSION *s, const unsigned char *in, size_t len)
+{
+    if (len > sizeof(s->master_key))
+        return 0;
+    memcpy(s->master_key, in, len);
+    s->master_key_len = len;
+    return 1;
+}
+
+int SSL_SESSION_is_resumable(const SSL_SESSION *s)
+{
+    /* Resumable means: there is an id or a ticket to offer. */
+    return s->id_len != 0 || s->ticket_len != 0;
+}
+
+int SSL_SESSION_has_ticket(const SSL_SESSION *s)
+{
+    return s->ticket_len > 0;
+}
+
+unsigned long SSL_SESSION_get_ticket_lifetime_hint(const SSL_SESSION *s)
+{
+    return s->ticket_lifetime_hint;
+}
+
+void SSL_SESSION_get0_ticket(const SSL_SESSION *s, const unsigned char **tick, size_t *len)
+{
+    *len = s->ticket_len;
+    if (tick != NULL)
+        *tick = s->ticket;
+}
+
+uint32_t SSL_SESSION_get_max_early_data(const SSL_SESSION *s)
+{
+    return s->max_early_data;
+}
+
+int SSL_SESSION_set_max_early_data(SSL_SESSION *s, uint32_t max)
+{
+    s->max_early_data = max;
+    return 1;
+}
+
+uint8_t SSL_SESSION_get_max_fragment_length(const SSL_SESSION *s)
+{
+    (void)s;
+    return TLSEXT_max_fragment_length_DISABLED;
+}
+
+unsigned int SSL_SESSION_get_compress_id(const SSL_SESSION *s)
+{
+    (void)s;
+    return 0;
+}
+
+int SSL_SESSION_set1_ticket_appdata(SSL_SESSION *s, const void *data, size_t len)
+{
+    return dup_bytes((unsigned char **)&s->ticket_appdata, &s->ticket_appdata_len, data, len);
+}
+
+int SSL_SESSION_get0_ticket_appdata(SSL_SESSION *s, void **data, size_t *len)
+{
+    *data = s->ticket_appdata;
+    *len = s->ticket_appdata_len;
+    return 1;
+}
+
+int SSL_SESSION_set_ex_data(SSL_SESSION *s, int idx, void *arg)
+{
+    return CRYPTO_set_ex_data(&s->ex_data, idx, arg);
+}
+
+void *SSL_SESSION_get_ex_data(const SSL_SESSION *s, int idx)
+{
+    return CRYPTO_get_ex_data(&s->ex_data, idx);
+}
+
+/* --- printing -------------------------------------------------------------------- */
+
+static const char *version_name(int v)
+{
+    switch (v) {
+    case TLS1_3_VERSION:
+        return "TLSv1.3";
+    case TLS1_2_VERSION:
+        return "TLSv1.2";
+    case TLS1_1_VERSION:
+        return "TLSv1.1";
+    case TLS1_VERSION:
+        return "TLSv1";
+    case SSL3_VERSION:
+        return "SSLv3";
+    default:
+        return "unknown";
+    }
+}
+
+static int print_hex(BIO *bp, const unsigned char *p, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (BIO_printf(bp, "%02X", p[i]) <= 0)
+            return 0;
+    return 1;
+}
+
+/* The layout of OpenSSL's SSL_SESSION_print, which s_client shows. */
+int SSL_SESSION_print(BIO *bp, const SSL_SESSION *x)
+{
+    if (x == NULL)
+        return 0;
+    if (BIO_puts(bp, "SSL-Session:\n") <= 0 ||
+        BIO_printf(bp, "    Protocol  : %s\n", version_name(x->ssl_version)) <= 0)
+        return 0;
+    if (x->cipher == NULL) {
+        if (BIO_puts(bp, "    Cipher    : unknown\n") <= 0)
+            return 0;
+    } else if (BIO_printf(bp, "    Cipher    : %s\n", SSL_CIPHER_get_name(x->cipher)) <= 0) {
+        return 0;
+    }
+    if (BIO_puts(bp, "    Session-ID: ") <= 0 || !print_hex(bp, x->id, x->id_len) ||
+        BIO_puts(bp, "\n    Session-ID-ctx: ") <= 0 || !print_hex(bp, x->sid_ctx, x->sid_ctx_len))
+        return 0;
+    if (x->ssl_version == TLS1_3_VERSION) {
+        if (BIO_puts(bp, "\n    Resumption PSK: ") <= 0)
+            return 0;
+    } else if (BIO_puts(bp, "\n    Master-Key: ") <= 0) {
+        return 0;
+    }
+    if (!print_hex(bp, x->master_key, x->master_key_len) ||
+        BIO_puts(bp, "\n    PSK identity: None") <= 0 ||
+        BIO_puts(bp, "\n    PSK identity hint: None") <= 0 ||
+        BIO_puts(bp, "\n    SRP username: None") <= 0)
+        return 0;
+    if (x->ticket_lifetime_hint != 0 &&
+        BIO_printf(bp, "\n    TLS session ticket lifetime hint: %lu (seconds)",
+                   x->ticket_lifetime_hint) <= 0)
+        return 0;
+    if (x->ticket_len > 0) {
+        if (BIO_puts(bp, "\n    TLS session ticket:\n") <= 0 ||
+            BIO_dump_indent(bp, (const char *)x->ticket, (int)x->ticket_len, 4) <= 0)
+            return 0;
+    }
+    if (x->time != 0 && BIO_printf(bp, "\n    Start Time: %lld", (long long)x->time) <= 0)
+        return 0;
+    if (x->timeout != 0 && BIO_printf(bp, "\n    Timeout   : %ld (sec)", x->timeout) <= 0)
+        return 0;
+    if (BIO_puts(bp, "\n") <= 0)
+        return 0;
+    if (BIO_printf(bp, "    Verify return code: %ld (%s)\n", x->verify_result,
+                   X509_verify_cert_error_string(x->verify_result)) <= 0)
+        return 0;
+    if (BIO_printf(bp, "    Extended master secret: %s\n",
+                   x->ssl_version == TLS1_3_VERSION ? "no" : "yes") <= 0)
+        return 0;
+    if (x->ssl_version == TLS1_3_VERSION &&
+        BIO_printf(bp, "    Max Early Data: %u\n", (unsigned int)x->max_early_data) <= 0)
+        return 0;
+    return 1;
+}
+
+int SSL_SESSION_print_fp(FILE *fp, const SSL_SESSION *x)
+{
+    BIO *b = BIO_new_fp(fp, BIO_NOCLOSE);
+    int ok;
+
+    if (b == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_BUF_LIB);
+        return 0;
+    }
+    ok = SSL_SESSION_print(b, x);
+    BIO_free(b);
+    return ok;
+}
+
+/* "RSA Session-ID:<id> Master-Key:<key>\n", the old NSS key log format;
+ * without a master key there is nothing useful to print. */
+int SSL_SESSION_print_keylog(BIO *bp, const SSL_SESSION *x)
+{
+    if (x == NULL || x->id_len == 0 || x->master_key_len == 0)
+        return 0;
+    if (BIO_puts(bp, "RSA ") <= 0 || BIO_puts(bp, "Session-ID:") <= 0 ||
+        !print_hex(bp, x->id, x->id_len) || BIO_puts(bp, " Master-Key:") <= 0 ||
+        !print_hex(bp, x->master_key, x->master_key_len) || BIO_puts(bp, "\n") <= 0)
+        return 0;
+    return 1;
+}
+
+/* --- the session cache callbacks (stored; no cache behind them yet) ---------------- */
+
+void SSL_CTX_sess_set_new_cb(SSL_CTX *ctx, int (*cb)(SSL *, SSL_SESSION *))
+{
+    ctx->api_new_session_cb = cb;
+}
+
+int (*SSL_CTX_sess_get_new_cb(SSL_CTX *ctx))(SSL *, SSL_SESSION *)
+{
+    return ctx->api_new_session_cb;
+}
+
+void SSL_CTX_sess_set_remove_cb(SSL_CTX *ctx, void (*cb)(SSL_CTX *, SSL_SESSION *))
+{
+    ctx->api_remove_session_cb = cb;
+}
+
+void (*SSL_CTX_sess_get_remove_cb(SSL_CTX *ctx))(SSL_CTX *, SSL_SESSION *)
+{
+    return ctx->api_remove_session_cb;
+}
+
+void SSL_CTX_sess_set_get_cb(SSL_CTX *ctx,
+                             SSL_SESSION *(*cb)(SSL *, const unsigned char *, int, int *))
+{
+    ctx->api_get_session_cb = cb;
+}
+
+SSL_SESSION *(*SSL_CTX_sess_get_get_cb(SSL_CTX *ctx))(SSL *, const unsigned char *, int, int *)
+{
+    return ctx->api_get_session_cb;
+}
+
+/* No internal cache: adding succeeds without keeping it, as with
+ * SSL_SESS_CACHE_NO_INTERNAL_STORE; removing finds nothing. */
+int SSL_CTX_add_session(SSL_CTX *ctx, SSL_SESSION *ss)
+{
+    (void)ctx;
+    (void)ss;
+    return 1;
+}
+
+int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
+{
+    (void)ctx;
+    (void)ss;
+    return 0;
+}
+
+void SSL_CTX_flush_sessions(SSL_CTX *ctx, long tm)
+{
+    (void)ctx;
+    (void)tm;
+}
+
+/* --- DER and PEM forms (s_client -sess_out / -sess_in, python's session copy) -- */
+
+/*
+ * OpenSSL's encoding, so that sessions saved by one library load in the
+ * other:
+ *
+ *   SSL_SESSION_ASN1 ::= SEQUENCE {
+ *     version            INTEGER (1),
+ *     ssl_version        INTEGER,
+ *     cipher             OCTET STRING (SIZE(2)),
+ *     session_id         OCTET STRING,
+ *     master_key         OCTET STRING,
+ *     key_arg            [0] EXPLICIT OCTET STRING OPTIONAL,
+ *     time               [1] EXPLICIT INTEGER OPTIONAL,
+ *     timeout            [2] EXPLICIT INTEGER OPTIONAL,
+ *     peer               [3] EXPLICIT Certificate OPTIONAL,
+ *     session_id_context [4] EXPLICIT OCTET STRING OPTIONAL,
+ *     verify_result      [5] EXPLICIT INTEGER OPTIONAL,
+ *     hostname           [6] EXPLICIT OCTET STRING OPTIONAL,
+ *     psk_identity_hint  [7] EXPLICIT OCTET STRING OPTIONAL,
+ *     psk_identity       [8] EXPLICIT OCTET STRING OPTIONAL,
+ *     ticket_lifetime    [9] EXPLICIT INTEGER OPTIONAL,
+ *     ticket             [10] EXPLICIT OCTET STRING OPTIONAL,
+ *     comp_id            [11] EXPLICIT OCTET STRING OPTIONAL,
+ *     srp_username       [12] EXPLICIT OCTET STRING OPTIONAL,
+ *     flags              [13] EXPLICIT INTEGER OPTIONAL,
+ *     ticket_age_add     [14] EXPLICIT INTEGER OPTIONAL,
+ *     max_early_data     [15] EXPLICIT INTEGER OPTIONAL,
+ *     alpn_selected      [16] EXPLICIT OCTET STRING OPTIONAL,
+ *     max_fragment_len   [17] EXPLICIT INTEGER OPTIONAL,
+ *     ticket_appdata     [18] EXPLICIT OCTET STRING OPTIONAL }
+ *
+ * libcrypto's ASN.1 templates do the encoding; zero integers are omitted.
+ */
+typedef struct session_der {
+    uint32_t version;
+    int32_t ssl_version;
+    ASN1_OCTET_STRING *cipher;
+    ASN1_OCTET_STRING *session_id;
+    ASN1_OCTET_STRING *master_key;
+    ASN1_OCTET_STRING *key_arg;
+    int64_t time;
+    int64_t timeout;
+    X509 *peer;
+    ASN1_OCTET_STRING *sid_ctx;
+    int32_t verify_result;
+    ASN1_OCTET_STRING *hostname;
+    ASN1_OCTET_STRING *psk_identity_hint;
+    ASN1_OCTET_STRING *psk_identity;
+    uint64_t ticket_lifetime;
+    ASN1_OCTET_STRING *ticket;
+    ASN1_OCTET_STRING *comp_id;
+    ASN1_OCTET_STRING *srp_username;
+    uint64_t flags;
+    uint32_t ticket_age_add;
+    uint32_t max_early_data;
+    ASN1_OCTET_STRING *alpn;
+    uint32_t max_fragment_len;
+    ASN1_OCTET_STRING *ticket_appdata;
+} SESSION_DER;
+
+ASN1_SEQUENCE(SESSION_DER) =
+    {
+        ASN1_EMBED(SESSION_DER, version, UINT32),
+        ASN1_EMBED(SESSION_DER, ssl_version, INT32),
+        ASN1_SIMPLE(SESSION_DER, cipher, ASN1_OCTET_STRING),
+        ASN1_SIMPLE(SESSION_DER, session_id, ASN1_OCTET_STRING),
+        ASN1_SIMPLE(SESSION_DER, master_key, ASN1_OCTET_STRING),
+        ASN1_EXP_OPT(SESSION_DER, key_arg, ASN1_OCTET_STRING, 0),
+        ASN1_EXP_OPT_EMBED(SESSION_DER, time, ZINT64, 1),
+        ASN1_EXP_OPT_EMBED(SESSION_DER, timeout, ZINT64, 2),
+        ASN1_EXP_OPT(SESSION_DER, peer, X509, 3),
+        ASN1_EXP_OPT(SESSION_DER, sid_ctx, ASN1_OCTET_STRING, 4),
+        ASN1_EXP_OPT_EMBED(SESSION_DER, verify_result, ZINT32, 5),
+        ASN1_EXP_OPT(SESSION_DER, hostname, ASN1_OCTET_STRING, 6),
+        ASN1_EXP_OPT(SESSION_DER, psk_identity_hint, ASN1_OCTET_STRING, 7),
+        ASN1_EXP_OPT(SESSION_DER, psk_identity, ASN1_OCTET_STRING, 8),
+        ASN1_EXP_OPT_EMBED(SESSION_DER, ticket_lifetime, ZUINT64, 9),
+        ASN1_EXP_OPT(SESSION_DER, ticket, ASN1_OCTET_STRING, 10),
+        ASN1_EXP_OPT(SESSION_DER, comp_id, ASN1_OCTET_STRING, 11),
+        ASN1_EXP_OPT(SESSION_DER, srp_username, ASN1_OCTET_STRING, 12),
+        ASN1_EXP_OPT_EMBED(SESSION_DER, flags, ZUINT64, 13),
+        ASN1_EXP_OPT_EMBED(SESSION_DER, ticket_age_add, ZUINT32, 14),
+        ASN1_EXP_OPT_EMBED(SESSION_DER, max_early_data, ZUINT32, 15),
+        ASN1_EXP_OPT(SESSION_DER, alpn, ASN1_OCTET_STRING, 16),
+        ASN1_EXP_OPT_EMBED(SESSION_DER, max_fragment_len, ZUINT32, 17),
+        ASN1_EXP_OPT(SESSION_DER, ticket_appdata, ASN1_OCTET_STRING, 18),
+} static_ASN1_SEQUENCE_END(SESSION_DER)
+
+        IMPLEMENT_STATIC_ASN1_ALLOC_FUNCTIONS(SESSION_DER)
+            IMPLEMENT_STATIC_ASN1_ENCODE_FUNCTIONS(SESSION_DER)
+
+#define SESSION_DER_VERSION 1
+
+    /* An OCTET STRING holding a copy of p (NULL when len is 0 and optional). */
+    static int octets(ASN1_OCTET_STRING * *out, const void *p, size_t len, int optional)
+{
+    if (optional && len == 0)
+        return 1;
+    if ((*out = ASN1_OCTET_STRING_new()) == NULL)
+        return 0;
+    return ASN1_OCTET_STRING_set(*out, p, (int)len);
+}
+
+int i2d_SSL_SESSION(const SSL_SESSION *in, unsigned char **pp)
+{
+    SESSION_DER *d = SESSION_DER_new();
+    unsigned char cs[2] = {0, 0};
+    int len = -1;
+
+    if (d == NULL)
+        return -1;
+    if (in->cipher != NULL) {
+        uint16_t id = SSL_CIPHER_get_protocol_id(in->cipher);
+
+        cs[0] = (unsigned char)(id >> 8);
+        cs[1] = (unsigned char)id;
+    }
+    d->version = SESSION_DER_VERSION;
+    d->ssl_version = in->ssl_version;
+    d->time = (int64_t)in->time;
+    d->timeout = in->timeout;
+    d->verify_result = (int32_t)in->verify_result;
+    d->ticket_lifetime = in->ticket_lifetime_hint;
+    d->max_early_data = in->max_early_data;
+    d->peer = in->peer; /* borrowed: detached before the free below */
+    ASN1_OCTET_STRING_free(d->cipher);
+    ASN1_OCTET_STRING_free(d->session_id);
+    ASN1_OCTET_STRING_free(d->master_key);
+    d->cipher = d->session_id = d->master_key = NULL;
+    if (octets(&d->cipher, cs, 2, 0) && octets(&d->session_id, in->id, in->id_len, 0) &&
+        octets(&d->master_key, in->master_key, in->master_key_len, 0) &&
+        octets(&d->sid_ctx, in->sid_ctx, in->sid_ctx_len, 1) &&
+        octets(&d->hostname, in->hostname, in->hostname != NULL ? strlen(in->hostname) : 0, 1) &&
+        octets(&d->ticket, in->ticket, in->ticket_len, 1) &&
+        octets(&d->alpn, in->alpn, in->alpn_len, 1) &&
+        octets(&d->ticket_appdata, in->ticket_appdata, in->ticket_appdata_len, 1))
+        len = i2d_SESSION_DER(d, pp);
+    d->peer = NULL;
+    SESSION_DER_free(d);
+    return len;
+}
+
+static int copy_octets(unsigned char **dst, size_t *dst_len, const ASN1_OCTET_STRING *o)
+{
+    if (o == NULL)
+        return 1;
+    return dup_bytes(dst, dst_len, ASN1_STRING_get0_data(o), (size_t)ASN1_STRING_length(o));
+}
+
+SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long length)
+{
+    const unsigned char *p = *pp;
+    SESSION_DER *d = d2i_SESSION_DER(NULL, &p, length);
+    SSL_SESSION *ss = NULL;
+    size_t n;
+    const unsigned char *cs;
+
+    if (d == NULL)
+        return NULL;
+    if (d->version != SESSION_DER_VERSION || ASN1_STRING_length(d->cipher) != 2 ||
+        ASN1_STRING_length(d->session_id) > SSL_MAX_SSL_SESSION_ID_LENGTH ||
+        ASN1_STRING_length(d->master_key) > (int)sizeof(ss->master_key) ||
+        (d->sid_ctx != NULL && ASN1_STRING_length(d->sid_ctx) > SSL_MAX_SID_CTX_LENGTH)) {
+        SHIMSSL_ERR(SSL_R_BAD_DATA);
+        goto fail;
+    }
+    if ((ss = SSL_SESSION_new()) == NULL)
+        goto fail;
+    cs = ASN1_STRING_get0_data(d->cipher);
+    ss->ssl_version = d->ssl_version;
+    ss->cipher = shimssl_cipher_by_id((uint16_t)(cs[0] << 8 | cs[1]));
+    ss->id_len = (unsigned int)ASN1_STRING_length(d->session_id);
+    memcpy(ss->id, ASN1_STRING_get0_data(d->session_id), ss->id_len);
+    ss->master_key_len = (size_t)ASN1_STRING_length(d->master_key);
+    memcpy(ss->master_key, ASN1_STRING_get0_data(d->master_key), ss->master_key_len);
+    if (d->sid_ctx != NULL) {
+        ss->sid_ctx_len = (unsigned int)ASN1_STRING_length(d->sid_ctx);
+        memcpy(ss->sid_ctx, ASN1_STRING_get0_data(d->sid_ctx), ss->sid_ctx_len);
+    }
+    ss->time = (time_t)d->time;
+    ss->timeout = (long)d->timeout;
+    ss->verify_result = d->verify_result;
+    ss->ticket_lifetime_hint = (unsigned long)d->ticket_lifetime;
+    ss->max_early_data = d->max_early_data;
+    ss->peer = d->peer;
+    d->peer = NULL;
+    if (d->hostname != NULL &&
+        (ss->hostname = OPENSSL_strndup((const char *)ASN1_STRING_get0_data(d->hostname),
+                                        (size_t)ASN1_STRING_length(d->hostname))) == NULL)
+        goto fail;
+    if (!copy_octets(&ss->ticket, &ss->ticket_len, d->ticket) ||
+        !copy_octets(&ss->alpn, &ss->alpn_len, d->alpn) ||
+        !copy_octets((unsigned char **)&ss->ticket_appdata, &n, d->ticket_appdata))
+        goto fail;
+    ss->ticket_appdata_len = d->ticket_appdata != NULL ? n : 0;
+    SESSION_DER_free(d);
+    *pp = p;
+    if (a != NULL) {
+        SSL_SESSION_free(*a);
+        *a = ss;
+    }
+    return ss;
+fail:
+    SSL_SESSION_free(ss);
+    SESSION_DER_free(d);
+    return NULL;
+}
+
+static void *d2i_session_void(void **a, const unsigned char **pp, long len)
+{
+    return d2i_SSL_SESSION((SSL_SESSION **)a, pp, len);
+}
+
+static int i2d_session_void(const void *x, unsigned char **pp)
+{
+    return i2d_SSL_SESSION(x, pp);
+}
+
+SSL_SESSION *PEM_read_bio_SSL_SESSION(BIO *bp, SSL_SESSION **x, pem_password_cb *cb, void *u)
+{
+    return PEM_ASN1_read_bio(d2i_session_void, PEM_STRING_SSL_SESSION, bp, (void **)x, cb, u);
+}
+
+int PEM_write_bio_SSL_SESSION(BIO *bp, const SSL_SESSION *x)
+{
+    return PEM_ASN1_write_bio(i2d_session_void, PEM_STRING_SSL_SESSION, bp, x, NULL, NULL, 0, NULL,
+                              NULL);
+}
+
+SSL_SESSION *PEM_read_SSL_SESSION(FILE *fp, SSL_SESSION **x, pem_password_cb *cb, void *u)
+{
+    BIO *b = BIO_new_fp(fp, BIO_NOCLOSE);
+    SSL_SESSION *ss;
+
+    if (b == NULL)
+        return NULL;
+    ss = PEM_read_bio_SSL_SESSION(b, x, cb, u);
+    BIO_free(b);
+    return ss;
+}
+
+int PEM_write_SSL_SESSION(FILE *fp, const SSL_SESSION *x)
+{
+    BIO *b = BIO_new_fp(fp, BIO_NOCLOSE);
+    int ok;
+
+    if (b == NULL)
+        return 0;
+    ok = PEM_write_bio_SSL_SESSION(b, x);
+    BIO_free(b);
+    return ok;
+}

@@ -1,0 +1,117 @@
+/*
+ * Internal layout of a tls_conn, shared by conn.c (records, alerts,
+ * application data, the sans-I/O plumbing) and the handshake state machines
+ * (tls13_client.c). Nothing outside core/ includes this.
+ *
+ * Why one struct and not per-layer objects: the layers are tightly coupled by
+ * the rules of RFC 8446 (a key change must end a record, an alert is sent
+ * under whatever keys are active, the handshake buffer must be empty when a
+ * non-handshake record arrives), and those rules are easiest to enforce when
+ * the state is in one place.
+ */
+#ifndef SHIMSSL_CORE_CONN_H
+#define SHIMSSL_CORE_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "core/codec.h"
+#include "core/crypto.h"
+#include "core/err.h"
+#include "core/keysched.h"
+#include "core/record.h"
+#include "core/tls.h"
+
+#define TLS_CONN_MAX_HASH TLS_MAX_HASH
+
+/* A NewSessionTicket kept for resumption (issue 3 consumes it). */
+typedef struct tls_conn_ticket {
+    uint32_t lifetime;
+    uint32_t age_add;
+    uint32_t max_early_data;
+    uint8_t *ticket;
+    size_t ticket_len;
+    uint8_t psk[TLS_CONN_MAX_HASH]; /* already derived from the resumption secret */
+    size_t psk_len;
+    uint16_t suite;
+    int valid;
+} tls_conn_ticket;
+
+#define TLS_CONN_TICKETS 2
+
+struct tls_conn {
+    const tls_config *cfg;
+    int is_server;
+    int err;          /* sticky failure, 0 if none */
+    int alert_rcvd;   /* description of a received alert, -1 if none */
+    int transport_eof;
+    int close_sent;
+    int close_rcvd;
+
+    /* Input: exactly one record at a time. */
+    uint8_t rbuf[TLS_MAX_RECORD];
+    size_t rlen;        /* bytes of the current record received */
+    size_t app_off;     /* unread application data inside rbuf */
+    size_t app_len;
+
+    /* Output queue. */
+    tls_writer out;
+    size_t out_off;
+
+    tls_rec_dir rd, wr;
+    tls_ks ks; /* the key schedule; current application secrets live here */
+    const tls_suite *suite;
+    uint16_t version;
+    uint16_t group;
+    uint16_t peer_sigalg;
+
+    /* Handshake message reassembly (handshake records are appended here). */
+    tls_writer hs;
+    size_t hs_off;
+
+    uint8_t client_random[32];
+    uint8_t server_random[32];
+    uint8_t alpn[256];
+    size_t alpn_len;
+    STACK_OF(X509) *peer_chain;
+    int did_hrr;
+    int hs_done;
+
+    uint8_t fin_sent[TLS_CONN_MAX_HASH];
+    uint8_t fin_rcvd[TLS_CONN_MAX_HASH];
+    size_t fin_len;
+
+    tls_conn_ticket tickets[TLS_CONN_TICKETS]; /* newest first */
+    int key_updates_in_a_row;                  /* bound on KeyUpdate floods */
+
+    struct tls13_client *cl; /* client handshake state, freed when done */
+};
+
+/* --- keys (conn.c) --------------------------------------------------- */
+/* Install a TLS 1.3 traffic secret for one direction (write = 1: sending). */
+TLS_MUST_CHECK int tls_conn_set_secret(tls_conn *c, int write, const uint8_t *secret);
+/* A KeyUpdate arrived: move the receive key on, and answer if requested. */
+TLS_MUST_CHECK int tls_conn_peer_key_update(tls_conn *c, int requested);
+/* NSS key log line for secret (hash_len bytes) if the application asked. */
+void tls_conn_keylog(tls_conn *c, const char *label, const uint8_t *secret, size_t len);
+
+/* --- output (conn.c) -------------------------------------------------- */
+/* Queue a record (fragmented at 2^14), protected if write keys are on. */
+TLS_MUST_CHECK int tls_conn_send(tls_conn *c, int type, const uint8_t *data, size_t len);
+/* Queue one handshake message (header included) and trace it. */
+TLS_MUST_CHECK int tls_conn_send_hs(tls_conn *c, const uint8_t *msg, size_t len);
+/* Record the first failure, queue its alert; returns the sticky failure. */
+int tls_conn_fail(tls_conn *c, int rc);
+
+/* --- the handshake side (tls13_client.c) ------------------------------ */
+TLS_MUST_CHECK int tls13_client_start(tls_conn *c);
+/* One complete handshake message (header included). */
+TLS_MUST_CHECK int tls13_client_message(tls_conn *c, const uint8_t *msg, size_t len);
+/* A ChangeCipherSpec record whose body is exactly {0x01}. */
+TLS_MUST_CHECK int tls13_client_ccs(tls_conn *c);
+void tls13_client_free(tls_conn *c);
+
+#endif

@@ -1,0 +1,199 @@
+/*
+ * core/crypto: the only module that calls libcrypto for primitives.
+ *
+ * Everything the protocol needs from libcrypto is described by const tables
+ * (cipher suites, named groups, signature schemes). The EVP_CIPHER / EVP_MD /
+ * EVP_MAC / EVP_KDF objects behind them are fetched once per process, the
+ * first time any function here is used (tls_crypto_init, idempotent and
+ * thread-safe), never per connection or per record.
+ *
+ * Sizes: hashes are at most TLS_MAX_HASH bytes (SHA-384 is the largest hash
+ * a suite uses; SHA-512 only appears inside signatures).
+ */
+#ifndef SHIMSSL_CORE_CRYPTO_H
+#define SHIMSSL_CORE_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "core/codec.h"
+#include "core/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Inside the guard: core/tls.h has no C++ guard of its own. */
+#include "core/tls.h"
+
+#define TLS_MAX_HASH 48      /* SHA-384 */
+#define TLS_MAX_KEY 32       /* AES-256 / ChaCha20 */
+#define TLS_AEAD_IV_LEN 12   /* every AEAD we use has a 96-bit nonce */
+#define TLS_AEAD_TAG_LEN 16
+#define TLS_MAX_SHARE 133    /* secp521r1 uncompressed point */
+#define TLS_MAX_SHARED_SECRET 66
+#define TLS_MAX_SIG 1024     /* RSA-8192 signature; larger keys are refused */
+
+/* Fetch everything once. 0, or TLS_ERR_INTERNAL if libcrypto lacks an
+ * algorithm that is not optional. Every function below calls it. */
+TLS_MUST_CHECK int tls_crypto_init(void);
+
+/* --- cipher suites ----------------------------------------------------- */
+/* How the record nonce is formed (room for TLS 1.2 later). */
+enum {
+    TLS_NONCE_XOR = 0,      /* TLS 1.3, and TLS 1.2 ChaCha20: iv XOR seq */
+    TLS_NONCE_EXPLICIT = 1, /* TLS 1.2 AES-GCM: 4-byte salt || 8-byte explicit */
+};
+
+typedef struct tls_suite {
+    const tls_suite_info *info; /* the public description (names, bits) */
+    uint16_t id;
+    size_t key_len;
+    size_t iv_len;   /* TLS_AEAD_IV_LEN */
+    size_t tag_len;  /* TLS_AEAD_TAG_LEN */
+    size_t hash_len; /* of md */
+    int nonce_mode;  /* TLS_NONCE_* */
+    /* RFC 8446 5.5: records that may be protected under one key before a
+     * key update is due. */
+    uint64_t record_limit;
+    const EVP_CIPHER *cipher; /* fetched once; NULL if libcrypto lacks it */
+    const EVP_MD *md;
+} tls_suite;
+
+/* The internal descriptor of an IANA suite, or NULL if unknown/unavailable. */
+const tls_suite *tls_suite_get(uint16_t id);
+/* SHA-256 / SHA-384, fetched once (NULL if nid is not one we fetched). */
+const EVP_MD *tls_md_by_nid(int nid);
+
+/* --- AEAD -------------------------------------------------------------- */
+/*
+ * One AEAD key for one direction. The EVP_CIPHER_CTX is allocated once per
+ * key (tls_aead_init) and only re-nonced per record.
+ */
+typedef struct tls_aead {
+    EVP_CIPHER_CTX *ctx;
+    const tls_suite *suite;
+    uint8_t iv[TLS_AEAD_IV_LEN]; /* static IV (TLS 1.2 GCM: 4-byte salt first) */
+    int enc;                     /* 1 seal, 0 open */
+} tls_aead;
+
+/* Zero-initialised tls_aead is "no key". iv_len is suite->iv_len (TLS 1.3)
+ * or 4 for TLS 1.2 AES-GCM. Re-init of a live key clears the old one. */
+TLS_MUST_CHECK int tls_aead_init(tls_aead *a, const tls_suite *s, int enc, const uint8_t *key,
+                                 const uint8_t *iv, size_t iv_len);
+void tls_aead_clear(tls_aead *a);
+/* The per-record nonce (RFC 8446 5.3): iv XOR left-padded big-endian seq. */
+void tls_aead_nonce(const tls_aead *a, uint64_t seq, uint8_t nonce[TLS_AEAD_IV_LEN]);
+/* Encrypt buf[0..len) in place and write the tag to buf[len..len+tag_len). */
+TLS_MUST_CHECK int tls_aead_seal(tls_aead *a, const uint8_t nonce[TLS_AEAD_IV_LEN],
+                                 const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len);
+/* Decrypt buf[0..len) in place, where the last tag_len bytes are the tag;
+ * *pt_len = len - tag_len. A bad tag or a too-short input is bad_record_mac
+ * + TLS_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC. */
+TLS_MUST_CHECK int tls_aead_open(tls_aead *a, const uint8_t nonce[TLS_AEAD_IV_LEN],
+                                 const uint8_t *aad, size_t aad_len, uint8_t *buf, size_t len,
+                                 size_t *pt_len);
+
+/* --- hashing ------------------------------------------------------------ */
+TLS_MUST_CHECK int tls_hash(const EVP_MD *md, const uint8_t *data, size_t len, uint8_t *out);
+/* HMAC(key, data) with md; out holds EVP_MD_get_size(md) bytes. */
+TLS_MUST_CHECK int tls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len,
+                            const uint8_t *data, size_t len, uint8_t *out);
+/* Constant-time comparison: 1 if equal. */
+int tls_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);
+
+/*
+ * The handshake transcript. Until the hash is known (before ServerHello)
+ * messages are buffered; tls_transcript_set_md() hashes the buffer and from
+ * then on the running hash is updated directly. keep_buffer keeps a copy of
+ * all messages too (TLS 1.2 client auth may need it).
+ */
+typedef struct tls_transcript {
+    EVP_MD_CTX *ctx; /* NULL until set_md */
+    const EVP_MD *md;
+    size_t hash_len;
+    tls_writer buf; /* messages not yet hashed (or all, with keep_buffer) */
+    int keep_buffer;
+} tls_transcript;
+
+void tls_transcript_init(tls_transcript *t);
+void tls_transcript_free(tls_transcript *t);
+TLS_MUST_CHECK int tls_transcript_update(tls_transcript *t, const uint8_t *msg, size_t len);
+TLS_MUST_CHECK int tls_transcript_set_md(tls_transcript *t, const EVP_MD *md);
+/* Hash of everything so far, without disturbing the running hash; out has
+ * room for hash_len bytes. Fails (internal) before set_md. */
+TLS_MUST_CHECK int tls_transcript_hash(const tls_transcript *t, uint8_t *out);
+/* RFC 8446 4.4.1: after a HelloRetryRequest, replace ClientHello1 (all that
+ * has been added so far) by message_hash = FE 00 00 Hash.length Hash(CH1).
+ * Call it after set_md and before adding the HRR itself. */
+TLS_MUST_CHECK int tls_transcript_hrr(tls_transcript *t);
+
+/* --- random ------------------------------------------------------------ */
+TLS_MUST_CHECK int tls_random(uint8_t *buf, size_t n);
+
+/* --- named groups (key exchange) --------------------------------------- */
+typedef struct tls_group {
+    uint16_t id;          /* NamedGroup */
+    const char *name;     /* OpenSSL's group name: "X25519", "P-256" ... */
+    const char *alg;      /* key type for EVP_PKEY_CTX_new_from_name: "X25519", "EC" */
+    const char *curve;    /* "prime256v1"... for EC groups, else NULL */
+    int nid;              /* NID_X25519, NID_X9_62_prime256v1 ... */
+    size_t share_len;     /* key_share bytes: 32, 56, 65, 97, 133 */
+    size_t secret_len;    /* shared secret bytes */
+    int bits;             /* security bits */
+} tls_group;
+
+const tls_group *tls_group_get(uint16_t id);
+/* New ephemeral key for group; its key_share bytes into share (share_len
+ * bytes, cap >= TLS_MAX_SHARE is always enough). */
+TLS_MUST_CHECK int tls_kex_keygen(uint16_t group, EVP_PKEY **priv, uint8_t *share, size_t cap,
+                                  size_t *share_len);
+/*
+ * Shared secret from our private key and the peer's key_share bytes.
+ * A malformed share (wrong length, compressed or off-curve point) or an
+ * all-zero X25519/X448 result fails with illegal_parameter +
+ * TLS_R_BAD_ECPOINT. out has room for TLS_MAX_SHARED_SECRET.
+ */
+TLS_MUST_CHECK int tls_kex_derive(uint16_t group, EVP_PKEY *priv, const uint8_t *peer,
+                                  size_t peer_len, uint8_t *out, size_t *out_len);
+
+/* --- signature schemes ------------------------------------------------- */
+typedef struct tls_sigalg {
+    uint16_t id;          /* SignatureScheme */
+    const char *name;     /* "rsa_pss_rsae_sha256" */
+    int pkey_type;        /* EVP_PKEY_RSA, EVP_PKEY_RSA_PSS, EVP_PKEY_EC, EVP_PKEY_ED25519 ... */
+    int curve_nid;        /* ECDSA in TLS 1.3: the curve it is bound to, else NID_undef */
+    int hash_nid;         /* NID_sha256 ...; NID_undef for EdDSA */
+    int pss;              /* RSASSA-PSS padding */
+    int tls13;            /* usable in a TLS 1.3 CertificateVerify */
+    int sig_nid;          /* what SSL_get_peer_signature_type_nid reports (pkey NID) */
+} tls_sigalg;
+
+const tls_sigalg *tls_sigalg_get(uint16_t id);
+/* Is key usable with scheme (key type, RSA-PSS params, ECDSA curve when
+ * tls13)? 1 yes, 0 no. */
+int tls_sigalg_key_ok(uint16_t scheme, EVP_PKEY *key, int tls13);
+/*
+ * Verify sig over tbs. Fails with illegal_parameter + TLS_R_WRONG_SIGNATURE_TYPE
+ * when the key does not fit the scheme, decrypt_error + TLS_R_BAD_SIGNATURE
+ * when the signature is wrong.
+ */
+TLS_MUST_CHECK int tls_sig_verify(uint16_t scheme, EVP_PKEY *key, int tls13, const uint8_t *tbs,
+                                  size_t tbs_len, const uint8_t *sig, size_t sig_len);
+/* Sign tbs; sig has room for cap bytes (EVP_PKEY_get_size(key) suffices). */
+TLS_MUST_CHECK int tls_sig_sign(uint16_t scheme, EVP_PKEY *key, int tls13, const uint8_t *tbs,
+                                size_t tbs_len, uint8_t *sig, size_t cap, size_t *sig_len);
+/* RFC 8446 4.4.3: the content a CertificateVerify signs: 64 spaces, the
+ * context string for the server/client, a zero byte, the transcript hash.
+ * out has room for 64 + 34 + 1 + TLS_MAX_HASH bytes. */
+#define TLS13_CV_CONTENT_MAX (64 + 34 + 1 + TLS_MAX_HASH)
+void tls13_cv_content(int server, const uint8_t *hash, size_t hash_len, uint8_t *out,
+                      size_t *out_len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * The extension table. Masks follow the "TLS 1.3" column of the IANA
+ * registry as listed in RFC 8446 4.2 (CH = ClientHello, SH = ServerHello,
+ * HRR = HelloRetryRequest, EE = EncryptedExtensions, CT = Certificate,
+ * CR = CertificateRequest, NST = NewSessionTicket). The TLS 1.2-only
+ * extensions are listed with CH only: a TLS 1.3 server must not send them.
+ */
+#include "core/extensions.h"
+
+#include <string.h>
+
+struct ext_desc {
+    uint16_t type;
+    unsigned msgs;
+};
+
+static const struct ext_desc ext_table[] = {
+    {TLS_EXT_SERVER_NAME, TLS_EXTM_CH | TLS_EXTM_EE},
+    {TLS_EXT_MAX_FRAGMENT_LENGTH, TLS_EXTM_CH | TLS_EXTM_EE},
+    {TLS_EXT_STATUS_REQUEST, TLS_EXTM_CH | TLS_EXTM_CR | TLS_EXTM_CT},
+    {TLS_EXT_SUPPORTED_GROUPS, TLS_EXTM_CH | TLS_EXTM_EE},
+    {TLS_EXT_EC_POINT_FORMATS, TLS_EXTM_CH},
+    {TLS_EXT_SIGNATURE_ALGORITHMS, TLS_EXTM_CH | TLS_EXTM_CR},
+    {TLS_EXT_USE_SRTP, TLS_EXTM_CH | TLS_EXTM_EE},
+    {TLS_EXT_HEARTBEAT, TLS_EXTM_CH | TLS_EXTM_EE},
+    {TLS_EXT_ALPN, TLS_EXTM_CH | TLS_EXTM_EE},
+    {TLS_EXT_SCT, TLS_EXTM_CH | TLS_EXTM_CR | TLS_EXTM_CT},
+    {TLS_EXT_CLIENT_CERT_TYPE, TLS_EXTM_CH | TLS_EXTM_EE},
+    {TLS_EXT_SERVER_CERT_TYPE, TLS_EXTM_CH | TLS_EXTM_EE},
+    {TLS_EXT_PADDING, TLS_EXTM_CH},
+    {TLS_EXT_ENCRYPT_THEN_MAC, TLS_EXTM_CH},
+    {TLS_EXT_EXTENDED_MASTER_SECRET, TLS_EXTM_CH},
+    {TLS_EXT_RECORD_SIZE_LIMIT, TLS_EXTM_CH | TLS_EXTM_EE},
+    {TLS_EXT_SESSION_TICKET, TLS_EXTM_CH},
+    {TLS_EXT_PRE_SHARED_KEY, TLS_EXTM_CH | TLS_EXTM_SH},
+    {TLS_EXT_EARLY_DATA, TLS_EXTM_CH | TLS_EXTM_EE | TLS_EXTM_NST},
+    {TLS_EXT_SUPPORTED_VERSIONS, TLS_EXTM_CH | TLS_EXTM_SH | TLS_EXTM_HRR},
+    {TLS_EXT_COOKIE, TLS_EXTM_CH | TLS_EXTM_HRR},
+    {TLS_EXT_PSK_KEX_MODES, TLS_EXTM_CH},
+    {TLS_EXT_CERTIFICATE_AUTHORITIES, TLS_EXTM_CH | TLS_EXTM_CR},
+    {TLS_EXT_OID_FILTERS, TLS_EXTM_CR},
+    {TLS_EXT_POST_HANDSHAKE_AUTH, TLS_EXTM_CH},
+    {TLS_EXT_SIGNATURE_ALGORITHMS_CERT, TLS_EXTM_CH | TLS_EXTM_CR},
+    {TLS_EXT_KEY_SHARE, TLS_EXTM_CH | TLS_EXTM_SH | TLS_EXTM_HRR},
+    {TLS_EXT_RENEGOTIATION_INFO, TLS_EXTM_CH},
+};
+
+int tls_ext_index(uint16_t type)
+{
+    for (size_t i = 0; i < sizeof(ext_table) / sizeof(ext_table[0]); i++)
+        if (ext_table[i].type == type)
+            return (int)i;
+    return -1;
+}
+
+/*
+ * struct {
+ *     ExtensionType extension_type;
+ *     opaque extension_data<0..2^16-1>;
+ * } Extension;
+ */
+int tls_ext_parse(tls_reader *r, unsigned msg, uint64_t offered, int is_response,
+                  tls_ext_block *out)
+{
+    uint64_t seen = 0;
+    out->n = 0;
+    while (tls_rd_left(r) > 0) {
+        uint16_t type;
+        tls_reader body;
+        TRY(tls_rd_u16(r, &type));
+        TRY(tls_rd_vec(r, 2, &body));
+        int idx = tls_ext_index(type);
+        if (idx < 0) {
+            /* RFC 8446 4.2: a response may only carry what was asked for. */
+            if (is_response)
+                return TLS_ERR(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
+            /* CertificateRequest and NewSessionTicket: unknown extensions
+             * are skipped (RFC 8446 4.3.2, 4.6.1). */
+            continue;
+        }
+        /* RFC 8446 4.2: no more than one extension of the same type. */
+        if (seen & (1ull << idx))
+            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+        seen |= 1ull << idx;
+        if (is_response && !(offered & (1ull << idx)))
+            return TLS_ERR(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
+        /* RFC 8446 4.2: a recognized extension in a message it is not
+         * specified for is illegal_parameter. */
+        if (!(ext_table[idx].msgs & msg))
+            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+        if (out->n == TLS_EXT_MAX_IN_BLOCK)
+            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+        out->ext[out->n].type = type;
+        out->ext[out->n].body = body;
+        out->n++;
+    }
+    return 0;
+}
+
+tls_ext *tls_ext_find(tls_ext_block *b, uint16_t type)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (b->ext[i].type == type)
+            return &b->ext[i];
+    return NULL;
+}

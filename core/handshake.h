@@ -1,0 +1,57 @@
+/*
+ * Handshake message types (RFC 8446 4) and the largest body the engine will
+ * reassemble for each. The limits exist so that a peer cannot make us buffer
+ * 16 MiB by announcing a huge u24 length; they follow what real stacks send
+ * (certificate chains are the only big messages; OpenSSL's own default
+ * max_cert_list is 100 KiB).
+ */
+#ifndef SHIMSSL_CORE_HANDSHAKE_H
+#define SHIMSSL_CORE_HANDSHAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    TLS_HS_CLIENT_HELLO = 1,
+    TLS_HS_SERVER_HELLO = 2,
+    TLS_HS_NEW_SESSION_TICKET = 4,
+    TLS_HS_END_OF_EARLY_DATA = 5,
+    TLS_HS_ENCRYPTED_EXTENSIONS = 8,
+    TLS_HS_CERTIFICATE = 11,
+    TLS_HS_CERTIFICATE_REQUEST = 13,
+    TLS_HS_CERTIFICATE_VERIFY = 15,
+    TLS_HS_FINISHED = 20,
+    TLS_HS_KEY_UPDATE = 24,
+    TLS_HS_MESSAGE_HASH = 254,
+};
+
+/* RFC 8446 5.1: messages after which the keys change, so that they must
+ * end their record. ServerHello is listed whether or not it turns out to
+ * be a HelloRetryRequest: nothing may follow an HRR in its record either,
+ * since the server must wait for the second ClientHello. */
+static inline int tls_hs_ends_record(uint8_t type)
+{
+    return type == TLS_HS_SERVER_HELLO || type == TLS_HS_END_OF_EARLY_DATA ||
+           type == TLS_HS_FINISHED || type == TLS_HS_KEY_UPDATE;
+}
+
+static inline size_t tls_hs_max_len(uint8_t type)
+{
+    switch (type) {
+    case TLS_HS_CERTIFICATE:
+    case TLS_HS_CERTIFICATE_REQUEST:
+        return 102400;
+    case TLS_HS_NEW_SESSION_TICKET:
+    case TLS_HS_ENCRYPTED_EXTENSIONS:
+    case TLS_HS_CERTIFICATE_VERIFY:
+        return 4 + 4 + 256 + 2 + 65535 + 2 + 65535;
+    case TLS_HS_FINISHED:
+        return 64;
+    case TLS_HS_KEY_UPDATE:
+        return 1;
+    default:
+        return 16384 + 2048;
+    }
+}
+
+#endif

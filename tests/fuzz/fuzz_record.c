@@ -1,0 +1,27 @@
+/*
+ * fuzz_record: arbitrary bytes as the server's side of the stream, fed to a
+ * client that has sent its ClientHello. Exercises the record layer
+ * (framing, length limits, content types, fragmentation across reads) and
+ * everything the handshake parses from plaintext records.
+ *
+ * Input layout: byte 0 picks how the bytes are cut into transport reads
+ * (1 byte at a time ... whole records), the rest is the stream.
+ */
+#include "fuzz_common.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static const size_t chunks[] = {1, 2, 3, 5, 7, 64, 300, 4096, TLS_MAX_RECORD};
+    if (size < 1)
+        return 0;
+    size_t chunk = chunks[data[0] % (sizeof chunks / sizeof chunks[0])];
+    tls_config cfg;
+    tls_conn *c = fuzz_client_new(&cfg);
+    if (c == NULL)
+        return 0;
+    fuzz_pump(c, data + 1, size - 1, chunk);
+    tls_conn_free(c);
+    return 0;
+}

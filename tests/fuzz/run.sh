@@ -1,0 +1,33 @@
+#!/bin/bash
+# Runs each libFuzzer target for a bounded time:
+#   tests/fuzz/run.sh FUZZ_BUILD_DIR [SECONDS_PER_TARGET]
+# FUZZ_BUILD_DIR is where the fuzz_* executables are (a build configured
+# with CC=clang CXX=clang++ -DSHIMSSL_FUZZ=ON, its tests/fuzz directory, or
+# the build root). New interesting inputs go to a scratch corpus, never into
+# the committed one; crashes are left in FUZZ_BUILD_DIR/fuzz-artifacts.
+set -euo pipefail
+dir=${1:?usage: run.sh FUZZ_BUILD_DIR [SECONDS]}
+secs=${2:-60}
+src=$(cd "$(dirname "$0")" && pwd)
+status=0
+for t in fuzz_record fuzz_client_handshake; do
+    exe=$(find "$dir" -type f -name "$t" -perm -u+x | head -n 1)
+    if [ -z "$exe" ]; then
+        echo "run.sh: $t not found under $dir" >&2
+        exit 1
+    fi
+    work=$(mktemp -d)
+    art="$dir/fuzz-artifacts/$t/"
+    mkdir -p "$art"
+    echo "--- $t: ${secs}s"
+    # -max_total_time bounds the run; timeout(1) bounds it even if libFuzzer
+    # hangs in a single input.
+    if ! timeout --kill-after=30 $((secs + 60)) "$exe" -max_total_time="$secs" -timeout=10 \
+        -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art" \
+        "$work" "$src/corpus/$t"; then
+        echo "run.sh: $t FAILED (artifacts in $art)" >&2
+        status=1
+    fi
+    rm -rf "$work"
+done
+exit $status

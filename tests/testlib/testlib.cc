@@ -1,0 +1,529 @@
+#include "testlib/testlib.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+extern char **environ;
+
+#ifndef SHIMSSL_TEST_LIB_OVERRIDE
+#define SHIMSSL_TEST_LIB_OVERRIDE ""
+#endif
+#ifndef SHIMSSL_TEST_ASAN_RUNTIME
+#define SHIMSSL_TEST_ASAN_RUNTIME ""
+#endif
+
+namespace shimtest {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const char *const kSystemLibssl[] = {
+    "/usr/lib/x86_64-linux-gnu/libssl.so.3",
+    "/lib/x86_64-linux-gnu/libssl.so.3",
+};
+
+std::string real_path(const std::string &p) {
+    char buf[PATH_MAX];
+    if (realpath(p.c_str(), buf) == nullptr) return p;
+    return buf;
+}
+
+std::string basename_of(const std::string &p) {
+    size_t slash = p.rfind('/');
+    return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+// Same file on disk? Compares device and inode, so /lib vs /usr/lib (merged
+// /usr) and symlinks do not matter.
+bool same_file(const std::string &a, const std::string &b) {
+    struct stat sa, sb;
+    if (stat(a.c_str(), &sa) != 0 || stat(b.c_str(), &sb) != 0) return false;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+bool is_system_libssl(const std::string &path) {
+    if (path.find('/') == std::string::npos) return false;
+    for (const char *sys : kSystemLibssl) {
+        if (path == sys || same_file(path, sys)) return true;
+    }
+    return false;
+}
+
+std::string var_name(const std::string &entry) { return entry.substr(0, entry.find('=')); }
+
+// The child's environment: the inherited one minus the loader variables
+// (only what the test asks for reaches the child), plus opt.env.
+std::vector<std::string> child_env(const RunOptions &opt) {
+    std::vector<std::string> drop = {"LD_PRELOAD", "LD_DEBUG", "LD_DEBUG_OUTPUT",
+                                     "LD_LIBRARY_PATH"};
+    drop.insert(drop.end(), opt.unset.begin(), opt.unset.end());
+    for (const auto &e : opt.env) drop.push_back(var_name(e));
+    std::vector<std::string> out;
+    for (char **e = environ; *e != nullptr; ++e) {
+        std::string entry(*e);
+        bool keep = true;
+        for (const auto &d : drop) {
+            if (var_name(entry) == d) keep = false;
+        }
+        if (keep) out.push_back(entry);
+    }
+    out.insert(out.end(), opt.env.begin(), opt.env.end());
+    return out;
+}
+
+// In the child after fork(): own process group (so a stop reaches its
+// children too), killed if the test process dies, then exec.
+[[noreturn]] void exec_child(const std::vector<std::string> &argv, const std::vector<std::string> &env,
+                             int in_fd, int out_fd, int err_fd) {
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (in_fd >= 0) dup2(in_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    for (int fd = 3; fd < 1024; ++fd) close(fd);
+    std::vector<char *> av, ev;
+    for (const auto &a : argv) av.push_back(const_cast<char *>(a.c_str()));
+    av.push_back(nullptr);
+    for (const auto &e : env) ev.push_back(const_cast<char *>(e.c_str()));
+    ev.push_back(nullptr);
+    execvpe(av[0], av.data(), ev.data());
+    dprintf(2, "testlib: exec %s: %s\n", av[0], strerror(errno));
+    _exit(127);
+}
+
+void decode_status(int status, int *code, int *sig) {
+    if (WIFEXITED(status)) {
+        *code = WEXITSTATUS(status);
+        *sig = 0;
+    } else {
+        *code = -1;
+        *sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    }
+}
+
+// Waits for pid up to ms milliseconds; true if it was reaped.
+bool wait_for(int pid, int *status, int ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(ms);
+    for (;;) {
+        int r = waitpid(pid, status, WNOHANG);
+        if (r == pid) return true;
+        if (r < 0 && errno != EINTR) return true;
+        if (Clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+}
+
+// SIGTERM to the group, then SIGKILL; always reaps.
+int terminate_group(int pid, int grace_ms) {
+    int status = 0;
+    kill(-pid, SIGTERM);
+    if (!wait_for(pid, &status, grace_ms)) {
+        kill(-pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    kill(-pid, SIGKILL);  // leftovers in the group, if any
+    return status;
+}
+
+std::string read_file(const std::string &path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+// ---- paths -----------------------------------------------------------------
+
+std::string shim_lib() {
+    const char *env = getenv("SHIMSSL_TEST_LIB");
+    if (env != nullptr && *env != '\0') return real_path(env);
+    if (SHIMSSL_TEST_LIB_OVERRIDE[0] != '\0') return real_path(SHIMSSL_TEST_LIB_OVERRIDE);
+    return real_path(SHIMSSL_LIB_PATH);
+}
+
+bool testing_system_lib() { return is_system_libssl(shim_lib()); }
+
+std::string cert_dir() { return SHIMSSL_CERT_DIR; }
+
+std::string cert(const std::string &file) { return cert_dir() + "/" + file; }
+
+std::string make_temp_dir(const std::string &tag) {
+    const char *tmp = getenv("TMPDIR");
+    std::string tmpl = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/shimssl-" + tag + "-XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data()) == nullptr) return "";
+    return buf.data();
+}
+
+std::vector<std::string> preload_env() {
+    std::string preload = shim_lib();
+    std::vector<std::string> env;
+#ifdef SHIMSSL_TEST_SANITIZE
+    // An ASan-built libssl needs the ASan runtime first in the link order of
+    // the uninstrumented program it is injected into; leak checking would
+    // report the host program's own exit-time leaks.
+    if (!testing_system_lib() && SHIMSSL_TEST_ASAN_RUNTIME[0] != '\0') {
+        preload = std::string(SHIMSSL_TEST_ASAN_RUNTIME) + ":" + preload;
+    }
+    env.push_back("ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=86");
+    env.push_back("UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1");
+#endif
+    env.push_back("LD_PRELOAD=" + preload);
+    return env;
+}
+
+std::vector<std::string> shim_env(std::vector<std::string> extra) {
+    std::vector<std::string> env = preload_env();
+    env.push_back("LD_DEBUG=files");
+    env.insert(env.end(), extra.begin(), extra.end());
+    return env;
+}
+
+// ---- running programs --------------------------------------------------------
+
+RunResult run(const std::vector<std::string> &argv, const RunOptions &opt) {
+    RunResult r;
+    int in_pipe[2], out_pipe[2], err_pipe[2];
+    if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
+        pipe2(err_pipe, O_CLOEXEC) != 0) {
+        r.err = "testlib: pipe failed";
+        return r;
+    }
+    std::vector<std::string> env = child_env(opt);
+    pid_t pid = fork();
+    if (pid == 0) exec_child(argv, env, in_pipe[0], out_pipe[1], err_pipe[1]);
+    close(in_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    if (pid < 0) {
+        close(in_pipe[1]);
+        close(out_pipe[0]);
+        close(err_pipe[0]);
+        r.err = "testlib: fork failed";
+        return r;
+    }
+    setpgid(pid, pid);  // also from here, so the group exists before any kill
+
+    int in_fd = in_pipe[1];
+    size_t in_off = 0;
+    if (opt.stdin_data.empty()) {
+        close(in_fd);
+        in_fd = -1;
+    } else {
+        fcntl(in_fd, F_SETFL, O_NONBLOCK);
+    }
+    int fds[2] = {out_pipe[0], err_pipe[0]};
+    std::string *sinks[2] = {&r.out, &r.err};
+    auto deadline = Clock::now() + std::chrono::milliseconds(opt.timeout_ms);
+    int status = 0;
+    bool reaped = false;
+    // Read until both pipes close. A grandchild may hold them open after the
+    // child exits: once the child is gone, allow a short drain and stop.
+    Clock::time_point drain_until = Clock::time_point::max();
+    while (fds[0] >= 0 || fds[1] >= 0) {
+        auto now = Clock::now();
+        if (now >= deadline) {
+            r.timed_out = true;
+            break;
+        }
+        if (reaped && now >= drain_until) break;
+        struct pollfd p[3];
+        int n = 0;
+        int map[3];
+        for (int i = 0; i < 2; ++i) {
+            if (fds[i] >= 0) {
+                p[n] = {fds[i], POLLIN, 0};
+                map[n++] = i;
+            }
+        }
+        if (in_fd >= 0) {
+            p[n] = {in_fd, POLLOUT, 0};
+            map[n++] = 2;
+        }
+        int rc = poll(p, n, 50);
+        if (rc < 0 && errno != EINTR) break;
+        for (int k = 0; k < n && rc > 0; ++k) {
+            if (p[k].revents == 0) continue;
+            int i = map[k];
+            if (i == 2) {
+                ssize_t w = write(in_fd, opt.stdin_data.data() + in_off, opt.stdin_data.size() - in_off);
+                if (w > 0) in_off += static_cast<size_t>(w);
+                if (w < 0 && errno != EAGAIN) in_off = opt.stdin_data.size();
+                if (in_off >= opt.stdin_data.size()) {
+                    close(in_fd);
+                    in_fd = -1;
+                }
+                continue;
+            }
+            char buf[8192];
+            ssize_t got = read(fds[i], buf, sizeof buf);
+            if (got > 0) {
+                sinks[i]->append(buf, static_cast<size_t>(got));
+            } else if (got == 0 || errno != EINTR) {
+                close(fds[i]);
+                fds[i] = -1;
+            }
+        }
+        if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
+            reaped = true;
+            drain_until = Clock::now() + std::chrono::milliseconds(500);
+        }
+    }
+    if (in_fd >= 0) close(in_fd);
+    for (int fd : fds) {
+        if (fd >= 0) close(fd);
+    }
+    if (!reaped) {
+        if (r.timed_out) {
+            status = terminate_group(pid, 1000);
+        } else if (!wait_for(pid, &status, std::max(0, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count())))) {
+            r.timed_out = true;
+            status = terminate_group(pid, 1000);
+        }
+    }
+    kill(-pid, SIGKILL);  // whatever the child left behind in its group
+    decode_status(status, &r.exit_code, &r.term_signal);
+    if (r.timed_out) r.exit_code = -1;
+    return r;
+}
+
+std::string describe(const std::vector<std::string> &argv, const RunResult &r) {
+    std::ostringstream os;
+    os << "command:";
+    for (const auto &a : argv) os << " '" << a << "'";
+    os << "\nexit code: " << r.exit_code;
+    if (r.term_signal) os << " (signal " << r.term_signal << ")";
+    if (r.timed_out) os << " (TIMED OUT)";
+    // The loader trace is long; keep the interesting part of stderr.
+    std::string err;
+    std::istringstream es(r.err);
+    std::string line;
+    size_t dropped = 0;
+    while (std::getline(es, line)) {
+        bool trace = line.find("file=") != std::string::npos || line.find("calling init") != std::string::npos ||
+                     line.find("calling fini") != std::string::npos;
+        if (trace && line.find("libssl") == std::string::npos) {
+            ++dropped;
+            continue;
+        }
+        err += line + "\n";
+    }
+    os << "\n--- stdout ---\n" << r.out.substr(0, 8000) << "\n--- stderr (" << dropped
+       << " loader lines not about libssl omitted) ---\n"
+       << err.substr(0, 8000);
+    return os.str();
+}
+
+// ---- Process -----------------------------------------------------------------
+
+Process::~Process() { stop(); }
+
+bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt) {
+    std::string dir = make_temp_dir("proc");
+    if (dir.empty()) {
+        error_ = "mkdtemp failed";
+        return false;
+    }
+    out_path_ = dir + "/output.txt";
+    int out_fd = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (out_fd < 0 || null_fd < 0) {
+        error_ = "cannot open output file";
+        return false;
+    }
+    std::vector<std::string> env = child_env(opt);
+    pid_t pid = fork();
+    if (pid == 0) exec_child(argv, env, null_fd, out_fd, out_fd);
+    close(out_fd);
+    close(null_fd);
+    if (pid < 0) {
+        error_ = "fork failed";
+        return false;
+    }
+    setpgid(pid, pid);
+    pid_ = pid;
+    reaped_ = false;
+    return true;
+}
+
+bool Process::running() {
+    if (pid_ < 0 || reaped_) return false;
+    if (waitpid(pid_, &status_, WNOHANG) == pid_) {
+        reaped_ = true;
+        return false;
+    }
+    return true;
+}
+
+bool Process::wait_output(const std::string &needle, int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        if (output().find(needle) != std::string::npos) return true;
+        if (!running() || Clock::now() >= deadline) return output().find(needle) != std::string::npos;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+int Process::wait_openssl_accept(int timeout_ms) {
+    if (!wait_output("ACCEPT", timeout_ms)) return 0;
+    // The line may be mid-write: give it until the newline.
+    static const std::regex re("ACCEPT (?:127\\.0\\.0\\.1|\\[::1\\]|[^ \\n]*):([0-9]+)\\r?\\n");
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        std::smatch m;
+        std::string out = output();
+        if (std::regex_search(out, m, re)) return std::stoi(m[1].str());
+        if (Clock::now() >= deadline) return 0;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+int Process::stop(int grace_ms) {
+    if (pid_ < 0) return -1;
+    if (!reaped_) {
+        if (waitpid(pid_, &status_, WNOHANG) != pid_) status_ = terminate_group(pid_, grace_ms);
+        reaped_ = true;
+    }
+    kill(-pid_, SIGKILL);
+    int code, sig;
+    decode_status(status_, &code, &sig);
+    pid_ = -1;
+    return code;
+}
+
+std::string Process::output() { return out_path_.empty() ? std::string() : read_file(out_path_); }
+
+// ---- network -----------------------------------------------------------------
+
+int free_port() {
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    socklen_t len = sizeof a;
+    int port = 0;
+    if (bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0 &&
+        getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len) == 0) {
+        port = ntohs(a.sin_port);
+    }
+    close(fd);
+    return port;
+}
+
+bool wait_port(int port, int timeout_ms) {
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    for (;;) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(static_cast<uint16_t>(port));
+        bool ok = fd >= 0 && connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0;
+        if (fd >= 0) close(fd);
+        if (ok) return true;
+        if (Clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+// ---- the proof ---------------------------------------------------------------
+
+::testing::AssertionResult ran_on_shim(const std::string &trace) { return ran_on_lib(trace, shim_lib()); }
+
+::testing::AssertionResult ran_on_lib(const std::string &trace, const std::string &lib_path) {
+    const std::string lib = real_path(lib_path);
+    bool shim_init = false;
+    bool any_init = false;
+    std::vector<std::string> offences;
+    std::istringstream in(trace);
+    std::string line;
+    while (std::getline(in, line)) {
+        // "  1234:\tcalling init: /path/to/lib.so"
+        size_t p = line.find("calling init: ");
+        if (p != std::string::npos) {
+            any_init = true;
+            std::string path = line.substr(p + strlen("calling init: "));
+            if (path == lib || same_file(path, lib)) {
+                shim_init = true;
+            } else if (is_system_libssl(path) || basename_of(path) == "libssl.so.3") {
+                offences.push_back(line);
+            }
+            continue;
+        }
+        // "  1234:\tfile=NAME [0];  needed by X [0]" / "...;  generating link map"
+        p = line.find("file=");
+        if (p == std::string::npos) continue;
+        std::string name = line.substr(p + 5);
+        name = name.substr(0, name.find(" ["));
+        if (is_system_libssl(name) && !same_file(name, lib)) {
+            offences.push_back(line);
+        } else if (basename_of(name) == "libssl.so.3" &&
+                   line.find("generating link map") != std::string::npos && name != lib &&
+                   !same_file(name, lib)) {
+            // A second libssl.so.3 mapped by soname search: the system one.
+            offences.push_back(line);
+        }
+    }
+    if (!any_init) {
+        return ::testing::AssertionFailure()
+               << "no dynamic-linker trace (was LD_DEBUG=files set and is the program not setuid?)";
+    }
+    if (!shim_init) {
+        return ::testing::AssertionFailure() << "the dynamic linker never initialised " << lib;
+    }
+    if (!offences.empty() && !is_system_libssl(lib)) {
+        auto f = ::testing::AssertionFailure() << "the system libssl was loaded besides " << lib << ":";
+        for (const auto &o : offences) f << "\n  " << o;
+        return f;
+    }
+    return ::testing::AssertionSuccess() << "ran on " << lib;
+}
+
+int start_openssl_server(Process &p, const std::vector<std::string> &args) {
+    std::vector<std::string> argv = {"openssl", "s_server", "-accept", "127.0.0.1:0"};
+    bool has_cert = false;
+    for (const auto &a : args) {
+        if (a == "-cert") has_cert = true;
+    }
+    if (!has_cert) {
+        argv.insert(argv.end(), {"-cert", cert("server.pem"), "-key", cert("server.key")});
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    // The server is the reference implementation: never preloaded.
+    if (!p.start(argv)) {
+        ADD_FAILURE() << "cannot start openssl s_server: " << p.error();
+        return 0;
+    }
+    int port = p.wait_openssl_accept(10000);
+    if (port == 0) {
+        ADD_FAILURE() << "openssl s_server did not report its port; output:\n" << p.output();
+        return 0;
+    }
+    return port;
+}
+
+}  // namespace shimtest

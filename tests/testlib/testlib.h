@@ -1,0 +1,124 @@
+// Helpers for tests that run real programs (curl, python3, openssl, socat,
+// servers) against ShimSSL: spawning with a controlled environment, bounded
+// time for everything, capture of output, loopback ports, and the one check
+// that proves a program ran on ShimSSL's libssl and not the system's.
+#ifndef SHIMSSL_TESTLIB_H
+#define SHIMSSL_TESTLIB_H
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace shimtest {
+
+// ---- paths -----------------------------------------------------------------
+
+// The libssl.so.3 under test: $SHIMSSL_TEST_LIB if set (e.g. the system
+// library, to validate the harness itself), else the CMake option
+// SHIMSSL_TEST_LIB, else the library this build produced.
+std::string shim_lib();
+// True when shim_lib() is the system's libssl (harness validation mode).
+bool testing_system_lib();
+// Directory with the test PKI (tests/certs).
+std::string cert_dir();
+std::string cert(const std::string &file);  // cert_dir() + "/" + file
+// A fresh private directory under $TMPDIR, removed by the caller if wanted.
+std::string make_temp_dir(const std::string &tag);
+
+// Environment entries that load the library under test into an
+// uninstrumented program: LD_PRELOAD (with the sanitizer runtime in front in
+// a sanitizer build) and ASAN_OPTIONS for such programs.
+std::vector<std::string> preload_env();
+
+// ---- running programs --------------------------------------------------------
+
+struct RunResult {
+    int exit_code = -1;     // exit status, or -1 if killed by a signal
+    int term_signal = 0;    // signal that ended it, if any
+    bool timed_out = false; // killed because the time limit passed
+    std::string out;
+    std::string err;
+};
+
+struct RunOptions {
+    // KEY=VALUE added to (or replacing in) the inherited environment.
+    std::vector<std::string> env;
+    // Variable names removed from the inherited environment. LD_PRELOAD,
+    // LD_DEBUG and LD_LIBRARY_PATH are always removed unless set in env, so
+    // that only what the test asks for reaches the child.
+    std::vector<std::string> unset;
+    std::string stdin_data;
+    int timeout_ms = 30000;
+};
+
+// Runs argv[0] (searched in PATH if it has no '/'), waits at most
+// timeout_ms, then SIGTERM, then SIGKILL to its whole process group.
+RunResult run(const std::vector<std::string> &argv, const RunOptions &opt = RunOptions());
+
+// Printable form of a command and its result, for assertion messages.
+std::string describe(const std::vector<std::string> &argv, const RunResult &r);
+
+// A background process (a server). Output goes to a file (so a chatty server
+// can never block on a full pipe). Destruction stops it.
+class Process {
+public:
+    Process() = default;
+    ~Process();
+    Process(const Process &) = delete;
+    Process &operator=(const Process &) = delete;
+
+    // Starts the program; false (with the reason in error()) on failure.
+    bool start(const std::vector<std::string> &argv, const RunOptions &opt = RunOptions());
+    // Waits until its output contains `needle`, at most timeout_ms.
+    bool wait_output(const std::string &needle, int timeout_ms = 10000);
+    // Parses the port from openssl s_server's "ACCEPT 127.0.0.1:PORT" line
+    // (s_server is started with -accept 127.0.0.1:0 so the kernel picks a
+    // free port: no race with tests running in parallel). 0 on failure.
+    int wait_openssl_accept(int timeout_ms = 10000);
+    bool running();
+    // SIGTERM, up to grace_ms, then SIGKILL, to the process group. Returns
+    // the exit status as RunResult::exit_code would.
+    int stop(int grace_ms = 2000);
+    std::string output();  // stdout and stderr, interleaved
+    const std::string &error() const { return error_; }
+    int pid() const { return pid_; }
+
+private:
+    int pid_ = -1;
+    int status_ = 0;
+    bool reaped_ = false;
+    std::string out_path_;
+    std::string error_;
+};
+
+// ---- network -----------------------------------------------------------------
+
+// A port on 127.0.0.1 that was free a moment ago (bind to port 0, read it,
+// close). For programs that cannot report the port they chose.
+int free_port();
+// Polls until a TCP connect to 127.0.0.1:port succeeds, at most timeout_ms.
+bool wait_port(int port, int timeout_ms = 10000);
+
+// ---- the proof ---------------------------------------------------------------
+
+// Given the stderr of a program run with LD_DEBUG=files and preload_env(),
+// succeeds iff the dynamic linker ran the constructor of shim_lib() and never
+// opened the system's libssl.so.3. (In harness-validation mode, where the
+// library under test IS the system one, only the first part applies.)
+::testing::AssertionResult ran_on_shim(const std::string &ld_debug_trace);
+// The same check for another copy of the library (e.g. an installed one).
+::testing::AssertionResult ran_on_lib(const std::string &ld_debug_trace, const std::string &lib);
+
+// preload_env() plus LD_DEBUG=files: the environment for a program under test.
+std::vector<std::string> shim_env(std::vector<std::string> extra = {});
+
+// Starts `openssl s_server` (system libssl, never preloaded) on
+// 127.0.0.1:<kernel-chosen port> with the given extra arguments, using
+// server.pem/server.key unless args contain -cert. Returns the port, 0 on
+// failure (with a gtest failure recorded).
+int start_openssl_server(Process &p, const std::vector<std::string> &args);
+
+}  // namespace shimtest
+
+#endif

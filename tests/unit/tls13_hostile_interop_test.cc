@@ -1,0 +1,442 @@
+// Hostile servers, part 2: the real OpenSSL server's flight, decrypted with
+// the secrets its key log reveals, edited, and re-encrypted, so that the
+// protected messages (EncryptedExtensions, Certificate, CertificateVerify,
+// Finished, post-handshake messages) can be forged. Each test checks the
+// failure value, the alert we queued (decrypted), and stickiness.
+#include <gtest/gtest.h>
+
+#include "unit/tls13_client_harness.h"
+
+using namespace tls13test;
+
+namespace {
+
+// A man in the middle on the server-to-client direction: decrypts what the
+// server sends (it knows the server's secrets from the server's key log),
+// lets a test edit the plaintext records, and re-encrypts them.
+struct Mitm {
+    Peer &p;
+    tls_rec_dir in{}, out{};
+    int in_stage = 0, out_stage = 0; // 0 plaintext, 1 handshake keys, 2 application keys
+    const tls_suite *suite = nullptr;
+    std::function<void(std::vector<Rec> &)> edit;
+
+    explicit Mitm(Peer &peer) : p(peer)
+    {
+        tls_rec_dir_init(&in, 0);
+        tls_rec_dir_init(&out, 1);
+        p.tamper = [this](std::string &bytes) { bytes = rewrite(bytes); };
+    }
+    ~Mitm()
+    {
+        tls_rec_dir_clear(&in);
+        tls_rec_dir_clear(&out);
+    }
+
+    static bool has_msg(const Rec &r, uint8_t type)
+    {
+        size_t off = 0;
+        bool last = false;
+        while (off + 4 <= r.body.size()) {
+            size_t len = (uint8_t)r.body[off + 1] << 16 | (uint8_t)r.body[off + 2] << 8 |
+                         (uint8_t)r.body[off + 3];
+            last = (uint8_t)r.body[off] == type;
+            off += 4 + len;
+        }
+        return last;
+    }
+    bool is_real_sh(const Rec &r)
+    {
+        if (r.type != TLS_CT_HANDSHAKE || r.body.size() < 40 || (uint8_t)r.body[0] != 2)
+            return false;
+        if (r.body.substr(6, 32) == kHrrRandom)
+            return false;
+        size_t sid = (uint8_t)r.body[38];
+        uint16_t id = (uint16_t)((uint8_t)r.body[39 + sid] << 8 | (uint8_t)r.body[40 + sid]);
+        suite = tls_suite_get(id);
+        return suite != nullptr;
+    }
+    void set_keys(tls_rec_dir *d, int sending, const char *label)
+    {
+        std::string s = secret_from(p.server_keylog, label);
+        ASSERT_FALSE(s.empty()) << label;
+        ASSERT_EQ(0, tls_rec_set_tls13(d, sending, suite, (const uint8_t *)s.data()));
+    }
+
+    std::string rewrite(const std::string &bytes)
+    {
+        std::vector<Rec> recs;
+        for (Rec r : split(bytes)) {
+            if (r.type == TLS_CT_APPLICATION_DATA && in_stage > 0) {
+                std::string raw = record(r.type, r.body);
+                uint8_t type, *data;
+                size_t len;
+                EXPECT_EQ(0, tls_rec_open(&in, (uint8_t *)&raw[0], raw.size(), &type, &data, &len));
+                r = {type, std::string((const char *)data, len), true};
+                if (in_stage == 1 && type == TLS_CT_HANDSHAKE && has_msg(r, 20)) {
+                    set_keys(&in, 0, "SERVER_TRAFFIC_SECRET_0");
+                    in_stage = 2;
+                }
+            } else if (in_stage == 0 && is_real_sh(r)) {
+                set_keys(&in, 0, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
+                in_stage = 1;
+            }
+            recs.push_back(r);
+        }
+        if (edit)
+            edit(recs);
+        std::string res;
+        for (const Rec &r : recs) {
+            if (!r.prot) {
+                res += record(r.type, r.body);
+                if (out_stage == 0 && is_real_sh(r)) {
+                    set_keys(&out, 1, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
+                    out_stage = 1;
+                }
+                continue;
+            }
+            if (r.pad) {
+                // Sealed by hand: tls_rec_seal refuses to build oversized records.
+                std::string inner = r.body + u8(r.type) + std::string(r.pad, '\0');
+                std::string hdr = u8(23) + "\x03\x03" + u16(inner.size() + TLS_AEAD_TAG_LEN);
+                inner.resize(inner.size() + TLS_AEAD_TAG_LEN);
+                uint8_t nonce[TLS_AEAD_IV_LEN];
+                tls_aead_nonce(&out.aead, out.seq++, nonce);
+                EXPECT_EQ(0, tls_aead_seal(&out.aead, nonce, (const uint8_t *)hdr.data(), 5,
+                                           (uint8_t *)&inner[0], inner.size() - TLS_AEAD_TAG_LEN));
+                res += hdr + inner;
+                continue;
+            }
+            tls_writer w;
+            tls_wr_init(&w);
+            EXPECT_EQ(0, tls_rec_seal(&out, r.type, (const uint8_t *)r.body.data(), r.body.size(),
+                                      r.pad, &w));
+            res += std::string((const char *)w.buf, w.len);
+            tls_wr_free(&w);
+            if (out_stage == 1 && r.type == TLS_CT_HANDSHAKE && has_msg(r, 20)) {
+                set_keys(&out, 1, "SERVER_TRAFFIC_SECRET_0");
+                out_stage = 2;
+            }
+        }
+        return res;
+    }
+};
+
+TEST(HostileServerHello, SuiteNotOffered)
+{
+    Peer p;
+    uint16_t only = 0x1301;
+    p.cfg.tls13_suites = &only;
+    p.cfg.n_tls13_suites = 1;
+    p.tamper = [](std::string &s) {
+        // The server picked 0x1301; claim 0x1302 instead (ServerHello is
+        // plaintext: header 5 + 4 + 2 + 32 + sid).
+        size_t sid = (uint8_t)s[43];
+        s[44 + sid + 1] = 0x02;
+    };
+    int rc = p.handshake();
+    EXPECT_EQ(TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED), rc);
+    expect_sticky(p, rc);
+}
+
+// --- the real server's flight, edited -------------------------------------
+
+struct FlightTest : ::testing::Test {
+    Peer p;
+    Mitm m{p};
+    void expect_fail(int rc, int alert, int reason)
+    {
+        EXPECT_EQ(TLS_ERR(alert, reason), rc);
+        EXPECT_EQ(alert, sent_alert(p, 0, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
+        expect_sticky(p, rc);
+    }
+};
+
+TEST_F(FlightTest, UneditedFlightSucceeds)
+{
+    // Control: the decrypt/re-encrypt path alone changes nothing.
+    ASSERT_EQ(TLS_OK, p.handshake());
+    ASSERT_TRUE(p.server_write("hi"));
+    std::string got;
+    ASSERT_EQ(TLS_OK, p.client_read(got, 2));
+    EXPECT_EQ("hi", got);
+}
+
+TEST_F(FlightTest, EncryptedExtensionsWithForbiddenExtension)
+{
+    // key_share was offered but may not appear in EncryptedExtensions.
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 8, &ri, &off))
+            replace_msg(r, 8, u16(6) + ext(51, u16(0x1d)));
+    };
+    expect_fail(p.handshake(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+}
+
+TEST_F(FlightTest, EncryptedExtensionsWithUnsolicitedExtension)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 8, &ri, &off))
+            replace_msg(r, 8, u16(5) + ext(1, u8(2)));
+    };
+    expect_fail(p.handshake(), TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
+}
+
+TEST_F(FlightTest, EncryptedExtensionsWithDuplicateExtension)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        std::string sg = ext(10, u16(2) + u16(0x1d));
+        if (find_msg(r, 8, &ri, &off))
+            replace_msg(r, 8, u16(2 * sg.size()) + sg + sg);
+    };
+    expect_fail(p.handshake(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+}
+
+TEST_F(FlightTest, AlpnNotOffered)
+{
+    static const uint8_t alpn[] = "\x02h2";
+    p.cfg.alpn = alpn;
+    p.cfg.alpn_len = 3;
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        std::string a = ext(16, u16(4) + u8(3) + "h3x");
+        if (find_msg(r, 8, &ri, &off))
+            replace_msg(r, 8, u16(a.size()) + a);
+    };
+    expect_fail(p.handshake(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+}
+
+TEST_F(FlightTest, CertificateBeforeEncryptedExtensions)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 8, &ri, &off))
+            r[ri].body = r[ri].body.substr(0, off) + hs(11, u8(0) + u24(0));
+    };
+    expect_fail(p.handshake(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+TEST_F(FlightTest, EmptyServerCertificate)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 11, &ri, &off))
+            replace_msg(r, 11, u8(0) + u24(0));
+    };
+    expect_fail(p.handshake(), TLS_AD_DECODE_ERROR, 176);
+}
+
+TEST_F(FlightTest, GarbageCertificate)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        std::string entry = u24(5) + "hello" + u16(0);
+        if (find_msg(r, 11, &ri, &off))
+            replace_msg(r, 11, u8(0) + u24(entry.size()) + entry);
+    };
+    expect_fail(p.handshake(), TLS_AD_BAD_CERTIFICATE, TLS_R_BAD_PACKET);
+}
+
+TEST_F(FlightTest, BadCertificateVerifySignature)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 15, &ri, &off))
+            r[ri].body[r[ri].body.size() > off + 20 ? off + 20 : off + 8] ^= 0x01;
+    };
+    expect_fail(p.handshake(), TLS_AD_DECRYPT_ERROR, TLS_R_BAD_SIGNATURE);
+}
+
+TEST_F(FlightTest, CertificateVerifySchemeNotOffered)
+{
+    uint16_t only = 0x0403;
+    p.cfg.sigalgs = &only;
+    p.cfg.n_sigalgs = 1;
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 15, &ri, &off)) {
+            r[ri].body[off + 4] = 0x05; // claim ecdsa_secp384r1_sha384
+            r[ri].body[off + 5] = 0x03;
+        }
+    };
+    expect_fail(p.handshake(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
+}
+
+TEST_F(FlightTest, BadFinished)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 20, &ri, &off))
+            r[ri].body[off + 4] ^= 0x80;
+    };
+    expect_fail(p.handshake(), TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED);
+}
+
+TEST_F(FlightTest, FinishedOfWrongLength)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 20, &ri, &off))
+            replace_msg(r, 20, std::string(20, '\0'));
+    };
+    expect_fail(p.handshake(), TLS_AD_DECODE_ERROR, 111);
+}
+
+TEST_F(FlightTest, FlippedCiphertextByte)
+{
+    p.tamper = [this](std::string &bytes) {
+        bytes = m.rewrite(bytes);
+        std::vector<Rec> recs = split(bytes);
+        // Flip a byte inside the last protected record's ciphertext.
+        if (!recs.empty() && recs.back().type == TLS_CT_APPLICATION_DATA)
+            bytes[bytes.size() - 20] ^= 1;
+    };
+    expect_fail(p.handshake(), TLS_AD_BAD_RECORD_MAC, TLS_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
+}
+
+TEST_F(FlightTest, CcsWithBadContent)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        for (Rec &x : r)
+            if (x.type == TLS_CT_CHANGE_CIPHER_SPEC)
+                x.body = "\x02";
+    };
+    int rc = p.handshake();
+    EXPECT_EQ(TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_CHANGE_CIPHER_SPEC), rc);
+    // The CCS follows the ServerHello, so the alert is protected.
+    EXPECT_EQ(TLS_AD_UNEXPECTED_MESSAGE, sent_alert(p, 0, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"));
+    expect_sticky(p, rc);
+}
+
+TEST_F(FlightTest, SecondCcs)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        for (size_t i = 0; i < r.size(); i++)
+            if (r[i].type == TLS_CT_CHANGE_CIPHER_SPEC) {
+                r.insert(r.begin() + (long)i, r[i]);
+                break;
+            }
+    };
+    expect_fail(p.handshake(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+TEST_F(FlightTest, ProtectedCcs)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 8, &ri, &off))
+            r.insert(r.begin() + (long)ri, Rec{TLS_CT_CHANGE_CIPHER_SPEC, "\x01", true});
+    };
+    expect_fail(p.handshake(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_RECORD_TYPE);
+}
+
+TEST_F(FlightTest, FinishedMustEndItsRecord)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 20, &ri, &off))
+            r[ri].body += hs(4, std::string(20, '\0'));
+    };
+    expect_fail(p.handshake(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
+}
+
+// --- after the handshake --------------------------------------------------
+
+struct PostTest : FlightTest {
+    std::function<void(std::vector<Rec> &)> later;
+    int run()
+    {
+        EXPECT_EQ(TLS_OK, p.handshake());
+        m.edit = later;
+        EXPECT_TRUE(p.server_write("data"));
+        std::string got;
+        return p.client_read(got, 100);
+    }
+    void expect_fail(int rc, int alert, int reason)
+    {
+        EXPECT_EQ(TLS_ERR(alert, reason), rc);
+        EXPECT_EQ(alert, sent_alert(p, 0, "CLIENT_TRAFFIC_SECRET_0"));
+        expect_sticky(p, rc);
+    }
+};
+
+TEST_F(PostTest, CcsAfterFinished)
+{
+    later = [](std::vector<Rec> &r) { r.insert(r.begin(), Rec{TLS_CT_CHANGE_CIPHER_SPEC, "\x01", false}); };
+    expect_fail(run(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+TEST_F(PostTest, BadKeyUpdateValue)
+{
+    later = [](std::vector<Rec> &r) { r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, hs(24, u8(2)), true}); };
+    expect_fail(run(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_UPDATE);
+}
+
+TEST_F(PostTest, KeyUpdateMustEndItsRecord)
+{
+    later = [](std::vector<Rec> &r) {
+        r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, hs(24, u8(0)) + hs(24, u8(0)), true});
+    };
+    expect_fail(run(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
+}
+
+TEST_F(PostTest, CertificateRequestWithoutPostHandshakeAuth)
+{
+    later = [](std::vector<Rec> &r) {
+        std::string sa = ext(13, u16(2) + u16(0x0403));
+        r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, hs(13, u8(1) + "c" + u16(sa.size()) + sa), true});
+    };
+    expect_fail(run(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+TEST_F(PostTest, MalformedNewSessionTicket)
+{
+    later = [](std::vector<Rec> &r) {
+        // ticket<1..2^16-1> may not be empty.
+        r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE,
+                                hs(4, u16(0) + u16(100) + std::string(4, '\x01') + u8(0) + u16(0) + u16(0)),
+                                true});
+    };
+    expect_fail(run(), TLS_AD_DECODE_ERROR, TLS_R_BAD_PACKET);
+}
+
+TEST_F(PostTest, ServerHelloAfterHandshake)
+{
+    later = [](std::vector<Rec> &r) { r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, hs(2, std::string(40, '\0')), true}); };
+    expect_fail(run(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+TEST_F(PostTest, ProtectedRecordOverflow)
+{
+    EXPECT_EQ(TLS_OK, p.handshake());
+    p.tamper = [](std::string &bytes) { bytes = u8(23) + "\x03\x03" + u16(16384 + 257); };
+    EXPECT_TRUE(p.server_write("data"));
+    std::string got;
+    expect_fail(p.client_read(got, 100), TLS_AD_RECORD_OVERFLOW, TLS_R_ENCRYPTED_LENGTH_TOO_LONG);
+}
+
+TEST_F(PostTest, UnknownRecordTypeUnderKeys)
+{
+    later = [](std::vector<Rec> &r) { r.insert(r.begin(), Rec{24, "\x01\x02", false}); };
+    expect_fail(run(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_RECORD_TYPE);
+}
+
+TEST_F(PostTest, InnerPlaintextTooLong)
+{
+    later = [](std::vector<Rec> &r) {
+        // 2^14 bytes of content plus padding: the inner plaintext exceeds
+        // 2^14 + 1 while the ciphertext stays within 2^14 + 256.
+        r.insert(r.begin(), Rec{TLS_CT_APPLICATION_DATA, std::string(16384, 'a'), true, 10});
+    };
+    expect_fail(run(), TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG);
+}
+
+TEST_F(PostTest, ZeroLengthHandshakeRecord)
+{
+    later = [](std::vector<Rec> &r) { r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, "", true}); };
+    expect_fail(run(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_LENGTH);
+}
+
+} // namespace
