@@ -297,11 +297,9 @@ struct ssl_st {
     /* --- end compat-api --- */
 };
 
-/* SSL_SESSION belongs to compat-api (its own struct ssl_session_st). The
- * ex data functions here (ssl_exdata.c) reach its CRYPTO_EX_DATA through
- * shimssl_session_ex_data(), which compat-api implements; when creating a
- * session it calls CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, sess,
- * that field), and CRYPTO_free_ex_data when freeing it. */
+/* SSL_SESSION belongs to compat-api (its own struct ssl_session_st, its
+ * ex data functions included); this accessor lets other compat files reach
+ * the session's CRYPTO_EX_DATA. */
 CRYPTO_EX_DATA *shimssl_session_ex_data(SSL_SESSION *sess) __attribute__((weak));
 
 /* ------------------------------------------------------------------------ */
@@ -356,9 +354,11 @@ int shimssl_verify_chain(void *ssl, STACK_OF(X509) *chain);
  * called; otherwise skipped). Use them to initialise / copy / release the
  * fields of your blocks.
  *   ctx_init: end of SSL_CTX_new (return 0 to make SSL_CTX_new fail)
- *   ctx_free: start of the last SSL_CTX_free
+ *   ctx_free: last SSL_CTX_free, after the application's ex_data went
  *   ssl_init: end of SSL_new, s->ctx set (return 0 to make SSL_new fail)
- *   ssl_free: start of the last SSL_free
+ *   ssl_free: last SSL_free, after ex_data and the engine connection went
+ *   (in a static archive, weak references pull nothing in: compat-api keeps
+ *   its hooks linked through shimssl_init, which SSL_CTX_new calls)
  *   ssl_config: just before the engine is created; may fill cfg fields
  *               (return 0 to fail the handshake)
  *   ssl_clear: SSL_clear (reset per-connection state)

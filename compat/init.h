@@ -18,6 +18,9 @@
 /* 1 on success, 0 on failure (as OPENSSL_init_ssl). */
 int shimssl_init(void);
 
+/* ssl_conf.c: openssl.cnf's ssl_conf "system_default" for a new SSL_CTX */
+void shimssl_conf_apply_system(SSL_CTX *ctx);
+
 /* ssl_misc.c: see there */
 int shimssl_api_hooks_linked(void);
 

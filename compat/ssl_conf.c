@@ -14,6 +14,9 @@
 #include "compat/compat.h"
 #include "compat/init.h"
 
+#include <openssl/conf.h>
+
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -679,23 +682,150 @@ int SSL_CONF_CTX_finish(SSL_CONF_CTX *c)
     return 1;
 }
 
+/* --- the "ssl_conf" module of openssl.cnf ------------------------------------- */
+
 /*
- * Named sections of the "ssl_conf" module of openssl.cnf. libcrypto keeps
- * them internal, so no section can be found: as OpenSSL for an unknown
- * name, fail with SSL_R_INVALID_CONFIGURATION_NAME.
+ * libcrypto reads openssl.cnf but keeps what its "ssl_conf" module found to
+ * itself, so we read the same file (OPENSSL_CONF, else the default path)
+ * with the public NCONF API:
+ *
+ *   openssl_conf = init_section          (default section)
+ *   [init_section]   ssl_conf = ssl_section
+ *   [ssl_section]    system_default = sys_section   (and any other names)
+ *   [sys_section]    MinProtocol = TLSv1.2 ...       (SSL_CONF file commands)
+ *
+ * "system_default" applies to every new SSL_CTX (as OpenSSL does, quietly:
+ * a bad line neither fails SSL_CTX_new nor leaves an error); other names
+ * are for SSL_CTX_config / SSL_config.
  */
+typedef struct conf_line {
+    char *name;
+    char *value;
+} conf_line;
+
+/* The lines of section `name` of the ssl_conf module; *n = -1 if absent. */
+static conf_line *read_ssl_section(const char *name, int *n)
+{
+    char *file = CONF_get1_default_config_file();
+    CONF *conf = NCONF_new(NULL);
+    conf_line *lines = NULL;
+    const char *init, *ssl_sect, *cmds;
+    STACK_OF(CONF_VALUE) * sk;
+
+    *n = -1;
+    ERR_set_mark();
+    if (file == NULL || conf == NULL || NCONF_load(conf, file, NULL) <= 0 ||
+        (init = NCONF_get_string(conf, NULL, "openssl_conf")) == NULL ||
+        (ssl_sect = NCONF_get_string(conf, init, "ssl_conf")) == NULL ||
+        (cmds = NCONF_get_string(conf, ssl_sect, name)) == NULL ||
+        (sk = NCONF_get_section(conf, cmds)) == NULL)
+        goto done;
+    if ((lines = OPENSSL_zalloc(sizeof(*lines) * ((size_t)sk_CONF_VALUE_num(sk) + 1))) == NULL)
+        goto done;
+    for (int i = 0; i < sk_CONF_VALUE_num(sk); i++) {
+        CONF_VALUE *v = sk_CONF_VALUE_value(sk, i);
+
+        lines[i].name = OPENSSL_strdup(v->name);
+        lines[i].value = OPENSSL_strdup(v->value);
+    }
+    *n = sk_CONF_VALUE_num(sk);
+done:
+    ERR_pop_to_mark();
+    NCONF_free(conf);
+    OPENSSL_free(file);
+    return lines;
+}
+
+static void free_lines(conf_line *lines, int n)
+{
+    for (int i = 0; i < n; i++) {
+        OPENSSL_free(lines[i].name);
+        OPENSSL_free(lines[i].value);
+    }
+    OPENSSL_free(lines);
+}
+
+static int apply_lines(SSL_CTX *ctx, SSL *ssl, const conf_line *lines, int n, int system)
+{
+    SSL_CONF_CTX *c = SSL_CONF_CTX_new();
+    const SSL_METHOD *meth = ssl != NULL ? ssl->method : ctx->method;
+    unsigned int flags = SSL_CONF_FLAG_FILE;
+    int ok = 1;
+
+    if (c == NULL)
+        return 0;
+    if (!system)
+        flags |= SSL_CONF_FLAG_CERTIFICATE | SSL_CONF_FLAG_REQUIRE_PRIVATE;
+    if (meth->side != SHIMSSL_SIDE_SERVER)
+        flags |= SSL_CONF_FLAG_CLIENT;
+    if (meth->side != SHIMSSL_SIDE_CLIENT)
+        flags |= SSL_CONF_FLAG_SERVER;
+    SSL_CONF_CTX_set_flags(c, flags);
+    if (ssl != NULL)
+        SSL_CONF_CTX_set_ssl(c, ssl);
+    else
+        SSL_CONF_CTX_set_ssl_ctx(c, ctx);
+    for (int i = 0; i < n; i++) {
+        if (lines[i].name == NULL || lines[i].value == NULL ||
+            SSL_CONF_cmd(c, lines[i].name, lines[i].value) <= 0) {
+            if (!system)
+                ERR_raise_data(ERR_LIB_SSL, SSL_R_BAD_VALUE, "cmd=%s, arg=%s",
+                               lines[i].name != NULL ? lines[i].name : "",
+                               lines[i].value != NULL ? lines[i].value : "");
+            ok = 0;
+        }
+    }
+    if (!SSL_CONF_CTX_finish(c))
+        ok = 0;
+    SSL_CONF_CTX_free(c);
+    return ok;
+}
+
+static conf_line *system_lines;
+static int n_system_lines;
+static pthread_once_t system_once = PTHREAD_ONCE_INIT;
+
+static void load_system_default(void)
+{
+    system_lines = read_ssl_section("system_default", &n_system_lines);
+}
+
+/* Called for every new SSL_CTX (compat-api's ctx_init hook). */
+void shimssl_conf_apply_system(SSL_CTX *ctx)
+{
+    pthread_once(&system_once, load_system_default);
+    if (n_system_lines <= 0)
+        return;
+    ERR_set_mark();
+    (void)apply_lines(ctx, NULL, system_lines, n_system_lines, 1);
+    ERR_pop_to_mark();
+}
+
+static int apply_named(SSL_CTX *ctx, SSL *ssl, const char *name)
+{
+    int n, ok;
+    conf_line *lines;
+
+    if (name == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    lines = read_ssl_section(name, &n);
+    if (n < 0) {
+        ERR_raise_data(ERR_LIB_SSL, SSL_R_INVALID_CONFIGURATION_NAME, "name=%s", name);
+        return 0;
+    }
+    ok = apply_lines(ctx, ssl, lines, n, 0);
+    free_lines(lines, n);
+    return ok;
+}
+
 int SSL_CTX_config(SSL_CTX *ctx, const char *name)
 {
-    (void)ctx;
-    ERR_raise_data(ERR_LIB_SSL, SSL_R_INVALID_CONFIGURATION_NAME, "name=%s",
-                   name != NULL ? name : "");
-    return 0;
+    return apply_named(ctx, NULL, name);
 }
 
 int SSL_config(SSL *s, const char *name)
 {
-    (void)s;
-    ERR_raise_data(ERR_LIB_SSL, SSL_R_INVALID_CONFIGURATION_NAME, "name=%s",
-                   name != NULL ? name : "");
-    return 0;
+    return apply_named(NULL, s, name);
 }

@@ -115,10 +115,13 @@ void SSL_free(SSL *s)
 {
     if (s == NULL || shimssl_ref_dec(&s->references) > 0)
         return;
+    /* Applications' ex_data free callbacks still see a complete SSL. */
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data);
+    /* The engine goes first: its configuration points into fields that
+     * compat-api's hook releases. */
+    shimssl_reset_conn(s);
     if (shimssl_api_ssl_free != NULL && s->ctx != NULL)
         shimssl_api_ssl_free(s);
-    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data);
-    shimssl_reset_conn(s);
     /* Each of the two slots holds its own reference, even to one BIO. */
     BIO_free_all(s->wbio);
     BIO_free_all(s->rbio);
@@ -646,4 +649,11 @@ int SSL_get0_dane_authority(SSL *s, X509 **mcert, EVP_PKEY **mspki)
     if (mspki != NULL)
         *mspki = NULL;
     return -1; /* "DANE not enabled" */
+}
+
+/* Our own CertificateVerify scheme is not reported by the engine. */
+int SSL_get_signature_type_nid(const SSL *s, int *pnid)
+{
+    (void)s, (void)pnid;
+    return 0;
 }

@@ -236,35 +236,6 @@ static int shimssl_sigalg_hash_nid(uint16_t scheme)
     return NID_undef;
 }
 
-/*
- * An EVP_PKEY describing a key exchange group (type and size), for
- * SSL_get_peer_tmp_key: core does not hand out the peer's share, and the
- * callers of this ctrl (s_client's "Server Temp Key" line, curl's verbose
- * output) only look at the key's type, group and bits.
- */
-static EVP_PKEY *shimssl_group_pkey(uint16_t group)
-{
-    const char *name = tls_group_name(group);
-
-    if (name == NULL)
-        return NULL;
-    if (strcmp(name, "X25519") == 0 || strcmp(name, "X448") == 0)
-        return EVP_PKEY_Q_keygen(NULL, NULL, name);
-    if (strncmp(name, "ffdhe", 5) == 0) {
-        OSSL_PARAM params[2] = {OSSL_PARAM_construct_utf8_string("group", (char *)name, 0),
-                                OSSL_PARAM_construct_end()};
-        EVP_PKEY *pkey = NULL;
-        EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
-
-        if (pctx != NULL && EVP_PKEY_keygen_init(pctx) > 0 &&
-            EVP_PKEY_CTX_set_params(pctx, params) > 0)
-            (void)EVP_PKEY_generate(pctx, &pkey);
-        EVP_PKEY_CTX_free(pctx);
-        return pkey;
-    }
-    return EVP_PKEY_Q_keygen(NULL, NULL, "EC", OBJ_nid2sn(tls_group_nid(group)));
-}
-
 /* --- protocol versions -------------------------------------------------------- */
 
 static int shimssl_version_ok(const SSL_METHOD *m, long v)
@@ -585,17 +556,19 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
         *(int *)parg = nid;
         return 1;
     }
-    case SSL_CTRL_GET_PEER_TMP_KEY:
-    case SSL_CTRL_GET_TMP_KEY: {
-        EVP_PKEY *pkey;
+    case SSL_CTRL_GET_PEER_TMP_KEY: {
+        /* The peer's real key share (core keeps it as a public key). */
+        EVP_PKEY *pkey = s->conn != NULL ? tls_conn_peer_tmp_key(s->conn) : NULL;
 
-        if (s->conn == NULL || tls_conn_group(s->conn) == 0)
-            return 0;
-        if ((pkey = shimssl_group_pkey(tls_conn_group(s->conn))) == NULL)
+        if (pkey == NULL || parg == NULL || !EVP_PKEY_up_ref(pkey))
             return 0;
         *(EVP_PKEY **)parg = pkey;
         return 1;
     }
+    case SSL_CTRL_GET_TMP_KEY:
+        /* Our ephemeral private key is wiped as soon as the shared secret is
+         * derived, so there is none to hand out. */
+        return 0;
     case SSL_CTRL_GET_NEGOTIATED_GROUP:
         if (s->conn == NULL || tls_conn_group(s->conn) == 0)
             return 0;
@@ -740,4 +713,87 @@ void SSL_get0_alpn_selected(const SSL *s, const unsigned char **data, unsigned i
         tls_conn_alpn(s->conn, &p, &n);
     *data = n > 0 ? p : NULL;
     *len = (unsigned int)n;
+}
+
+/*
+ * The protocol choice helper ALPN and NPN callbacks use: the first protocol
+ * of `server` (in its order) that `client` also lists. Without overlap, the
+ * first client protocol is offered as the fallback. Both lists are
+ * application-supplied wire-format name lists; malformed ones never match.
+ */
+static int shimssl_proto_in(const unsigned char *list, unsigned int len, const unsigned char *p,
+                            unsigned int plen)
+{
+    unsigned int off = 0;
+
+    while (off < len) {
+        unsigned int n = list[off];
+
+        if (n == 0 || n > len - off - 1)
+            return 0;
+        if (n == plen && memcmp(list + off + 1, p, n) == 0)
+            return 1;
+        off += 1 + n;
+    }
+    return 0;
+}
+
+int SSL_select_next_proto(unsigned char **out, unsigned char *outlen, const unsigned char *server,
+                          unsigned int server_len, const unsigned char *client,
+                          unsigned int client_len)
+{
+    unsigned int off = 0;
+
+    while (server != NULL && off < server_len) {
+        unsigned int n = server[off];
+
+        if (n == 0 || n > server_len - off - 1)
+            break;
+        if (client != NULL && shimssl_proto_in(client, client_len, server + off + 1, n)) {
+            *out = (unsigned char *)server + off + 1;
+            *outlen = (unsigned char)n;
+            return OPENSSL_NPN_NEGOTIATED;
+        }
+        off += 1 + n;
+    }
+    if (client != NULL && client_len > 0 && client[0] != 0 && client[0] <= client_len - 1) {
+        *out = (unsigned char *)client + 1;
+        *outlen = client[0];
+    } else {
+        *out = NULL;
+        *outlen = 0;
+    }
+    return OPENSSL_NPN_NO_OVERLAP;
+}
+
+/* NPN (the pre-ALPN extension) is not implemented: nothing is ever
+ * advertised or selected, so the callbacks are accepted and never run. */
+void SSL_get0_next_proto_negotiated(const SSL *s, const unsigned char **data, unsigned *len)
+{
+    (void)s;
+    *data = NULL;
+    *len = 0;
+}
+
+void SSL_CTX_set_next_proto_select_cb(SSL_CTX *ctx, SSL_CTX_npn_select_cb_func cb, void *arg)
+{
+    (void)ctx, (void)cb, (void)arg;
+}
+
+void SSL_CTX_set_next_protos_advertised_cb(SSL_CTX *ctx, SSL_CTX_npn_advertised_cb_func cb,
+                                           void *arg)
+{
+    (void)ctx, (void)cb, (void)arg;
+}
+
+/* Finite-field DHE parameters come with TLS 1.2 server support; until then
+ * the callback has nothing to configure. */
+void SSL_CTX_set_tmp_dh_callback(SSL_CTX *ctx, DH *(*dh)(SSL *ssl, int is_export, int keylength))
+{
+    (void)ctx, (void)dh;
+}
+
+void SSL_set_tmp_dh_callback(SSL *s, DH *(*dh)(SSL *ssl, int is_export, int keylength))
+{
+    (void)s, (void)dh;
 }

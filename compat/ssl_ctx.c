@@ -92,9 +92,10 @@ void SSL_CTX_free(SSL_CTX *ctx)
 {
     if (ctx == NULL || shimssl_ref_dec(&ctx->references) > 0)
         return;
+    /* Applications' ex_data free callbacks still see a complete SSL_CTX. */
+    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
     if (shimssl_api_ctx_free != NULL)
         shimssl_api_ctx_free(ctx);
-    CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
     X509_STORE_free(ctx->cert_store);
     X509_STORE_free(ctx->verify_store);
     X509_STORE_free(ctx->chain_store);

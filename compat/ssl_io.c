@@ -227,8 +227,14 @@ static int shimssl_fill(SSL *s)
     uint8_t *buf = tls_conn_rbuf(s->conn, &want);
     int n;
 
-    if (buf == NULL || want == 0)
-        return IO_OK; /* a failure is pending: the next engine call reports it */
+    if (buf == NULL || want == 0) {
+        /* A failure is pending: the next engine call reports it. Anything
+         * else would loop forever, so it is an internal error. */
+        if (tls_conn_error(s->conn) != 0)
+            return IO_OK;
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return IO_FAILED;
+    }
     if (want > INT_MAX)
         want = INT_MAX;
     n = BIO_read(s->rbio, buf, (int)want);
@@ -562,6 +568,7 @@ int SSL_write(SSL *s, const void *buf, int num)
 int SSL_shutdown(SSL *s)
 {
     uint8_t scratch[256];
+    const uint8_t *pending;
     size_t n;
     int rc, io;
 
@@ -589,9 +596,13 @@ int SSL_shutdown(SSL *s)
             return -1;
         return (s->shutdown & SSL_RECEIVED_SHUTDOWN) ? 1 : 0;
     }
-    /* close_notify may still be queued from a call that blocked. */
-    if ((io = shimssl_flush(s)) != IO_OK)
-        return -1;
+    /* close_notify may still be queued from a call that blocked: sending it
+     * is this call's work, and it reports like the first call would have. */
+    if (tls_conn_out(s->conn, &pending) > 0) {
+        if ((io = shimssl_flush(s)) != IO_OK)
+            return -1;
+        return (s->shutdown & SSL_RECEIVED_SHUTDOWN) ? 1 : 0;
+    }
     if (s->shutdown & SSL_RECEIVED_SHUTDOWN)
         return 1;
     if (s->fatal_rc != 0)
@@ -671,4 +682,123 @@ int SSL_get_error(const SSL *s, int ret_code)
     if (s->shutdown & SSL_RECEIVED_SHUTDOWN)
         return SSL_ERROR_ZERO_RETURN;
     return SSL_ERROR_SYSCALL;
+}
+
+/* --- buffers, async jobs, renegotiation ----------------------------------------
+ * The engine owns its buffers and sizes them itself; there are no async jobs
+ * (no engine offload) and no renegotiation. These answer as OpenSSL does on
+ * a connection where those features are not in use, without an ERR entry:
+ * an entry left behind by such a query would turn the next SSL_get_error
+ * into SSL_ERROR_SSL.
+ */
+
+int SSL_free_buffers(SSL *s)
+{
+    const uint8_t *out;
+
+    /* Refused while data is buffered, as documented. */
+    if (s->conn != NULL &&
+        (tls_conn_pending(s->conn) > 0 || tls_conn_has_unprocessed_input(s->conn) ||
+         tls_conn_out(s->conn, &out) > 0))
+        return 0;
+    return 1;
+}
+
+int SSL_alloc_buffers(SSL *s)
+{
+    (void)s;
+    return 1;
+}
+
+void SSL_CTX_set_default_read_buffer_len(SSL_CTX *ctx, size_t len)
+{
+    (void)ctx, (void)len;
+}
+void SSL_set_default_read_buffer_len(SSL *s, size_t len)
+{
+    (void)s, (void)len;
+}
+
+int SSL_waiting_for_async(SSL *s)
+{
+    (void)s;
+    return 0;
+}
+
+int SSL_get_async_status(SSL *s, int *status)
+{
+    (void)s, (void)status;
+    return 0; /* no async wait context */
+}
+
+int SSL_get_all_async_fds(SSL *s, OSSL_ASYNC_FD *fds, size_t *numfds)
+{
+    (void)s, (void)fds;
+    *numfds = 0;
+    return 1;
+}
+
+int SSL_get_changed_async_fds(SSL *s, OSSL_ASYNC_FD *addfd, size_t *numaddfds, OSSL_ASYNC_FD *delfd,
+                              size_t *numdelfds)
+{
+    (void)s, (void)addfd, (void)delfd;
+    *numaddfds = 0;
+    *numdelfds = 0;
+    return 1;
+}
+
+/* Accepted, never called: no operation ever pauses for an async job. */
+int SSL_CTX_set_async_callback(SSL_CTX *ctx, SSL_async_callback_fn callback)
+{
+    (void)ctx, (void)callback;
+    return 1;
+}
+
+int SSL_CTX_set_async_callback_arg(SSL_CTX *ctx, void *arg)
+{
+    (void)ctx, (void)arg;
+    return 1;
+}
+
+int SSL_set_async_callback(SSL *s, SSL_async_callback_fn callback)
+{
+    (void)s, (void)callback;
+    return 1;
+}
+
+int SSL_set_async_callback_arg(SSL *s, void *arg)
+{
+    (void)s, (void)arg;
+    return 1;
+}
+
+/* TLS 1.3 has no renegotiation (OpenSSL: SSL_R_WRONG_SSL_VERSION); ShimSSL
+ * does not renegotiate TLS 1.2 either. */
+static int shimssl_renegotiate(SSL *s)
+{
+    if (s->conn != NULL && tls_conn_version(s->conn) == TLS_V13)
+        SHIMSSL_ERR(SSL_R_WRONG_SSL_VERSION);
+    else
+        SHIMSSL_ERR(SSL_R_NO_RENEGOTIATION);
+    return 0;
+}
+
+int SSL_renegotiate(SSL *s)
+{
+    return shimssl_renegotiate(s);
+}
+int SSL_renegotiate_abbreviated(SSL *s)
+{
+    return shimssl_renegotiate(s);
+}
+
+int SSL_renegotiate_pending(const SSL *s)
+{
+    (void)s;
+    return 0;
+}
+
+void SSL_set_debug(SSL *s, int debug)
+{
+    (void)s, (void)debug;
 }

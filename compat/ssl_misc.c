@@ -30,7 +30,10 @@ int shimssl_api_hooks_linked(void)
 int shimssl_api_ctx_init(SSL_CTX *ctx)
 {
     ctx->api_recv_max_early_data = SSL3_RT_MAX_PLAIN_LENGTH;
-    return shimssl_cipher_ctx_init(ctx);
+    if (!shimssl_cipher_ctx_init(ctx))
+        return 0;
+    shimssl_conf_apply_system(ctx);
+    return 1;
 }
 
 void shimssl_api_ctx_free(SSL_CTX *ctx)

@@ -40,9 +40,15 @@ int tls_rd_u16(tls_reader *r, uint16_t *v)
     return 0;
 }
 
-int tls_rd_u24(tls_reader *r, uint32_t *v) { return rd_uint(r, 3, v); }
+int tls_rd_u24(tls_reader *r, uint32_t *v)
+{
+    return rd_uint(r, 3, v);
+}
 
-int tls_rd_u32(tls_reader *r, uint32_t *v) { return rd_uint(r, 4, v); }
+int tls_rd_u32(tls_reader *r, uint32_t *v)
+{
+    return rd_uint(r, 4, v);
+}
 
 int tls_rd_bytes(tls_reader *r, size_t n, const uint8_t **out)
 {
@@ -86,7 +92,10 @@ int tls_rd_done(const tls_reader *r)
 
 /* ---------------------------------------------------------------- writer */
 
-void tls_wr_init(tls_writer *w) { memset(w, 0, sizeof(*w)); }
+void tls_wr_init(tls_writer *w)
+{
+    memset(w, 0, sizeof(*w));
+}
 
 void tls_wr_init_fixed(tls_writer *w, uint8_t *buf, size_t cap)
 {
@@ -178,8 +187,14 @@ static int wr_uint(tls_writer *w, int n, uint32_t v)
     return 0;
 }
 
-int tls_wr_u8(tls_writer *w, uint8_t v) { return wr_uint(w, 1, v); }
-int tls_wr_u16(tls_writer *w, uint16_t v) { return wr_uint(w, 2, v); }
+int tls_wr_u8(tls_writer *w, uint8_t v)
+{
+    return wr_uint(w, 1, v);
+}
+int tls_wr_u16(tls_writer *w, uint16_t v)
+{
+    return wr_uint(w, 2, v);
+}
 
 int tls_wr_u24(tls_writer *w, uint32_t v)
 {
@@ -187,7 +202,10 @@ int tls_wr_u24(tls_writer *w, uint32_t v)
     return wr_uint(w, 3, v);
 }
 
-int tls_wr_u32(tls_writer *w, uint32_t v) { return wr_uint(w, 4, v); }
+int tls_wr_u32(tls_writer *w, uint32_t v)
+{
+    return wr_uint(w, 4, v);
+}
 
 int tls_wr_open(tls_writer *w, int prefix_bytes, size_t *mark)
 {

@@ -163,6 +163,7 @@ void tls_conn_free(tls_conn *c)
     if (!c)
         return;
     tls13_client_free(c);
+    tls13_server_free(c);
     tls_rec_dir_clear(&c->rd);
     tls_rec_dir_clear(&c->wr);
     tls_ks_clear(&c->ks);
@@ -170,6 +171,7 @@ void tls_conn_free(tls_conn *c)
     tls_wr_free(&c->hs);
     if (c->peer_chain)
         sk_X509_pop_free(c->peer_chain, X509_free);
+    EVP_PKEY_free(c->peer_tmp_key);
     for (int i = 0; i < TLS_CONN_TICKETS; i++)
         free(c->tickets[i].ticket);
     OPENSSL_cleanse(c, sizeof(*c));
@@ -179,7 +181,10 @@ void tls_conn_free(tls_conn *c)
 /* ---------------------------------------------------------------------
  * Input.
  */
-static size_t rec_body_len(const tls_conn *c) { return (size_t)c->rbuf[3] << 8 | c->rbuf[4]; }
+static size_t rec_body_len(const tls_conn *c)
+{
+    return (size_t)c->rbuf[3] << 8 | c->rbuf[4];
+}
 
 static int rec_complete(const tls_conn *c)
 {
@@ -215,7 +220,10 @@ void tls_conn_rbuf_commit(tls_conn *c, size_t n)
     }
 }
 
-void tls_conn_transport_eof(tls_conn *c) { c->transport_eof = 1; }
+void tls_conn_transport_eof(tls_conn *c)
+{
+    c->transport_eof = 1;
+}
 
 size_t tls_conn_out(tls_conn *c, const uint8_t **data)
 {
@@ -282,12 +290,17 @@ static int on_handshake(tls_conn *c, const uint8_t *p, size_t n)
         if (tls_hs_ends_record(m[0]) && avail != 4 + mlen)
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
         trace(c, 0, TLS_CT_HANDSHAKE, m, 4 + mlen);
-        TRY(tls13_client_message(c, m, 4 + mlen));
+        TRY(c->is_server ? tls13_server_message(c, m, 4 + mlen)
+                         : tls13_client_message(c, m, 4 + mlen));
         c->hs_off += 4 + mlen;
         if (c->err)
             return c->err;
     }
     if (c->hs_off == c->hs.len) {
+        /* After the handshake only small messages arrive: give back what a
+         * large certificate chain made the buffer grow to. */
+        if (c->hs_done)
+            tls_wr_free(&c->hs);
         tls_wr_reset(&c->hs);
         c->hs_off = 0;
     }
@@ -329,8 +342,9 @@ static int step(tls_conn *c)
         /* RFC 8446 5: the only acceptable change_cipher_spec is {0x01}. */
         if (len != 1 || body[0] != 1)
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_CHANGE_CIPHER_SPEC);
-        trace(c, 0, TLS_CT_CHANGE_CIPHER_SPEC, body, len);
-        rc = tls13_client_ccs(c);
+        /* The compatibility CCS is dropped, not a protocol message: like
+         * OpenSSL, the message callback sees its record header only. */
+        rc = c->is_server ? tls13_server_ccs(c) : tls13_client_ccs(c);
         break;
     case TLS_CT_APPLICATION_DATA:
         if (!c->hs_done)
@@ -350,7 +364,10 @@ static int step(tls_conn *c)
     return rc;
 }
 
-static int eof_error(void) { return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_EOF_WHILE_READING); }
+static int eof_error(void)
+{
+    return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_EOF_WHILE_READING);
+}
 
 int tls_conn_handshake(tls_conn *c)
 {
@@ -358,12 +375,10 @@ int tls_conn_handshake(tls_conn *c)
         return c->err;
     if (c->hs_done)
         return TLS_OK;
-    if (c->is_server)
-        return tls_conn_fail(c, TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_NO_PROTOCOLS_AVAILABLE));
-    if (!c->cl) {
+    if (c->is_server ? !c->sv : !c->cl) {
         if (c->cfg->event)
             c->cfg->event(c->cfg->cb_arg, TLS_EV_HANDSHAKE_START, 1);
-        int rc = tls13_client_start(c);
+        int rc = c->is_server ? tls13_server_start(c) : tls13_client_start(c);
         if (rc < 0)
             return tls_conn_fail(c, rc);
     }
@@ -379,7 +394,10 @@ int tls_conn_handshake(tls_conn *c)
     return TLS_OK;
 }
 
-int tls_conn_handshake_done(const tls_conn *c) { return c->hs_done; }
+int tls_conn_handshake_done(const tls_conn *c)
+{
+    return c->hs_done;
+}
 
 int tls_conn_read(tls_conn *c, uint8_t *buf, size_t len, size_t *n, int peek)
 {
@@ -414,9 +432,15 @@ int tls_conn_read(tls_conn *c, uint8_t *buf, size_t len, size_t *n, int peek)
     }
 }
 
-size_t tls_conn_pending(const tls_conn *c) { return c->app_len; }
+size_t tls_conn_pending(const tls_conn *c)
+{
+    return c->app_len;
+}
 
-int tls_conn_has_unprocessed_input(const tls_conn *c) { return c->rlen > 0 && c->app_len == 0; }
+int tls_conn_has_unprocessed_input(const tls_conn *c)
+{
+    return c->rlen > 0 && c->app_len == 0;
+}
 
 int tls_conn_write(tls_conn *c, const uint8_t *buf, size_t len, size_t *n)
 {
@@ -457,8 +481,14 @@ int tls_conn_close(tls_conn *c)
     return TLS_OK;
 }
 
-int tls_conn_close_sent(const tls_conn *c) { return c->close_sent; }
-int tls_conn_close_received(const tls_conn *c) { return c->close_rcvd; }
+int tls_conn_close_sent(const tls_conn *c)
+{
+    return c->close_sent;
+}
+int tls_conn_close_received(const tls_conn *c)
+{
+    return c->close_rcvd;
+}
 
 /* struct { KeyUpdateRequest request_update; } KeyUpdate; */
 int tls_conn_key_update(tls_conn *c, int request)
@@ -494,12 +524,35 @@ int tls_conn_peer_key_update(tls_conn *c, int requested)
 /* ---------------------------------------------------------------------
  * Getters.
  */
-int tls_conn_error(const tls_conn *c) { return c->err; }
-int tls_conn_alert_received(const tls_conn *c) { return c->alert_rcvd; }
-uint16_t tls_conn_version(const tls_conn *c) { return c->version; }
-uint16_t tls_conn_cipher_suite(const tls_conn *c) { return c->suite ? c->suite->id : 0; }
-uint16_t tls_conn_group(const tls_conn *c) { return c->group; }
-uint16_t tls_conn_peer_sigalg(const tls_conn *c) { return c->peer_sigalg; }
+int tls_conn_error(const tls_conn *c)
+{
+    return c->err;
+}
+int tls_conn_alert_received(const tls_conn *c)
+{
+    return c->alert_rcvd;
+}
+uint16_t tls_conn_version(const tls_conn *c)
+{
+    return c->version;
+}
+uint16_t tls_conn_cipher_suite(const tls_conn *c)
+{
+    return c->suite ? c->suite->id : 0;
+}
+uint16_t tls_conn_group(const tls_conn *c)
+{
+    return c->group;
+}
+
+EVP_PKEY *tls_conn_peer_tmp_key(const tls_conn *c)
+{
+    return c->peer_tmp_key;
+}
+uint16_t tls_conn_peer_sigalg(const tls_conn *c)
+{
+    return c->peer_sigalg;
+}
 
 void tls_conn_alpn(const tls_conn *c, const uint8_t **proto, size_t *len)
 {
@@ -507,14 +560,25 @@ void tls_conn_alpn(const tls_conn *c, const uint8_t **proto, size_t *len)
     *len = c->alpn_len;
 }
 
-STACK_OF(X509) *tls_conn_peer_chain(const tls_conn *c) { return c->peer_chain; }
-const uint8_t *tls_conn_client_random(const tls_conn *c) { return c->client_random; }
-const uint8_t *tls_conn_server_random(const tls_conn *c) { return c->server_random; }
-int tls_conn_did_hrr(const tls_conn *c) { return c->did_hrr; }
+STACK_OF(X509) * tls_conn_peer_chain(const tls_conn *c)
+{
+    return c->peer_chain;
+}
+const uint8_t *tls_conn_client_random(const tls_conn *c)
+{
+    return c->client_random;
+}
+const uint8_t *tls_conn_server_random(const tls_conn *c)
+{
+    return c->server_random;
+}
+int tls_conn_did_hrr(const tls_conn *c)
+{
+    return c->did_hrr;
+}
 
-int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
-                    size_t label_len, const uint8_t *context, size_t context_len,
-                    int use_context)
+int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label, size_t label_len,
+                    const uint8_t *context, size_t context_len, int use_context)
 {
     if (!c->hs_done || !c->suite || c->version != TLS_V13)
         return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
@@ -523,8 +587,8 @@ int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
         context = NULL;
         context_len = 0;
     }
-    return tls_ks_export(c->suite->md, c->ks.exporter, label, label_len, context, context_len,
-                         out, outlen);
+    return tls_ks_export(c->suite->md, c->ks.exporter, label, label_len, context, context_len, out,
+                         outlen);
 }
 
 size_t tls_conn_finished(const tls_conn *c, int peer, uint8_t *buf, size_t len)

@@ -45,16 +45,16 @@ typedef struct tls_conn_ticket {
 struct tls_conn {
     const tls_config *cfg;
     int is_server;
-    int err;          /* sticky failure, 0 if none */
-    int alert_rcvd;   /* description of a received alert, -1 if none */
+    int err;        /* sticky failure, 0 if none */
+    int alert_rcvd; /* description of a received alert, -1 if none */
     int transport_eof;
     int close_sent;
     int close_rcvd;
 
     /* Input: exactly one record at a time. */
     uint8_t rbuf[TLS_MAX_RECORD];
-    size_t rlen;        /* bytes of the current record received */
-    size_t app_off;     /* unread application data inside rbuf */
+    size_t rlen;    /* bytes of the current record received */
+    size_t app_off; /* unread application data inside rbuf */
     size_t app_len;
 
     /* Output queue. */
@@ -67,6 +67,7 @@ struct tls_conn {
     uint16_t version;
     uint16_t group;
     uint16_t peer_sigalg;
+    EVP_PKEY *peer_tmp_key; /* the peer's key share as a key (SSL_get_peer_tmp_key) */
 
     /* Handshake message reassembly (handshake records are appended here). */
     tls_writer hs;
@@ -76,7 +77,7 @@ struct tls_conn {
     uint8_t server_random[32];
     uint8_t alpn[256];
     size_t alpn_len;
-    STACK_OF(X509) *peer_chain;
+    STACK_OF(X509) * peer_chain;
     int did_hrr;
     int hs_done;
 
@@ -88,6 +89,7 @@ struct tls_conn {
     int key_updates_in_a_row;                  /* bound on KeyUpdate floods */
 
     struct tls13_client *cl; /* client handshake state, freed when done */
+    struct tls13_server *sv; /* server handshake state (tls13_server.c) */
 };
 
 /* --- keys (conn.c) --------------------------------------------------- */
@@ -113,5 +115,13 @@ TLS_MUST_CHECK int tls13_client_message(tls_conn *c, const uint8_t *msg, size_t 
 /* A ChangeCipherSpec record whose body is exactly {0x01}. */
 TLS_MUST_CHECK int tls13_client_ccs(tls_conn *c);
 void tls13_client_free(tls_conn *c);
+
+/* --- the server side (tls13_server.c), same contract as the client's ---- */
+TLS_MUST_CHECK int tls13_server_start(tls_conn *c);
+TLS_MUST_CHECK int tls13_server_message(tls_conn *c, const uint8_t *msg, size_t len);
+TLS_MUST_CHECK int tls13_server_ccs(tls_conn *c);
+void tls13_server_free(tls_conn *c);
+/* Host name from the client's server_name extension (server side), or NULL. */
+const char *tls_conn_server_name(const tls_conn *c);
 
 #endif

@@ -43,12 +43,12 @@ static int g_init_ok;
 /* --------------------------------------------------------- cipher suites */
 
 static const tls_suite_info suite_infos[] = {
-    {0x1302, "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", TLS_V13, 256, 256, 1, "any",
-     "any", "AESGCM(256)", "AEAD", NID_sha384, NID_aes_256_gcm},
-    {0x1303, "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", TLS_V13, 256, 256,
-     1, "any", "any", "CHACHA20/POLY1305(256)", "AEAD", NID_sha256, NID_chacha20_poly1305},
-    {0x1301, "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", TLS_V13, 128, 128, 1, "any",
-     "any", "AESGCM(128)", "AEAD", NID_sha256, NID_aes_128_gcm},
+    {0x1302, "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", TLS_V13, 256, 256, 1, "any", "any",
+     "AESGCM(256)", "AEAD", NID_sha384, NID_aes_256_gcm},
+    {0x1303, "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", TLS_V13, 256, 256, 1,
+     "any", "any", "CHACHA20/POLY1305(256)", "AEAD", NID_sha256, NID_chacha20_poly1305},
+    {0x1301, "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", TLS_V13, 128, 128, 1, "any", "any",
+     "AESGCM(128)", "AEAD", NID_sha256, NID_aes_128_gcm},
 };
 #define N_SUITES (sizeof(suite_infos) / sizeof(suite_infos[0]))
 
@@ -61,7 +61,7 @@ static tls_suite g_suites[N_SUITES];
  * 2^64 sequence space.
  */
 #define AES_GCM_RECORD_LIMIT 23726566ull
-#define UNLIMITED_RECORDS UINT64_MAX
+#define UNLIMITED_RECORDS    UINT64_MAX
 
 static const char *cipher_fetch_name(int nid)
 {
@@ -268,8 +268,8 @@ int tls_hash(const EVP_MD *md, const uint8_t *data, size_t len, uint8_t *out)
     return 0;
 }
 
-int tls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len, const uint8_t *data,
-             size_t len, uint8_t *out)
+int tls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
+             uint8_t *out)
 {
     TRY(tls_crypto_init());
     ENSURE(md != NULL, TLS_ERR_INTERNAL);
@@ -383,7 +383,7 @@ static const struct {
     const char *alias;
     uint16_t id;
 } group_aliases[] = {
-    {"x25519", 0x001d},     {"x448", 0x001e},       {"secp256r1", 0x0017},
+    {"x25519", 0x001d},     {"x448", 0x001e},      {"secp256r1", 0x0017},
     {"prime256v1", 0x0017}, {"secp384r1", 0x0018}, {"secp521r1", 0x0019},
 };
 
@@ -428,7 +428,9 @@ const uint16_t *tls_default_groups(size_t *n)
 
 #define ERR_BAD_POINT TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_ECPOINT)
 
-static EVP_PKEY *group_keygen(const tls_group *g)
+/* Key generation by name: fetches the key manager, so it is only used once
+ * per group, to make the template below. */
+static EVP_PKEY *group_keygen_by_name(const tls_group *g)
 {
     EVP_PKEY *pkey = NULL;
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, g->alg, NULL);
@@ -437,6 +439,40 @@ static EVP_PKEY *group_keygen(const tls_group *g)
     if (EVP_PKEY_keygen_init(ctx) != 1 ||
         (g->curve != NULL && EVP_PKEY_CTX_set_group_name(ctx, g->curve) != 1) ||
         EVP_PKEY_keygen(ctx, &pkey) != 1) {
+        EVP_PKEY_free(pkey);
+        pkey = NULL;
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return pkey;
+}
+
+/*
+ * One key per group, made once and never used for key exchange: a context
+ * created from it reuses its already fetched key manager, and key
+ * generation takes the group (curve) from it as a template, so per
+ * connection keygen costs no fetch.
+ */
+static EVP_PKEY *g_group_template[N_GROUPS];
+static pthread_once_t g_group_once = PTHREAD_ONCE_INIT;
+
+static void group_init_once(void)
+{
+    for (size_t i = 0; i < N_GROUPS; i++)
+        g_group_template[i] = group_keygen_by_name(&groups[i]);
+}
+
+static EVP_PKEY *group_keygen(const tls_group *g)
+{
+    if (pthread_once(&g_group_once, group_init_once) != 0)
+        return NULL;
+    EVP_PKEY *tmpl = g_group_template[g - groups];
+    if (tmpl == NULL)
+        return group_keygen_by_name(g);
+    EVP_PKEY *pkey = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, tmpl, NULL);
+    if (ctx == NULL)
+        return NULL;
+    if (EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &pkey) != 1) {
         EVP_PKEY_free(pkey);
         pkey = NULL;
     }
@@ -486,6 +522,15 @@ static int peer_key(const tls_group *g, EVP_PKEY *priv, const uint8_t *peer, siz
     }
     *out = pk;
     return 0;
+}
+
+int tls_kex_peer_key(uint16_t group, EVP_PKEY *priv, const uint8_t *peer, size_t peer_len,
+                     EVP_PKEY **out)
+{
+    const tls_group *g = tls_group_get(group);
+
+    ENSURE(g != NULL && priv != NULL, TLS_ERR_INTERNAL);
+    return peer_key(g, priv, peer, peer_len, out);
 }
 
 static int all_zero(const uint8_t *p, size_t n)
@@ -538,12 +583,9 @@ static const tls_sigalg sigalgs[] = {
     {0x0603, "ecdsa_secp521r1_sha512", EVP_PKEY_EC, NID_secp521r1, NID_sha512, 0, 1, EVP_PKEY_EC},
     {0x0807, "ed25519", EVP_PKEY_ED25519, NID_undef, NID_undef, 0, 1, EVP_PKEY_ED25519},
     {0x0808, "ed448", EVP_PKEY_ED448, NID_undef, NID_undef, 0, 1, EVP_PKEY_ED448},
-    {0x0809, "rsa_pss_pss_sha256", EVP_PKEY_RSA_PSS, NID_undef, NID_sha256, 1, 1,
-     EVP_PKEY_RSA_PSS},
-    {0x080a, "rsa_pss_pss_sha384", EVP_PKEY_RSA_PSS, NID_undef, NID_sha384, 1, 1,
-     EVP_PKEY_RSA_PSS},
-    {0x080b, "rsa_pss_pss_sha512", EVP_PKEY_RSA_PSS, NID_undef, NID_sha512, 1, 1,
-     EVP_PKEY_RSA_PSS},
+    {0x0809, "rsa_pss_pss_sha256", EVP_PKEY_RSA_PSS, NID_undef, NID_sha256, 1, 1, EVP_PKEY_RSA_PSS},
+    {0x080a, "rsa_pss_pss_sha384", EVP_PKEY_RSA_PSS, NID_undef, NID_sha384, 1, 1, EVP_PKEY_RSA_PSS},
+    {0x080b, "rsa_pss_pss_sha512", EVP_PKEY_RSA_PSS, NID_undef, NID_sha512, 1, 1, EVP_PKEY_RSA_PSS},
     {0x0804, "rsa_pss_rsae_sha256", EVP_PKEY_RSA, NID_undef, NID_sha256, 1, 1, EVP_PKEY_RSA_PSS},
     {0x0805, "rsa_pss_rsae_sha384", EVP_PKEY_RSA, NID_undef, NID_sha384, 1, 1, EVP_PKEY_RSA_PSS},
     {0x0806, "rsa_pss_rsae_sha512", EVP_PKEY_RSA, NID_undef, NID_sha512, 1, 1, EVP_PKEY_RSA_PSS},

@@ -28,13 +28,13 @@ extern "C" {
 /* Inside the guard: core/tls.h has no C++ guard of its own. */
 #include "core/tls.h"
 
-#define TLS_MAX_HASH 48      /* SHA-384 */
-#define TLS_MAX_KEY 32       /* AES-256 / ChaCha20 */
-#define TLS_AEAD_IV_LEN 12   /* every AEAD we use has a 96-bit nonce */
-#define TLS_AEAD_TAG_LEN 16
-#define TLS_MAX_SHARE 133    /* secp521r1 uncompressed point */
+#define TLS_MAX_HASH          48 /* SHA-384 */
+#define TLS_MAX_KEY           32 /* AES-256 / ChaCha20 */
+#define TLS_AEAD_IV_LEN       12 /* every AEAD we use has a 96-bit nonce */
+#define TLS_AEAD_TAG_LEN      16
+#define TLS_MAX_SHARE         133 /* secp521r1 uncompressed point */
 #define TLS_MAX_SHARED_SECRET 66
-#define TLS_MAX_SIG 1024     /* RSA-8192 signature; larger keys are refused */
+#define TLS_MAX_SIG           1024 /* RSA-8192 signature; larger keys are refused */
 
 /* Fetch everything once. 0, or TLS_ERR_INTERNAL if libcrypto lacks an
  * algorithm that is not optional. Every function below calls it. */
@@ -135,14 +135,14 @@ TLS_MUST_CHECK int tls_random(uint8_t *buf, size_t n);
 
 /* --- named groups (key exchange) --------------------------------------- */
 typedef struct tls_group {
-    uint16_t id;          /* NamedGroup */
-    const char *name;     /* OpenSSL's group name: "X25519", "P-256" ... */
-    const char *alg;      /* key type for EVP_PKEY_CTX_new_from_name: "X25519", "EC" */
-    const char *curve;    /* "prime256v1"... for EC groups, else NULL */
-    int nid;              /* NID_X25519, NID_X9_62_prime256v1 ... */
-    size_t share_len;     /* key_share bytes: 32, 56, 65, 97, 133 */
-    size_t secret_len;    /* shared secret bytes */
-    int bits;             /* security bits */
+    uint16_t id;       /* NamedGroup */
+    const char *name;  /* OpenSSL's group name: "X25519", "P-256" ... */
+    const char *alg;   /* key type for EVP_PKEY_CTX_new_from_name: "X25519", "EC" */
+    const char *curve; /* "prime256v1"... for EC groups, else NULL */
+    int nid;           /* NID_X25519, NID_X9_62_prime256v1 ... */
+    size_t share_len;  /* key_share bytes: 32, 56, 65, 97, 133 */
+    size_t secret_len; /* shared secret bytes */
+    int bits;          /* security bits */
 } tls_group;
 
 const tls_group *tls_group_get(uint16_t id);
@@ -158,17 +158,21 @@ TLS_MUST_CHECK int tls_kex_keygen(uint16_t group, EVP_PKEY **priv, uint8_t *shar
  */
 TLS_MUST_CHECK int tls_kex_derive(uint16_t group, EVP_PKEY *priv, const uint8_t *peer,
                                   size_t peer_len, uint8_t *out, size_t *out_len);
+/* The peer's key_share bytes as a public key of our key's group (the
+ * application can ask for it: SSL_get_peer_tmp_key). Same checks as above. */
+TLS_MUST_CHECK int tls_kex_peer_key(uint16_t group, EVP_PKEY *priv, const uint8_t *peer,
+                                    size_t peer_len, EVP_PKEY **out);
 
 /* --- signature schemes ------------------------------------------------- */
 typedef struct tls_sigalg {
-    uint16_t id;          /* SignatureScheme */
-    const char *name;     /* "rsa_pss_rsae_sha256" */
-    int pkey_type;        /* EVP_PKEY_RSA, EVP_PKEY_RSA_PSS, EVP_PKEY_EC, EVP_PKEY_ED25519 ... */
-    int curve_nid;        /* ECDSA in TLS 1.3: the curve it is bound to, else NID_undef */
-    int hash_nid;         /* NID_sha256 ...; NID_undef for EdDSA */
-    int pss;              /* RSASSA-PSS padding */
-    int tls13;            /* usable in a TLS 1.3 CertificateVerify */
-    int sig_nid;          /* what SSL_get_peer_signature_type_nid reports (pkey NID) */
+    uint16_t id;      /* SignatureScheme */
+    const char *name; /* "rsa_pss_rsae_sha256" */
+    int pkey_type;    /* EVP_PKEY_RSA, EVP_PKEY_RSA_PSS, EVP_PKEY_EC, EVP_PKEY_ED25519 ... */
+    int curve_nid;    /* ECDSA in TLS 1.3: the curve it is bound to, else NID_undef */
+    int hash_nid;     /* NID_sha256 ...; NID_undef for EdDSA */
+    int pss;          /* RSASSA-PSS padding */
+    int tls13;        /* usable in a TLS 1.3 CertificateVerify */
+    int sig_nid;      /* what SSL_get_peer_signature_type_nid reports (pkey NID) */
 } tls_sigalg;
 
 const tls_sigalg *tls_sigalg_get(uint16_t id);

@@ -122,6 +122,13 @@ enum tls_reason {
     TLS_R_HTTP_REQUEST = 156,
     TLS_R_INVALID_SEQUENCE_NUMBER = 402,
     TLS_R_BAD_DIGEST_LENGTH = 111,
+    /* added by core/tls13_client */
+    TLS_R_INVALID_SESSION_ID = 999,
+    TLS_R_NO_CERTIFICATES_RETURNED = 176,
+    TLS_R_UNSUPPORTED_COMPRESSION_ALGORITHM = 257,
+    TLS_R_INAPPROPRIATE_FALLBACK = 373,
+    TLS_R_INVALID_CONTEXT = 282,
+    TLS_R_BAD_PROTOCOL_VERSION_NUMBER = 116,
     /* A received alert is reported as 1000 + its description. */
     TLS_R_ALERT_OFFSET = 1000,
     /* Internal failures (allocation, libcrypto) are reported with

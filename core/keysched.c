@@ -36,7 +36,10 @@ static int kdf_get(EVP_KDF **which, EVP_KDF_CTX **ctx)
     return 0;
 }
 
-static size_t md_len(const EVP_MD *md) { return md != NULL ? (size_t)EVP_MD_get_size(md) : 0; }
+static size_t md_len(const EVP_MD *md)
+{
+    return md != NULL ? (size_t)EVP_MD_get_size(md) : 0;
+}
 
 /* Run one KDF with params; the ctx is freed (and wiped by libcrypto). */
 static int kdf_run(EVP_KDF **which, const OSSL_PARAM *params, uint8_t *out, size_t out_len)
@@ -51,8 +54,7 @@ static int kdf_run(EVP_KDF **which, const OSSL_PARAM *params, uint8_t *out, size
 
 static OSSL_PARAM md_param(const EVP_MD *md)
 {
-    return OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md),
-                                            0);
+    return OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
 }
 
 /* ------------------------------------------------------------------ HKDF */
@@ -129,8 +131,8 @@ int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, const char *l
     return expand_label(md, secret, label, strlen(label), ctx, ctx_len, out, out_len);
 }
 
-int tls_derive_secret(const EVP_MD *md, const uint8_t *secret, const char *label,
-                      const uint8_t *th, uint8_t *out)
+int tls_derive_secret(const EVP_MD *md, const uint8_t *secret, const char *label, const uint8_t *th,
+                      uint8_t *out)
 {
     size_t hl = md_len(md);
     return tls_hkdf_expand_label(md, secret, label, th, hl, out, hl);
@@ -201,8 +203,7 @@ int tls_ks_export(const EVP_MD *md, const uint8_t *exporter, const char *label, 
 int tls_ks_ticket_psk(const EVP_MD *md, const uint8_t *resumption, const uint8_t *nonce,
                       size_t nonce_len, uint8_t *psk)
 {
-    return tls_hkdf_expand_label(md, resumption, "resumption", nonce, nonce_len, psk,
-                                 md_len(md));
+    return tls_hkdf_expand_label(md, resumption, "resumption", nonce, nonce_len, psk, md_len(md));
 }
 
 /* ------------------------------------------------------ staged schedule */
@@ -218,7 +219,10 @@ int tls_ks_init(tls_ks *ks, const EVP_MD *md)
     return 0;
 }
 
-void tls_ks_clear(tls_ks *ks) { OPENSSL_cleanse(ks, sizeof(*ks)); }
+void tls_ks_clear(tls_ks *ks)
+{
+    OPENSSL_cleanse(ks, sizeof(*ks));
+}
 
 int tls_ks_early(tls_ks *ks, const uint8_t *psk, size_t psk_len)
 {

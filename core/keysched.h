@@ -39,15 +39,15 @@ enum tls_ks_stage {
 typedef struct tls_ks {
     const EVP_MD *md;
     size_t hash_len;
-    int stage;                       /* enum tls_ks_stage */
-    uint8_t secret[TLS_MAX_HASH];    /* early, then handshake, then master secret */
+    int stage;                    /* enum tls_ks_stage */
+    uint8_t secret[TLS_MAX_HASH]; /* early, then handshake, then master secret */
     /* EARLY (with a PSK): binder keys are derived on demand. */
     uint8_t client_early[TLS_MAX_HASH]; /* set by tls_ks_early_traffic (0-RTT) */
     /* HANDSHAKE */
     uint8_t client_hs[TLS_MAX_HASH];
     uint8_t server_hs[TLS_MAX_HASH];
     /* MASTER */
-    uint8_t client_ap[TLS_MAX_HASH];  /* current: KeyUpdate advances it */
+    uint8_t client_ap[TLS_MAX_HASH]; /* current: KeyUpdate advances it */
     uint8_t server_ap[TLS_MAX_HASH];
     uint8_t exporter[TLS_MAX_HASH];
     uint8_t resumption[TLS_MAX_HASH]; /* set by tls_ks_resumption */
@@ -87,9 +87,9 @@ TLS_MUST_CHECK int tls_ks_resumption(tls_ks *ks, const uint8_t *th);
 TLS_MUST_CHECK int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
                                     const uint8_t *ikm, size_t ikm_len, uint8_t *out);
 /* HKDF-Expand-Label(secret, label, context, out_len), label without "tls13 ". */
-TLS_MUST_CHECK int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret,
-                                         const char *label, const uint8_t *ctx, size_t ctx_len,
-                                         uint8_t *out, size_t out_len);
+TLS_MUST_CHECK int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, const char *label,
+                                         const uint8_t *ctx, size_t ctx_len, uint8_t *out,
+                                         size_t out_len);
 /* Derive-Secret(secret, label, th) with th an already computed transcript hash. */
 TLS_MUST_CHECK int tls_derive_secret(const EVP_MD *md, const uint8_t *secret, const char *label,
                                      const uint8_t *th, uint8_t *out);
@@ -117,8 +117,7 @@ TLS_MUST_CHECK int tls_ks_ticket_psk(const EVP_MD *md, const uint8_t *resumption
  * PRF(secret, label, seed1 || seed2). seed2 may be NULL. */
 TLS_MUST_CHECK int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
                              const char *label, const uint8_t *seed1, size_t seed1_len,
-                             const uint8_t *seed2, size_t seed2_len, uint8_t *out,
-                             size_t out_len);
+                             const uint8_t *seed2, size_t seed2_len, uint8_t *out, size_t out_len);
 
 #ifdef __cplusplus
 }

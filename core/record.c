@@ -15,10 +15,10 @@
 
 #include "core/keysched.h"
 
-#define ERR_OVERFLOW_PLAIN TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG)
+#define ERR_OVERFLOW_PLAIN  TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG)
 #define ERR_OVERFLOW_CIPHER TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_ENCRYPTED_LENGTH_TOO_LONG)
-#define ERR_BAD_TYPE TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_RECORD_TYPE)
-#define ERR_SEQ_EXHAUSTED TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_INVALID_SEQUENCE_NUMBER)
+#define ERR_BAD_TYPE        TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_RECORD_TYPE)
+#define ERR_SEQ_EXHAUSTED   TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_INVALID_SEQUENCE_NUMBER)
 
 /* TLS 1.2 AES-GCM: 8 explicit nonce bytes precede the ciphertext (RFC 5288 3). */
 #define EXPLICIT_NONCE_LEN 8
@@ -197,8 +197,8 @@ static int next_seq(tls_rec_dir *d, uint64_t *seq)
  *     uint8 zeros[length_of_padding];
  * } TLSInnerPlaintext;                             (RFC 8446 5.2)
  */
-static int open_tls13(tls_rec_dir *d, uint8_t *rec, size_t body_len, uint8_t *type,
-                      uint8_t **data, size_t *len)
+static int open_tls13(tls_rec_dir *d, uint8_t *rec, size_t body_len, uint8_t *type, uint8_t **data,
+                      size_t *len)
 {
     uint64_t seq;
     uint8_t nonce[TLS_AEAD_IV_LEN];
@@ -206,8 +206,8 @@ static int open_tls13(tls_rec_dir *d, uint8_t *rec, size_t body_len, uint8_t *ty
     TRY(next_seq(d, &seq));
     tls_aead_nonce(&d->aead, seq, nonce);
     /* RFC 8446 5.2: additional_data is the record header itself. */
-    TRY(tls_aead_open(&d->aead, nonce, rec, TLS_REC_HEADER_LEN, rec + TLS_REC_HEADER_LEN,
-                      body_len, &n));
+    TRY(tls_aead_open(&d->aead, nonce, rec, TLS_REC_HEADER_LEN, rec + TLS_REC_HEADER_LEN, body_len,
+                      &n));
     d->seq++;
     uint8_t *body = rec + TLS_REC_HEADER_LEN;
     /* RFC 8446 5.4: the inner plaintext may be at most 2^14 + 1 bytes. */
@@ -242,8 +242,8 @@ static void aad12(uint8_t aad[13], uint64_t seq, uint8_t type, uint16_t version,
     aad[12] = (uint8_t)len;
 }
 
-static int open_tls12(tls_rec_dir *d, uint8_t *rec, size_t body_len, uint8_t *type,
-                      uint8_t **data, size_t *len)
+static int open_tls12(tls_rec_dir *d, uint8_t *rec, size_t body_len, uint8_t *type, uint8_t **data,
+                      size_t *len)
 {
     const int bad_mac = TLS_ERR(TLS_AD_BAD_RECORD_MAC, TLS_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
     uint64_t seq;

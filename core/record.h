@@ -35,10 +35,10 @@ enum {
     TLS_CT_APPLICATION_DATA = 23,
 };
 
-#define TLS_REC_HEADER_LEN 5
-#define TLS_REC_MAX_PLAIN 16384                 /* 2^14 */
-#define TLS_REC_MAX_CIPHER (16384 + 256)        /* 2^14 + 256, TLS 1.3 */
-#define TLS_REC_MAX_CIPHER12 (16384 + 2048)     /* 2^14 + 2048, TLS 1.2 */
+#define TLS_REC_HEADER_LEN   5
+#define TLS_REC_MAX_PLAIN    16384          /* 2^14 */
+#define TLS_REC_MAX_CIPHER   (16384 + 256)  /* 2^14 + 256, TLS 1.3 */
+#define TLS_REC_MAX_CIPHER12 (16384 + 2048) /* 2^14 + 2048, TLS 1.2 */
 
 typedef struct tls_rec_header {
     uint8_t type;
@@ -54,10 +54,10 @@ enum {
 };
 
 typedef struct tls_rec_dir {
-    int mode;               /* TLS_REC_* */
+    int mode; /* TLS_REC_* */
     tls_aead aead;
-    uint64_t seq;           /* next sequence number */
-    uint64_t limit;         /* records allowed under this key (RFC 8446 5.5) */
+    uint64_t seq;   /* next sequence number */
+    uint64_t limit; /* records allowed under this key (RFC 8446 5.5) */
     /*
      * Sending: the legacy_record_version written (0x0301 for a first
      * ClientHello, 0x0303 otherwise; default 0x0303).

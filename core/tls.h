@@ -178,6 +178,9 @@ int tls_conn_alert_received(const tls_conn *c);
 uint16_t tls_conn_version(const tls_conn *c);      /* 0 before ServerHello */
 uint16_t tls_conn_cipher_suite(const tls_conn *c); /* IANA value, 0 before ServerHello */
 uint16_t tls_conn_group(const tls_conn *c);        /* key exchange group */
+/* The peer's ephemeral key share as a public key, owned by the connection
+ * (NULL before the key exchange). */
+EVP_PKEY *tls_conn_peer_tmp_key(const tls_conn *c);
 uint16_t tls_conn_peer_sigalg(const tls_conn *c);  /* scheme of the peer's CertificateVerify */
 /* Negotiated ALPN protocol (not NUL-terminated), or len 0. */
 void tls_conn_alpn(const tls_conn *c, const uint8_t **proto, size_t *len);

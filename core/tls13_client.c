@@ -30,16 +30,6 @@
 #include "core/extensions.h"
 #include "core/handshake.h"
 
-/* OpenSSL reason codes that core/err.h does not list yet (values are
- * OpenSSL 3.0's SSL_R_*). */
-#define R_INVALID_SESSION_ID 999
-#define R_NO_CERTIFICATES_RETURNED 176
-#define R_UNSUPPORTED_COMPRESSION_ALGORITHM 257
-#define R_INAPPROPRIATE_FALLBACK 373
-#define R_INVALID_CONTEXT 282
-#define R_BAD_DIGEST_LENGTH 111
-#define R_BAD_PROTOCOL_VERSION_NUMBER 116
-
 enum {
     CS_WAIT_SH,
     CS_WAIT_EE,
@@ -50,7 +40,7 @@ enum {
     CS_DONE,
 };
 
-#define MAX_LIST 64
+#define MAX_LIST   64
 #define MAX_SHARES 4
 
 struct tls13_client {
@@ -71,6 +61,8 @@ struct tls13_client {
     struct {
         uint16_t group;
         EVP_PKEY *priv;
+        uint8_t pub[TLS_MAX_SHARE]; /* kept: a cookie-only HRR resends it */
+        size_t pub_len;
     } shares[MAX_SHARES];
     size_t n_shares;
     uint8_t *cookie;
@@ -126,7 +118,10 @@ static int th_add(tls_conn *c, const uint8_t *msg, size_t len)
     return tls_transcript_update(&c->cl->th, msg, len);
 }
 
-static int th_hash(tls_conn *c, uint8_t *out) { return tls_transcript_hash(&c->cl->th, out); }
+static int th_hash(tls_conn *c, uint8_t *out)
+{
+    return tls_transcript_hash(&c->cl->th, out);
+}
 
 /* ---------------------------------------------------------------------
  * ClientHello.
@@ -167,18 +162,14 @@ static int write_key_shares(struct tls13_client *cl, tls_writer *w)
     size_t m;
     TRY(tls_wr_open(w, 2, &m));
     for (size_t i = 0; i < cl->n_shares; i++) {
-        uint8_t share[TLS_MAX_SHARE];
-        size_t share_len;
         if (!cl->shares[i].priv)
-            TRY(tls_kex_keygen(cl->shares[i].group, &cl->shares[i].priv, share, sizeof(share),
-                               &share_len));
-        else
-            return TLS_ERR_INTERNAL;
+            TRY(tls_kex_keygen(cl->shares[i].group, &cl->shares[i].priv, cl->shares[i].pub,
+                               sizeof(cl->shares[i].pub), &cl->shares[i].pub_len));
         /* struct { NamedGroup group; opaque key_exchange<1..2^16-1>; } KeyShareEntry; */
         size_t m2;
         TRY(tls_wr_u16(w, cl->shares[i].group));
         TRY(tls_wr_open(w, 2, &m2));
-        TRY(tls_wr_bytes(w, share, share_len));
+        TRY(tls_wr_bytes(w, cl->shares[i].pub, cl->shares[i].pub_len));
         TRY(tls_wr_close(w, 2, m2));
     }
     return tls_wr_close(w, 2, m);
@@ -318,9 +309,12 @@ int tls13_client_start(tls_conn *c)
         l = default_suites;
         n = sizeof(default_suites) / sizeof(default_suites[0]);
     }
-    for (size_t i = 0; i < n && cl->n_suites < MAX_LIST; i++)
-        if (tls_suite_get(l[i]) && !in_list(cl->suites, cl->n_suites, l[i]))
+    for (size_t i = 0; i < n && cl->n_suites < MAX_LIST; i++) {
+        const tls_suite *s = tls_suite_get(l[i]);
+        if (s && s->info && s->info->min_version == TLS_V13 && s->cipher &&
+            !in_list(cl->suites, cl->n_suites, l[i]))
             cl->suites[cl->n_suites++] = l[i];
+    }
     if (!cl->n_suites)
         return TLS_ERR(TLS_AD_NONE, TLS_R_NO_CIPHERS_AVAILABLE);
 
@@ -442,7 +436,11 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
         TRY(tls_rd_vec(&r, 2, &exts));
     }
     TRY(tls_rd_done(&r));
-    TRY(tls_ext_parse(&exts, is_hrr ? TLS_EXTM_HRR : TLS_EXTM_SH, cl->offered, 1, &eb));
+    /* RFC 8446 4.2.2: a cookie is the server's to introduce in an HRR. */
+    uint64_t allowed = cl->offered;
+    if (is_hrr)
+        allowed |= 1ull << tls_ext_index(TLS_EXT_COOKIE);
+    TRY(tls_ext_parse(&exts, is_hrr ? TLS_EXTM_HRR : TLS_EXTM_SH, allowed, 1, &eb));
 
     tls_ext *sv = tls_ext_find(&eb, TLS_EXT_SUPPORTED_VERSIONS);
     if (!sv) {
@@ -450,7 +448,7 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
          * checks the downgrade sentinels first. */
         static const uint8_t sentinel[7] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
         if (memcmp(random + 24, sentinel, 7) == 0 && (random[31] == 0 || random[31] == 1))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, R_INAPPROPRIATE_FALLBACK);
+            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INAPPROPRIATE_FALLBACK);
         /* We offered TLS 1.3 only (TLS 1.2 is a later issue). */
         return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     }
@@ -459,15 +457,14 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls_rd_done(&sv->body));
     /* RFC 8446 4.2.1: a version we did not offer is illegal_parameter. */
     if (selected != TLS_V13)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, R_BAD_PROTOCOL_VERSION_NUMBER);
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PROTOCOL_VERSION_NUMBER);
     /* RFC 8446 4.1.3: legacy_version is 0x0303 in TLS 1.3. */
     if (legacy_version != TLS_V12)
         return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_BAD_LEGACY_VERSION);
     /* RFC 8446 4.1.3: the session id must echo ours. */
     if (tls_rd_left(&sid) != cl->session_id_len ||
-        (cl->session_id_len &&
-         memcmp(sid.p + sid.off, cl->session_id, cl->session_id_len) != 0))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, R_INVALID_SESSION_ID);
+        (cl->session_id_len && memcmp(sid.p + sid.off, cl->session_id, cl->session_id_len) != 0))
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_SESSION_ID);
     /* RFC 8446 4.1.3: a suite we did not offer is illegal_parameter. */
     const tls_suite *s = tls_suite_get(suite_id);
     if (!s || s->info == NULL || s->info->min_version != TLS_V13)
@@ -479,7 +476,7 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
     /* RFC 8446 4.1.3: legacy_compression_method MUST be 0. */
     if (comp != 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, R_UNSUPPORTED_COMPRESSION_ALGORITHM);
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNSUPPORTED_COMPRESSION_ALGORITHM);
     c->version = TLS_V13;
 
     if (is_hrr) {
@@ -510,6 +507,12 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     size_t peer_len = tls_rd_left(&kx);
     TRY(tls_rd_bytes(&kx, peer_len, &peer));
     TRY(tls_kex_derive(group, priv, peer, peer_len, shared, &shared_len));
+    EVP_PKEY_free(c->peer_tmp_key);
+    c->peer_tmp_key = NULL;
+    if (tls_kex_peer_key(group, priv, peer, peer_len, &c->peer_tmp_key) < 0) {
+        OPENSSL_cleanse(shared, sizeof(shared));
+        return TLS_ERR_INTERNAL;
+    }
     c->group = group;
     free_shares(cl);
 
@@ -625,7 +628,7 @@ static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls_rd_done(&r));
     /* RFC 8446 4.3.2: in the main handshake the context is empty. */
     if (tls_rd_left(&ctx) != 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, R_INVALID_CONTEXT);
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_CONTEXT);
     TRY(tls_ext_parse(&exts, TLS_EXTM_CR, 0, 0, &eb));
     tls_ext *sa = tls_ext_find(&eb, TLS_EXT_SIGNATURE_ALGORITHMS);
     /* RFC 8446 4.3.2: signature_algorithms MUST be present. */
@@ -661,7 +664,7 @@ static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
  *     CertificateEntry certificate_list<0..2^24-1>;
  * } Certificate;
  */
-static int parse_chain(tls_conn *c, tls_reader *list, STACK_OF(X509) *chain)
+static int parse_chain(tls_conn *c, tls_reader *list, STACK_OF(X509) * chain)
 {
     while (tls_rd_left(list) > 0) {
         tls_reader data, exts;
@@ -700,10 +703,10 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls_rd_done(&r));
     /* RFC 8446 4.4.2: for server authentication the context is empty. */
     if (tls_rd_left(&ctx) != 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, R_INVALID_CONTEXT);
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_CONTEXT);
     /* RFC 8446 4.4.2.4: an empty server Certificate is decode_error. */
     if (tls_rd_left(&list) == 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, R_NO_CERTIFICATES_RETURNED);
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_NO_CERTIFICATES_RETURNED);
     STACK_OF(X509) *chain = sk_X509_new_null();
     if (!chain)
         return TLS_ERR_INTERNAL;
@@ -902,7 +905,7 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     size_t hl = s->hash_len;
     uint8_t th[TLS_MAX_HASH], expect[TLS_MAX_HASH], client_hs[TLS_MAX_HASH];
     if (len - 4 != hl)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, R_BAD_DIGEST_LENGTH);
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
     TRY(th_hash(c, th));
     TRY(tls_ks_finished(s->md, c->ks.server_hs, th, expect));
     /* RFC 8446 4.4.4: a wrong verify_data is decrypt_error. */
@@ -919,7 +922,7 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     if (rc == 0)
         rc = tls_conn_set_secret(c, 0, c->ks.server_ap);
     if (rc == 0) {
-            tls_conn_keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->ks.client_ap, hl);
+        tls_conn_keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->ks.client_ap, hl);
         tls_conn_keylog(c, "SERVER_TRAFFIC_SECRET_0", c->ks.server_ap, hl);
         tls_conn_keylog(c, "EXPORTER_SECRET", c->ks.exporter, hl);
         rc = client_flight(c, client_hs);
@@ -929,6 +932,9 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls_conn_set_secret(c, 1, c->ks.client_ap));
     TRY(th_hash(c, th));
     TRY(tls_ks_resumption(&c->ks, th));
+    /* Nothing after this point is part of the transcript. */
+    tls_transcript_free(&cl->th);
+    tls_transcript_init(&cl->th);
     cl->state = CS_DONE;
     c->hs_done = 1;
     if (c->cfg->event)
@@ -1064,15 +1070,16 @@ int tls13_client_message(tls_conn *c, const uint8_t *msg, size_t len)
     return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
 }
 
-/* RFC 8446 5 / D.4: one compatibility CCS may arrive after the first
- * ServerHello or HelloRetryRequest and before the server's Finished. */
+/*
+ * RFC 8446 5: an unprotected change_cipher_spec {0x01} may arrive at any
+ * time after our first ClientHello and before the server's Finished, and
+ * is dropped. We accept one (what a compatibility-mode server sends);
+ * a second one, or one after the server's Finished, is unexpected_message.
+ */
 int tls13_client_ccs(tls_conn *c)
 {
     struct tls13_client *cl = c->cl;
-    int window = cl && (cl->state == CS_WAIT_EE || cl->state == CS_WAIT_CERT_CR ||
-                        cl->state == CS_WAIT_CERT || cl->state == CS_WAIT_CV ||
-                        cl->state == CS_WAIT_FIN || (cl->state == CS_WAIT_SH && cl->hrr_seen));
-    if (!window || cl->ccs_seen)
+    if (!cl || cl->state == CS_DONE || cl->ccs_seen)
         return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     cl->ccs_seen = 1;
     return 0;

@@ -320,6 +320,7 @@ extern "C" {
 #endif
 
 /* SSL_OP_*: option bits, a uint64_t set (SSL_CTX_set_options) */
+/* options are 64 bits wide since 3.0: every SSL_OP_* is a uint64_t */
 #define SSL_OP_BIT(n) ((uint64_t)1 << (uint64_t)n)
 #define SSL_OP_NO_EXTENDED_MASTER_SECRET SSL_OP_BIT(0)
 #define SSL_OP_CLEANSE_PLAINTEXT         SSL_OP_BIT(1)
@@ -588,7 +589,13 @@ extern "C" {
 #define SSL_ERROR_WANT_CLIENT_HELLO_CB   11
 #define SSL_ERROR_WANT_RETRY_VERIFY      12
 
-/* Command numbers of SSL_ctrl() / SSL_CTX_ctrl() */
+/*
+ * Command numbers of SSL_ctrl() / SSL_CTX_ctrl(). Compiled programs pass
+ * these numbers, so they are ABI. Three values are used twice (76, 78, 79):
+ * old SRP command numbers collide with later commands. The SRP setters are
+ * functions in 3.0, so a number reaching SSL_ctrl()/SSL_CTX_ctrl() from a
+ * program means the later, non-SRP command.
+ */
 #ifndef OPENSSL_NO_DEPRECATED_3_0
 #define SSL_CTRL_SET_TMP_DH              3
 #define SSL_CTRL_SET_TMP_ECDH            4
@@ -846,7 +853,6 @@ __owur const SSL_METHOD *DTLS_client_method(void);
 __owur const SSL_METHOD *SSL_CTX_get_ssl_method(const SSL_CTX *ctx);
 __owur const SSL_METHOD *SSL_get_ssl_method(const SSL *s);
 __owur int SSL_set_ssl_method(SSL *s, const SSL_METHOD *method);
-__owur int SSL_COMP_add_compression_method(int id, COMP_METHOD *cm);
 
 /* --- Contexts and connections --- */
 
@@ -1302,9 +1308,11 @@ __owur const char *SSL_COMP_get0_name(const SSL_COMP *comp);
 __owur int SSL_COMP_get_id(const SSL_COMP *comp);
 STACK_OF(SSL_COMP) *SSL_COMP_get_compression_methods(void);
 __owur STACK_OF(SSL_COMP) *SSL_COMP_set0_compression_methods(STACK_OF(SSL_COMP) *meths);
+__owur int SSL_COMP_add_compression_method(int id, COMP_METHOD *cm);
 
 /* --- Options, modes, versions and limits --- */
 
+/* most settings travel through SSL_ctrl(); the macros keep their names */
 #define SSL_CTX_set_mode(ctx,op) SSL_CTX_ctrl((ctx), SSL_CTRL_MODE, (op), NULL)
 #define SSL_CTX_clear_mode(ctx,op) \
     SSL_CTX_ctrl((ctx), SSL_CTRL_CLEAR_MODE, (op), NULL)

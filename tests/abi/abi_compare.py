@@ -23,6 +23,7 @@ fact is computed by gcc on each side and the results are compared:
 Exit status 0 when identical, 1 with a list of differences otherwise.
 """
 import argparse
+import functools
 import os
 import re
 import subprocess
@@ -37,6 +38,10 @@ HEADERS = ["ssl.h", "ssl2.h", "ssl3.h", "tls1.h", "dtls1.h", "srtp.h",
 INTERNAL_ONLY = set()
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# preprocessor output names the same few hundred files tens of thousands of
+# times; resolving each once keeps the test fast
+realpath = functools.lru_cache(maxsize=None)(os.path.realpath)
 
 
 def run(cmd, **kw):
@@ -53,11 +58,11 @@ class Side:
         self.cflags = cflags
         self.work = os.path.join(work, label)
         os.makedirs(self.work, exist_ok=True)
-        self.hdrdir = os.path.realpath(
+        self.hdrdir = realpath(
             os.path.join(incdir or "/usr/include", "openssl"))
 
     def relname(self, path):
-        path = os.path.realpath(path)
+        path = realpath(path)
         if self.ours(path):
             return "openssl/" + os.path.basename(path)
         for d in ("/usr/include/x86_64-linux-gnu/", "/usr/include/"):
@@ -69,7 +74,7 @@ class Side:
         return (["-I", self.incdir] if self.incdir else []) + self.cflags
 
     def ours(self, path):
-        path = os.path.realpath(path)
+        path = realpath(path)
         return (os.path.dirname(path) == self.hdrdir
                 and os.path.basename(path) in HEADERS)
 
@@ -86,13 +91,14 @@ class Side:
         return run(["gcc", "-std=gnu11"] + self.incflags() + args + [src])
 
     def includes_of(self, header):
-        """Headers reached when a program includes only openssl/<header>."""
+        """Headers reached when a program includes only openssl/<header>:
+        programs rely on ssl.h pulling in x509.h, pem.h, ..."""
         src = self.write("only_" + header.replace(".", "_") + ".c",
                          "#include <openssl/%s>\n" % header)
         r = self.gcc(["-E"], src)
         seen = set()
         for m in re.finditer(r'^# \d+ "([^"<][^"]*)"', r.stdout, re.M):
-            if os.path.realpath(m.group(1)) != os.path.realpath(src):
+            if realpath(m.group(1)) != realpath(src):
                 seen.add(self.relname(m.group(1)))
         return seen
 
@@ -103,15 +109,11 @@ class Side:
         if r.returncode:
             raise SystemExit("%s: preprocessing failed:\n%s" % (self.label, r.stderr))
         self.objmacros, self.fnmacros = {}, {}
-        self.included = set()
         cur = ""
         for line in r.stdout.splitlines():
             m = re.match(r'# \d+ "([^"]+)"', line)
             if m:
                 cur = m.group(1)
-                if not cur.startswith("<") and os.path.realpath(cur) != os.path.realpath(src):
-                    # programs rely on ssl.h pulling in libcrypto's headers
-                    self.included.add(self.relname(cur))
                 continue
             m = re.match(r"#define ([A-Za-z_]\w*)(\(([^)]*)\))?", line)
             if m and self.ours(cur):
@@ -462,6 +464,7 @@ def compare(a, work):
         print("compared deprecation of %d functions (%d deprecated)"
               % (len(ref.functions), ndeprecated))
 
+    out = list(dict.fromkeys(out))  # both directions may report the same fact
     for line in out:
         print("MISMATCH " + line)
     print("%d mismatches" % len(out))

@@ -8,7 +8,11 @@
 #include <openssl/obj_mac.h>
 #include <openssl/ssl.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
+
+#include "testlib/testlib.h"
 
 namespace
 {
@@ -194,6 +198,51 @@ TEST(StartupSetters, StoreAndReadBack)
     EXPECT_EQ(SSL_get_privatekey(s), nullptr);
     SSL_free(s);
     SSL_CTX_free(ctx);
+}
+
+// openssl.cnf's ssl_conf module: "system_default" applies to every new
+// SSL_CTX, other sections through SSL_CTX_config. Run in a fresh process
+// (the file is read once per process) with OPENSSL_CONF pointing at ours.
+TEST(ConfFile, SystemDefaultAndNamedSections)
+{
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    std::string path = shimtest::make_temp_dir("conf") + "/t.cnf";
+    FILE *f = fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    fputs("openssl_conf = openssl_init\n"
+          "[openssl_init]\nssl_conf = ssl_sect\n"
+          "[ssl_sect]\nsystem_default = sys\nstrict = strict_sect\n"
+          "[sys]\nCipherString = ECDHE+AESGCM:!ECDSA\nCiphersuites = TLS_AES_128_GCM_SHA256\n"
+          "Options = -SessionTicket\nBogusCommand = 1\n"
+          "[strict_sect]\nMinProtocol = TLSv1.3\nCipherString = AES256-SHA\n",
+          f);
+    fclose(f);
+    EXPECT_EXIT(
+        {
+            setenv("OPENSSL_CONF", path.c_str(), 1);
+            SSL_CTX *ctx = SSL_CTX_new(TLS_method());
+            if (ctx == nullptr || ERR_peek_error() != 0)
+                _exit(1); // a bad line must neither fail nor leave an error
+            STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers(ctx);
+            // As the system OpenSSL lists it for this file.
+            if (sk_SSL_CIPHER_num(sk) != 3 ||
+                std::string(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, 0))) !=
+                    "TLS_AES_128_GCM_SHA256" ||
+                std::string(SSL_CIPHER_get_name(sk_SSL_CIPHER_value(sk, 1))) !=
+                    "ECDHE-RSA-AES256-GCM-SHA384")
+                _exit(2);
+            if (!(SSL_CTX_get_options(ctx) & SSL_OP_NO_TICKET))
+                _exit(3);
+            if (SSL_CTX_config(ctx, "strict") != 1 ||
+                SSL_CTX_get_min_proto_version(ctx) != TLS1_3_VERSION)
+                _exit(4);
+            if (SSL_CTX_config(ctx, "absent") != 0 ||
+                ERR_GET_REASON(ERR_peek_last_error()) != SSL_R_INVALID_CONFIGURATION_NAME)
+                _exit(5);
+            _exit(0);
+        },
+        ::testing::ExitedWithCode(0), "");
+    std::remove(path.c_str());
 }
 
 } // namespace

@@ -4,20 +4,33 @@
 
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <cstdlib>
 
 using namespace shimtest;
 
-namespace {
+namespace
+{
 
-std::vector<std::string> s_client(int port, const std::string &ca) {
-    return {"openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port), "-servername",
-            "localhost", "-verify_hostname", "localhost", "-ign_eof", "-CAfile", cert(ca)};
+std::vector<std::string> s_client(int port, const std::string &ca)
+{
+    return {"openssl",
+            "s_client",
+            "-connect",
+            "127.0.0.1:" + std::to_string(port),
+            "-servername",
+            "localhost",
+            "-verify_hostname",
+            "localhost",
+            "-ign_eof",
+            "-CAfile",
+            cert(ca)};
 }
 
-RunResult run_client(const std::vector<std::string> &argv, bool shim) {
+RunResult run_client(const std::vector<std::string> &argv, bool shim)
+{
     RunOptions o;
-    if (shim) o.env = shim_env();
+    if (shim)
+        o.env = shim_env();
     // A request, then EOF on stdin; -ign_eof keeps s_client reading until the
     // server (-www answers one request) closes.
     o.stdin_data = "GET / HTTP/1.0\r\n\r\n";
@@ -25,14 +38,17 @@ RunResult run_client(const std::vector<std::string> &argv, bool shim) {
     return run(argv, o);
 }
 
-int verify_code(const std::string &out) {
-    std::smatch m;
-    static const std::regex re("Verify return code: ([0-9]+) ");
-    if (!std::regex_search(out, m, re)) return -1;
-    return std::stoi(m[1].str());
+int verify_code(const std::string &out)
+{
+    static const std::string key = "Verify return code: ";
+    size_t p = out.find(key);
+    if (p == std::string::npos)
+        return -1;
+    return atoi(out.c_str() + p + key.size());
 }
 
-TEST(OpensslClient, VerifiesAndNegotiatesTls13) {
+TEST(OpensslClient, VerifiesAndNegotiatesTls13)
+{
     Process server;
     int port = start_openssl_server(server, {"-tls1_3", "-www"});
     ASSERT_NE(port, 0);
@@ -43,10 +59,12 @@ TEST(OpensslClient, VerifiesAndNegotiatesTls13) {
     EXPECT_NE(r.out.find("Verify return code: 0 (ok)"), std::string::npos) << describe(argv, r);
     EXPECT_NE(r.out.find("New, TLSv1.3, Cipher is TLS_"), std::string::npos) << describe(argv, r);
     // The page came through the encrypted channel.
-    EXPECT_NE(r.out.find("Ciphers supported in s_server binary"), std::string::npos) << describe(argv, r);
+    EXPECT_NE(r.out.find("Ciphers supported in s_server binary"), std::string::npos)
+        << describe(argv, r);
 }
 
-TEST(OpensslClient, WrongCaGivesNonZeroVerifyCodeLikeOpenSsl) {
+TEST(OpensslClient, WrongCaGivesNonZeroVerifyCodeLikeOpenSsl)
+{
     Process server;
     int port = start_openssl_server(server, {"-tls1_3", "-www"});
     ASSERT_NE(port, 0);
@@ -59,17 +77,18 @@ TEST(OpensslClient, WrongCaGivesNonZeroVerifyCodeLikeOpenSsl) {
     EXPECT_EQ(verify_code(r.out), ref_code) << describe(argv, r);
 }
 
-TEST(OpensslClient, ExpiredCertificateReportsCode10) {
+TEST(OpensslClient, ExpiredCertificateReportsCode10)
+{
     Process server;
-    int port = start_openssl_server(server, {"-tls1_3", "-www", "-cert", cert("expired.pem"), "-key",
-                                             cert("expired.key")});
+    int port = start_openssl_server(
+        server, {"-tls1_3", "-www", "-cert", cert("expired.pem"), "-key", cert("expired.key")});
     ASSERT_NE(port, 0);
     auto argv = s_client(port, "ca.pem");
     RunResult ref = run_client(argv, false);
     RunResult r = run_client(argv, true);
     EXPECT_TRUE(ran_on_shim(r.err));
-    EXPECT_EQ(verify_code(ref.out), 10) << describe(argv, ref);  // X509_V_ERR_CERT_HAS_EXPIRED
+    EXPECT_EQ(verify_code(ref.out), 10) << describe(argv, ref); // X509_V_ERR_CERT_HAS_EXPIRED
     EXPECT_EQ(verify_code(r.out), verify_code(ref.out)) << describe(argv, r);
 }
 
-}  // namespace
+} // namespace

@@ -7,7 +7,8 @@
 
 using namespace shimtest;
 
-namespace {
+namespace
+{
 
 const char kPython[] = "/usr/bin/python3";
 
@@ -58,25 +59,32 @@ elif mode == "verifyfail":
             print("ERROR=" + str(e))
 )PY";
 
-std::string value(const std::string &out, const std::string &key) {
+std::string value(const std::string &out, const std::string &key)
+{
     size_t p = out.find(key + "=");
-    if (p == std::string::npos || (p != 0 && out[p - 1] != '\n')) return "<missing>";
+    if (p == std::string::npos || (p != 0 && out[p - 1] != '\n'))
+        return "<missing>";
     p += key.size() + 1;
     return out.substr(p, out.find('\n', p) - p);
 }
 
-class Python : public ::testing::Test {
-protected:
-    void SetUp() override {
+class Python : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
         port_ = start_openssl_server(server_, {"-tls1_3", "-www"});
         ASSERT_NE(port_, 0);
     }
-    std::vector<std::string> cmd(const std::string &ca, const std::string &mode) {
+    std::vector<std::string> cmd(const std::string &ca, const std::string &mode)
+    {
         return {kPython, "-c", kClientScript, cert(ca), std::to_string(port_), mode};
     }
-    RunResult py(const std::vector<std::string> &argv, bool shim) {
+    RunResult py(const std::vector<std::string> &argv, bool shim)
+    {
         RunOptions o;
-        if (shim) o.env = shim_env();
+        if (shim)
+            o.env = shim_env();
         o.env.push_back("PYTHONDONTWRITEBYTECODE=1");
         o.timeout_ms = 30000;
         return run(argv, o);
@@ -85,7 +93,8 @@ protected:
     int port_ = 0;
 };
 
-TEST_F(Python, SocketReportsTls13AndCipher) {
+TEST_F(Python, SocketReportsTls13AndCipher)
+{
     auto argv = cmd("ca.pem", "socket");
     RunResult r = py(argv, true);
     EXPECT_TRUE(ran_on_shim(r.err));
@@ -103,7 +112,8 @@ TEST_F(Python, SocketReportsTls13AndCipher) {
     EXPECT_EQ(value(r.out, "CIPHER_BITS"), value(ref.out, "CIPHER_BITS"));
 }
 
-TEST_F(Python, UrllibFetchesWithCafile) {
+TEST_F(Python, UrllibFetchesWithCafile)
+{
     auto argv = cmd("ca.pem", "urllib");
     RunResult r = py(argv, true);
     EXPECT_TRUE(ran_on_shim(r.err));
@@ -112,7 +122,8 @@ TEST_F(Python, UrllibFetchesWithCafile) {
     EXPECT_EQ(value(r.out, "BODY_HAS_PAGE"), "True") << describe(argv, r);
 }
 
-TEST_F(Python, WrongCaRaisesCertVerificationError) {
+TEST_F(Python, WrongCaRaisesCertVerificationError)
+{
     auto argv = cmd("untrusted-ca.pem", "verifyfail");
     RunResult r = py(argv, true);
     EXPECT_TRUE(ran_on_shim(r.err));
@@ -124,14 +135,16 @@ TEST_F(Python, WrongCaRaisesCertVerificationError) {
     EXPECT_EQ(value(r.out, "VERIFY_CODE"), value(ref.out, "VERIFY_CODE")) << describe(argv, ref);
 }
 
-TEST_F(Python, UrllibWrongCaReportsVerificationFailure) {
+TEST_F(Python, UrllibWrongCaReportsVerificationFailure)
+{
     auto argv = cmd("untrusted-ca.pem", "urllib");
     RunResult r = py(argv, true);
     EXPECT_TRUE(ran_on_shim(r.err));
     ASSERT_EQ(r.exit_code, 0) << describe(argv, r);
-    EXPECT_EQ(value(r.out, "URLERROR_REASON_TYPE"), "SSLCertVerificationError") << describe(argv, r);
+    EXPECT_EQ(value(r.out, "URLERROR_REASON_TYPE"), "SSLCertVerificationError")
+        << describe(argv, r);
     EXPECT_NE(value(r.out, "URLERROR").find("CERTIFICATE_VERIFY_FAILED"), std::string::npos)
         << describe(argv, r);
 }
 
-}  // namespace
+} // namespace

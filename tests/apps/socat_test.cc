@@ -6,16 +6,24 @@
 
 using namespace shimtest;
 
-namespace {
+namespace
+{
 
-std::vector<std::string> socat_cmd(int port, const std::string &ca) {
+std::vector<std::string> socat_cmd(int port, const std::string &ca)
+{
     // -T: give up after 10 s idle; -t: after stdin's EOF, wait up to 3 s for
     // the answer to come back.
-    return {"socat", "-T", "10", "-t", "3", "-",
+    return {"socat",
+            "-T",
+            "10",
+            "-t",
+            "3",
+            "-",
             "OPENSSL:127.0.0.1:" + std::to_string(port) + ",cafile=" + cert(ca)};
 }
 
-TEST(Socat, ExchangesDataWithReversingServer) {
+TEST(Socat, ExchangesDataWithReversingServer)
+{
     Process server;
     int port = start_openssl_server(server, {"-tls1_3", "-rev"});
     ASSERT_NE(port, 0);
@@ -31,7 +39,8 @@ TEST(Socat, ExchangesDataWithReversingServer) {
     EXPECT_EQ(r.out, std::string(line.rbegin(), line.rend()) + "\n") << describe(argv, r);
 }
 
-TEST(Socat, LargerTransferSurvivesManyRecords) {
+TEST(Socat, LargerTransferSurvivesManyRecords)
+{
     Process server;
     int port = start_openssl_server(server, {"-tls1_3", "-rev"});
     ASSERT_NE(port, 0);
@@ -53,7 +62,8 @@ TEST(Socat, LargerTransferSurvivesManyRecords) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << describe(argv, r);
 }
 
-TEST(Socat, UntrustedCaRefusesLikeOpenSsl) {
+TEST(Socat, UntrustedCaRefusesLikeOpenSsl)
+{
     Process server;
     int port = start_openssl_server(server, {"-tls1_3", "-rev"});
     ASSERT_NE(port, 0);
@@ -71,4 +81,4 @@ TEST(Socat, UntrustedCaRefusesLikeOpenSsl) {
     EXPECT_EQ(r.out.find("x"), std::string::npos) << describe(argv, r);
 }
 
-}  // namespace
+} // namespace

@@ -32,7 +32,8 @@ static size_t put_record(uint8_t *out, uint8_t type, const uint8_t *frag, size_t
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const size_t record_sizes[] = {TLS_MAX_PLAINTEXT, 1, 4, 17, 100, 512, 2048, TLS_MAX_PLAINTEXT + 1};
+    static const size_t record_sizes[] = {TLS_MAX_PLAINTEXT,    1, 4, 17, 100, 512, 2048,
+                                          TLS_MAX_PLAINTEXT + 1};
     if (size < 1 || size > 4 * TLS_MAX_PLAINTEXT)
         return 0;
     uint8_t flags = data[0];

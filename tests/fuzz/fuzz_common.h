@@ -66,7 +66,8 @@ static void fuzz_pump(tls_conn *c, const uint8_t *data, size_t size, size_t chun
     size_t off = 0;
     int rc = TLS_WANT_INPUT;
     for (int guard = 0; guard < 100000; guard++) {
-        if (rc == TLS_OK && tls_conn_handshake_done(c) && (tls_conn_pending(c) > 0 || tls_conn_has_unprocessed_input(c))) {
+        if (rc == TLS_OK && tls_conn_handshake_done(c) &&
+            (tls_conn_pending(c) > 0 || tls_conn_has_unprocessed_input(c))) {
             rc = fuzz_step(c); /* drain what is already buffered */
             continue;
         }

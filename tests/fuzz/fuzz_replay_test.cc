@@ -13,28 +13,34 @@
 extern "C" int fuzz_record_one_input(const uint8_t *data, size_t size);
 extern "C" int fuzz_client_handshake_one_input(const uint8_t *data, size_t size);
 
-namespace {
+namespace
+{
 
-std::vector<std::string> corpus(const std::string &target) {
+std::vector<std::string> corpus(const std::string &target)
+{
     std::vector<std::string> files;
     std::string dir = std::string(SHIMSSL_FUZZ_CORPUS_DIR) + "/" + target;
     DIR *d = opendir(dir.c_str());
-    if (d == nullptr) return files;
+    if (d == nullptr)
+        return files;
     while (dirent *e = readdir(d)) {
-        if (e->d_name[0] != '.') files.push_back(dir + "/" + e->d_name);
+        if (e->d_name[0] != '.')
+            files.push_back(dir + "/" + e->d_name);
     }
     closedir(d);
     return files;
 }
 
-std::string slurp(const std::string &path) {
+std::string slurp(const std::string &path)
+{
     std::ifstream f(path, std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
     return ss.str();
 }
 
-void replay(const std::string &target, int (*one)(const uint8_t *, size_t)) {
+void replay(const std::string &target, int (*one)(const uint8_t *, size_t))
+{
     std::vector<std::string> files = corpus(target);
     // An empty corpus would make this test pass without running anything.
     ASSERT_FALSE(files.empty()) << "no corpus for " << target;
@@ -45,7 +51,13 @@ void replay(const std::string &target, int (*one)(const uint8_t *, size_t)) {
     }
 }
 
-TEST(FuzzCorpus, Record) { replay("fuzz_record", fuzz_record_one_input); }
-TEST(FuzzCorpus, ClientHandshake) { replay("fuzz_client_handshake", fuzz_client_handshake_one_input); }
+TEST(FuzzCorpus, Record)
+{
+    replay("fuzz_record", fuzz_record_one_input);
+}
+TEST(FuzzCorpus, ClientHandshake)
+{
+    replay("fuzz_client_handshake", fuzz_client_handshake_one_input);
+}
 
-}  // namespace
+} // namespace

@@ -77,8 +77,8 @@ int main(int argc, char **argv)
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     SSL *ssl = SSL_new(ctx);
     int fd = connect_loopback(atoi(argv[1]));
-    if (ssl == NULL || SSL_set_fd(ssl, fd) != 1 || SSL_set_tlsext_host_name(ssl, "localhost") != 1
-        || SSL_set1_host(ssl, "localhost") != 1) {
+    if (ssl == NULL || SSL_set_fd(ssl, fd) != 1 ||
+        SSL_set_tlsext_host_name(ssl, "localhost") != 1 || SSL_set1_host(ssl, "localhost") != 1) {
         ERR_print_errors_fp(stderr);
         return 4;
     }
@@ -102,7 +102,8 @@ int main(int argc, char **argv)
         body_len += (size_t)n;
         body[body_len] = '\0';
     }
-    printf("BODY_HAS_PAGE=%d\n", body != NULL && strstr(body, "Ciphers supported in s_server binary") != NULL);
+    printf("BODY_HAS_PAGE=%d\n",
+           body != NULL && strstr(body, "Ciphers supported in s_server binary") != NULL);
     SSL_shutdown(ssl);
     SSL_free(ssl);
     SSL_CTX_free(ctx);

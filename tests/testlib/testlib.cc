@@ -17,7 +17,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -30,9 +29,11 @@ extern char **environ;
 #define SHIMSSL_TEST_ASAN_RUNTIME ""
 #endif
 
-namespace shimtest {
+namespace shimtest
+{
 
-namespace {
+namespace
+{
 
 using Clock = std::chrono::steady_clock;
 
@@ -41,50 +42,65 @@ const char *const kSystemLibssl[] = {
     "/lib/x86_64-linux-gnu/libssl.so.3",
 };
 
-std::string real_path(const std::string &p) {
+std::string real_path(const std::string &p)
+{
     char buf[PATH_MAX];
-    if (realpath(p.c_str(), buf) == nullptr) return p;
+    if (realpath(p.c_str(), buf) == nullptr)
+        return p;
     return buf;
 }
 
-std::string basename_of(const std::string &p) {
+std::string basename_of(const std::string &p)
+{
     size_t slash = p.rfind('/');
     return slash == std::string::npos ? p : p.substr(slash + 1);
 }
 
 // Same file on disk? Compares device and inode, so /lib vs /usr/lib (merged
 // /usr) and symlinks do not matter.
-bool same_file(const std::string &a, const std::string &b) {
+bool same_file(const std::string &a, const std::string &b)
+{
     struct stat sa, sb;
-    if (stat(a.c_str(), &sa) != 0 || stat(b.c_str(), &sb) != 0) return false;
+    if (stat(a.c_str(), &sa) != 0 || stat(b.c_str(), &sb) != 0)
+        return false;
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-bool is_system_libssl(const std::string &path) {
-    if (path.find('/') == std::string::npos) return false;
+bool is_system_libssl(const std::string &path)
+{
+    if (path.find('/') == std::string::npos)
+        return false;
     for (const char *sys : kSystemLibssl) {
-        if (path == sys || same_file(path, sys)) return true;
+        if (path == sys || same_file(path, sys))
+            return true;
     }
     return false;
 }
 
-std::string var_name(const std::string &entry) { return entry.substr(0, entry.find('=')); }
+std::string var_name(const std::string &entry)
+{
+    return entry.substr(0, entry.find('='));
+}
 
 // The child's environment: the inherited one minus the loader variables
 // (only what the test asks for reaches the child), plus opt.env.
-std::vector<std::string> child_env(const RunOptions &opt) {
+std::vector<std::string> child_env(const RunOptions &opt)
+{
     std::vector<std::string> drop = {"LD_PRELOAD", "LD_DEBUG", "LD_DEBUG_OUTPUT",
                                      "LD_LIBRARY_PATH"};
     drop.insert(drop.end(), opt.unset.begin(), opt.unset.end());
-    for (const auto &e : opt.env) drop.push_back(var_name(e));
+    for (const auto &e : opt.env)
+        drop.push_back(var_name(e));
     std::vector<std::string> out;
     for (char **e = environ; *e != nullptr; ++e) {
         std::string entry(*e);
         bool keep = true;
         for (const auto &d : drop) {
-            if (var_name(entry) == d) keep = false;
+            if (var_name(entry) == d)
+                keep = false;
         }
-        if (keep) out.push_back(entry);
+        if (keep)
+            out.push_back(entry);
     }
     out.insert(out.end(), opt.env.begin(), opt.env.end());
     return out;
@@ -92,25 +108,31 @@ std::vector<std::string> child_env(const RunOptions &opt) {
 
 // In the child after fork(): own process group (so a stop reaches its
 // children too), killed if the test process dies, then exec.
-[[noreturn]] void exec_child(const std::vector<std::string> &argv, const std::vector<std::string> &env,
-                             int in_fd, int out_fd, int err_fd) {
+[[noreturn]] void exec_child(const std::vector<std::string> &argv,
+                             const std::vector<std::string> &env, int in_fd, int out_fd, int err_fd)
+{
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (in_fd >= 0) dup2(in_fd, 0);
+    if (in_fd >= 0)
+        dup2(in_fd, 0);
     dup2(out_fd, 1);
     dup2(err_fd, 2);
-    for (int fd = 3; fd < 1024; ++fd) close(fd);
+    for (int fd = 3; fd < 1024; ++fd)
+        close(fd);
     std::vector<char *> av, ev;
-    for (const auto &a : argv) av.push_back(const_cast<char *>(a.c_str()));
+    for (const auto &a : argv)
+        av.push_back(const_cast<char *>(a.c_str()));
     av.push_back(nullptr);
-    for (const auto &e : env) ev.push_back(const_cast<char *>(e.c_str()));
+    for (const auto &e : env)
+        ev.push_back(const_cast<char *>(e.c_str()));
     ev.push_back(nullptr);
     execvpe(av[0], av.data(), ev.data());
     dprintf(2, "testlib: exec %s: %s\n", av[0], strerror(errno));
     _exit(127);
 }
 
-void decode_status(int status, int *code, int *sig) {
+void decode_status(int status, int *code, int *sig)
+{
     if (WIFEXITED(status)) {
         *code = WEXITSTATUS(status);
         *sig = 0;
@@ -121,81 +143,109 @@ void decode_status(int status, int *code, int *sig) {
 }
 
 // Waits for pid up to ms milliseconds; true if it was reaped.
-bool wait_for(int pid, int *status, int ms) {
+bool wait_for(int pid, int *status, int ms)
+{
     auto deadline = Clock::now() + std::chrono::milliseconds(ms);
     for (;;) {
         int r = waitpid(pid, status, WNOHANG);
-        if (r == pid) return true;
-        if (r < 0 && errno != EINTR) return true;
-        if (Clock::now() >= deadline) return false;
+        if (r == pid)
+            return true;
+        if (r < 0 && errno != EINTR)
+            return true;
+        if (Clock::now() >= deadline)
+            return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }
 
 // SIGTERM to the group, then SIGKILL; always reaps.
-int terminate_group(int pid, int grace_ms) {
+int terminate_group(int pid, int grace_ms)
+{
     int status = 0;
     kill(-pid, SIGTERM);
     if (!wait_for(pid, &status, grace_ms)) {
         kill(-pid, SIGKILL);
         waitpid(pid, &status, 0);
     }
-    kill(-pid, SIGKILL);  // leftovers in the group, if any
+    kill(-pid, SIGKILL); // leftovers in the group, if any
     return status;
 }
 
-std::string read_file(const std::string &path) {
+std::string read_file(const std::string &path)
+{
     std::ifstream f(path, std::ios::binary);
     std::stringstream ss;
     ss << f.rdbuf();
     return ss.str();
 }
 
-}  // namespace
+} // namespace
 
 // ---- paths -----------------------------------------------------------------
 
-std::string shim_lib() {
+std::string shim_lib()
+{
     const char *env = getenv("SHIMSSL_TEST_LIB");
-    if (env != nullptr && *env != '\0') return real_path(env);
-    if (SHIMSSL_TEST_LIB_OVERRIDE[0] != '\0') return real_path(SHIMSSL_TEST_LIB_OVERRIDE);
+    if (env != nullptr && *env != '\0')
+        return real_path(env);
+    if (SHIMSSL_TEST_LIB_OVERRIDE[0] != '\0')
+        return real_path(SHIMSSL_TEST_LIB_OVERRIDE);
     return real_path(SHIMSSL_LIB_PATH);
 }
 
-bool testing_system_lib() { return is_system_libssl(shim_lib()); }
+bool testing_system_lib()
+{
+    return is_system_libssl(shim_lib());
+}
 
-std::string cert_dir() { return SHIMSSL_CERT_DIR; }
+std::string cert_dir()
+{
+    return SHIMSSL_CERT_DIR;
+}
 
-std::string cert(const std::string &file) { return cert_dir() + "/" + file; }
+std::string cert(const std::string &file)
+{
+    return cert_dir() + "/" + file;
+}
 
-std::string make_temp_dir(const std::string &tag) {
+std::string make_temp_dir(const std::string &tag)
+{
     const char *tmp = getenv("TMPDIR");
-    std::string tmpl = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/shimssl-" + tag + "-XXXXXX";
+    std::string tmpl =
+        std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/shimssl-" + tag + "-XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) return "";
+    if (mkdtemp(buf.data()) == nullptr)
+        return "";
     return buf.data();
 }
 
-std::vector<std::string> preload_env() {
+std::vector<std::string> preload_env(bool asan_runtime_first)
+{
     std::string preload = shim_lib();
     std::vector<std::string> env;
 #ifdef SHIMSSL_TEST_SANITIZE
     // An ASan-built libssl needs the ASan runtime first in the link order of
     // the uninstrumented program it is injected into; leak checking would
     // report the host program's own exit-time leaks.
-    if (!testing_system_lib() && SHIMSSL_TEST_ASAN_RUNTIME[0] != '\0') {
+    std::string asan_opts = "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=86";
+    if (!asan_runtime_first) {
+        asan_opts += ":verify_asan_link_order=0";
+    } else if (!testing_system_lib() && SHIMSSL_TEST_ASAN_RUNTIME[0] != '\0') {
         preload = std::string(SHIMSSL_TEST_ASAN_RUNTIME) + ":" + preload;
     }
-    env.push_back("ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:exitcode=86");
+    env.push_back(asan_opts);
     env.push_back("UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1");
+#else
+    (void)asan_runtime_first;
 #endif
     env.push_back("LD_PRELOAD=" + preload);
     return env;
 }
 
-std::vector<std::string> shim_env(std::vector<std::string> extra) {
-    std::vector<std::string> env = preload_env();
+std::vector<std::string> shim_env(std::vector<std::string> extra, bool asan_runtime_first)
+{
+    std::vector<std::string> env = preload_env(asan_runtime_first);
     env.push_back("LD_DEBUG=files");
     env.insert(env.end(), extra.begin(), extra.end());
     return env;
@@ -203,7 +253,8 @@ std::vector<std::string> shim_env(std::vector<std::string> extra) {
 
 // ---- running programs --------------------------------------------------------
 
-RunResult run(const std::vector<std::string> &argv, const RunOptions &opt) {
+RunResult run(const std::vector<std::string> &argv, const RunOptions &opt)
+{
     RunResult r;
     int in_pipe[2], out_pipe[2], err_pipe[2];
     if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
@@ -213,7 +264,8 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &opt) {
     }
     std::vector<std::string> env = child_env(opt);
     pid_t pid = fork();
-    if (pid == 0) exec_child(argv, env, in_pipe[0], out_pipe[1], err_pipe[1]);
+    if (pid == 0)
+        exec_child(argv, env, in_pipe[0], out_pipe[1], err_pipe[1]);
     close(in_pipe[0]);
     close(out_pipe[1]);
     close(err_pipe[1]);
@@ -224,7 +276,7 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &opt) {
         r.err = "testlib: fork failed";
         return r;
     }
-    setpgid(pid, pid);  // also from here, so the group exists before any kill
+    setpgid(pid, pid); // also from here, so the group exists before any kill
 
     int in_fd = in_pipe[1];
     size_t in_off = 0;
@@ -248,7 +300,8 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &opt) {
             r.timed_out = true;
             break;
         }
-        if (reaped && now >= drain_until) break;
+        if (reaped && now >= drain_until)
+            break;
         struct pollfd p[3];
         int n = 0;
         int map[3];
@@ -263,14 +316,19 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &opt) {
             map[n++] = 2;
         }
         int rc = poll(p, n, 50);
-        if (rc < 0 && errno != EINTR) break;
+        if (rc < 0 && errno != EINTR)
+            break;
         for (int k = 0; k < n && rc > 0; ++k) {
-            if (p[k].revents == 0) continue;
+            if (p[k].revents == 0)
+                continue;
             int i = map[k];
             if (i == 2) {
-                ssize_t w = write(in_fd, opt.stdin_data.data() + in_off, opt.stdin_data.size() - in_off);
-                if (w > 0) in_off += static_cast<size_t>(w);
-                if (w < 0 && errno != EAGAIN) in_off = opt.stdin_data.size();
+                ssize_t w =
+                    write(in_fd, opt.stdin_data.data() + in_off, opt.stdin_data.size() - in_off);
+                if (w > 0)
+                    in_off += static_cast<size_t>(w);
+                if (w < 0 && errno != EAGAIN)
+                    in_off = opt.stdin_data.size();
                 if (in_off >= opt.stdin_data.size()) {
                     close(in_fd);
                     in_fd = -1;
@@ -291,38 +349,47 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &opt) {
             drain_until = Clock::now() + std::chrono::milliseconds(500);
         }
     }
-    if (in_fd >= 0) close(in_fd);
+    if (in_fd >= 0)
+        close(in_fd);
     for (int fd : fds) {
-        if (fd >= 0) close(fd);
+        if (fd >= 0)
+            close(fd);
     }
     if (!reaped) {
-        if (r.timed_out) {
-            status = terminate_group(pid, 1000);
-        } else if (!wait_for(pid, &status, std::max(0, static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count())))) {
+        // Pipes closed but the child still runs: wait for it within the limit.
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+        int left_ms = std::max(0, static_cast<int>(left.count()));
+        if (r.timed_out || !wait_for(pid, &status, left_ms)) {
             r.timed_out = true;
             status = terminate_group(pid, 1000);
         }
     }
-    kill(-pid, SIGKILL);  // whatever the child left behind in its group
+    kill(-pid, SIGKILL); // whatever the child left behind in its group
     decode_status(status, &r.exit_code, &r.term_signal);
-    if (r.timed_out) r.exit_code = -1;
+    if (r.timed_out)
+        r.exit_code = -1;
     return r;
 }
 
-std::string describe(const std::vector<std::string> &argv, const RunResult &r) {
+std::string describe(const std::vector<std::string> &argv, const RunResult &r)
+{
     std::ostringstream os;
     os << "command:";
-    for (const auto &a : argv) os << " '" << a << "'";
+    for (const auto &a : argv)
+        os << " '" << a << "'";
     os << "\nexit code: " << r.exit_code;
-    if (r.term_signal) os << " (signal " << r.term_signal << ")";
-    if (r.timed_out) os << " (TIMED OUT)";
+    if (r.term_signal)
+        os << " (signal " << r.term_signal << ")";
+    if (r.timed_out)
+        os << " (TIMED OUT)";
     // The loader trace is long; keep the interesting part of stderr.
     std::string err;
     std::istringstream es(r.err);
     std::string line;
     size_t dropped = 0;
     while (std::getline(es, line)) {
-        bool trace = line.find("file=") != std::string::npos || line.find("calling init") != std::string::npos ||
+        bool trace = line.find("file=") != std::string::npos ||
+                     line.find("calling init") != std::string::npos ||
                      line.find("calling fini") != std::string::npos;
         if (trace && line.find("libssl") == std::string::npos) {
             ++dropped;
@@ -330,7 +397,8 @@ std::string describe(const std::vector<std::string> &argv, const RunResult &r) {
         }
         err += line + "\n";
     }
-    os << "\n--- stdout ---\n" << r.out.substr(0, 8000) << "\n--- stderr (" << dropped
+    os << "\n--- stdout ---\n"
+       << r.out.substr(0, 8000) << "\n--- stderr (" << dropped
        << " loader lines not about libssl omitted) ---\n"
        << err.substr(0, 8000);
     return os.str();
@@ -338,9 +406,13 @@ std::string describe(const std::vector<std::string> &argv, const RunResult &r) {
 
 // ---- Process -----------------------------------------------------------------
 
-Process::~Process() { stop(); }
+Process::~Process()
+{
+    stop();
+}
 
-bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt) {
+bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt)
+{
     std::string dir = make_temp_dir("proc");
     if (dir.empty()) {
         error_ = "mkdtemp failed";
@@ -355,7 +427,8 @@ bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt)
     }
     std::vector<std::string> env = child_env(opt);
     pid_t pid = fork();
-    if (pid == 0) exec_child(argv, env, null_fd, out_fd, out_fd);
+    if (pid == 0)
+        exec_child(argv, env, null_fd, out_fd, out_fd);
     close(out_fd);
     close(null_fd);
     if (pid < 0) {
@@ -368,8 +441,10 @@ bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt)
     return true;
 }
 
-bool Process::running() {
-    if (pid_ < 0 || reaped_) return false;
+bool Process::running()
+{
+    if (pid_ < 0 || reaped_)
+        return false;
     if (waitpid(pid_, &status_, WNOHANG) == pid_) {
         reaped_ = true;
         return false;
@@ -377,33 +452,52 @@ bool Process::running() {
     return true;
 }
 
-bool Process::wait_output(const std::string &needle, int timeout_ms) {
+bool Process::wait_output(const std::string &needle, int timeout_ms)
+{
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
-        if (output().find(needle) != std::string::npos) return true;
-        if (!running() || Clock::now() >= deadline) return output().find(needle) != std::string::npos;
+        if (output().find(needle) != std::string::npos)
+            return true;
+        if (!running() || Clock::now() >= deadline)
+            return output().find(needle) != std::string::npos;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
 
-int Process::wait_openssl_accept(int timeout_ms) {
-    if (!wait_output("ACCEPT", timeout_ms)) return 0;
-    // The line may be mid-write: give it until the newline.
-    static const std::regex re("ACCEPT (?:127\\.0\\.0\\.1|\\[::1\\]|[^ \\n]*):([0-9]+)\\r?\\n");
+int Process::wait_openssl_accept(int timeout_ms)
+{
+    if (!wait_output("ACCEPT", timeout_ms))
+        return 0;
+    // The line may be mid-write: wait for its newline. (No std::regex: GCC 12
+    // warns inside it under -fsanitize, and warnings are errors.)
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
-        std::smatch m;
         std::string out = output();
-        if (std::regex_search(out, m, re)) return std::stoi(m[1].str());
-        if (Clock::now() >= deadline) return 0;
+        size_t p = out.find("ACCEPT ");
+        size_t eol = p == std::string::npos ? p : out.find('\n', p);
+        if (eol != std::string::npos) {
+            std::string addr = out.substr(p + 7, eol - p - 7);
+            size_t colon = addr.rfind(':');
+            if (colon != std::string::npos) {
+                int port = atoi(addr.c_str() + colon + 1);
+                if (port > 0 && port < 65536)
+                    return port;
+            }
+            return 0;
+        }
+        if (Clock::now() >= deadline)
+            return 0;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
 
-int Process::stop(int grace_ms) {
-    if (pid_ < 0) return -1;
+int Process::stop(int grace_ms)
+{
+    if (pid_ < 0)
+        return -1;
     if (!reaped_) {
-        if (waitpid(pid_, &status_, WNOHANG) != pid_) status_ = terminate_group(pid_, grace_ms);
+        if (waitpid(pid_, &status_, WNOHANG) != pid_)
+            status_ = terminate_group(pid_, grace_ms);
         reaped_ = true;
     }
     kill(-pid_, SIGKILL);
@@ -413,13 +507,18 @@ int Process::stop(int grace_ms) {
     return code;
 }
 
-std::string Process::output() { return out_path_.empty() ? std::string() : read_file(out_path_); }
+std::string Process::output()
+{
+    return out_path_.empty() ? std::string() : read_file(out_path_);
+}
 
 // ---- network -----------------------------------------------------------------
 
-int free_port() {
+int free_port()
+{
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return 0;
+    if (fd < 0)
+        return 0;
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -434,7 +533,8 @@ int free_port() {
     return port;
 }
 
-bool wait_port(int port, int timeout_ms) {
+bool wait_port(int port, int timeout_ms)
+{
     auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -443,18 +543,25 @@ bool wait_port(int port, int timeout_ms) {
         a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         a.sin_port = htons(static_cast<uint16_t>(port));
         bool ok = fd >= 0 && connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a) == 0;
-        if (fd >= 0) close(fd);
-        if (ok) return true;
-        if (Clock::now() >= deadline) return false;
+        if (fd >= 0)
+            close(fd);
+        if (ok)
+            return true;
+        if (Clock::now() >= deadline)
+            return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
 }
 
 // ---- the proof ---------------------------------------------------------------
 
-::testing::AssertionResult ran_on_shim(const std::string &trace) { return ran_on_lib(trace, shim_lib()); }
+::testing::AssertionResult ran_on_shim(const std::string &trace)
+{
+    return ran_on_lib(trace, shim_lib());
+}
 
-::testing::AssertionResult ran_on_lib(const std::string &trace, const std::string &lib_path) {
+::testing::AssertionResult ran_on_lib(const std::string &trace, const std::string &lib_path)
+{
     const std::string lib = real_path(lib_path);
     bool shim_init = false;
     bool any_init = false;
@@ -476,7 +583,8 @@ bool wait_port(int port, int timeout_ms) {
         }
         // "  1234:\tfile=NAME [0];  needed by X [0]" / "...;  generating link map"
         p = line.find("file=");
-        if (p == std::string::npos) continue;
+        if (p == std::string::npos)
+            continue;
         std::string name = line.substr(p + 5);
         name = name.substr(0, name.find(" ["));
         if (is_system_libssl(name) && !same_file(name, lib)) {
@@ -496,18 +604,22 @@ bool wait_port(int port, int timeout_ms) {
         return ::testing::AssertionFailure() << "the dynamic linker never initialised " << lib;
     }
     if (!offences.empty() && !is_system_libssl(lib)) {
-        auto f = ::testing::AssertionFailure() << "the system libssl was loaded besides " << lib << ":";
-        for (const auto &o : offences) f << "\n  " << o;
+        auto f = ::testing::AssertionFailure()
+                 << "the system libssl was loaded besides " << lib << ":";
+        for (const auto &o : offences)
+            f << "\n  " << o;
         return f;
     }
     return ::testing::AssertionSuccess() << "ran on " << lib;
 }
 
-int start_openssl_server(Process &p, const std::vector<std::string> &args) {
+int start_openssl_server(Process &p, const std::vector<std::string> &args)
+{
     std::vector<std::string> argv = {"openssl", "s_server", "-accept", "127.0.0.1:0"};
     bool has_cert = false;
     for (const auto &a : args) {
-        if (a == "-cert") has_cert = true;
+        if (a == "-cert")
+            has_cert = true;
     }
     if (!has_cert) {
         argv.insert(argv.end(), {"-cert", cert("server.pem"), "-key", cert("server.key")});
@@ -526,4 +638,4 @@ int start_openssl_server(Process &p, const std::vector<std::string> &args) {
     return port;
 }
 
-}  // namespace shimtest
+} // namespace shimtest

@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-namespace shimtest {
+namespace shimtest
+{
 
 // ---- paths -----------------------------------------------------------------
 
@@ -22,14 +23,21 @@ std::string shim_lib();
 bool testing_system_lib();
 // Directory with the test PKI (tests/certs).
 std::string cert_dir();
-std::string cert(const std::string &file);  // cert_dir() + "/" + file
+std::string cert(const std::string &file); // cert_dir() + "/" + file
 // A fresh private directory under $TMPDIR, removed by the caller if wanted.
 std::string make_temp_dir(const std::string &tag);
 
 // Environment entries that load the library under test into an
 // uninstrumented program: LD_PRELOAD (with the sanitizer runtime in front in
 // a sanitizer build) and ASAN_OPTIONS for such programs.
-std::vector<std::string> preload_env();
+//
+// asan_runtime_first = false is for programs that hang with gcc 12's ASan
+// runtime preloaded even without ShimSSL (Debian 12's curl: setlocale's
+// lock is left corrupted). The runtime is then loaded as the library's own
+// dependency, after libc (verify_asan_link_order=0): instrumented code is
+// still checked (stack, globals, UBSan) but heap redzones are lost, since
+// malloc stays libc's.
+std::vector<std::string> preload_env(bool asan_runtime_first = true);
 
 // ---- running programs --------------------------------------------------------
 
@@ -61,8 +69,9 @@ std::string describe(const std::vector<std::string> &argv, const RunResult &r);
 
 // A background process (a server). Output goes to a file (so a chatty server
 // can never block on a full pipe). Destruction stops it.
-class Process {
-public:
+class Process
+{
+  public:
     Process() = default;
     ~Process();
     Process(const Process &) = delete;
@@ -80,11 +89,11 @@ public:
     // SIGTERM, up to grace_ms, then SIGKILL, to the process group. Returns
     // the exit status as RunResult::exit_code would.
     int stop(int grace_ms = 2000);
-    std::string output();  // stdout and stderr, interleaved
+    std::string output(); // stdout and stderr, interleaved
     const std::string &error() const { return error_; }
     int pid() const { return pid_; }
 
-private:
+  private:
     int pid_ = -1;
     int status_ = 0;
     bool reaped_ = false;
@@ -111,7 +120,8 @@ bool wait_port(int port, int timeout_ms = 10000);
 ::testing::AssertionResult ran_on_lib(const std::string &ld_debug_trace, const std::string &lib);
 
 // preload_env() plus LD_DEBUG=files: the environment for a program under test.
-std::vector<std::string> shim_env(std::vector<std::string> extra = {});
+std::vector<std::string> shim_env(std::vector<std::string> extra = {},
+                                  bool asan_runtime_first = true);
 
 // Starts `openssl s_server` (system libssl, never preloaded) on
 // 127.0.0.1:<kernel-chosen port> with the given extra arguments, using
@@ -119,6 +129,6 @@ std::vector<std::string> shim_env(std::vector<std::string> extra = {});
 // failure (with a gtest failure recorded).
 int start_openssl_server(Process &p, const std::vector<std::string> &args);
 
-}  // namespace shimtest
+} // namespace shimtest
 
 #endif

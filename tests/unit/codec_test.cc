@@ -6,7 +6,8 @@
 
 #include "core/codec.h"
 
-namespace {
+namespace
+{
 
 TEST(CodecReader, ReadsIntegersBigEndian)
 {

@@ -4,6 +4,7 @@
 
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <openssl/evp.h>
@@ -11,7 +12,8 @@
 
 #include "core/crypto.h"
 
-namespace {
+namespace
+{
 
 std::string hex(const uint8_t *p, size_t n)
 {
@@ -96,9 +98,35 @@ TEST(Suites, InternalDescriptorsHaveFetchedAlgorithms)
     EXPECT_EQ(tls_suite_get(0x00ff), nullptr);
 }
 
+TEST(Suites, ConcurrentFirstUseSeesOneSetOfObjects)
+{
+    // ctest runs each test in its own process, so here the threads race
+    // for the very first initialisation.
+    const int kThreads = 8;
+    const EVP_CIPHER *seen[kThreads] = {};
+    const EVP_MD *mds[kThreads] = {};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; i++)
+        threads.emplace_back([&, i] {
+            const tls_suite *s = tls_suite_get(0x1302);
+            seen[i] = s != nullptr ? s->cipher : nullptr;
+            mds[i] = tls_md_by_nid(NID_sha384);
+        });
+    for (auto &t : threads)
+        t.join();
+    for (int i = 0; i < kThreads; i++) {
+        ASSERT_NE(seen[i], nullptr);
+        EXPECT_EQ(seen[i], seen[0]);
+        EXPECT_EQ(mds[i], mds[0]);
+        EXPECT_EQ(mds[i], tls_suite_get(0x1302)->md);
+    }
+}
+
 // ------------------------------------------------------------------ AEAD
 
-class Aead : public ::testing::TestWithParam<uint16_t> {};
+class Aead : public ::testing::TestWithParam<uint16_t>
+{
+};
 
 TEST_P(Aead, SealOpenRoundTripInPlace)
 {
@@ -221,8 +249,7 @@ TEST(Transcript, BuffersUntilHashIsKnownThenRuns)
 {
     tls_transcript t;
     tls_transcript_init(&t);
-    std::vector<uint8_t> ch = {1, 0, 0, 2, 0xaa, 0xbb}, sh = {2, 0, 0, 1, 0xcc},
-                         ee = {8, 0, 0, 0};
+    std::vector<uint8_t> ch = {1, 0, 0, 2, 0xaa, 0xbb}, sh = {2, 0, 0, 1, 0xcc}, ee = {8, 0, 0, 0};
     uint8_t h[TLS_MAX_HASH];
     // No hash before the suite is known.
     EXPECT_EQ(tls_transcript_hash(&t, h), TLS_ERR_INTERNAL);
@@ -304,7 +331,9 @@ TEST(Groups, NamesAndDefaults)
         EXPECT_EQ(d[i], want[i]) << i;
 }
 
-class Kex : public ::testing::TestWithParam<uint16_t> {};
+class Kex : public ::testing::TestWithParam<uint16_t>
+{
+};
 
 TEST_P(Kex, BothSidesAgree)
 {
@@ -317,8 +346,16 @@ TEST_P(Kex, BothSidesAgree)
     const tls_group *desc = tls_group_get(g);
     ASSERT_NE(desc, nullptr);
     EXPECT_EQ(la, desc->share_len);
+    // Two fresh keys, not one shared key.
+    EXPECT_NE(hex(sa, la), hex(sb, lb));
     if (desc->curve != nullptr) {
         EXPECT_EQ(sa[0], 0x04); // uncompressed point
+        char name[64] = {0};
+        size_t nl = 0;
+        ASSERT_EQ(EVP_PKEY_get_group_name(a, name, sizeof(name), &nl), 1);
+        EXPECT_STREQ(name, desc->curve);
+    } else {
+        EXPECT_TRUE(EVP_PKEY_is_a(a, desc->alg));
     }
     uint8_t ka[TLS_MAX_SHARED_SECRET], kb[TLS_MAX_SHARED_SECRET];
     size_t na = 0, nb = 0;
@@ -345,8 +382,7 @@ TEST_P(Kex, WrongLengthIsBadEcpoint)
     EVP_PKEY_free(a);
 }
 
-INSTANTIATE_TEST_SUITE_P(AllGroups, Kex,
-                         ::testing::Values(0x001d, 0x0017, 0x0018, 0x0019, 0x001e));
+INSTANTIATE_TEST_SUITE_P(AllGroups, Kex, ::testing::Values(0x001d, 0x0017, 0x0018, 0x0019, 0x001e));
 
 TEST(KexPoints, CompressedAndOffCurvePointsAreRejected)
 {
@@ -427,13 +463,15 @@ EVP_PKEY *RsaPssKey()
 {
     EVP_PKEY *k = nullptr;
     EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_name(nullptr, "RSA-PSS", nullptr);
-    if (c != nullptr && EVP_PKEY_keygen_init(c) == 1 && EVP_PKEY_CTX_set_rsa_keygen_bits(c, 2048) == 1)
+    if (c != nullptr && EVP_PKEY_keygen_init(c) == 1 &&
+        EVP_PKEY_CTX_set_rsa_keygen_bits(c, 2048) == 1)
         EVP_PKEY_keygen(c, &k);
     EVP_PKEY_CTX_free(c);
     return k;
 }
 
-class SigKeys : public ::testing::Test {
+class SigKeys : public ::testing::Test
+{
   protected:
     static void SetUpTestSuite()
     {
@@ -476,8 +514,8 @@ bool IndependentVerify(EVP_PKEY *key, const char *md, bool pss, const std::strin
     if (ok && pss)
         ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
              EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
-    ok = ok && EVP_DigestVerify(m, sig.data(), sig.size(), (const uint8_t *)tbs.data(),
-                                tbs.size()) == 1;
+    ok = ok &&
+         EVP_DigestVerify(m, sig.data(), sig.size(), (const uint8_t *)tbs.data(), tbs.size()) == 1;
     EVP_MD_CTX_free(m);
     return ok;
 }
@@ -495,8 +533,8 @@ TEST_F(SigKeys, SignVerifyEachKeyType)
         const char *md;
         bool pss;
     } cases[] = {
-        {0x0804, rsa, "SHA256", true},  {0x0805, rsa, "SHA384", true},
-        {0x0806, rsa, "SHA512", true},  {0x0809, pss, "SHA256", true},
+        {0x0804, rsa, "SHA256", true},   {0x0805, rsa, "SHA384", true},
+        {0x0806, rsa, "SHA512", true},   {0x0809, pss, "SHA256", true},
         {0x0403, p256, "SHA256", false}, {0x0503, p384, "SHA384", false},
         {0x0807, ed, nullptr, false},
     };
@@ -542,26 +580,26 @@ TEST_F(SigKeys, KeyMustMatchScheme)
     auto sig = Sign(0x0403, p256, 1, tbs);
     const int wrong = TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     // EC signature claimed as RSA-PSS, RSA key claimed as ECDSA, ...
-    EXPECT_EQ(tls_sig_verify(0x0804, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
-                             sig.size()),
-              wrong);
-    EXPECT_EQ(tls_sig_verify(0x0403, rsa, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
-                             sig.size()),
-              wrong);
-    EXPECT_EQ(tls_sig_verify(0x0807, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
-                             sig.size()),
-              wrong);
+    EXPECT_EQ(
+        tls_sig_verify(0x0804, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
+        wrong);
+    EXPECT_EQ(
+        tls_sig_verify(0x0403, rsa, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
+        wrong);
+    EXPECT_EQ(
+        tls_sig_verify(0x0807, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
+        wrong);
     // rsa_pss_pss needs an RSA-PSS key; rsa_pss_rsae an rsaEncryption key.
-    EXPECT_EQ(tls_sig_verify(0x0809, rsa, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
-                             sig.size()),
-              wrong);
-    EXPECT_EQ(tls_sig_verify(0x0804, pss, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
-                             sig.size()),
-              wrong);
+    EXPECT_EQ(
+        tls_sig_verify(0x0809, rsa, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
+        wrong);
+    EXPECT_EQ(
+        tls_sig_verify(0x0804, pss, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
+        wrong);
     // TLS 1.3 binds the curve: a P-256 key with the P-384 scheme.
-    EXPECT_EQ(tls_sig_verify(0x0503, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
-                             sig.size()),
-              TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CURVE));
+    EXPECT_EQ(
+        tls_sig_verify(0x0503, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
+        TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CURVE));
     EXPECT_FALSE(tls_sigalg_key_ok(0x0503, p256, 1));
     EXPECT_TRUE(tls_sigalg_key_ok(0x0403, p256, 1));
     EXPECT_TRUE(tls_sigalg_key_ok(0x0804, rsa, 1));

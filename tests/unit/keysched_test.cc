@@ -12,7 +12,8 @@
 #include "core/crypto.h"
 #include "core/keysched.h"
 
-namespace {
+namespace
+{
 
 std::vector<uint8_t> unhex(const std::string &s)
 {
@@ -55,7 +56,8 @@ const char *kTicketPsk = "4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c
 const char *kServerFinished = "9b9b141d906337fbd2cbdce71df4deda4ab42c309572cb7fffee5454b78f0718";
 const char *kClientFinished = "a8ec436d677634ae525ac1fcebe11a039ec17694fac6e98527b642f2edd5ce61";
 
-class KeySchedule : public ::testing::Test {
+class KeySchedule : public ::testing::Test
+{
   protected:
     void SetUp() override
     {
@@ -129,6 +131,26 @@ TEST_F(KeySchedule, ResumptionSecretAndTicketPsk)
     uint8_t psk[32];
     ASSERT_EQ(tls_ks_ticket_psk(md, ks.resumption, nonce, sizeof(nonce), psk), 0);
     EXPECT_EQ(hex(psk, 32), kTicketPsk);
+}
+
+TEST_F(KeySchedule, ResumptionPskEarlySecretAndBinderKey)
+{
+    // RFC 8448 section 4 resumes with the PSK derived above. Its early
+    // secret is the RFC's value; the binder key and binder finished key were
+    // computed with an independent HKDF implementation (Python hmac).
+    auto psk = unhex(kTicketPsk);
+    ASSERT_EQ(tls_ks_early(&ks, psk.data(), psk.size()), 0);
+    EXPECT_EQ(hex(ks.secret, 32),
+              "9b2188e9b2fc6d64d71dc329900e20bb41915000f678aa839cbb797cb7d8332c");
+    uint8_t binder[32], fk[32];
+    ASSERT_EQ(tls_ks_binder_key(&ks, 0, binder), 0);
+    EXPECT_EQ(hex(binder, 32), "69fe131a3bbad5d63c64eebcc30e395b9d8107726a13d074e389dbc8a4e47256");
+    ASSERT_EQ(tls_ks_finished_key(md, binder, fk), 0);
+    EXPECT_EQ(hex(fk, 32), "5588673e72cb59c87d220caffe94f2dea9a3b1609f7d50e90a48227db9ed7eaa");
+    // External PSKs use a different label, hence a different key.
+    uint8_t ext[32];
+    ASSERT_EQ(tls_ks_binder_key(&ks, 1, ext), 0);
+    EXPECT_NE(hex(ext, 32), hex(binder, 32));
 }
 
 TEST_F(KeySchedule, StagesOnlyMoveForward)

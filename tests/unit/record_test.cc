@@ -8,7 +8,8 @@
 #include "core/keysched.h"
 #include "core/record.h"
 
-namespace {
+namespace
+{
 
 std::vector<uint8_t> unhex(const std::string &s)
 {
@@ -113,7 +114,8 @@ TEST(RecordHeader, PlaintextLengthLimit)
 
 // ------------------------------------------------------------ protection
 
-class Tls13Record : public ::testing::TestWithParam<uint16_t> {
+class Tls13Record : public ::testing::TestWithParam<uint16_t>
+{
   protected:
     void SetUp() override
     {
@@ -142,9 +144,14 @@ class Tls13Record : public ::testing::TestWithParam<uint16_t> {
         EXPECT_EQ(tls_ks_traffic_keys(suite->md, secret.data(), suite->key_len, 12, key, iv), 0);
         tls_aead a = {};
         EXPECT_EQ(tls_aead_init(&a, suite, 1, key, iv, 12), 0);
-        auto rec = header(23, 0x0303, (uint16_t)(inner.size() + 16));
-        rec.insert(rec.end(), inner.begin(), inner.end());
-        rec.resize(rec.size() + 16);
+        // Built in one allocation: gcc 12 at -O3 misreads insert() into a
+        // 5-byte vector as an out-of-bounds memcpy (-Warray-bounds).
+        const auto hdr = header(23, 0x0303, (uint16_t)(inner.size() + 16));
+        std::vector<uint8_t> rec(5 + inner.size() + 16, 0);
+        for (size_t i = 0; i < 5; i++)
+            rec[i] = hdr.at(i);
+        for (size_t i = 0; i < inner.size(); i++)
+            rec[5 + i] = inner[i];
         uint8_t nonce[12];
         tls_aead_nonce(&a, seq, nonce);
         EXPECT_EQ(tls_aead_seal(&a, nonce, rec.data(), 5, rec.data() + 5, inner.size()), 0);
@@ -164,9 +171,9 @@ TEST_P(Tls13Record, SealOpenRoundTrip)
                              TLS_CT_APPLICATION_DATA, TLS_CT_HANDSHAKE};
     for (int i = 0; i < 4; i++) {
         tls_wr_reset(&out);
-        ASSERT_EQ(tls_rec_seal(&tx, types[i], (const uint8_t *)msgs[i].data(), msgs[i].size(), 0,
-                               &out),
-                  0);
+        ASSERT_EQ(
+            tls_rec_seal(&tx, types[i], (const uint8_t *)msgs[i].data(), msgs[i].size(), 0, &out),
+            0);
         ASSERT_EQ(out.len, tls_rec_sealed_len(&tx, msgs[i].size(), 0));
         // Outer header: application_data, 0x0303, body length.
         EXPECT_EQ(out.buf[0], 23);
@@ -189,9 +196,8 @@ TEST_P(Tls13Record, SealOpenRoundTrip)
 TEST_P(Tls13Record, PaddingIsStripped)
 {
     const std::string msg = "padded";
-    ASSERT_EQ(tls_rec_seal(&tx, TLS_CT_HANDSHAKE, (const uint8_t *)msg.data(), msg.size(), 200,
-                           &out),
-              0);
+    ASSERT_EQ(
+        tls_rec_seal(&tx, TLS_CT_HANDSHAKE, (const uint8_t *)msg.data(), msg.size(), 200, &out), 0);
     EXPECT_EQ(out.len, 5 + msg.size() + 1 + 200 + 16);
     uint8_t type;
     uint8_t *data;
@@ -326,8 +332,8 @@ TEST_P(Tls13Record, CompatibilityCcsPassesThroughUnprotected)
 TEST_P(Tls13Record, NoAllocationPerRecord)
 {
     std::string msg(1000, 'z');
-    ASSERT_EQ(tls_rec_seal(&tx, TLS_CT_APPLICATION_DATA, (const uint8_t *)msg.data(), msg.size(),
-                           0, &out),
+    ASSERT_EQ(tls_rec_seal(&tx, TLS_CT_APPLICATION_DATA, (const uint8_t *)msg.data(), msg.size(), 0,
+                           &out),
               0);
     uint8_t *buf = out.buf;
     for (int i = 0; i < 100; i++) {
@@ -371,8 +377,8 @@ TEST_P(Tls13Record, KeyUpdateDueAtUsageLimit)
 TEST_P(Tls13Record, RejectsOversizedInput)
 {
     std::string big(16385, 'q');
-    EXPECT_EQ(tls_rec_seal(&tx, TLS_CT_APPLICATION_DATA, (const uint8_t *)big.data(), big.size(),
-                           0, &out),
+    EXPECT_EQ(tls_rec_seal(&tx, TLS_CT_APPLICATION_DATA, (const uint8_t *)big.data(), big.size(), 0,
+                           &out),
               TLS_ERR_INTERNAL);
 }
 
@@ -490,6 +496,89 @@ TEST(Tls12Record, ChaChaRoundTripAndTamper)
     tls_rec_dir_clear(&tx);
     tls_rec_dir_clear(&rx);
     tls_rec_dir_clear(&rx2);
+}
+
+} // namespace
+
+namespace
+{
+
+// Decrypt a TLS 1.2 AES-GCM record with plain EVP calls, following RFC 5288
+// and RFC 5246 6.2.3.3 directly (independent of core/record).
+std::string Tls12GcmOpenIndependently(const uint8_t *key, const uint8_t salt[4], uint64_t seq,
+                                      const std::vector<uint8_t> &rec)
+{
+    const size_t body = rec.size() - 5;
+    const size_t pt_len = body - 8 - 16;
+    uint8_t nonce[12], aad[13];
+    memcpy(nonce, salt, 4);
+    memcpy(nonce + 4, rec.data() + 5, 8);
+    for (int i = 0; i < 8; i++)
+        aad[i] = (uint8_t)(seq >> (56 - 8 * i));
+    aad[8] = rec[0];
+    aad[9] = rec[1];
+    aad[10] = rec[2];
+    aad[11] = (uint8_t)(pt_len >> 8);
+    aad[12] = (uint8_t)pt_len;
+    std::vector<uint8_t> pt(pt_len + 1);
+    int outl = 0, finl = 0;
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    bool ok =
+        EVP_DecryptInit_ex(c, EVP_aes_128_gcm(), nullptr, key, nonce) == 1 &&
+        EVP_DecryptUpdate(c, nullptr, &outl, aad, sizeof(aad)) == 1 &&
+        EVP_DecryptUpdate(c, pt.data(), &outl, rec.data() + 13, (int)pt_len) == 1 &&
+        EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, (void *)(rec.data() + 13 + pt_len)) == 1 &&
+        EVP_DecryptFinal_ex(c, pt.data() + outl, &finl) == 1;
+    EVP_CIPHER_CTX_free(c);
+    return ok ? std::string((char *)pt.data(), pt_len) : std::string("<failed>");
+}
+
+// TLS 1.2 AES-GCM: 4-byte salt from the key block, 8-byte explicit nonce on
+// the wire. No TLS 1.2 suite is exposed yet, so the descriptor is a TLS 1.3
+// AES-128-GCM one switched to the explicit nonce mode.
+TEST(Tls12Record, GcmExplicitNonceMatchesRfc5288)
+{
+    const tls_suite *base = tls_suite_get(0x1301);
+    ASSERT_NE(base, nullptr);
+    tls_suite gcm12 = *base;
+    gcm12.nonce_mode = TLS_NONCE_EXPLICIT;
+    const uint8_t key[16] = {0x10, 0x20, 0x30}, salt[4] = {0xde, 0xad, 0xbe, 0xef};
+    tls_rec_dir tx, rx;
+    tls_rec_dir_init(&tx, 1);
+    tls_rec_dir_init(&rx, 0);
+    ASSERT_EQ(tls_rec_set_key(&tx, 1, TLS_REC_TLS12, &gcm12, key, salt, 4), 0);
+    ASSERT_EQ(tls_rec_set_key(&rx, 0, TLS_REC_TLS12, &gcm12, key, salt, 4), 0);
+    tls_writer out;
+    tls_wr_init(&out);
+    for (uint64_t seq = 0; seq < 2; seq++) {
+        tls_wr_reset(&out);
+        const std::string msg = seq == 0 ? "client finished" : "GET / HTTP/1.1";
+        uint8_t type = seq == 0 ? TLS_CT_HANDSHAKE : TLS_CT_APPLICATION_DATA;
+        ASSERT_EQ(tls_rec_seal(&tx, type, (const uint8_t *)msg.data(), msg.size(), 0, &out), 0);
+        ASSERT_EQ(out.len, 5 + 8 + msg.size() + 16);
+        ASSERT_EQ(out.len, tls_rec_sealed_len(&tx, msg.size(), 0));
+        std::vector<uint8_t> rec(out.buf, out.buf + out.len);
+        EXPECT_EQ(rec[0], type);
+        // The explicit nonce is the sequence number.
+        EXPECT_EQ(hex(rec.data() + 5, 8), seq == 0 ? "0000000000000000" : "0000000000000001");
+        EXPECT_EQ(Tls12GcmOpenIndependently(key, salt, seq, rec), msg);
+        uint8_t t;
+        uint8_t *data;
+        size_t len;
+        ASSERT_EQ(tls_rec_open(&rx, out.buf, out.len, &t, &data, &len), 0);
+        EXPECT_EQ(t, type);
+        EXPECT_EQ(std::string((char *)data, len), msg);
+    }
+    // Too short to hold the explicit nonce and a tag.
+    std::vector<uint8_t> tiny = {23, 3, 3, 0, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    uint8_t t;
+    uint8_t *data;
+    size_t len;
+    EXPECT_EQ(tls_rec_open(&rx, tiny.data(), tiny.size(), &t, &data, &len),
+              TLS_ERR(TLS_AD_BAD_RECORD_MAC, TLS_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC));
+    tls_wr_free(&out);
+    tls_rec_dir_clear(&tx);
+    tls_rec_dir_clear(&rx);
 }
 
 } // namespace

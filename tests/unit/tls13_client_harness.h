@@ -24,7 +24,8 @@ extern "C" {
 #include "core/tls.h"
 }
 
-namespace tls13test {
+namespace tls13test
+{
 
 // Keys are costly to generate (RSA); keep one per kind for the process.
 struct KeyCache : std::map<std::string, EVP_PKEY *> {
@@ -148,7 +149,6 @@ struct Client {
             tls_conn_rbuf_commit(c, n);
         }
     }
-
 };
 
 // Our client and the system's OpenSSL server (needs libssl).
@@ -287,17 +287,35 @@ struct Peer : Client {
 
 // --- wire helpers for hostile tests -----------------------------------------
 
-inline std::string u8(unsigned v) { return std::string(1, (char)v); }
-inline std::string u16(unsigned v) { return u8(v >> 8) + u8(v & 0xff); }
-inline std::string u24(unsigned v) { return u8(v >> 16) + u16(v & 0xffff); }
-inline std::string ext(unsigned type, const std::string &body) { return u16(type) + u16(body.size()) + body; }
-inline std::string hs(unsigned type, const std::string &body) { return u8(type) + u24(body.size()) + body; }
-inline std::string record(unsigned type, const std::string &body) { return u8(type) + "\x03\x03" + u16(body.size()) + body; }
+inline std::string u8(unsigned v)
+{
+    return std::string(1, (char)v);
+}
+inline std::string u16(unsigned v)
+{
+    return u8(v >> 8) + u8(v & 0xff);
+}
+inline std::string u24(unsigned v)
+{
+    return u8(v >> 16) + u16(v & 0xffff);
+}
+inline std::string ext(unsigned type, const std::string &body)
+{
+    return u16(type) + u16(body.size()) + body;
+}
+inline std::string hs(unsigned type, const std::string &body)
+{
+    return u8(type) + u24(body.size()) + body;
+}
+inline std::string record(unsigned type, const std::string &body)
+{
+    return u8(type) + "\x03\x03" + u16(body.size()) + body;
+}
 
-static const std::string kHrrRandom(
-    "\xCF\x21\xAD\x74\xE5\x9A\x61\x11\xBE\x1D\x8C\x02\x1E\x65\xB8\x91"
-    "\xC2\xA2\x11\x16\x7A\xBB\x8C\x5E\x07\x9E\x09\xE2\xC8\xA8\x33\x9C",
-    32);
+static const std::string
+    kHrrRandom("\xCF\x21\xAD\x74\xE5\x9A\x61\x11\xBE\x1D\x8C\x02\x1E\x65\xB8\x91"
+               "\xC2\xA2\x11\x16\x7A\xBB\x8C\x5E\x07\x9E\x09\xE2\xC8\xA8\x33\x9C",
+               32);
 
 inline std::string x25519_share()
 {

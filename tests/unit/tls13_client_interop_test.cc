@@ -11,7 +11,8 @@
 
 using tls13test::Peer;
 
-namespace {
+namespace
+{
 
 std::string pattern(size_t n, unsigned seed)
 {
@@ -26,7 +27,8 @@ void expect_exporters_agree(Peer &p)
     uint8_t ours[48], theirs[48];
     const char *label = "EXPERIMENTAL shimssl";
     const uint8_t ctx[] = {1, 2, 3};
-    ASSERT_EQ(0, tls_conn_export(p.c, ours, sizeof(ours), label, strlen(label), ctx, sizeof(ctx), 1));
+    ASSERT_EQ(0,
+              tls_conn_export(p.c, ours, sizeof(ours), label, strlen(label), ctx, sizeof(ctx), 1));
     ASSERT_EQ(1, SSL_export_keying_material(p.s, theirs, sizeof(theirs), label, strlen(label), ctx,
                                             sizeof(ctx), 1));
     EXPECT_EQ(0, memcmp(ours, theirs, sizeof(ours)));
@@ -46,7 +48,9 @@ void expect_data_both_ways(Peer &p, size_t n)
     EXPECT_EQ(down, got);
 }
 
-class Suites : public ::testing::TestWithParam<uint16_t> {};
+class Suites : public ::testing::TestWithParam<uint16_t>
+{
+};
 
 TEST_P(Suites, HandshakeDataExporter)
 {
@@ -77,7 +81,9 @@ TEST(Tls13Interop, DefaultSuiteIsOpenSslsFirstChoice)
     EXPECT_FALSE(tls_conn_did_hrr(p.c));
 }
 
-class Groups : public ::testing::TestWithParam<uint16_t> {};
+class Groups : public ::testing::TestWithParam<uint16_t>
+{
+};
 
 TEST_P(Groups, KeyExchange)
 {
@@ -202,7 +208,9 @@ struct KeyCase {
     uint16_t expect_scheme;
 };
 
-class ServerKeys : public ::testing::TestWithParam<KeyCase> {};
+class ServerKeys : public ::testing::TestWithParam<KeyCase>
+{
+};
 
 TEST_P(ServerKeys, CertificateVerify)
 {
@@ -227,9 +235,8 @@ TEST_P(ServerKeys, CertificateVerify)
 }
 
 INSTANTIATE_TEST_SUITE_P(Tls13, ServerKeys,
-                         ::testing::Values(KeyCase{"rsa", 0x0804},
-                                           KeyCase{"p256", 0x0403}, KeyCase{"p384", 0x0503},
-                                           KeyCase{"ed25519", 0x0807}));
+                         ::testing::Values(KeyCase{"rsa", 0x0804}, KeyCase{"p256", 0x0403},
+                                           KeyCase{"p384", 0x0503}, KeyCase{"ed25519", 0x0807}));
 
 TEST(Tls13Interop, ServerUsesOnlyOfferedScheme)
 {
@@ -413,12 +420,12 @@ TEST(Tls13Interop, KeylogMatchesServer)
     std::set<std::string> theirs(p.server_keylog.begin(), p.server_keylog.end());
     EXPECT_EQ(5u, ours.size());
     EXPECT_EQ(theirs, ours);
-    for (const char *label : {"CLIENT_HANDSHAKE_TRAFFIC_SECRET ", "SERVER_HANDSHAKE_TRAFFIC_SECRET ",
-                              "CLIENT_TRAFFIC_SECRET_0 ", "SERVER_TRAFFIC_SECRET_0 ",
-                              "EXPORTER_SECRET "})
-        EXPECT_TRUE(std::any_of(ours.begin(), ours.end(),
-                                [&](const std::string &l) { return l.rfind(label, 0) == 0; }))
-            << label;
+    for (const char *label :
+         {"CLIENT_HANDSHAKE_TRAFFIC_SECRET ", "SERVER_HANDSHAKE_TRAFFIC_SECRET ",
+          "CLIENT_TRAFFIC_SECRET_0 ", "SERVER_TRAFFIC_SECRET_0 ", "EXPORTER_SECRET "})
+        EXPECT_TRUE(std::any_of(ours.begin(), ours.end(), [&](const std::string &l) {
+            return l.rfind(label, 0) == 0;
+        })) << label;
 }
 
 TEST(Tls13Interop, FinishedAndRandoms)
@@ -481,7 +488,8 @@ TEST(Tls13Interop, ServerRequiresCertificateWeHaveNone)
 
 } // namespace
 
-namespace {
+namespace
+{
 
 struct Trace {
     std::vector<std::pair<int, int>> hs;     // (write, handshake type)
@@ -516,7 +524,7 @@ TEST(Tls13Interop, MessageTraceAndEvents)
     ASSERT_EQ(TLS_OK, tls_conn_close(p.c));
     p.client_to_server();
 
-    std::vector<std::pair<int, int>> expect_hs = {{1, 1}, {0, 2}, {0, 8}, {0, 11}, {0, 15},
+    std::vector<std::pair<int, int>> expect_hs = {{1, 1},  {0, 2},  {0, 8}, {0, 11}, {0, 15},
                                                   {0, 20}, {1, 20}, {0, 4}, {0, 4}};
     EXPECT_EQ(expect_hs, tr.hs);
     EXPECT_EQ(1, tr.ccs_sent);
@@ -568,6 +576,49 @@ TEST(Tls13Interop, UnprocessedInputIsReported)
     ASSERT_EQ(TLS_OK, p.client_read(got, 3));
     EXPECT_EQ("abc", got);
     EXPECT_FALSE(tls_conn_has_unprocessed_input(p.c));
+}
+
+} // namespace
+
+namespace
+{
+
+TEST(Tls13Interop, Tls12OnlyServerRefusesCleanly)
+{
+    Peer p;
+    SSL_CTX_set_min_proto_version(p.sctx, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(p.sctx, TLS1_2_VERSION);
+    int rc = p.handshake();
+    // We offer TLS 1.3 only; the server says so with protocol_version.
+    EXPECT_EQ(TLS_ERR(TLS_AD_NONE, TLS_R_ALERT_OFFSET + TLS_AD_PROTOCOL_VERSION), rc);
+    EXPECT_EQ(TLS_AD_PROTOCOL_VERSION, tls_conn_alert_received(p.c));
+    EXPECT_EQ(0, tls_conn_version(p.c));
+    ERR_clear_error();
+}
+
+TEST(Tls13Interop, MaxVersionBelowTls13HasNothingToOffer)
+{
+    Peer p;
+    p.cfg.max_version = TLS_V12;
+    int rc = p.handshake();
+    EXPECT_EQ(TLS_ERR(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE), rc);
+    EXPECT_TRUE(p.wire_out.empty()); // nothing was sent
+}
+
+TEST(Tls13Interop, RsaClientCertificate)
+{
+    Peer p;
+    SSL_CTX_set_verify(p.sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                       [](int, X509_STORE_CTX *) { return 1; });
+    p.cfg.cert = tls13test::test_cert("rsa");
+    p.cfg.key = tls13test::test_key("rsa");
+    ASSERT_EQ(TLS_OK, p.handshake());
+    ASSERT_NE(nullptr, SSL_get0_peer_certificate(p.s));
+    EXPECT_EQ(0, X509_cmp(SSL_get0_peer_certificate(p.s), p.cfg.cert));
+    int nid = 0;
+    ASSERT_EQ(1, SSL_get_peer_signature_type_nid(p.s, &nid));
+    EXPECT_EQ(EVP_PKEY_RSA_PSS, nid);
+    expect_data_both_ways(p, 10);
 }
 
 } // namespace

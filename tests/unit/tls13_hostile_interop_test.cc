@@ -7,9 +7,14 @@
 
 #include "unit/tls13_client_harness.h"
 
+extern "C" {
+#include "core/keysched.h"
+}
+
 using namespace tls13test;
 
-namespace {
+namespace
+{
 
 // A man in the middle on the server-to-client direction: decrypts what the
 // server sends (it knows the server's secrets from the server's key log),
@@ -20,6 +25,7 @@ struct Mitm {
     int in_stage = 0, out_stage = 0; // 0 plaintext, 1 handshake keys, 2 application keys
     const tls_suite *suite = nullptr;
     std::function<void(std::vector<Rec> &)> edit;
+    std::string out_secret; // current application secret of the re-encrypting side
 
     explicit Mitm(Peer &peer) : p(peer)
     {
@@ -115,7 +121,12 @@ struct Mitm {
             tls_wr_free(&w);
             if (out_stage == 1 && r.type == TLS_CT_HANDSHAKE && has_msg(r, 20)) {
                 set_keys(&out, 1, "SERVER_TRAFFIC_SECRET_0");
+                out_secret = secret_from(p.server_keylog, "SERVER_TRAFFIC_SECRET_0");
                 out_stage = 2;
+            } else if (out_stage == 2 && r.type == TLS_CT_HANDSHAKE && has_msg(r, 24)) {
+                // An injected KeyUpdate: the client now expects the next key.
+                EXPECT_EQ(0, tls_ks_update_secret(suite->md, (uint8_t *)&out_secret[0]));
+                EXPECT_EQ(0, tls_rec_set_tls13(&out, 1, suite, (const uint8_t *)out_secret.data()));
             }
         }
         return res;
@@ -264,6 +275,30 @@ TEST_F(FlightTest, CertificateVerifySchemeNotOffered)
     expect_fail(p.handshake(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
 }
 
+TEST_F(FlightTest, CertificateVerifySchemeDoesNotFitKey)
+{
+    // The server's key is P-256; rsa_pss_rsae_sha256 was offered but cannot fit.
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 15, &ri, &off)) {
+            r[ri].body[off + 4] = 0x08;
+            r[ri].body[off + 5] = 0x04;
+        }
+    };
+    expect_fail(p.handshake(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
+}
+
+TEST_F(FlightTest, EcdsaSchemeForOtherCurve)
+{
+    // RFC 8446 4.2.3: in TLS 1.3 an ECDSA scheme names its curve.
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        if (find_msg(r, 15, &ri, &off))
+            r[ri].body[off + 4] = 0x05; // ecdsa_secp384r1_sha384 with a P-256 key
+    };
+    expect_fail(p.handshake(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CURVE);
+}
+
 TEST_F(FlightTest, BadFinished)
 {
     m.edit = [](std::vector<Rec> &r) {
@@ -364,14 +399,41 @@ struct PostTest : FlightTest {
 
 TEST_F(PostTest, CcsAfterFinished)
 {
-    later = [](std::vector<Rec> &r) { r.insert(r.begin(), Rec{TLS_CT_CHANGE_CIPHER_SPEC, "\x01", false}); };
+    later = [](std::vector<Rec> &r) {
+        r.insert(r.begin(), Rec{TLS_CT_CHANGE_CIPHER_SPEC, "\x01", false});
+    };
     expect_fail(run(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
 }
 
 TEST_F(PostTest, BadKeyUpdateValue)
 {
-    later = [](std::vector<Rec> &r) { r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, hs(24, u8(2)), true}); };
+    later = [](std::vector<Rec> &r) {
+        r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, hs(24, u8(2)), true});
+    };
     expect_fail(run(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_UPDATE);
+}
+
+TEST_F(PostTest, KeyUpdatesAreFollowed)
+{
+    // Control for the next test: a few updates, each in its own record.
+    ASSERT_EQ(TLS_OK, p.handshake());
+    m.edit = [](std::vector<Rec> &r) {
+        for (int i = 0; i < 5; i++)
+            r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, hs(24, u8(0)), true});
+    };
+    ASSERT_TRUE(p.server_write("data"));
+    std::string got;
+    EXPECT_EQ(TLS_OK, p.client_read(got, 4));
+    EXPECT_EQ("data", got);
+}
+
+TEST_F(PostTest, KeyUpdateFlood)
+{
+    later = [](std::vector<Rec> &r) {
+        for (int i = 0; i < 100; i++)
+            r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, hs(24, u8(0)), true});
+    };
+    expect_fail(run(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MANY_KEY_UPDATES);
 }
 
 TEST_F(PostTest, KeyUpdateMustEndItsRecord)
@@ -395,16 +457,19 @@ TEST_F(PostTest, MalformedNewSessionTicket)
 {
     later = [](std::vector<Rec> &r) {
         // ticket<1..2^16-1> may not be empty.
-        r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE,
-                                hs(4, u16(0) + u16(100) + std::string(4, '\x01') + u8(0) + u16(0) + u16(0)),
-                                true});
+        r.insert(r.begin(),
+                 Rec{TLS_CT_HANDSHAKE,
+                     hs(4, u16(0) + u16(100) + std::string(4, '\x01') + u8(0) + u16(0) + u16(0)),
+                     true});
     };
     expect_fail(run(), TLS_AD_DECODE_ERROR, TLS_R_BAD_PACKET);
 }
 
 TEST_F(PostTest, ServerHelloAfterHandshake)
 {
-    later = [](std::vector<Rec> &r) { r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, hs(2, std::string(40, '\0')), true}); };
+    later = [](std::vector<Rec> &r) {
+        r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, hs(2, std::string(40, '\0')), true});
+    };
     expect_fail(run(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
 }
 
@@ -437,6 +502,67 @@ TEST_F(PostTest, ZeroLengthHandshakeRecord)
 {
     later = [](std::vector<Rec> &r) { r.insert(r.begin(), Rec{TLS_CT_HANDSHAKE, "", true}); };
     expect_fail(run(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_LENGTH);
+}
+
+} // namespace
+
+namespace
+{
+
+// Every single-bit change anywhere in the server's first flight (plaintext
+// of the protected records included) must make the handshake fail with a
+// protocol alert, or leave the client waiting for bytes a grown length
+// announced: never succeed, never crash, never an internal error.
+TEST(HostileFlight, EveryByteFlipFails)
+{
+    uint32_t seed = 12345;
+    auto next = [&seed] {
+        seed = seed * 1103515245u + 12345u;
+        return seed >> 8;
+    };
+    for (int i = 0; i < 150; i++) {
+        Peer p;
+        Mitm m{p};
+        uint32_t pick = next(), bitpos = next() % 8;
+        bool done = false;
+        std::string where;
+        m.edit = [&](std::vector<Rec> &recs) {
+            if (done)
+                return;
+            done = true;
+            size_t total = 0;
+            for (const Rec &r : recs)
+                total += r.body.size();
+            size_t at = pick % total;
+            for (Rec &r : recs) {
+                if (at < r.body.size()) {
+                    r.body[at] ^= (char)(1u << bitpos);
+                    where = "record type " + std::to_string(r.type) + " offset " +
+                            std::to_string(at) + " of " + std::to_string(r.body.size()) +
+                            " first byte " + std::to_string((uint8_t)r.body[0]);
+                    return;
+                }
+                at -= r.body.size();
+            }
+        };
+        p.start();
+        // First flight only: the ClientHello goes out, the server answers.
+        ASSERT_EQ(TLS_WANT_INPUT, p.run_client([&] { return tls_conn_handshake(p.c); }));
+        int rc = p.handshake();
+        ASSERT_NE(TLS_OK, rc) << "flip " << i << " accepted: " << where;
+        if (rc == TLS_WANT_INPUT) {
+            // A length grew: the client rightly waits for bytes that never come.
+            tls_conn_transport_eof(p.c);
+            rc = tls_conn_handshake(p.c);
+            EXPECT_EQ(TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_EOF_WHILE_READING), rc) << where;
+            continue;
+        }
+        ASSERT_LT(rc, 0) << where;
+        EXPECT_NE(TLS_AD_INTERNAL_ERROR, TLS_ERR_ALERT(rc)) << "flip " << i << ": " << where;
+        EXPECT_EQ(rc, tls_conn_error(p.c));
+        EXPECT_EQ(rc, tls_conn_handshake(p.c));
+        ERR_clear_error();
+    }
 }
 
 } // namespace

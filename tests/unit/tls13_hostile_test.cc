@@ -10,7 +10,8 @@
 
 using namespace tls13test;
 
-namespace {
+namespace
+{
 
 // --- hand-built ServerHello ------------------------------------------------
 
@@ -32,7 +33,10 @@ struct ShTest : ::testing::Test {
         return u16(version) + random + u8(sid.size()) + sid + u16(suite) + u8(comp) +
                u16(exts.size()) + exts;
     }
-    std::string good_exts() { return ext(43, u16(0x0304)) + ext(51, u16(0x1d) + u16(32) + x25519_share()); }
+    std::string good_exts()
+    {
+        return ext(43, u16(0x0304)) + ext(51, u16(0x1d) + u16(32) + x25519_share());
+    }
     int feed(const std::string &bytes)
     {
         mark = p.wire_out.size();
@@ -89,8 +93,9 @@ TEST_F(ShTest, SessionIdNotEchoed)
 
 TEST_F(ShTest, CompressionMethodNotNull)
 {
-    expect_fail(feed(record(22, hs(2, sh_body(good_exts(), 0x1302, std::string(32, '\x11'), 0x0303, 1)))),
-                TLS_AD_ILLEGAL_PARAMETER, 257);
+    expect_fail(
+        feed(record(22, hs(2, sh_body(good_exts(), 0x1302, std::string(32, '\x11'), 0x0303, 1)))),
+        TLS_AD_ILLEGAL_PARAMETER, 257);
 }
 
 TEST_F(ShTest, MissingSupportedVersionsMeansTls12)
@@ -121,21 +126,26 @@ TEST_F(ShTest, MissingKeyShare)
 
 TEST_F(ShTest, KeyShareForGroupNotOffered)
 {
-    std::string exts = ext(43, u16(0x0304)) + ext(51, u16(0x18) + u16(97) + u8(4) + std::string(96, '\x01'));
-    expect_fail(feed(record(22, hs(2, sh_body(exts)))), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+    std::string exts =
+        ext(43, u16(0x0304)) + ext(51, u16(0x18) + u16(97) + u8(4) + std::string(96, '\x01'));
+    expect_fail(feed(record(22, hs(2, sh_body(exts)))), TLS_AD_ILLEGAL_PARAMETER,
+                TLS_R_BAD_KEY_SHARE);
 }
 
 TEST_F(ShTest, BadX25519PointLength)
 {
-    std::string exts = ext(43, u16(0x0304)) + ext(51, u16(0x1d) + u16(31) + std::string(31, '\x09'));
-    expect_fail(feed(record(22, hs(2, sh_body(exts)))), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_ECPOINT);
+    std::string exts =
+        ext(43, u16(0x0304)) + ext(51, u16(0x1d) + u16(31) + std::string(31, '\x09'));
+    expect_fail(feed(record(22, hs(2, sh_body(exts)))), TLS_AD_ILLEGAL_PARAMETER,
+                TLS_R_BAD_ECPOINT);
 }
 
 TEST_F(ShTest, AllZeroX25519Point)
 {
     // The all-zero point yields an all-zero shared secret (RFC 7748 6.1).
     std::string exts = ext(43, u16(0x0304)) + ext(51, u16(0x1d) + u16(32) + std::string(32, '\0'));
-    expect_fail(feed(record(22, hs(2, sh_body(exts)))), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_ECPOINT);
+    expect_fail(feed(record(22, hs(2, sh_body(exts)))), TLS_AD_ILLEGAL_PARAMETER,
+                TLS_R_BAD_ECPOINT);
 }
 
 TEST_F(ShTest, UnsolicitedExtension)
@@ -150,13 +160,15 @@ TEST_F(ShTest, ExtensionNotAllowedInServerHello)
 {
     // supported_groups was offered, but belongs in EncryptedExtensions.
     std::string exts = good_exts() + ext(10, u16(2) + u16(0x1d));
-    expect_fail(feed(record(22, hs(2, sh_body(exts)))), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+    expect_fail(feed(record(22, hs(2, sh_body(exts)))), TLS_AD_ILLEGAL_PARAMETER,
+                TLS_R_BAD_EXTENSION);
 }
 
 TEST_F(ShTest, DuplicateExtension)
 {
     std::string exts = good_exts() + ext(43, u16(0x0304));
-    expect_fail(feed(record(22, hs(2, sh_body(exts)))), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+    expect_fail(feed(record(22, hs(2, sh_body(exts)))), TLS_AD_ILLEGAL_PARAMETER,
+                TLS_R_BAD_EXTENSION);
 }
 
 TEST_F(ShTest, HelloRetryRequestTwice)
@@ -170,6 +182,24 @@ TEST_F(ShTest, HelloRetryRequestTwice)
     EXPECT_EQ(1, recs[0].body[0]);
     std::string hrr2 = sh_body(ext(43, u16(0x0304)) + ext(51, u16(0x18)), 0x1302, kHrrRandom);
     expect_fail(feed(record(22, hs(2, hrr2))), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+TEST_F(ShTest, HelloRetryRequestWithCookieOnly)
+{
+    std::string ch1 = split(p.wire_out).back().body;
+    std::string hrr = sh_body(ext(43, u16(0x0304)) + ext(44, u16(5) + "yummy"), 0x1302, kHrrRandom);
+    EXPECT_EQ(TLS_WANT_INPUT, feed(record(22, hs(2, hrr))));
+    EXPECT_EQ(0, tls_conn_error(p.c));
+    std::vector<Rec> recs = split(p.wire_out.substr(mark));
+    ASSERT_EQ(1u, recs.size());
+    std::string ch2 = recs[0].body;
+    // The cookie is echoed, and the same X25519 share is sent again.
+    EXPECT_NE(std::string::npos, ch2.find(ext(44, u16(5) + "yummy")));
+    size_t at = ch1.find(u16(0x1d) + u16(32));
+    ASSERT_NE(std::string::npos, at);
+    EXPECT_NE(std::string::npos, ch2.find(ch1.substr(at, 36)));
+    // Same random and session id.
+    EXPECT_EQ(ch1.substr(6, 32 + 1 + 32), ch2.substr(6, 32 + 1 + 32));
 }
 
 TEST_F(ShTest, HelloRetryRequestForGroupAlreadySent)
@@ -196,14 +226,16 @@ TEST_F(ShTest, ServerHelloAfterHrrChangesSuite)
     memcpy(pt, enc, n);
     OPENSSL_free(enc);
     EVP_PKEY_free(k);
-    std::string exts = ext(43, u16(0x0304)) + ext(51, u16(0x17) + u16(n) + std::string((char *)pt, n));
+    std::string exts =
+        ext(43, u16(0x0304)) + ext(51, u16(0x17) + u16(n) + std::string((char *)pt, n));
     expect_fail(feed(record(22, hs(2, sh_body(exts, 0x1301)))), TLS_AD_ILLEGAL_PARAMETER,
                 TLS_R_WRONG_CIPHER_RETURNED);
 }
 
 TEST_F(ShTest, WrongFirstMessage)
 {
-    expect_fail(feed(record(22, hs(8, u16(0)))), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+    expect_fail(feed(record(22, hs(8, u16(0)))), TLS_AD_UNEXPECTED_MESSAGE,
+                TLS_R_UNEXPECTED_MESSAGE);
 }
 
 TEST_F(ShTest, ServerHelloMustEndItsRecord)
@@ -244,8 +276,11 @@ TEST_F(ShTest, PlaintextRecordOverflow)
     expect_fail(feed(hdr), TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG);
 }
 
-TEST_F(ShTest, CcsBeforeServerHello)
+TEST_F(ShTest, CcsBeforeServerHelloIsDroppedOnce)
 {
+    // RFC 8446 5: dropped any time after the ClientHello; a second is too many.
+    EXPECT_EQ(TLS_WANT_INPUT, feed(record(20, "\x01")));
+    EXPECT_EQ(0, tls_conn_error(p.c));
     expect_fail(feed(record(20, "\x01")), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
 }
 

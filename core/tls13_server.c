@@ -1,0 +1,1153 @@
+/*
+ * The TLS 1.3 server handshake (RFC 8446), as an explicit state machine.
+ *
+ *   WAIT_CH --CH--> (HRR sent) WAIT_CH2 --CH2--> (our flight) WAIT_FIN
+ *      |                                                         ^
+ *      +--CH with a usable key share--> (our flight) ------------+
+ *   WAIT_FIN --client Finished--> DONE
+ *   DONE: KeyUpdate only; anything else is unexpected.
+ *
+ * Our flight (ServerHello, then EncryptedExtensions, Certificate,
+ * CertificateVerify and Finished) is produced in one go: ServerHello in
+ * its own plaintext record, the compatibility CCS when the client asked for
+ * middlebox compatibility, and the four encrypted messages coalesced into
+ * as few records as fit (a server flight should cost one write).
+ *
+ * Key changes: the ServerHello installs the handshake keys (our write key
+ * at once, the client's read key too, since everything after its
+ * ClientHello is protected); our Finished installs our application key
+ * (0.5-RTT data may follow it); the client's Finished installs its
+ * application key. A ClientHello must end its record: the keys change
+ * right after it (RFC 8446 5.1), and after an HRR the next message can
+ * only be a new ClientHello.
+ *
+ * Not yet: resumption (a pre_shared_key offer is checked for form and
+ * ignored), 0-RTT, client authentication, NewSessionTicket, TLS 1.2.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "core/conn.h"
+#include "core/extensions.h"
+#include "core/handshake.h"
+
+/* OpenSSL reason codes that core/err.h does not list yet (values are
+ * OpenSSL 3.0's SSL_R_*). */
+#define R_ERROR_IN_RECEIVED_CIPHER_LIST         151
+#define R_NO_CIPHERS_SPECIFIED                  183
+#define R_MISSING_SUPPORTED_GROUPS_EXTENSION    209
+#define R_MISSING_PSK_KEX_MODES_EXTENSION       310
+#define R_INVALID_COMPRESSION_ALGORITHM         341
+#define R_NO_COMPRESSION_SPECIFIED              187
+
+enum {
+    SS_WAIT_CH,
+    SS_WAIT_CH2,
+    SS_WAIT_FIN,
+    SS_DONE,
+};
+
+#define MAX_LIST 64
+
+struct tls13_server {
+    int state;
+    int ccs_seen;  /* a CCS was accepted in the current state */
+    int ccs_sent;  /* our compatibility CCS went out (once) */
+    tls_transcript th;
+
+    uint8_t session_id[32];
+    size_t session_id_len;
+    uint16_t hrr_group;
+    /* What the first ClientHello said, for the second one to match
+     * (RFC 8446 4.1.2): its version here, its session id above. */
+    uint16_t ch1_version;
+
+    uint8_t client_hs[TLS_MAX_HASH]; /* to check the client's Finished */
+    char sni[256];
+    int sni_present;
+};
+
+/* Everything a ClientHello said that the selection needs. Pointers are
+ * into the message. */
+typedef struct client_hello {
+    uint16_t legacy_version;
+    const uint8_t *random;
+    const uint8_t *session_id;
+    size_t session_id_len;
+    const uint8_t *suites; /* 2-byte values */
+    size_t suites_len;
+    uint16_t groups[MAX_LIST];
+    size_t n_groups;
+    int have_groups;
+    uint16_t sigalgs[MAX_LIST];
+    size_t n_sigalgs;
+    int have_sigalgs;
+    tls_reader shares; /* KeyShareEntry list, validated */
+    int have_shares;
+    size_t n_shares;
+    tls_reader alpn; /* ProtocolName list, validated */
+    int have_alpn;
+    const uint8_t *sni;
+    size_t sni_len;
+    int have_sni;
+    int have_psk;
+    int have_psk_modes;
+    int have_cookie;
+    int have_early_data;
+} client_hello;
+
+static const uint16_t default_suites[] = {0x1302, 0x1303, 0x1301};
+
+/* RFC 8446 4.1.3: the random of a HelloRetryRequest is SHA-256("HelloRetryRequest"). */
+static const uint8_t hrr_random[32] = {
+    0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+    0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+};
+
+static int in_list(const uint16_t *l, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i] == v)
+            return 1;
+    return 0;
+}
+
+static int suite_offered(const client_hello *ch, uint16_t id)
+{
+    for (size_t i = 0; i + 1 < ch->suites_len; i += 2)
+        if (((uint16_t)ch->suites[i] << 8 | ch->suites[i + 1]) == id)
+            return 1;
+    return 0;
+}
+
+void tls13_server_free(tls_conn *c)
+{
+    struct tls13_server *sv = c->sv;
+    if (!sv)
+        return;
+    tls_transcript_free(&sv->th);
+    OPENSSL_cleanse(sv, sizeof(*sv));
+    free(sv);
+    c->sv = NULL;
+}
+
+const char *tls_conn_server_name(const tls_conn *c)
+{
+    return c->sv && c->sv->sni_present ? c->sv->sni : NULL;
+}
+
+int tls13_server_start(tls_conn *c)
+{
+    const tls_config *cfg = c->cfg;
+    TRY(tls_crypto_init());
+    /* TLS 1.2 is not implemented yet: a configuration without 1.3 leaves
+     * nothing to accept. */
+    if ((cfg->max_version && cfg->max_version < TLS_V13) ||
+        (cfg->min_version && cfg->min_version > TLS_V13))
+        return TLS_ERR(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE);
+    struct tls13_server *sv = calloc(1, sizeof(*sv));
+    if (!sv)
+        return TLS_ERR_INTERNAL;
+    c->sv = sv;
+    tls_transcript_init(&sv->th);
+    sv->state = SS_WAIT_CH;
+    return 0;
+}
+
+static int th_add(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    return tls_transcript_update(&c->sv->th, msg, len);
+}
+
+static int th_hash(tls_conn *c, uint8_t *out)
+{
+    return tls_transcript_hash(&c->sv->th, out);
+}
+
+static void trace_sent(tls_conn *c, int type, const uint8_t *p, size_t n)
+{
+    if (c->cfg->msg)
+        c->cfg->msg(c->cfg->cb_arg, 1, TLS_V13, type, p, n);
+}
+
+/* ---------------------------------------------------------------------
+ * ClientHello: the extension bodies.
+ */
+
+/* NamedGroup named_group_list<2..2^16-1>; (RFC 8446 4.2.7) */
+static int parse_groups(client_hello *ch, tls_reader *body)
+{
+    tls_reader l;
+    TRY(tls_rd_vec_bounded(body, 2, 2, 0xffff, &l));
+    TRY(tls_rd_done(body));
+    if (tls_rd_left(&l) % 2)
+        return TLS_ERR_DECODE;
+    while (tls_rd_left(&l) > 0) {
+        uint16_t g;
+        TRY(tls_rd_u16(&l, &g));
+        if (ch->n_groups < MAX_LIST && !in_list(ch->groups, ch->n_groups, g))
+            ch->groups[ch->n_groups++] = g;
+    }
+    ch->have_groups = 1;
+    return 0;
+}
+
+/* SignatureScheme supported_signature_algorithms<2..2^16-2>; (RFC 8446 4.2.3) */
+static int parse_sigalgs(client_hello *ch, tls_reader *body)
+{
+    tls_reader l;
+    TRY(tls_rd_vec_bounded(body, 2, 2, 0xfffe, &l));
+    TRY(tls_rd_done(body));
+    if (tls_rd_left(&l) % 2)
+        return TLS_ERR_DECODE;
+    while (tls_rd_left(&l) > 0) {
+        uint16_t s;
+        TRY(tls_rd_u16(&l, &s));
+        if (ch->n_sigalgs < MAX_LIST)
+            ch->sigalgs[ch->n_sigalgs++] = s;
+    }
+    ch->have_sigalgs = 1;
+    return 0;
+}
+
+/*
+ * struct {
+ *     NamedGroup group;
+ *     opaque key_exchange<1..2^16-1>;
+ * } KeyShareEntry;
+ * struct { KeyShareEntry client_shares<0..2^16-1>; } KeyShareClientHello;
+ *
+ * Checked after supported_groups is known (see check_shares).
+ */
+static int parse_shares(client_hello *ch, tls_reader *body)
+{
+    TRY(tls_rd_vec(body, 2, &ch->shares));
+    TRY(tls_rd_done(body));
+    tls_reader l = ch->shares;
+    while (tls_rd_left(&l) > 0) {
+        uint16_t g;
+        tls_reader kx;
+        TRY(tls_rd_u16(&l, &g));
+        TRY(tls_rd_vec_bounded(&l, 2, 1, 0xffff, &kx));
+        ch->n_shares++;
+    }
+    ch->have_shares = 1;
+    return 0;
+}
+
+/* RFC 8446 4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for
+ * the same group. Clients MUST NOT offer any KeyShareEntry values for groups
+ * not listed in the client's "supported_groups" extension", and the shares
+ * come in supported_groups order. Servers may check: we do. */
+static int check_shares(const client_hello *ch)
+{
+    tls_reader l = ch->shares;
+    size_t last = 0;
+    int first = 1;
+    while (tls_rd_left(&l) > 0) {
+        uint16_t g;
+        tls_reader kx;
+        TRY(tls_rd_u16(&l, &g));
+        TRY(tls_rd_vec(&l, 2, &kx));
+        size_t pos = 0;
+        while (pos < ch->n_groups && ch->groups[pos] != g)
+            pos++;
+        if (pos == ch->n_groups || (!first && pos <= last))
+            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+        last = pos;
+        first = 0;
+    }
+    return 0;
+}
+
+/* The share the client sent for group, or NULL. */
+static int find_share(const client_hello *ch, uint16_t group, const uint8_t **p, size_t *n)
+{
+    tls_reader l = ch->shares;
+    while (tls_rd_left(&l) > 0) {
+        uint16_t g;
+        tls_reader kx;
+        TRY(tls_rd_u16(&l, &g));
+        TRY(tls_rd_vec(&l, 2, &kx));
+        if (g == group) {
+            *n = tls_rd_left(&kx);
+            return tls_rd_bytes(&kx, *n, p);
+        }
+    }
+    *p = NULL;
+    *n = 0;
+    return 0;
+}
+
+/*
+ * struct {
+ *     NameType name_type;
+ *     select (name_type) { case host_name: HostName; } name;
+ * } ServerName;
+ * enum { host_name(0), (255) } NameType;
+ * opaque HostName<1..2^16-1>;
+ * struct { ServerName server_name_list<1..2^16-1> } ServerNameList;
+ * (RFC 6066 3)
+ */
+static int parse_sni(client_hello *ch, tls_reader *body)
+{
+    tls_reader list;
+    TRY(tls_rd_vec_bounded(body, 2, 1, 0xffff, &list));
+    TRY(tls_rd_done(body));
+    while (tls_rd_left(&list) > 0) {
+        uint8_t type;
+        tls_reader name;
+        TRY(tls_rd_u8(&list, &type));
+        TRY(tls_rd_vec_bounded(&list, 2, 1, 0xffff, &name));
+        if (type != 0 || ch->have_sni)
+            continue;
+        size_t n = tls_rd_left(&name);
+        const uint8_t *p;
+        TRY(tls_rd_bytes(&name, n, &p));
+        /* A name we cannot hand out as a C string is not a host name. */
+        if (n > 255 || memchr(p, 0, n))
+            return TLS_ERR(TLS_AD_UNRECOGNIZED_NAME, TLS_R_BAD_EXTENSION);
+        ch->sni = p;
+        ch->sni_len = n;
+        ch->have_sni = 1;
+    }
+    return 0;
+}
+
+/* opaque ProtocolName<1..2^8-1>;
+ * struct { ProtocolName protocol_name_list<2..2^16-1> } ProtocolNameList;
+ * (RFC 7301 3.1) */
+static int parse_alpn(client_hello *ch, tls_reader *body)
+{
+    TRY(tls_rd_vec_bounded(body, 2, 2, 0xffff, &ch->alpn));
+    TRY(tls_rd_done(body));
+    tls_reader l = ch->alpn;
+    while (tls_rd_left(&l) > 0) {
+        tls_reader name;
+        TRY(tls_rd_vec_bounded(&l, 1, 1, 255, &name));
+    }
+    ch->have_alpn = 1;
+    return 0;
+}
+
+/* PskKeyExchangeMode ke_modes<1..255>; (RFC 8446 4.2.9) */
+static int parse_psk_modes(client_hello *ch, tls_reader *body)
+{
+    tls_reader l;
+    TRY(tls_rd_vec_bounded(body, 1, 1, 255, &l));
+    TRY(tls_rd_done(body));
+    ch->have_psk_modes = 1;
+    return 0;
+}
+
+/*
+ * struct { opaque identity<1..2^16-1>; uint32 obfuscated_ticket_age; } PskIdentity;
+ * opaque PskBinderEntry<32..255>;
+ * struct {
+ *     PskIdentity identities<7..2^16-1>;
+ *     PskBinderEntry binders<33..2^16-1>;
+ * } OfferedPsks;
+ * (RFC 8446 4.2.11) Resumption is a later issue: checked for form only.
+ */
+static int parse_psk(client_hello *ch, tls_reader *body)
+{
+    tls_reader ids, binders;
+    size_t n_ids = 0, n_binders = 0;
+    TRY(tls_rd_vec_bounded(body, 2, 7, 0xffff, &ids));
+    TRY(tls_rd_vec_bounded(body, 2, 33, 0xffff, &binders));
+    TRY(tls_rd_done(body));
+    while (tls_rd_left(&ids) > 0) {
+        tls_reader id;
+        uint32_t age;
+        TRY(tls_rd_vec_bounded(&ids, 2, 1, 0xffff, &id));
+        TRY(tls_rd_u32(&ids, &age));
+        n_ids++;
+    }
+    while (tls_rd_left(&binders) > 0) {
+        tls_reader b;
+        TRY(tls_rd_vec_bounded(&binders, 1, 32, 255, &b));
+        n_binders++;
+    }
+    /* RFC 8446 4.2.11: one binder per identity. */
+    if (n_ids != n_binders)
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+    ch->have_psk = 1;
+    return 0;
+}
+
+/* ProtocolVersion versions<2..254>; (RFC 8446 4.2.1) */
+static int parse_versions(tls_reader *body, int *has13)
+{
+    tls_reader l;
+    TRY(tls_rd_vec_bounded(body, 1, 2, 254, &l));
+    TRY(tls_rd_done(body));
+    if (tls_rd_left(&l) % 2)
+        return TLS_ERR_DECODE;
+    *has13 = 0;
+    while (tls_rd_left(&l) > 0) {
+        uint16_t v;
+        TRY(tls_rd_u16(&l, &v));
+        if (v == TLS_V13)
+            *has13 = 1;
+    }
+    return 0;
+}
+
+/*
+ * Rules about the block as a whole that tls_ext_parse leaves to the caller
+ * for a ClientHello (it skips unknown types): RFC 8446 4.2 "There MUST NOT
+ * be more than one extension of the same type", for unknown types too, and
+ * RFC 8446 4.2.11 "pre_shared_key ... MUST be the last extension in the
+ * ClientHello". Both illegal_parameter, as OpenSSL answers.
+ */
+static int check_ext_block(tls_reader exts)
+{
+    uint8_t seen[65536 / 8];
+    memset(seen, 0, sizeof(seen));
+    while (tls_rd_left(&exts) > 0) {
+        uint16_t type;
+        tls_reader body;
+        TRY(tls_rd_u16(&exts, &type));
+        TRY(tls_rd_vec(&exts, 2, &body));
+        if (seen[type >> 3] & (1u << (type & 7)))
+            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+        seen[type >> 3] |= (uint8_t)(1u << (type & 7));
+        if (type == TLS_EXT_PRE_SHARED_KEY && tls_rd_left(&exts) > 0)
+            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+    }
+    return 0;
+}
+
+static int parse_extensions(client_hello *ch, tls_reader *exts)
+{
+    tls_ext_block eb;
+    int has13 = 0, have_versions = 0;
+    TRY(check_ext_block(*exts));
+    TRY(tls_ext_parse(exts, TLS_EXTM_CH, 0, 0, &eb));
+    for (size_t i = 0; i < eb.n; i++) {
+        tls_ext *e = &eb.ext[i];
+        switch (e->type) {
+        case TLS_EXT_SUPPORTED_VERSIONS:
+            TRY(parse_versions(&e->body, &has13));
+            have_versions = 1;
+            break;
+        case TLS_EXT_SUPPORTED_GROUPS:
+            TRY(parse_groups(ch, &e->body));
+            break;
+        case TLS_EXT_KEY_SHARE:
+            TRY(parse_shares(ch, &e->body));
+            break;
+        case TLS_EXT_SIGNATURE_ALGORITHMS:
+            TRY(parse_sigalgs(ch, &e->body));
+            break;
+        case TLS_EXT_SERVER_NAME:
+            TRY(parse_sni(ch, &e->body));
+            break;
+        case TLS_EXT_ALPN:
+            TRY(parse_alpn(ch, &e->body));
+            break;
+        case TLS_EXT_PSK_KEX_MODES:
+            TRY(parse_psk_modes(ch, &e->body));
+            break;
+        case TLS_EXT_PRE_SHARED_KEY:
+            TRY(parse_psk(ch, &e->body));
+            break;
+        case TLS_EXT_COOKIE:
+            ch->have_cookie = 1;
+            break;
+        case TLS_EXT_EARLY_DATA:
+            /* RFC 8446 4.2.10: in a ClientHello the body is empty. */
+            TRY(tls_rd_done(&e->body));
+            ch->have_early_data = 1;
+            break;
+        default:
+            /* Known to the table but nothing we answer (TLS 1.2 ones,
+             * status_request, padding ...): ignored. */
+            break;
+        }
+    }
+    /* RFC 8446 4.2.1: without supported_versions the client speaks TLS 1.2
+     * or older, which is a later issue; with it, 1.3 must be listed. */
+    if (!have_versions || !has13)
+        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+    /* RFC 8446 4.2.9: a PSK offer needs psk_key_exchange_modes. */
+    if (ch->have_psk && !ch->have_psk_modes)
+        return TLS_ERR(TLS_AD_MISSING_EXTENSION, R_MISSING_PSK_KEX_MODES_EXTENSION);
+    /* RFC 8446 9.2: without a PSK, a certificate-authenticated handshake
+     * needs signature_algorithms, supported_groups and key_share. The PSK
+     * is ignored here (no resumption yet), so all three are required. */
+    if (!ch->have_sigalgs)
+        return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SIGALGS_EXTENSION);
+    if (!ch->have_groups)
+        return TLS_ERR(TLS_AD_MISSING_EXTENSION, R_MISSING_SUPPORTED_GROUPS_EXTENSION);
+    if (!ch->have_shares)
+        return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_NO_SUITABLE_KEY_SHARE);
+    return check_shares(ch);
+}
+
+/*
+ * struct {
+ *     ProtocolVersion legacy_version = 0x0303;
+ *     Random random;
+ *     opaque legacy_session_id<0..32>;
+ *     CipherSuite cipher_suites<2..2^16-2>;
+ *     opaque legacy_compression_methods<1..2^8-1>;
+ *     Extension extensions<8..2^16-1>;
+ * } ClientHello;
+ */
+static int parse_client_hello(const uint8_t *msg, size_t len, client_hello *ch)
+{
+    tls_reader r, sid, suites, comp, exts;
+    memset(ch, 0, sizeof(*ch));
+    tls_rd_init(&r, msg + 4, len - 4);
+    TRY(tls_rd_u16(&r, &ch->legacy_version));
+    TRY(tls_rd_bytes(&r, 32, &ch->random));
+    TRY(tls_rd_vec_bounded(&r, 1, 0, 32, &sid));
+    TRY(tls_rd_vec(&r, 2, &suites));
+    TRY(tls_rd_vec(&r, 1, &comp));
+    if (tls_rd_left(&r) == 0)
+        memset(&exts, 0, sizeof(exts)); /* no extensions: TLS 1.2 or older */
+    else
+        TRY(tls_rd_vec(&r, 2, &exts));
+    TRY(tls_rd_done(&r));
+
+    ch->session_id_len = tls_rd_left(&sid);
+    TRY(tls_rd_bytes(&sid, ch->session_id_len, &ch->session_id));
+    /* CipherSuite cipher_suites<2..2^16-2>: OpenSSL reports an empty list
+     * as illegal_parameter and an odd one as decode_error. */
+    ch->suites_len = tls_rd_left(&suites);
+    if (ch->suites_len == 0)
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, R_NO_CIPHERS_SPECIFIED);
+    if (ch->suites_len % 2)
+        return TLS_ERR(TLS_AD_DECODE_ERROR, R_ERROR_IN_RECEIVED_CIPHER_LIST);
+    TRY(tls_rd_bytes(&suites, ch->suites_len, &ch->suites));
+
+    /* RFC 8446 4.1.3: legacy_version below TLS 1.0 cannot be a TLS 1.3
+     * ClientHello (OpenSSL's check). */
+    if (ch->legacy_version < 0x0301)
+        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_BAD_LEGACY_VERSION);
+    TRY(parse_extensions(ch, &exts));
+
+    /* RFC 8446 4.1.2: "For every TLS 1.3 ClientHello, this vector MUST
+     * contain exactly one byte, set to zero". A list without the null
+     * method at all is decode_error, as OpenSSL answers. */
+    const uint8_t *cm;
+    size_t cn = tls_rd_left(&comp);
+    TRY(tls_rd_bytes(&comp, cn, &cm));
+    if (!memchr(cm, 0, cn))
+        return TLS_ERR(TLS_AD_DECODE_ERROR, R_NO_COMPRESSION_SPECIFIED);
+    if (cn != 1)
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, R_INVALID_COMPRESSION_ALGORITHM);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Selection.
+ */
+static int usable_suite(uint16_t id)
+{
+    const tls_suite *s = tls_suite_get(id);
+    return s && s->info && s->info->min_version == TLS_V13 && s->cipher;
+}
+
+static int select_suite(tls_conn *c, const client_hello *ch, const tls_suite **out)
+{
+    const tls_config *cfg = c->cfg;
+    const uint16_t *ours = cfg->tls13_suites;
+    size_t n = cfg->n_tls13_suites;
+    if (!n) {
+        ours = default_suites;
+        n = sizeof(default_suites) / sizeof(default_suites[0]);
+    }
+    if (cfg->flags & TLS_CFG_SERVER_PREFERENCE) {
+        for (size_t i = 0; i < n; i++)
+            if (usable_suite(ours[i]) && suite_offered(ch, ours[i])) {
+                *out = tls_suite_get(ours[i]);
+                return 0;
+            }
+    } else {
+        for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
+            uint16_t id = (uint16_t)ch->suites[i] << 8 | ch->suites[i + 1];
+            if (usable_suite(id) && in_list(ours, n, id)) {
+                *out = tls_suite_get(id);
+                return 0;
+            }
+        }
+    }
+    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
+}
+
+/* Our groups in preference order, restricted to what libcrypto provides. */
+static size_t server_groups(tls_conn *c, uint16_t *out)
+{
+    const uint16_t *l = c->cfg->groups;
+    size_t n = c->cfg->n_groups, k = 0;
+    if (!n)
+        l = tls_default_groups(&n);
+    for (size_t i = 0; i < n && k < MAX_LIST; i++)
+        if (tls_group_get(l[i]) && !in_list(out, k, l[i]))
+            out[k++] = l[i];
+    return k;
+}
+
+/*
+ * The group: our first one the client sent a share for; failing that, our
+ * first one the client supports (answered with a HelloRetryRequest, *hrr
+ * set); failing that, handshake_failure.
+ */
+static int select_group(tls_conn *c, const client_hello *ch, uint16_t *group, int *hrr)
+{
+    uint16_t ours[MAX_LIST];
+    size_t n = server_groups(c, ours);
+    *hrr = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p;
+        size_t len;
+        TRY(find_share(ch, ours[i], &p, &len));
+        if (p) {
+            *group = ours[i];
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (in_list(ch->groups, ch->n_groups, ours[i])) {
+            *group = ours[i];
+            *hrr = 1;
+            return 0;
+        }
+    /* OpenSSL 3.0 reports this case as "no suitable key share". */
+    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_KEY_SHARE);
+}
+
+/* RFC 8446 4.4.2.2 / 4.2.3: a scheme the client offered, valid in TLS 1.3,
+ * that our key can make, and that our own list (if configured) allows. */
+static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
+{
+    const tls_config *cfg = c->cfg;
+    const uint16_t *ours = cfg->sigalgs;
+    size_t n = cfg->n_sigalgs;
+    if (!n)
+        ours = tls_default_sigalgs(&n);
+    for (size_t i = 0; i < ch->n_sigalgs; i++) {
+        uint16_t s = ch->sigalgs[i];
+        const tls_sigalg *sa = tls_sigalg_get(s);
+        if (sa && sa->tls13 && in_list(ours, n, s) && tls_sigalg_key_ok(s, cfg->key, 1)) {
+            *out = s;
+            return 0;
+        }
+    }
+    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+}
+
+/* Server preference: our first protocol the client also listed. */
+static int select_alpn(tls_conn *c, const client_hello *ch)
+{
+    const tls_config *cfg = c->cfg;
+    c->alpn_len = 0;
+    if (!ch->have_alpn || !cfg->alpn || !cfg->alpn_len)
+        return 0;
+    tls_reader ours;
+    tls_rd_init(&ours, cfg->alpn, cfg->alpn_len);
+    while (tls_rd_left(&ours) > 0) {
+        tls_reader o;
+        /* Our own list comes from compat; a malformed one is our fault. */
+        if (tls_rd_vec(&ours, 1, &o) < 0)
+            return TLS_ERR_INTERNAL;
+        size_t on = tls_rd_left(&o);
+        tls_reader theirs = ch->alpn;
+        while (tls_rd_left(&theirs) > 0) {
+            tls_reader t;
+            TRY(tls_rd_vec(&theirs, 1, &t));
+            if (on > 0 && tls_rd_left(&t) == on && memcmp(t.p + t.off, o.p + o.off, on) == 0) {
+                memcpy(c->alpn, o.p + o.off, on);
+                c->alpn_len = on;
+                return 0;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * ServerHello / HelloRetryRequest.
+ *
+ * struct {
+ *     ProtocolVersion legacy_version = 0x0303;
+ *     Random random;
+ *     opaque legacy_session_id_echo<0..32>;
+ *     CipherSuite cipher_suite;
+ *     uint8 legacy_compression_method = 0;
+ *     Extension extensions<6..2^16-1>;
+ * } ServerHello;
+ */
+static int write_server_hello(tls_conn *c, tls_writer *w, const uint8_t *random, uint16_t suite,
+                              uint16_t group, const uint8_t *share, size_t share_len)
+{
+    struct tls13_server *sv = c->sv;
+    size_t msg, exts, m, m2;
+    TRY(tls_wr_u8(w, TLS_HS_SERVER_HELLO));
+    TRY(tls_wr_open(w, 3, &msg));
+    TRY(tls_wr_u16(w, TLS_V12));
+    TRY(tls_wr_bytes(w, random, 32));
+    TRY(tls_wr_u8(w, (uint8_t)sv->session_id_len));
+    TRY(tls_wr_bytes(w, sv->session_id, sv->session_id_len));
+    TRY(tls_wr_u16(w, suite));
+    TRY(tls_wr_u8(w, 0));
+    TRY(tls_wr_open(w, 2, &exts));
+    /* struct { ProtocolVersion selected_version; } in SH and HRR. */
+    TRY(tls_wr_u16(w, TLS_EXT_SUPPORTED_VERSIONS));
+    TRY(tls_wr_open(w, 2, &m));
+    TRY(tls_wr_u16(w, TLS_V13));
+    TRY(tls_wr_close(w, 2, m));
+    TRY(tls_wr_u16(w, TLS_EXT_KEY_SHARE));
+    TRY(tls_wr_open(w, 2, &m));
+    TRY(tls_wr_u16(w, group));
+    if (share) {
+        /* KeyShareServerHello; an HRR carries only the selected group. */
+        TRY(tls_wr_open(w, 2, &m2));
+        TRY(tls_wr_bytes(w, share, share_len));
+        TRY(tls_wr_close(w, 2, m2));
+    }
+    TRY(tls_wr_close(w, 2, m));
+    TRY(tls_wr_close(w, 2, exts));
+    TRY(tls_wr_close(w, 3, msg));
+    return w->failed ? TLS_ERR_INTERNAL : 0;
+}
+
+/* RFC 8446 D.4: in compatibility mode (the client sent a session id) the
+ * server sends one CCS right after its first handshake message. */
+static int maybe_send_ccs(tls_conn *c)
+{
+    struct tls13_server *sv = c->sv;
+    static const uint8_t ccs = 1;
+    if (sv->ccs_sent || sv->session_id_len == 0 || (c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT))
+        return 0;
+    sv->ccs_sent = 1;
+    TRY(tls_conn_send(c, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1));
+    trace_sent(c, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
+    return 0;
+}
+
+static int send_hrr(tls_conn *c, const tls_suite *s, uint16_t group)
+{
+    struct tls13_server *sv = c->sv;
+    tls_writer w;
+    tls_wr_init(&w);
+    /* RFC 8446 4.4.1: the transcript restarts with message_hash(CH1). */
+    int rc = tls_transcript_set_md(&sv->th, s->md);
+    if (rc == 0)
+        rc = tls_transcript_hrr(&sv->th);
+    if (rc == 0)
+        rc = write_server_hello(c, &w, hrr_random, s->id, group, NULL, 0);
+    if (rc == 0)
+        rc = th_add(c, w.buf, w.len);
+    if (rc == 0)
+        rc = tls_conn_send_hs(c, w.buf, w.len);
+    tls_wr_free(&w);
+    TRY(rc);
+    TRY(maybe_send_ccs(c));
+    c->did_hrr = 1;
+    sv->hrr_group = group;
+    sv->state = SS_WAIT_CH2;
+    sv->ccs_seen = 0;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * The encrypted part of our flight.
+ */
+
+/* struct { Extension extensions<0..2^16-1>; } EncryptedExtensions; */
+static int write_ee(tls_conn *c, tls_writer *w)
+{
+    size_t msg, exts, m, m2, m3;
+    TRY(tls_wr_u8(w, TLS_HS_ENCRYPTED_EXTENSIONS));
+    TRY(tls_wr_open(w, 3, &msg));
+    TRY(tls_wr_open(w, 2, &exts));
+    if (c->sv->sni_present) {
+        /* RFC 6066 3: the acknowledgement is an empty extension. */
+        TRY(tls_wr_u16(w, TLS_EXT_SERVER_NAME));
+        TRY(tls_wr_u16(w, 0));
+    }
+    if (c->alpn_len) {
+        TRY(tls_wr_u16(w, TLS_EXT_ALPN));
+        TRY(tls_wr_open(w, 2, &m));
+        TRY(tls_wr_open(w, 2, &m2));
+        TRY(tls_wr_open(w, 1, &m3));
+        TRY(tls_wr_bytes(w, c->alpn, c->alpn_len));
+        TRY(tls_wr_close(w, 1, m3));
+        TRY(tls_wr_close(w, 2, m2));
+        TRY(tls_wr_close(w, 2, m));
+    }
+    TRY(tls_wr_close(w, 2, exts));
+    return tls_wr_close(w, 3, msg);
+}
+
+/*
+ * struct {
+ *     opaque cert_data<1..2^24-1>;
+ *     Extension extensions<0..2^16-1>;
+ * } CertificateEntry;
+ */
+static int write_cert_entry(tls_writer *w, X509 *x)
+{
+    size_t m;
+    int n = i2d_X509(x, NULL);
+    uint8_t *p;
+    if (n <= 0)
+        return TLS_ERR_INTERNAL;
+    TRY(tls_wr_open(w, 3, &m));
+    TRY(tls_wr_space(w, (size_t)n, &p));
+    if (i2d_X509(x, &p) != n)
+        return TLS_ERR_INTERNAL;
+    TRY(tls_wr_close(w, 3, m));
+    return tls_wr_u16(w, 0);
+}
+
+/* struct {
+ *     opaque certificate_request_context<0..2^8-1>;
+ *     CertificateEntry certificate_list<0..2^24-1>;
+ * } Certificate; */
+static int write_certificate(tls_conn *c, tls_writer *w)
+{
+    const tls_config *cfg = c->cfg;
+    size_t msg, list;
+    TRY(tls_wr_u8(w, TLS_HS_CERTIFICATE));
+    TRY(tls_wr_open(w, 3, &msg));
+    TRY(tls_wr_u8(w, 0)); /* RFC 8446 4.4.2: empty context for server auth */
+    TRY(tls_wr_open(w, 3, &list));
+    TRY(write_cert_entry(w, cfg->cert));
+    for (int i = 0; cfg->chain && i < sk_X509_num(cfg->chain); i++)
+        TRY(write_cert_entry(w, sk_X509_value(cfg->chain, i)));
+    TRY(tls_wr_close(w, 3, list));
+    return tls_wr_close(w, 3, msg);
+}
+
+/* struct { SignatureScheme algorithm; opaque signature<0..2^16-1>; } CertificateVerify; */
+static int write_certificate_verify(tls_conn *c, tls_writer *w, uint16_t scheme)
+{
+    EVP_PKEY *key = c->cfg->key;
+    uint8_t th[TLS_MAX_HASH], tbs[TLS13_CV_CONTENT_MAX];
+    size_t tbs_len, sig_len, msg, m;
+    TRY(th_hash(c, th));
+    tls13_cv_content(1, th, c->suite->hash_len, tbs, &tbs_len);
+    int cap = EVP_PKEY_get_size(key);
+    if (cap <= 0 || cap > 0xffff)
+        return TLS_ERR_INTERNAL;
+    uint8_t *sig;
+    TRY(tls_wr_u8(w, TLS_HS_CERTIFICATE_VERIFY));
+    TRY(tls_wr_open(w, 3, &msg));
+    TRY(tls_wr_u16(w, scheme));
+    TRY(tls_wr_open(w, 2, &m));
+    TRY(tls_wr_space(w, (size_t)cap, &sig));
+    TRY(tls_sig_sign(scheme, key, 1, tbs, tbs_len, sig, (size_t)cap, &sig_len));
+    w->len -= (size_t)cap - sig_len;
+    TRY(tls_wr_close(w, 2, m));
+    return tls_wr_close(w, 3, msg);
+}
+
+/* Append the message that starts at w->buf + start to the transcript. */
+static int th_add_from(tls_conn *c, tls_writer *w, size_t start)
+{
+    if (w->failed)
+        return TLS_ERR_INTERNAL;
+    return th_add(c, w->buf + start, w->len - start);
+}
+
+static int encrypted_flight(tls_conn *c, uint16_t scheme)
+{
+    struct tls13_server *sv = c->sv;
+    size_t hl = c->suite->hash_len;
+    uint8_t th[TLS_MAX_HASH], fin[TLS_MAX_HASH];
+    size_t at[5];
+    tls_writer w;
+    tls_wr_init(&w);
+    int rc = 0;
+    at[0] = 0;
+    if (rc == 0)
+        rc = write_ee(c, &w);
+    if (rc == 0)
+        rc = th_add_from(c, &w, at[0]);
+    at[1] = w.len;
+    if (rc == 0)
+        rc = write_certificate(c, &w);
+    if (rc == 0)
+        rc = th_add_from(c, &w, at[1]);
+    at[2] = w.len;
+    if (rc == 0)
+        rc = write_certificate_verify(c, &w, scheme);
+    if (rc == 0)
+        rc = th_add_from(c, &w, at[2]);
+    at[3] = w.len;
+    /* struct { opaque verify_data[Hash.length]; } Finished; */
+    if (rc == 0)
+        rc = th_hash(c, th);
+    if (rc == 0)
+        rc = tls_ks_finished(c->suite->md, c->ks.server_hs, th, fin);
+    if (rc == 0)
+        rc = tls_wr_u8(&w, TLS_HS_FINISHED);
+    if (rc == 0)
+        rc = tls_wr_u24(&w, (uint32_t)hl);
+    if (rc == 0)
+        rc = tls_wr_bytes(&w, fin, hl);
+    if (rc == 0)
+        rc = th_add_from(c, &w, at[3]);
+    at[4] = w.len;
+    /* One send: tls_conn_send cuts at 2^14, so the four messages share
+     * records instead of taking one each. */
+    if (rc == 0)
+        rc = tls_conn_send(c, TLS_CT_HANDSHAKE, w.buf, w.len);
+    if (rc == 0) {
+        for (int i = 0; i < 4; i++)
+            trace_sent(c, TLS_CT_HANDSHAKE, w.buf + at[i], at[i + 1] - at[i]);
+        memcpy(c->fin_sent, fin, hl);
+    }
+    tls_wr_free(&w);
+    TRY(rc);
+
+    /* Application keys: ours now (0.5-RTT data may follow), the client's
+     * once its Finished has been checked. */
+    TRY(th_hash(c, th));
+    memcpy(sv->client_hs, c->ks.client_hs, hl);
+    TRY(tls_ks_master(&c->ks, th));
+    TRY(tls_conn_set_secret(c, 1, c->ks.server_ap));
+    tls_conn_keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->ks.client_ap, hl);
+    tls_conn_keylog(c, "SERVER_TRAFFIC_SECRET_0", c->ks.server_ap, hl);
+    tls_conn_keylog(c, "EXPORTER_SECRET", c->ks.exporter, hl);
+    return 0;
+}
+
+/* ServerHello, key schedule, and the rest of the flight. */
+static int server_flight(tls_conn *c, const client_hello *ch, const tls_suite *s, uint16_t group,
+                         uint16_t scheme)
+{
+    struct tls13_server *sv = c->sv;
+    const uint8_t *peer;
+    size_t peer_len;
+    TRY(find_share(ch, group, &peer, &peer_len));
+    if (!peer)
+        return TLS_ERR_INTERNAL;
+
+    EVP_PKEY *priv = NULL;
+    uint8_t share[TLS_MAX_SHARE], shared[TLS_MAX_SHARED_SECRET];
+    size_t share_len = 0, shared_len = 0;
+    TRY(tls_kex_keygen(group, &priv, share, sizeof(share), &share_len));
+    int rc = tls_kex_derive(group, priv, peer, peer_len, shared, &shared_len);
+    if (rc == 0) {
+        /* The client's share as a key, for the application to inspect. */
+        EVP_PKEY_free(c->peer_tmp_key);
+        c->peer_tmp_key = NULL;
+        if (tls_kex_peer_key(group, priv, peer, peer_len, &c->peer_tmp_key) < 0)
+            rc = TLS_ERR_INTERNAL;
+    }
+    EVP_PKEY_free(priv);
+    if (rc < 0) {
+        OPENSSL_cleanse(shared, sizeof(shared));
+        return rc;
+    }
+    c->suite = s;
+    c->group = group;
+    c->version = TLS_V13;
+
+    tls_writer w;
+    uint8_t th[TLS_MAX_HASH];
+    tls_wr_init(&w);
+    if (!c->did_hrr)
+        rc = tls_transcript_set_md(&sv->th, s->md);
+    if (rc == 0)
+        rc = tls_random(c->server_random, 32);
+    if (rc == 0)
+        rc = write_server_hello(c, &w, c->server_random, s->id, group, share, share_len);
+    if (rc == 0)
+        rc = th_add(c, w.buf, w.len);
+    if (rc == 0)
+        rc = tls_conn_send_hs(c, w.buf, w.len);
+    tls_wr_free(&w);
+    if (rc == 0)
+        rc = th_hash(c, th);
+    if (rc == 0)
+        rc = tls_ks_init(&c->ks, s->md);
+    if (rc == 0)
+        rc = tls_ks_handshake(&c->ks, shared, shared_len, th);
+    OPENSSL_cleanse(shared, sizeof(shared));
+    TRY(rc);
+    TRY(maybe_send_ccs(c));
+    TRY(tls_conn_set_secret(c, 1, c->ks.server_hs));
+    TRY(tls_conn_set_secret(c, 0, c->ks.client_hs));
+    /* A client that rejects our ServerHello answers with a plaintext alert. */
+    c->rd.allow_plain_alerts = 1;
+    tls_conn_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.client_hs, s->hash_len);
+    tls_conn_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->ks.server_hs, s->hash_len);
+    TRY(encrypted_flight(c, scheme));
+    sv->state = SS_WAIT_FIN;
+    sv->ccs_seen = 0;
+    return 0;
+}
+
+/* RFC 8446 4.1.2: the second ClientHello repeats the first except for the
+ * key share (now one, for the group we asked for), early_data, cookie,
+ * pre_shared_key and padding. */
+static int check_client_hello2(tls_conn *c, const client_hello *ch, const tls_suite *s)
+{
+    struct tls13_server *sv = c->sv;
+    if (ch->legacy_version != sv->ch1_version || ch->session_id_len != sv->session_id_len ||
+        memcmp(ch->session_id, sv->session_id, sv->session_id_len) != 0)
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PACKET);
+    if (s->id != c->suite->id)
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_CIPHER);
+    /* Early data is impossible after an HRR (RFC 8446 4.2.10). */
+    if (ch->have_early_data)
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+    const uint8_t *p;
+    size_t n;
+    TRY(find_share(ch, sv->hrr_group, &p, &n));
+    if (ch->n_shares != 1 || !p)
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+    return 0;
+}
+
+static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    struct tls13_server *sv = c->sv;
+    client_hello ch;
+    const tls_suite *s;
+    uint16_t group = 0, scheme = 0;
+    int hrr = 0;
+    /* RFC 8446 5.1: keys change after a ClientHello (or an HRR must come
+     * before anything else), so nothing may follow it in its record. */
+    if (c->hs.len - c->hs_off != len)
+        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
+    int rc = parse_client_hello(msg, len, &ch);
+    /* A malformed ClientHello is reported with OpenSSL's reason for it. */
+    if (rc == TLS_ERR_DECODE)
+        rc = TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+    TRY(rc);
+    /* Without a certificate there is no TLS 1.3 we can offer (no PSK
+     * either, yet): OpenSSL 3.0 answers exactly so. */
+    if (!c->cfg->cert || !c->cfg->key)
+        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+    TRY(select_suite(c, &ch, &s));
+    if (sv->state == SS_WAIT_CH2) {
+        TRY(check_client_hello2(c, &ch, s));
+    }
+    TRY(select_group(c, &ch, &group, &hrr));
+    /* RFC 8446 4.1.4: one HelloRetryRequest at most. */
+    if (hrr && sv->state == SS_WAIT_CH2)
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+    TRY(select_sigalg(c, &ch, &scheme));
+
+    memcpy(c->client_random, ch.random, 32);
+    if (sv->state == SS_WAIT_CH) {
+        sv->session_id_len = ch.session_id_len;
+        memcpy(sv->session_id, ch.session_id, ch.session_id_len);
+        sv->ch1_version = ch.legacy_version;
+        if (ch.have_sni) {
+            memcpy(sv->sni, ch.sni, ch.sni_len);
+            sv->sni[ch.sni_len] = 0;
+            sv->sni_present = 1;
+        }
+    }
+    TRY(select_alpn(c, &ch));
+    TRY(th_add(c, msg, len));
+    if (hrr) {
+        c->suite = s;
+        c->version = TLS_V13;
+        return send_hrr(c, s, group);
+    }
+    return server_flight(c, &ch, s, group, scheme);
+}
+
+/* ---------------------------------------------------------------------
+ * The client's Finished.
+ *
+ * struct { opaque verify_data[Hash.length]; } Finished;
+ */
+static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    struct tls13_server *sv = c->sv;
+    const tls_suite *s = c->suite;
+    size_t hl = s->hash_len;
+    uint8_t th[TLS_MAX_HASH], expect[TLS_MAX_HASH];
+    if (len - 4 != hl)
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
+    TRY(th_hash(c, th));
+    TRY(tls_ks_finished(s->md, sv->client_hs, th, expect));
+    /* RFC 8446 4.4.4: a wrong verify_data is decrypt_error. */
+    if (!tls_ct_equal(expect, msg + 4, hl))
+        return TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED);
+    memcpy(c->fin_rcvd, msg + 4, hl);
+    c->fin_len = hl;
+    TRY(th_add(c, msg, len));
+    TRY(th_hash(c, th));
+    TRY(tls_ks_resumption(&c->ks, th));
+    TRY(tls_conn_set_secret(c, 0, c->ks.client_ap));
+    c->rd.allow_plain_alerts = 0;
+    tls_ks_drop_handshake(&c->ks);
+    OPENSSL_cleanse(sv->client_hs, sizeof(sv->client_hs));
+    /* Nothing after this point is part of the transcript. */
+    tls_transcript_free(&sv->th);
+    tls_transcript_init(&sv->th);
+    sv->state = SS_DONE;
+    c->hs_done = 1;
+    if (c->cfg->event)
+        c->cfg->event(c->cfg->cb_arg, TLS_EV_HANDSHAKE_DONE, 1);
+    return 0;
+}
+
+/* struct { KeyUpdateRequest request_update; } KeyUpdate; */
+static int on_key_update(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    if (len != 5)
+        return TLS_ERR_DECODE;
+    /* RFC 8446 4.6.3: any other value is illegal_parameter. */
+    if (msg[4] > 1)
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_UPDATE);
+    return tls_conn_peer_key_update(c, msg[4]);
+}
+
+/* ---------------------------------------------------------------------
+ * Dispatch: the state decides which messages are acceptable.
+ */
+int tls13_server_message(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    struct tls13_server *sv = c->sv;
+    uint8_t type = msg[0];
+    if (!sv)
+        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+    switch (sv->state) {
+    case SS_WAIT_CH:
+    case SS_WAIT_CH2:
+        if (type == TLS_HS_CLIENT_HELLO)
+            return on_client_hello(c, msg, len);
+        break;
+    case SS_WAIT_FIN:
+        /* No CertificateRequest was sent, so no Certificate may come. */
+        if (type == TLS_HS_FINISHED)
+            return on_finished(c, msg, len);
+        break;
+    case SS_DONE:
+        if (type == TLS_HS_KEY_UPDATE)
+            return on_key_update(c, msg, len);
+        break;
+    }
+    return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+/*
+ * RFC 8446 5: an unprotected change_cipher_spec {0x01} may arrive after the
+ * first ClientHello and before the client's Finished, and is dropped. A
+ * compatibility-mode client sends one, either before its second
+ * ClientHello or before its Finished; we take at most one in each of those
+ * states.
+ */
+int tls13_server_ccs(tls_conn *c)
+{
+    struct tls13_server *sv = c->sv;
+    if (!sv || sv->state == SS_WAIT_CH || sv->state == SS_DONE || sv->ccs_seen)
+        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+    sv->ccs_seen = 1;
+    return 0;
+}
