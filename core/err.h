@@ -129,6 +129,13 @@ enum tls_reason {
     TLS_R_INAPPROPRIATE_FALLBACK = 373,
     TLS_R_INVALID_CONTEXT = 282,
     TLS_R_BAD_PROTOCOL_VERSION_NUMBER = 116,
+    /* added by core/tls13_server */
+    TLS_R_ERROR_IN_RECEIVED_CIPHER_LIST = 151,
+    TLS_R_NO_CIPHERS_SPECIFIED = 183,
+    TLS_R_MISSING_SUPPORTED_GROUPS_EXTENSION = 209,
+    TLS_R_MISSING_PSK_KEX_MODES_EXTENSION = 310,
+    TLS_R_INVALID_COMPRESSION_ALGORITHM = 341,
+    TLS_R_NO_COMPRESSION_SPECIFIED = 187,
     /* A received alert is reported as 1000 + its description. */
     TLS_R_ALERT_OFFSET = 1000,
     /* Internal failures (allocation, libcrypto) are reported with

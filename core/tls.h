@@ -178,6 +178,8 @@ int tls_conn_alert_received(const tls_conn *c);
 uint16_t tls_conn_version(const tls_conn *c);      /* 0 before ServerHello */
 uint16_t tls_conn_cipher_suite(const tls_conn *c); /* IANA value, 0 before ServerHello */
 uint16_t tls_conn_group(const tls_conn *c);        /* key exchange group */
+/* Server: the host name the client sent in server_name, or NULL. */
+const char *tls_conn_server_name(const tls_conn *c);
 /* The peer's ephemeral key share as a public key, owned by the connection
  * (NULL before the key exchange). */
 EVP_PKEY *tls_conn_peer_tmp_key(const tls_conn *c);

@@ -34,15 +34,6 @@
 #include "core/extensions.h"
 #include "core/handshake.h"
 
-/* OpenSSL reason codes that core/err.h does not list yet (values are
- * OpenSSL 3.0's SSL_R_*). */
-#define R_ERROR_IN_RECEIVED_CIPHER_LIST         151
-#define R_NO_CIPHERS_SPECIFIED                  183
-#define R_MISSING_SUPPORTED_GROUPS_EXTENSION    209
-#define R_MISSING_PSK_KEX_MODES_EXTENSION       310
-#define R_INVALID_COMPRESSION_ALGORITHM         341
-#define R_NO_COMPRESSION_SPECIFIED              187
-
 enum {
     SS_WAIT_CH,
     SS_WAIT_CH2,
@@ -54,8 +45,8 @@ enum {
 
 struct tls13_server {
     int state;
-    int ccs_seen;  /* a CCS was accepted in the current state */
-    int ccs_sent;  /* our compatibility CCS went out (once) */
+    int ccs_seen; /* a CCS was accepted in the current state */
+    int ccs_sent; /* our compatibility CCS went out (once) */
     tls_transcript th;
 
     uint8_t session_id[32];
@@ -475,14 +466,14 @@ static int parse_extensions(client_hello *ch, tls_reader *exts)
         return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     /* RFC 8446 4.2.9: a PSK offer needs psk_key_exchange_modes. */
     if (ch->have_psk && !ch->have_psk_modes)
-        return TLS_ERR(TLS_AD_MISSING_EXTENSION, R_MISSING_PSK_KEX_MODES_EXTENSION);
+        return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_PSK_KEX_MODES_EXTENSION);
     /* RFC 8446 9.2: without a PSK, a certificate-authenticated handshake
      * needs signature_algorithms, supported_groups and key_share. The PSK
      * is ignored here (no resumption yet), so all three are required. */
     if (!ch->have_sigalgs)
         return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SIGALGS_EXTENSION);
     if (!ch->have_groups)
-        return TLS_ERR(TLS_AD_MISSING_EXTENSION, R_MISSING_SUPPORTED_GROUPS_EXTENSION);
+        return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SUPPORTED_GROUPS_EXTENSION);
     if (!ch->have_shares)
         return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_NO_SUITABLE_KEY_SHARE);
     return check_shares(ch);
@@ -520,9 +511,9 @@ static int parse_client_hello(const uint8_t *msg, size_t len, client_hello *ch)
      * as illegal_parameter and an odd one as decode_error. */
     ch->suites_len = tls_rd_left(&suites);
     if (ch->suites_len == 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, R_NO_CIPHERS_SPECIFIED);
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_NO_CIPHERS_SPECIFIED);
     if (ch->suites_len % 2)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, R_ERROR_IN_RECEIVED_CIPHER_LIST);
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_ERROR_IN_RECEIVED_CIPHER_LIST);
     TRY(tls_rd_bytes(&suites, ch->suites_len, &ch->suites));
 
     /* RFC 8446 4.1.3: legacy_version below TLS 1.0 cannot be a TLS 1.3
@@ -538,9 +529,9 @@ static int parse_client_hello(const uint8_t *msg, size_t len, client_hello *ch)
     size_t cn = tls_rd_left(&comp);
     TRY(tls_rd_bytes(&comp, cn, &cm));
     if (!memchr(cm, 0, cn))
-        return TLS_ERR(TLS_AD_DECODE_ERROR, R_NO_COMPRESSION_SPECIFIED);
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_NO_COMPRESSION_SPECIFIED);
     if (cn != 1)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, R_INVALID_COMPRESSION_ALGORITHM);
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_COMPRESSION_ALGORITHM);
     return 0;
 }
 

@@ -285,10 +285,9 @@ struct CH {
     }
     void drop(unsigned type)
     {
-        exts.erase(std::remove_if(exts.begin(), exts.end(),
-                                  [&](const std::pair<unsigned, std::string> &e) {
-                                      return e.first == type;
-                                  }),
+        exts.erase(std::remove_if(
+                       exts.begin(), exts.end(),
+                       [&](const std::pair<unsigned, std::string> &e) { return e.first == type; }),
                    exts.end());
     }
     std::string ext_block() const
@@ -349,8 +348,8 @@ void expect_rejected(Server &s, const std::string &bytes, int alert, int reason)
 {
     size_t mark = s.wire_out.size();
     int rc = feed(s, bytes);
-    EXPECT_EQ(TLS_ERR(alert, reason), rc) << "alert " << TLS_ERR_ALERT(rc) << " reason "
-                                          << TLS_ERR_REASON(rc);
+    EXPECT_EQ(TLS_ERR(alert, reason), rc)
+        << "alert " << TLS_ERR_ALERT(rc) << " reason " << TLS_ERR_REASON(rc);
     EXPECT_EQ(alert, TLS_ERR_ALERT(rc));
     EXPECT_EQ(alert, plain_alert(s));
     // No (further) ServerHello went out.
@@ -397,8 +396,9 @@ TEST(Tls13ServerHostile, HelloCutInsideTheRandom)
 TEST(Tls13ServerHostile, TrailingBytesAfterExtensions)
 {
     Server s;
-    expect_rejected(s, record(TLS_CT_HANDSHAKE, hs(TLS_HS_CLIENT_HELLO, CH().body() + std::string(1, '\0'))),
-                    TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+    expect_rejected(
+        s, record(TLS_CT_HANDSHAKE, hs(TLS_HS_CLIENT_HELLO, CH().body() + std::string(1, '\0'))),
+        TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
 }
 
 TEST(Tls13ServerHostile, DuplicateKnownExtension)
@@ -878,8 +878,8 @@ TEST(Tls13ServerHostile, FlightIsOneRecordWithSniAckAndAlpn)
     ASSERT_EQ(3u, recs.size());
     std::string f = decrypted_flight(s);
     // EncryptedExtensions { server_name (empty), ALPN "http/1.1" }.
-    std::string ee_exts = ext(TLS_EXT_SERVER_NAME, "") +
-                          ext(TLS_EXT_ALPN, u16(9) + u8(8) + "http/1.1");
+    std::string ee_exts =
+        ext(TLS_EXT_SERVER_NAME, "") + ext(TLS_EXT_ALPN, u16(9) + u8(8) + "http/1.1");
     std::string ee = hs(TLS_HS_ENCRYPTED_EXTENSIONS, u16(ee_exts.size()) + ee_exts);
     ASSERT_GE(f.size(), ee.size());
     EXPECT_EQ(ee, f.substr(0, ee.size()));

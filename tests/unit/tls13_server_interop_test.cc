@@ -389,11 +389,14 @@ TEST_P(Suites, HandshakeDataExporterKeylog)
     EXPECT_EQ(suite, tls_conn_cipher_suite(p.c));
     EXPECT_EQ(suite, SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(p.s)));
     EXPECT_EQ(TLS1_3_VERSION, SSL_version(p.s));
-    EXPECT_EQ(0, memcmp(tls_conn_client_random(p.c), [&] {
-        static uint8_t r[32];
-        SSL_get_client_random(p.s, r, 32);
-        return r;
-    }(), 32));
+    EXPECT_EQ(0, memcmp(
+                     tls_conn_client_random(p.c),
+                     [&] {
+                         static uint8_t r[32];
+                         SSL_get_client_random(p.s, r, 32);
+                         return r;
+                     }(),
+                     32));
     // The same five secrets, in the key log of both sides.
     std::vector<std::string> ours = p.keylog, theirs = p.client_keylog;
     std::sort(ours.begin(), ours.end());
