@@ -12,7 +12,7 @@
 
 #include "core/tls.h"
 
-static void fuzz_drain(tls_conn *c)
+static inline void fuzz_drain(tls_conn *c)
 {
     const uint8_t *out;
     size_t n;
@@ -22,7 +22,7 @@ static void fuzz_drain(tls_conn *c)
 
 /* A client configured like a default SSL_CTX, accepting any certificate so
  * that inputs can reach past certificate checks. NULL if it cannot start. */
-static tls_conn *fuzz_client_new(tls_config *cfg)
+static inline tls_conn *fuzz_client_new(tls_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->server_name = "localhost";
@@ -42,7 +42,7 @@ static tls_conn *fuzz_client_new(tls_config *cfg)
 }
 
 /* One step: the handshake until it completes, then application reads. */
-static int fuzz_step(tls_conn *c)
+static inline int fuzz_step(tls_conn *c)
 {
     int rc;
     if (!tls_conn_handshake_done(c)) {
@@ -61,7 +61,7 @@ static int fuzz_step(tls_conn *c)
  * engine wants), stepping the engine after each, until the input is used up
  * or the connection failed or reached EOF; then reports transport EOF.
  */
-static void fuzz_pump(tls_conn *c, const uint8_t *data, size_t size, size_t chunk)
+static inline void fuzz_pump(tls_conn *c, const uint8_t *data, size_t size, size_t chunk)
 {
     size_t off = 0;
     int rc = TLS_WANT_INPUT;

@@ -12,6 +12,7 @@
 
 extern "C" int fuzz_record_one_input(const uint8_t *data, size_t size);
 extern "C" int fuzz_client_handshake_one_input(const uint8_t *data, size_t size);
+extern "C" int fuzz_server_hello_one_input(const uint8_t *data, size_t size);
 
 namespace
 {
@@ -58,6 +59,10 @@ TEST(FuzzCorpus, Record)
 TEST(FuzzCorpus, ClientHandshake)
 {
     replay("fuzz_client_handshake", fuzz_client_handshake_one_input);
+}
+TEST(FuzzCorpus, ServerHello)
+{
+    replay("fuzz_server_hello", fuzz_server_hello_one_input);
 }
 
 } // namespace
