@@ -76,9 +76,13 @@ static int shimssl_bio_read(BIO *b, char *buf, size_t len, size_t *readbytes)
         return 0;
     BIO_clear_retry_flags(b);
     ret = SSL_read_ex(s, buf, len, readbytes);
-    if (ret <= 0)
-        shimssl_bio_retry(b, s, ret);
-    return ret;
+    if (ret > 0)
+        return ret;
+    shimssl_bio_retry(b, s, ret);
+    /* BIO_read reports a failure or a retry as -1 and only the peer's
+     * close_notify as 0: a filter above (BIO_f_buffer under BIO_gets in
+     * s_server -www) takes 0 for end of input and drops the error. */
+    return SSL_get_error(s, ret) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
 }
 
 static int shimssl_bio_write(BIO *b, const char *buf, size_t len, size_t *written)
@@ -90,9 +94,10 @@ static int shimssl_bio_write(BIO *b, const char *buf, size_t len, size_t *writte
         return 0;
     BIO_clear_retry_flags(b);
     ret = SSL_write_ex(s, buf, len, written);
-    if (ret <= 0)
-        shimssl_bio_retry(b, s, ret);
-    return ret;
+    if (ret > 0)
+        return ret;
+    shimssl_bio_retry(b, s, ret);
+    return SSL_get_error(s, ret) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
 }
 
 static int shimssl_bio_puts(BIO *b, const char *str)
@@ -163,7 +168,11 @@ static long shimssl_bio_ctrl(BIO *b, int cmd, long num, void *ptr)
         if (s->wbio == NULL)
             return 1;
         ret = BIO_ctrl(s->wbio, cmd, num, ptr);
-        BIO_copy_next_retry(b);
+        /* The transport is the SSL's wbio, which need not be this BIO's
+         * next in a chain (s_server -www sets it with SSL_set_bio and has
+         * no next): BIO_copy_next_retry would dereference NULL. */
+        BIO_set_flags(b, BIO_get_retry_flags(s->wbio));
+        BIO_set_retry_reason(b, BIO_get_retry_reason(s->wbio));
         return ret;
     case BIO_CTRL_PUSH:
         if (next != NULL && next != s->rbio) {

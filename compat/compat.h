@@ -104,6 +104,12 @@ struct ssl_ctx_st {
 
     int (*servername_cb)(SSL *s, int *al, void *arg);
     void *servername_arg;
+    /* Cookie callbacks of DTLS and SSL_stateless: stored for the
+     * application's sake, never called (neither feature exists here). */
+    int (*cookie_gen_cb)(SSL *s, unsigned char *cookie, unsigned int *len);
+    int (*cookie_verify_cb)(SSL *s, const unsigned char *cookie, unsigned int len);
+    int (*stateless_cookie_gen_cb)(SSL *s, unsigned char *cookie, size_t *len);
+    int (*stateless_cookie_verify_cb)(SSL *s, const unsigned char *cookie, size_t len);
     int (*status_cb)(SSL *s, void *arg); /* OCSP status callback (stored) */
     void *status_arg;
     int status_type;                     /* TLSEXT_STATUSTYPE_ocsp or -1 */
@@ -228,6 +234,9 @@ struct ssl_st {
     unsigned char *alpn; /* NULL = the SSL_CTX's */
     size_t alpn_len;
     char *hostname;      /* SNI to send (client) / received (server) */
+    /* Server: the ClientHello's cipher_suites body (SSL_get0_raw_cipherlist). */
+    unsigned char *peer_ciphers;
+    size_t peer_ciphers_len;
     int status_type;
 
     void (*info_callback)(const SSL *ssl, int type, int val);
@@ -337,6 +346,7 @@ void shimssl_cb_msg(void *arg, int write, int version, int content_type, const u
                     size_t len);
 void shimssl_cb_event(void *arg, int where, int value);
 void shimssl_cb_keylog(void *arg, const char *line);
+int shimssl_cb_client_hello(void *arg, tls_conn *c);
 
 /* The engine connection, or NULL before the handshake started. */
 static inline tls_conn *shimssl_conn(const SSL *s) { return s->conn; }

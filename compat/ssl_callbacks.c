@@ -11,6 +11,8 @@
  */
 #include "compat/compat.h"
 
+#include <limits.h>
+
 void SSL_CTX_set_info_callback(SSL_CTX *ctx, void (*cb)(const SSL *ssl, int type, int val))
 {
     ctx->info_callback = cb;
@@ -206,4 +208,70 @@ void shimssl_cb_keylog(void *arg, const char *line)
 
     if (s->ctx->keylog_cb != NULL)
         s->ctx->keylog_cb(s, line);
+}
+
+/*
+ * Server: the first ClientHello is parsed and nothing is chosen yet. Runs
+ * the application's servername callback (which may switch the SSL_CTX and
+ * with it the certificate) and then its ALPN select callback, with
+ * OpenSSL's outcomes: a fatal answer refuses the handshake with the alert
+ * the callback chose (servername) or no_application_protocol (ALPN).
+ */
+int shimssl_cb_client_hello(void *arg, tls_conn *c)
+{
+    SSL *s = arg;
+    const char *name = tls_conn_server_name(c);
+    const uint8_t *offered;
+    size_t offered_len;
+
+    /* Kept for SSL_get0_raw_cipherlist, which servers call at any time. */
+    tls_conn_offered_suites(c, &offered, &offered_len);
+    OPENSSL_free(s->peer_ciphers);
+    s->peer_ciphers = NULL;
+    s->peer_ciphers_len = 0;
+    if (offered_len > 0) {
+        if ((s->peer_ciphers = OPENSSL_memdup(offered, offered_len)) == NULL)
+            return TLS_ERR_INTERNAL;
+        s->peer_ciphers_len = offered_len;
+    }
+    /* SSL_get_servername on a server returns what the client sent. */
+    OPENSSL_free(s->hostname);
+    s->hostname = NULL;
+    if (name != NULL && (s->hostname = OPENSSL_strdup(name)) == NULL)
+        return TLS_ERR_INTERNAL;
+    if (s->ctx->servername_cb != NULL) {
+        int al = SSL_AD_UNRECOGNIZED_NAME;
+
+        switch (s->ctx->servername_cb(s, &al, s->ctx->servername_arg)) {
+        case SSL_TLSEXT_ERR_ALERT_FATAL:
+            return TLS_ERR(al, SSL_R_CALLBACK_FAILED);
+        default:
+            break; /* OK, NOACK, and warnings (which TLS 1.3 does not have) */
+        }
+        /* SSL_set_SSL_CTX may have switched the certificate: the engine
+         * reads it only after this returns. */
+        s->cfg.cert = s->cert;
+        s->cfg.key = s->key;
+        s->cfg.chain = s->chain != NULL                       ? s->chain
+                       : sk_X509_num(s->ctx->extra_certs) > 0 ? s->ctx->extra_certs
+                                                              : NULL;
+    }
+    tls_conn_offered_alpn(c, &offered, &offered_len);
+    if (s->ctx->alpn_select_cb != NULL && offered_len > 0 && offered_len <= UINT_MAX) {
+        const unsigned char *sel = NULL;
+        unsigned char sel_len = 0;
+
+        switch (s->ctx->alpn_select_cb(s, &sel, &sel_len, offered, (unsigned int)offered_len,
+                                       s->ctx->alpn_select_cb_arg)) {
+        case SSL_TLSEXT_ERR_OK:
+            if (sel == NULL || sel_len == 0)
+                return TLS_ERR(TLS_AD_NO_APPLICATION_PROTOCOL, SSL_R_NO_APPLICATION_PROTOCOL);
+            return tls_conn_set_alpn(c, sel, sel_len);
+        case SSL_TLSEXT_ERR_ALERT_FATAL:
+            return TLS_ERR(TLS_AD_NO_APPLICATION_PROTOCOL, SSL_R_NO_APPLICATION_PROTOCOL);
+        default:
+            return tls_conn_set_alpn(c, NULL, 0); /* NOACK: no ALPN at all */
+        }
+    }
+    return 0;
 }

@@ -103,6 +103,9 @@ static void shimssl_reset_conn(SSL *s)
     s->wpend_done = 0;
     s->wpend_len = 0;
     s->wpend_buf = NULL;
+    OPENSSL_free(s->peer_ciphers);
+    s->peer_ciphers = NULL;
+    s->peer_ciphers_len = 0;
 }
 
 int SSL_up_ref(SSL *s)
@@ -161,8 +164,15 @@ SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
     if (ctx == NULL || ctx == s->ctx)
         return s->ctx;
     SSL_CTX_up_ref(ctx);
-    /* The certificate follows the context (SNI-based server selection). */
+    /* The certificate follows the context (SNI-based server selection),
+     * and so does its chain: the old context's would not match it. */
     if (ctx->cert != NULL && ctx->key != NULL) {
+        STACK_OF(X509) *chain = NULL;
+
+        if (ctx->chain != NULL && (chain = X509_chain_up_ref(ctx->chain)) == NULL)
+            return NULL;
+        sk_X509_pop_free(s->chain, X509_free);
+        s->chain = chain;
         X509_up_ref(ctx->cert);
         EVP_PKEY_up_ref(ctx->key);
         X509_free(s->cert);

@@ -556,6 +556,18 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
         *(int *)parg = nid;
         return 1;
     }
+    case SSL_CTRL_GET_RAW_CIPHERLIST:
+        /* SSL_get0_raw_cipherlist: the client's cipher list as it came
+         * (server only); the size of one entry when parg is NULL. */
+        if (!s->server || s->peer_ciphers == NULL) {
+            if (parg != NULL)
+                *(const unsigned char **)parg = NULL;
+            return 0;
+        }
+        if (parg == NULL)
+            return 2;
+        *(const unsigned char **)parg = s->peer_ciphers;
+        return (long)s->peer_ciphers_len;
     case SSL_CTRL_GET_PEER_TMP_KEY: {
         /* The peer's real key share (core keeps it as a public key). */
         EVP_PKEY *pkey = s->conn != NULL ? tls_conn_peer_tmp_key(s->conn) : NULL;
@@ -702,6 +714,32 @@ void SSL_CTX_set_alpn_select_cb(SSL_CTX *ctx, SSL_CTX_alpn_select_cb_func cb, vo
 {
     ctx->alpn_select_cb = cb;
     ctx->alpn_select_cb_arg = arg;
+}
+
+void SSL_CTX_set_cookie_generate_cb(SSL_CTX *ctx, int (*cb)(SSL *ssl, unsigned char *cookie,
+                                                            unsigned int *cookie_len))
+{
+    ctx->cookie_gen_cb = cb;
+}
+
+void SSL_CTX_set_cookie_verify_cb(SSL_CTX *ctx, int (*cb)(SSL *ssl, const unsigned char *cookie,
+                                                          unsigned int cookie_len))
+{
+    ctx->cookie_verify_cb = cb;
+}
+
+void SSL_CTX_set_stateless_cookie_generate_cb(SSL_CTX *ctx,
+                                              int (*cb)(SSL *ssl, unsigned char *cookie,
+                                                        size_t *cookie_len))
+{
+    ctx->stateless_cookie_gen_cb = cb;
+}
+
+void SSL_CTX_set_stateless_cookie_verify_cb(SSL_CTX *ctx,
+                                            int (*cb)(SSL *ssl, const unsigned char *cookie,
+                                                      size_t cookie_len))
+{
+    ctx->stateless_cookie_verify_cb = cb;
 }
 
 void SSL_get0_alpn_selected(const SSL *s, const unsigned char **data, unsigned int *len)

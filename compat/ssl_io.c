@@ -149,6 +149,7 @@ static int shimssl_build_config(SSL *s)
     cfg->keylog = s->ctx->keylog_cb != NULL ? shimssl_cb_keylog : NULL;
     cfg->msg = shimssl_cb_msg;
     cfg->event = shimssl_cb_event;
+    cfg->client_hello = s->server ? shimssl_cb_client_hello : NULL;
     cfg->cb_arg = s;
     if (shimssl_api_ssl_config != NULL && !shimssl_api_ssl_config(s, cfg))
         return 0;

@@ -111,6 +111,16 @@ typedef struct tls_config {
     /* A state change worth an info callback: where is a TLS_EV_* below. */
     void (*event)(void *arg, int where, int value);
     void *cb_arg;
+    /*
+     * Server: called once, after the first ClientHello is parsed and before
+     * the certificate, ALPN protocol or anything else is chosen from it, so
+     * that the application's SNI / ALPN callbacks can decide. The tls_config
+     * is compat's own storage: the hook may replace cert/key/chain in it
+     * (SNI-based certificate switch); core reads them only after it returns.
+     * Returns 0 to go on, or TLS_ERR(alert, reason) to refuse the handshake.
+     * NULL: no hook.
+     */
+    int (*client_hello)(void *arg, tls_conn *c);
 } tls_config;
 
 /* tls_config.event `where` values */
@@ -180,6 +190,16 @@ uint16_t tls_conn_cipher_suite(const tls_conn *c); /* IANA value, 0 before Serve
 uint16_t tls_conn_group(const tls_conn *c);        /* key exchange group */
 /* Server: the host name the client sent in server_name, or NULL. */
 const char *tls_conn_server_name(const tls_conn *c);
+/* Server, inside tls_config.client_hello only: the client's ALPN
+ * ProtocolNameList body (no outer length), or *len = 0 if it sent none. */
+void tls_conn_offered_alpn(const tls_conn *c, const uint8_t **list, size_t *len);
+/* Server, inside tls_config.client_hello only: the protocol to select
+ * (len 0 = none), replacing core's own choice from tls_config.alpn. It must
+ * be one the client offered (RFC 7301 3.2). */
+TLS_MUST_CHECK int tls_conn_set_alpn(tls_conn *c, const uint8_t *proto, size_t len);
+/* Server, inside tls_config.client_hello only: the client's cipher_suites
+ * vector body (2-byte IANA values, in its order). */
+void tls_conn_offered_suites(const tls_conn *c, const uint8_t **list, size_t *len);
 /* The peer's ephemeral key share as a public key, owned by the connection
  * (NULL before the key exchange). */
 EVP_PKEY *tls_conn_peer_tmp_key(const tls_conn *c);

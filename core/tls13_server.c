@@ -59,6 +59,13 @@ struct tls13_server {
     uint8_t client_hs[TLS_MAX_HASH]; /* to check the client's Finished */
     char sni[256];
     int sni_present;
+    /* The first ClientHello's ALPN list and cipher suites, only while the
+     * client_hello hook runs: they point into the message. */
+    const uint8_t *offered_alpn;
+    size_t offered_alpn_len;
+    const uint8_t *offered_suites;
+    size_t offered_suites_len;
+    int alpn_decided; /* the hook chose c->alpn: core does not choose */
 };
 
 /* Everything a ClientHello said that the selection needs. Pointers are
@@ -128,6 +135,62 @@ void tls13_server_free(tls_conn *c)
 const char *tls_conn_server_name(const tls_conn *c)
 {
     return c->sv && c->sv->sni_present ? c->sv->sni : NULL;
+}
+
+void tls_conn_offered_alpn(const tls_conn *c, const uint8_t **list, size_t *len)
+{
+    *list = c->sv ? c->sv->offered_alpn : NULL;
+    *len = c->sv && c->sv->offered_alpn ? c->sv->offered_alpn_len : 0;
+}
+
+void tls_conn_offered_suites(const tls_conn *c, const uint8_t **list, size_t *len)
+{
+    *list = c->sv ? c->sv->offered_suites : NULL;
+    *len = c->sv && c->sv->offered_suites ? c->sv->offered_suites_len : 0;
+}
+
+int tls_conn_set_alpn(tls_conn *c, const uint8_t *proto, size_t len)
+{
+    struct tls13_server *sv = c->sv;
+    if (!sv || !sv->offered_alpn || len > sizeof(c->alpn))
+        return TLS_ERR_INTERNAL;
+    if (len > 0) {
+        /* RFC 7301 3.2: the selected protocol must be one the client offered. */
+        tls_reader theirs, t;
+        int found = 0;
+        tls_rd_init(&theirs, sv->offered_alpn, sv->offered_alpn_len);
+        while (!found && tls_rd_left(&theirs) > 0) {
+            TRY(tls_rd_vec(&theirs, 1, &t));
+            found = tls_rd_left(&t) == len && memcmp(t.p + t.off, proto, len) == 0;
+        }
+        if (!found)
+            return TLS_ERR(TLS_AD_NO_APPLICATION_PROTOCOL, TLS_R_NO_APPLICATION_PROTOCOL);
+        memcpy(c->alpn, proto, len);
+    }
+    c->alpn_len = len;
+    sv->alpn_decided = 1;
+    return 0;
+}
+
+/* Let compat (the application's SNI and ALPN callbacks) look at the first
+ * ClientHello before anything is chosen from it. */
+static int run_client_hello_hook(tls_conn *c, const client_hello *ch)
+{
+    struct tls13_server *sv = c->sv;
+    if (!c->cfg->client_hello)
+        return 0;
+    if (ch->have_alpn) {
+        sv->offered_alpn = ch->alpn.p + ch->alpn.off;
+        sv->offered_alpn_len = tls_rd_left(&ch->alpn);
+    }
+    sv->offered_suites = ch->suites;
+    sv->offered_suites_len = ch->suites_len;
+    int rc = c->cfg->client_hello(c->cfg->cb_arg, c);
+    sv->offered_alpn = NULL;
+    sv->offered_alpn_len = 0;
+    sv->offered_suites = NULL;
+    sv->offered_suites_len = 0;
+    return rc;
 }
 
 int tls13_server_start(tls_conn *c)
@@ -637,6 +700,8 @@ static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
 static int select_alpn(tls_conn *c, const client_hello *ch)
 {
     const tls_config *cfg = c->cfg;
+    if (c->sv->alpn_decided)
+        return 0;
     c->alpn_len = 0;
     if (!ch->have_alpn || !cfg->alpn || !cfg->alpn_len)
         return 0;
@@ -1016,6 +1081,14 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
     if (rc == TLS_ERR_DECODE)
         rc = TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     TRY(rc);
+    if (sv->state == SS_WAIT_CH) {
+        if (ch.have_sni) {
+            memcpy(sv->sni, ch.sni, ch.sni_len);
+            sv->sni[ch.sni_len] = 0;
+            sv->sni_present = 1;
+        }
+        TRY(run_client_hello_hook(c, &ch));
+    }
     /* Without a certificate there is no TLS 1.3 we can offer (no PSK
      * either, yet): OpenSSL 3.0 answers exactly so. */
     if (!c->cfg->cert || !c->cfg->key)
@@ -1035,11 +1108,6 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
         sv->session_id_len = ch.session_id_len;
         memcpy(sv->session_id, ch.session_id, ch.session_id_len);
         sv->ch1_version = ch.legacy_version;
-        if (ch.have_sni) {
-            memcpy(sv->sni, ch.sni, ch.sni_len);
-            sv->sni[ch.sni_len] = 0;
-            sv->sni_present = 1;
-        }
     }
     TRY(select_alpn(c, &ch));
     TRY(th_add(c, msg, len));
