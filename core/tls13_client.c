@@ -29,6 +29,7 @@
 #include "core/conn.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
+#include "core/tls13_common.h"
 
 enum {
     CS_WAIT_SH,
@@ -785,21 +786,6 @@ static int pick_sigalg(tls_conn *c, uint16_t *out)
     return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
 }
 
-static int write_cert_entry(tls_writer *w, X509 *x)
-{
-    size_t m;
-    int n = i2d_X509(x, NULL);
-    uint8_t *p;
-    if (n <= 0)
-        return TLS_ERR_INTERNAL;
-    TRY(tls_wr_open(w, 3, &m));
-    TRY(tls_wr_space(w, (size_t)n, &p));
-    if (i2d_X509(x, &p) != n)
-        return TLS_ERR_INTERNAL;
-    TRY(tls_wr_close(w, 3, m));
-    return tls_wr_u16(w, 0); /* no per-certificate extensions */
-}
-
 /* Build, hash and send one handshake message held in w. */
 static int flush_msg(tls_conn *c, tls_writer *w)
 {
@@ -817,43 +803,16 @@ static int client_auth(tls_conn *c, tls_writer *w)
     const tls_config *cfg = c->cfg;
     int have = cfg->cert && cfg->key;
     uint16_t scheme = 0;
-    size_t msg, list;
     if (have && pick_sigalg(c, &scheme) < 0)
         have = 0; /* no usable scheme: answer with an empty Certificate */
-    TRY(tls_wr_u8(w, TLS_HS_CERTIFICATE));
-    TRY(tls_wr_open(w, 3, &msg));
-    TRY(tls_wr_u8(w, (uint8_t)cl->cr_ctx_len));
-    TRY(tls_wr_bytes(w, cl->cr_ctx, cl->cr_ctx_len));
-    TRY(tls_wr_open(w, 3, &list));
-    if (have) {
-        TRY(write_cert_entry(w, cfg->cert));
-        for (int i = 0; cfg->chain && i < sk_X509_num(cfg->chain); i++)
-            TRY(write_cert_entry(w, sk_X509_value(cfg->chain, i)));
-    }
-    TRY(tls_wr_close(w, 3, list));
-    TRY(tls_wr_close(w, 3, msg));
+    TRY(tls13_write_certificate(w, cl->cr_ctx, cl->cr_ctx_len, have ? cfg->cert : NULL,
+                                cfg->chain));
     TRY(flush_msg(c, w));
     if (!have)
         return 0;
-
-    uint8_t th[TLS_MAX_HASH], tbs[TLS13_CV_CONTENT_MAX];
-    size_t tbs_len, sig_len;
+    uint8_t th[TLS_MAX_HASH];
     TRY(th_hash(c, th));
-    tls13_cv_content(0, th, c->suite->hash_len, tbs, &tbs_len);
-    int cap = EVP_PKEY_get_size(cfg->key);
-    if (cap <= 0 || cap > 0xffff)
-        return TLS_ERR_INTERNAL;
-    uint8_t *sig;
-    size_t m;
-    TRY(tls_wr_u8(w, TLS_HS_CERTIFICATE_VERIFY));
-    TRY(tls_wr_open(w, 3, &msg));
-    TRY(tls_wr_u16(w, scheme));
-    TRY(tls_wr_open(w, 2, &m));
-    TRY(tls_wr_space(w, (size_t)cap, &sig));
-    TRY(tls_sig_sign(scheme, cfg->key, 1, tbs, tbs_len, sig, (size_t)cap, &sig_len));
-    w->len -= (size_t)cap - sig_len;
-    TRY(tls_wr_close(w, 2, m));
-    TRY(tls_wr_close(w, 3, msg));
+    TRY(tls13_write_certificate_verify(w, 0, scheme, cfg->key, th, c->suite->hash_len));
     return flush_msg(c, w);
 }
 
@@ -903,14 +862,9 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     struct tls13_client *cl = c->cl;
     const tls_suite *s = c->suite;
     size_t hl = s->hash_len;
-    uint8_t th[TLS_MAX_HASH], expect[TLS_MAX_HASH], client_hs[TLS_MAX_HASH];
-    if (len - 4 != hl)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
+    uint8_t th[TLS_MAX_HASH], client_hs[TLS_MAX_HASH];
     TRY(th_hash(c, th));
-    TRY(tls_ks_finished(s->md, c->ks.server_hs, th, expect));
-    /* RFC 8446 4.4.4: a wrong verify_data is decrypt_error. */
-    if (!tls_ct_equal(expect, msg + 4, hl))
-        return TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED);
+    TRY(tls13_check_finished(s, c->ks.server_hs, th, msg, len));
     memcpy(c->fin_rcvd, msg + 4, hl);
     c->fin_len = hl;
     TRY(th_add(c, msg, len));
@@ -1011,19 +965,6 @@ static int on_new_session_ticket(tls_conn *c, const uint8_t *msg, size_t len)
     return 0;
 }
 
-/* enum { update_not_requested(0), update_requested(1), (255) } KeyUpdateRequest;
- * struct { KeyUpdateRequest request_update; } KeyUpdate; */
-static int on_key_update(tls_conn *c, const uint8_t *msg, size_t len)
-{
-    if (len != 5)
-        return TLS_ERR_DECODE;
-    /* RFC 8446 4.6.3: any other value is illegal_parameter. */
-    if (msg[4] > 1)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_UPDATE);
-    TRY(tls_conn_peer_key_update(c, msg[4]));
-    return 0;
-}
-
 /* ---------------------------------------------------------------------
  * Dispatch: the state decides which messages are acceptable.
  */
@@ -1062,7 +1003,7 @@ int tls13_client_message(tls_conn *c, const uint8_t *msg, size_t len)
         if (type == TLS_HS_NEW_SESSION_TICKET)
             return on_new_session_ticket(c, msg, len);
         if (type == TLS_HS_KEY_UPDATE)
-            return on_key_update(c, msg, len);
+            return tls13_on_key_update(c, msg, len);
         /* A post-handshake CertificateRequest needs post_handshake_auth,
          * which we never offer (RFC 8446 4.6.2). */
         break;

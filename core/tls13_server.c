@@ -33,6 +33,7 @@
 #include "core/conn.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
+#include "core/tls13_common.h"
 
 enum {
     SS_WAIT_CH,
@@ -842,67 +843,17 @@ static int write_ee(tls_conn *c, tls_writer *w)
     return tls_wr_close(w, 3, msg);
 }
 
-/*
- * struct {
- *     opaque cert_data<1..2^24-1>;
- *     Extension extensions<0..2^16-1>;
- * } CertificateEntry;
- */
-static int write_cert_entry(tls_writer *w, X509 *x)
-{
-    size_t m;
-    int n = i2d_X509(x, NULL);
-    uint8_t *p;
-    if (n <= 0)
-        return TLS_ERR_INTERNAL;
-    TRY(tls_wr_open(w, 3, &m));
-    TRY(tls_wr_space(w, (size_t)n, &p));
-    if (i2d_X509(x, &p) != n)
-        return TLS_ERR_INTERNAL;
-    TRY(tls_wr_close(w, 3, m));
-    return tls_wr_u16(w, 0);
-}
-
-/* struct {
- *     opaque certificate_request_context<0..2^8-1>;
- *     CertificateEntry certificate_list<0..2^24-1>;
- * } Certificate; */
+/* RFC 8446 4.4.2: the context is empty for server authentication. */
 static int write_certificate(tls_conn *c, tls_writer *w)
 {
-    const tls_config *cfg = c->cfg;
-    size_t msg, list;
-    TRY(tls_wr_u8(w, TLS_HS_CERTIFICATE));
-    TRY(tls_wr_open(w, 3, &msg));
-    TRY(tls_wr_u8(w, 0)); /* RFC 8446 4.4.2: empty context for server auth */
-    TRY(tls_wr_open(w, 3, &list));
-    TRY(write_cert_entry(w, cfg->cert));
-    for (int i = 0; cfg->chain && i < sk_X509_num(cfg->chain); i++)
-        TRY(write_cert_entry(w, sk_X509_value(cfg->chain, i)));
-    TRY(tls_wr_close(w, 3, list));
-    return tls_wr_close(w, 3, msg);
+    return tls13_write_certificate(w, NULL, 0, c->cfg->cert, c->cfg->chain);
 }
 
-/* struct { SignatureScheme algorithm; opaque signature<0..2^16-1>; } CertificateVerify; */
 static int write_certificate_verify(tls_conn *c, tls_writer *w, uint16_t scheme)
 {
-    EVP_PKEY *key = c->cfg->key;
-    uint8_t th[TLS_MAX_HASH], tbs[TLS13_CV_CONTENT_MAX];
-    size_t tbs_len, sig_len, msg, m;
+    uint8_t th[TLS_MAX_HASH];
     TRY(th_hash(c, th));
-    tls13_cv_content(1, th, c->suite->hash_len, tbs, &tbs_len);
-    int cap = EVP_PKEY_get_size(key);
-    if (cap <= 0 || cap > 0xffff)
-        return TLS_ERR_INTERNAL;
-    uint8_t *sig;
-    TRY(tls_wr_u8(w, TLS_HS_CERTIFICATE_VERIFY));
-    TRY(tls_wr_open(w, 3, &msg));
-    TRY(tls_wr_u16(w, scheme));
-    TRY(tls_wr_open(w, 2, &m));
-    TRY(tls_wr_space(w, (size_t)cap, &sig));
-    TRY(tls_sig_sign(scheme, key, 1, tbs, tbs_len, sig, (size_t)cap, &sig_len));
-    w->len -= (size_t)cap - sig_len;
-    TRY(tls_wr_close(w, 2, m));
-    return tls_wr_close(w, 3, msg);
+    return tls13_write_certificate_verify(w, 1, scheme, c->cfg->key, th, c->suite->hash_len);
 }
 
 /* Append the message that starts at w->buf + start to the transcript. */
@@ -1129,14 +1080,9 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     struct tls13_server *sv = c->sv;
     const tls_suite *s = c->suite;
     size_t hl = s->hash_len;
-    uint8_t th[TLS_MAX_HASH], expect[TLS_MAX_HASH];
-    if (len - 4 != hl)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
+    uint8_t th[TLS_MAX_HASH];
     TRY(th_hash(c, th));
-    TRY(tls_ks_finished(s->md, sv->client_hs, th, expect));
-    /* RFC 8446 4.4.4: a wrong verify_data is decrypt_error. */
-    if (!tls_ct_equal(expect, msg + 4, hl))
-        return TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED);
+    TRY(tls13_check_finished(s, sv->client_hs, th, msg, len));
     memcpy(c->fin_rcvd, msg + 4, hl);
     c->fin_len = hl;
     TRY(th_add(c, msg, len));
@@ -1154,17 +1100,6 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     if (c->cfg->event)
         c->cfg->event(c->cfg->cb_arg, TLS_EV_HANDSHAKE_DONE, 1);
     return 0;
-}
-
-/* struct { KeyUpdateRequest request_update; } KeyUpdate; */
-static int on_key_update(tls_conn *c, const uint8_t *msg, size_t len)
-{
-    if (len != 5)
-        return TLS_ERR_DECODE;
-    /* RFC 8446 4.6.3: any other value is illegal_parameter. */
-    if (msg[4] > 1)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_UPDATE);
-    return tls_conn_peer_key_update(c, msg[4]);
 }
 
 /* ---------------------------------------------------------------------
@@ -1189,7 +1124,7 @@ int tls13_server_message(tls_conn *c, const uint8_t *msg, size_t len)
         break;
     case SS_DONE:
         if (type == TLS_HS_KEY_UPDATE)
-            return on_key_update(c, msg, len);
+            return tls13_on_key_update(c, msg, len);
         break;
     }
     return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
