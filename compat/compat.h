@@ -139,6 +139,10 @@ struct ssl_ctx_st {
     EVP_PKEY *key;
     STACK_OF(X509) *chain;       /* SSL_CTX_set0/1_chain, SSL_CTRL_CHAIN */
     STACK_OF(X509) *extra_certs; /* SSL_CTX_add_extra_chain_cert */
+    /* The certificates of the other key types (OpenSSL keeps one per key
+     * type; cert/key/chain above is the current one): indexed by
+     * shimssl_cert_slot(), references held. */
+    tls_identity other_ids[TLS_MAX_IDENTITIES];
     /* SSL_CTX_set1_verify_cert_store / set1_chain_cert_store (NULL = use
      * cert_store); references held. */
     X509_STORE *verify_store;
@@ -256,6 +260,7 @@ struct ssl_st {
     X509 *cert; /* references taken at SSL_new */
     EVP_PKEY *key;
     STACK_OF(X509) *chain;
+    tls_identity other_ids[TLS_MAX_IDENTITIES]; /* as in SSL_CTX */
 
     /* I/O state. */
     int rwstate;      /* SSL_NOTHING, SSL_READING, SSL_WRITING ... */
@@ -358,6 +363,12 @@ static inline tls_conn *shimssl_conn(const SSL *s) { return s->conn; }
  * Called from core through tls_config.verify_chain.
  */
 int shimssl_verify_chain(void *ssl, STACK_OF(X509) *chain);
+
+/* Certificates of several key types (compat/ssl_cert.c): copy the other
+ * identities with references (dst's are released first; 0 on failure),
+ * and list those complete for a tls_config. */
+int shimssl_cert_copy_ids(tls_identity *dst, const tls_identity *src);
+size_t shimssl_cert_fill_ids(tls_identity *out, const tls_identity *ids);
 
 /*
  * Optional hooks for compat-api (weak: if compat-api defines them they are

@@ -255,6 +255,7 @@ int shimssl_cb_client_hello(void *arg, tls_conn *c)
         s->cfg.chain = s->chain != NULL                       ? s->chain
                        : sk_X509_num(s->ctx->extra_certs) > 0 ? s->ctx->extra_certs
                                                               : NULL;
+        s->cfg.n_ids = shimssl_cert_fill_ids(s->cfg.ids, s->other_ids);
     }
     tls_conn_offered_alpn(c, &offered, &offered_len);
     if (s->ctx->alpn_select_cb != NULL && offered_len > 0 && offered_len <= UINT_MAX) {

@@ -20,6 +20,7 @@ typedef struct own_cert {
     X509 **cert;
     EVP_PKEY **key;
     STACK_OF(X509) * *chain;
+    tls_identity *others;
     pem_password_cb *pw_cb;
     void *pw_arg;
     OSSL_LIB_CTX *libctx;
@@ -31,6 +32,7 @@ static own_cert ctx_own(SSL_CTX *ctx)
     own_cert o = {&ctx->cert,
                   &ctx->key,
                   &ctx->chain,
+                  ctx->other_ids,
                   ctx->default_passwd_cb,
                   ctx->default_passwd_cb_userdata,
                   ctx->libctx,
@@ -43,11 +45,93 @@ static own_cert ssl_own(SSL *s)
     own_cert o = {&s->cert,
                   &s->key,
                   &s->chain,
+                  s->other_ids,
                   s->default_passwd_cb,
                   s->default_passwd_cb_userdata,
                   s->ctx->libctx,
                   s->ctx->propq};
     return o;
+}
+
+/* One slot per key type, as OpenSSL has; -1 for a type we cannot sign with. */
+static int key_slot(const EVP_PKEY *k)
+{
+    switch (k != NULL ? EVP_PKEY_get_base_id(k) : EVP_PKEY_NONE) {
+    case EVP_PKEY_RSA:
+        return 0;
+    case EVP_PKEY_RSA_PSS:
+        return 1;
+    case EVP_PKEY_EC:
+        return 2;
+    case EVP_PKEY_ED25519:
+        return 3;
+    case EVP_PKEY_ED448:
+        return 4;
+    default:
+        return -1;
+    }
+}
+
+static void id_release(tls_identity *id)
+{
+    X509_free(id->cert);
+    EVP_PKEY_free(id->key);
+    sk_X509_pop_free(id->chain, X509_free);
+    id->cert = NULL;
+    id->key = NULL;
+    id->chain = NULL;
+}
+
+/*
+ * A certificate of another key type than the current one does not replace
+ * it: the current identity moves to its type's slot, and the new type's
+ * slot (if filled before) becomes current, so that nginx's "use_certificate
+ * RSA, use_PrivateKey RSA, use_certificate EC, use_PrivateKey EC" ends with
+ * both usable and the EC one current.
+ */
+static void switch_slot(own_cert o, int to)
+{
+    int from = *o.cert != NULL ? key_slot(X509_get0_pubkey(*o.cert)) : -1;
+    tls_identity *dst, *src;
+
+    if (from < 0 || to < 0 || from == to)
+        return;
+    dst = &o.others[from];
+    id_release(dst);
+    dst->cert = *o.cert;
+    dst->key = *o.key;
+    dst->chain = *o.chain;
+    src = &o.others[to];
+    *o.cert = src->cert;
+    *o.key = src->key;
+    *o.chain = src->chain;
+    src->cert = NULL;
+    src->key = NULL;
+    src->chain = NULL;
+}
+
+int shimssl_cert_copy_ids(tls_identity *dst, const tls_identity *src)
+{
+    for (int i = 0; i < TLS_MAX_IDENTITIES; i++) {
+        id_release(&dst[i]);
+        if (src[i].cert != NULL && X509_up_ref(src[i].cert))
+            dst[i].cert = src[i].cert;
+        if (src[i].key != NULL && EVP_PKEY_up_ref(src[i].key))
+            dst[i].key = src[i].key;
+        if (src[i].chain != NULL && (dst[i].chain = X509_chain_up_ref(src[i].chain)) == NULL)
+            return 0;
+    }
+    return 1;
+}
+
+size_t shimssl_cert_fill_ids(tls_identity *out, const tls_identity *ids)
+{
+    size_t n = 0;
+
+    for (int i = 0; i < TLS_MAX_IDENTITIES; i++)
+        if (ids[i].cert != NULL && ids[i].key != NULL)
+            out[n++] = ids[i];
+    return n;
 }
 
 static int set_cert(own_cert o, X509 *x)
@@ -62,6 +146,7 @@ static int set_cert(own_cert o, X509 *x)
         SHIMSSL_ERR(SSL_R_X509_LIB);
         return 0;
     }
+    switch_slot(o, key_slot(pub));
     if (*o.key != NULL) {
         /* A mismatching key is forgotten, quietly (OpenSSL does the same). */
         ERR_set_mark();
@@ -83,6 +168,11 @@ static int set_key(own_cert o, EVP_PKEY *pkey)
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
         return 0;
     }
+    /* A key fills the slot of its own type, which becomes current (as in
+     * OpenSSL) when a certificate of that type is already there. */
+    int slot = key_slot(pkey);
+    if (slot >= 0 && o.others[slot].cert != NULL)
+        switch_slot(o, slot);
     if (*o.cert != NULL && !X509_check_private_key(*o.cert, pkey))
         return 0;
     EVP_PKEY_up_ref(pkey);
@@ -237,7 +327,13 @@ static int cert_and_key(own_cert o, X509 *x, EVP_PKEY *pkey, STACK_OF(X509) * ch
         ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
         return 0;
     }
-    if (!override && (*o.cert != NULL || *o.key != NULL)) {
+    /* The slot of x's key type is the one that must be free. */
+    int to = key_slot(X509_get0_pubkey(x));
+    int cur = *o.cert != NULL ? key_slot(X509_get0_pubkey(*o.cert)) : -1;
+    int taken = to >= 0 && cur >= 0 && to != cur
+                    ? o.others[to].cert != NULL || o.others[to].key != NULL
+                    : *o.cert != NULL || *o.key != NULL;
+    if (!override && taken) {
         SHIMSSL_ERR(SSL_R_NOT_REPLACING_CERTIFICATE);
         return 0;
     }
@@ -245,6 +341,7 @@ static int cert_and_key(own_cert o, X509 *x, EVP_PKEY *pkey, STACK_OF(X509) * ch
         SHIMSSL_ERR(SSL_R_PRIVATE_KEY_MISMATCH);
         return 0;
     }
+    switch_slot(o, to);
     if (chain != NULL && (dup = X509_chain_up_ref(chain)) == NULL)
         return 0;
     X509_up_ref(x);
@@ -636,8 +733,12 @@ int SSL_add_file_cert_subjects_to_stack(STACK_OF(X509_NAME) * stack, const char 
 void shimssl_cert_ctx_free(SSL_CTX *ctx)
 {
     set_names(&ctx->api_client_ca, NULL);
+    for (int i = 0; i < TLS_MAX_IDENTITIES; i++)
+        id_release(&ctx->other_ids[i]);
 }
 void shimssl_cert_ssl_free(SSL *s)
 {
     set_names(&s->api_client_ca, NULL);
+    for (int i = 0; i < TLS_MAX_IDENTITIES; i++)
+        id_release(&s->other_ids[i]);
 }

@@ -69,6 +69,8 @@ SSL *SSL_new(SSL_CTX *ctx)
         s->key = ctx->key;
     if (ctx->chain != NULL && (s->chain = X509_chain_up_ref(ctx->chain)) == NULL)
         goto fail;
+    if (!shimssl_cert_copy_ids(s->other_ids, ctx->other_ids))
+        goto fail;
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data))
         goto fail;
     if (shimssl_api_ssl_init != NULL && !shimssl_api_ssl_init(s)) {
@@ -179,6 +181,8 @@ SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
         EVP_PKEY_free(s->key);
         s->cert = ctx->cert;
         s->key = ctx->key;
+        if (!shimssl_cert_copy_ids(s->other_ids, ctx->other_ids))
+            return NULL;
     }
     SSL_CTX_free(s->ctx);
     s->ctx = ctx;

@@ -145,6 +145,7 @@ static int shimssl_build_config(SSL *s)
     cfg->chain = s->chain != NULL                       ? s->chain
                  : sk_X509_num(s->ctx->extra_certs) > 0 ? s->ctx->extra_certs
                                                         : NULL;
+    cfg->n_ids = shimssl_cert_fill_ids(cfg->ids, s->other_ids);
     cfg->verify_chain = shimssl_verify_chain;
     cfg->keylog = s->ctx->keylog_cb != NULL ? shimssl_cb_keylog : NULL;
     cfg->msg = shimssl_cb_msg;

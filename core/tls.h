@@ -67,6 +67,14 @@ typedef struct tls_conn tls_conn;
  * alive and unchanged for the life of the tls_conn. Arrays are in preference
  * order; zero-length arrays mean "core's defaults".
  */
+/* One server certificate with its key and chain (see tls_config.ids). */
+#define TLS_MAX_IDENTITIES 5
+typedef struct tls_identity {
+    X509 *cert;
+    EVP_PKEY *key;
+    STACK_OF(X509) * chain;
+} tls_identity;
+
 typedef struct tls_config {
     uint16_t min_version; /* TLS_V12 or TLS_V13 (0 = lowest supported) */
     uint16_t max_version; /* (0 = highest supported) */
@@ -121,6 +129,16 @@ typedef struct tls_config {
      * NULL: no hook.
      */
     int (*client_hello)(void *arg, tls_conn *c);
+    /*
+     * Server: further certificates besides cert/key/chain, one per key type
+     * (an RSA and an ECDSA certificate side by side, as nginx configures
+     * them). The handshake walks the client's signature_algorithms in its
+     * order and signs with the first identity, cert/key/chain first, whose
+     * key fits a scheme, so each client gets a certificate it can verify.
+     * References stay compat's.
+     */
+    tls_identity ids[TLS_MAX_IDENTITIES];
+    size_t n_ids;
 } tls_config;
 
 /* tls_config.event `where` values */

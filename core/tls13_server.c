@@ -67,6 +67,9 @@ struct tls13_server {
     const uint8_t *offered_suites;
     size_t offered_suites_len;
     int alpn_decided; /* the hook chose c->alpn: core does not choose */
+    /* The certificate chosen with the signature scheme (points into cfg). */
+    const tls_identity *id;
+    tls_identity main_id;
 };
 
 /* Everything a ClientHello said that the selection needs. Pointers are
@@ -679,19 +682,35 @@ static int select_group(tls_conn *c, const client_hello *ch, uint16_t *group, in
 
 /* RFC 8446 4.4.2.2 / 4.2.3: a scheme the client offered, valid in TLS 1.3,
  * that our key can make, and that our own list (if configured) allows. */
+/*
+ * The client's order decides (as OpenSSL 3.0 does): its first scheme that
+ * we allow and that one of our certificates can sign with picks both the
+ * scheme and the certificate. cfg->cert/key/chain is tried before ids[].
+ */
 static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
 {
     const tls_config *cfg = c->cfg;
     const uint16_t *ours = cfg->sigalgs;
     size_t n = cfg->n_sigalgs;
+    struct tls13_server *sv = c->sv;
     if (!n)
         ours = tls_default_sigalgs(&n);
+    sv->main_id.cert = cfg->cert;
+    sv->main_id.key = cfg->key;
+    sv->main_id.chain = cfg->chain;
+    size_t n_ids = cfg->n_ids < TLS_MAX_IDENTITIES ? cfg->n_ids : TLS_MAX_IDENTITIES;
     for (size_t i = 0; i < ch->n_sigalgs; i++) {
         uint16_t s = ch->sigalgs[i];
         const tls_sigalg *sa = tls_sigalg_get(s);
-        if (sa && sa->tls13 && in_list(ours, n, s) && tls_sigalg_key_ok(s, cfg->key, 1)) {
-            *out = s;
-            return 0;
+        if (!sa || !sa->tls13 || !in_list(ours, n, s))
+            continue;
+        for (size_t k = 0; k <= n_ids; k++) {
+            const tls_identity *id = k == 0 ? &sv->main_id : &cfg->ids[k - 1];
+            if (id->cert && id->key && tls_sigalg_key_ok(s, id->key, 1)) {
+                sv->id = id;
+                *out = s;
+                return 0;
+            }
         }
     }
     return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
@@ -846,14 +865,14 @@ static int write_ee(tls_conn *c, tls_writer *w)
 /* RFC 8446 4.4.2: the context is empty for server authentication. */
 static int write_certificate(tls_conn *c, tls_writer *w)
 {
-    return tls13_write_certificate(w, NULL, 0, c->cfg->cert, c->cfg->chain);
+    return tls13_write_certificate(w, NULL, 0, c->sv->id->cert, c->sv->id->chain);
 }
 
 static int write_certificate_verify(tls_conn *c, tls_writer *w, uint16_t scheme)
 {
     uint8_t th[TLS_MAX_HASH];
     TRY(th_hash(c, th));
-    return tls13_write_certificate_verify(w, 1, scheme, c->cfg->key, th, c->suite->hash_len);
+    return tls13_write_certificate_verify(w, 1, scheme, c->sv->id->key, th, c->suite->hash_len);
 }
 
 /* Append the message that starts at w->buf + start to the transcript. */
@@ -1042,7 +1061,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
     }
     /* Without a certificate there is no TLS 1.3 we can offer (no PSK
      * either, yet): OpenSSL 3.0 answers exactly so. */
-    if (!c->cfg->cert || !c->cfg->key)
+    if ((!c->cfg->cert || !c->cfg->key) && !c->cfg->n_ids)
         return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     TRY(select_suite(c, &ch, &s));
     if (sv->state == SS_WAIT_CH2) {

@@ -610,3 +610,73 @@ TEST(Tls13ServerInterop, MessageTraceAndEvents)
 }
 
 } // namespace
+
+// --- several certificates at once (one per key type) ------------------------
+
+// Our server with RSA (as cfg.cert) plus ECDSA P-256 and Ed25519 identities;
+// the client offers only `sigalgs` and verifies against the test CA.
+struct MultiCert : Pair {
+    explicit MultiCert(const char *sigalgs) : Pair("server")
+    {
+        cfg.ids[0] = {load_cert("server-ec.pem"), load_key("server-ec.key"), nullptr};
+        cfg.ids[1] = {load_cert("server-ed25519.pem"), load_key("server-ed25519.key"), nullptr};
+        cfg.n_ids = 2;
+        trust("ca.pem");
+        start_both();
+        EXPECT_EQ(1, SSL_set1_sigalgs_list(s, sigalgs));
+    }
+    int peer_key_type()
+    {
+        X509 *x = SSL_get0_peer_certificate(s);
+        return x ? EVP_PKEY_get_base_id(X509_get0_pubkey(x)) : EVP_PKEY_NONE;
+    }
+    int peer_sig_nid()
+    {
+        int nid = NID_undef;
+        return SSL_get_peer_signature_type_nid(s, &nid) ? nid : NID_undef;
+    }
+};
+
+TEST(Tls13ServerInterop, MultiCertEcdsaOffered)
+{
+    MultiCert p("ecdsa_secp256r1_sha256");
+    ASSERT_EQ(TLS_OK, p.handshake());
+    EXPECT_EQ(EVP_PKEY_EC, p.peer_key_type());
+    EXPECT_EQ(NID_X9_62_id_ecPublicKey, p.peer_sig_nid());
+    EXPECT_EQ(X509_V_OK, SSL_get_verify_result(p.s));
+}
+
+TEST(Tls13ServerInterop, MultiCertRsaPssOffered)
+{
+    MultiCert p("rsa_pss_rsae_sha256");
+    ASSERT_EQ(TLS_OK, p.handshake());
+    EXPECT_EQ(EVP_PKEY_RSA, p.peer_key_type());
+    EXPECT_EQ(NID_rsassaPss, p.peer_sig_nid());
+    EXPECT_EQ(X509_V_OK, SSL_get_verify_result(p.s));
+}
+
+TEST(Tls13ServerInterop, MultiCertEd25519Offered)
+{
+    MultiCert p("ed25519");
+    ASSERT_EQ(TLS_OK, p.handshake());
+    EXPECT_EQ(EVP_PKEY_ED25519, p.peer_key_type());
+    EXPECT_EQ(X509_V_OK, SSL_get_verify_result(p.s));
+}
+
+TEST(Tls13ServerInterop, MultiCertClientOrderDecides)
+{
+    // Both schemes fit one of our certificates: the client's first one wins,
+    // whichever identity holds it.
+    MultiCert p("ed25519:ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256");
+    ASSERT_EQ(TLS_OK, p.handshake());
+    EXPECT_EQ(EVP_PKEY_ED25519, p.peer_key_type());
+}
+
+TEST(Tls13ServerInterop, MultiCertNoneFits)
+{
+    MultiCert p("ecdsa_secp384r1_sha384:ed448");
+    int rc = p.handshake();
+    EXPECT_EQ(TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM), rc);
+    EXPECT_EQ(nullptr, SSL_get0_peer_certificate(p.s));
+    ERR_clear_error();
+}
