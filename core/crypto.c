@@ -524,15 +524,6 @@ static int peer_key(const tls_group *g, EVP_PKEY *priv, const uint8_t *peer, siz
     return 0;
 }
 
-int tls_kex_peer_key(uint16_t group, EVP_PKEY *priv, const uint8_t *peer, size_t peer_len,
-                     EVP_PKEY **out)
-{
-    const tls_group *g = tls_group_get(group);
-
-    ENSURE(g != NULL && priv != NULL, TLS_ERR_INTERNAL);
-    return peer_key(g, priv, peer, peer_len, out);
-}
-
 static int all_zero(const uint8_t *p, size_t n)
 {
     uint8_t acc = 0;
@@ -543,6 +534,12 @@ static int all_zero(const uint8_t *p, size_t n)
 
 int tls_kex_derive(uint16_t group, EVP_PKEY *priv, const uint8_t *peer, size_t peer_len,
                    uint8_t *out, size_t *out_len)
+{
+    return tls_kex_derive_keep(group, priv, peer, peer_len, out, out_len, NULL);
+}
+
+int tls_kex_derive_keep(uint16_t group, EVP_PKEY *priv, const uint8_t *peer, size_t peer_len,
+                        uint8_t *out, size_t *out_len, EVP_PKEY **peer_out)
 {
     const tls_group *g = tls_group_get(group);
     ENSURE(g != NULL && priv != NULL, TLS_ERR_INTERNAL);
@@ -565,10 +562,16 @@ int tls_kex_derive(uint16_t group, EVP_PKEY *priv, const uint8_t *peer, size_t p
          * small-order peer point. */
         rc = ERR_BAD_POINT;
     EVP_PKEY_CTX_free(ctx);
-    EVP_PKEY_free(pk);
     if (rc < 0) {
+        EVP_PKEY_free(pk);
         OPENSSL_cleanse(out, TLS_MAX_SHARED_SECRET);
         return rc;
+    }
+    if (peer_out != NULL) {
+        EVP_PKEY_free(*peer_out);
+        *peer_out = pk;
+    } else {
+        EVP_PKEY_free(pk);
     }
     *out_len = n;
     return 0;

@@ -158,10 +158,12 @@ TLS_MUST_CHECK int tls_kex_keygen(uint16_t group, EVP_PKEY **priv, uint8_t *shar
  */
 TLS_MUST_CHECK int tls_kex_derive(uint16_t group, EVP_PKEY *priv, const uint8_t *peer,
                                   size_t peer_len, uint8_t *out, size_t *out_len);
-/* The peer's key_share bytes as a public key of our key's group (the
- * application can ask for it: SSL_get_peer_tmp_key). Same checks as above. */
-TLS_MUST_CHECK int tls_kex_peer_key(uint16_t group, EVP_PKEY *priv, const uint8_t *peer,
-                                    size_t peer_len, EVP_PKEY **out);
+/* Same, also handing over the peer's share as a public key (the application
+ * can ask for it: SSL_get_peer_tmp_key), decoded and checked only once. On
+ * success *peer_out owns a reference; on failure it is left untouched. */
+TLS_MUST_CHECK int tls_kex_derive_keep(uint16_t group, EVP_PKEY *priv, const uint8_t *peer,
+                                       size_t peer_len, uint8_t *out, size_t *out_len,
+                                       EVP_PKEY **peer_out);
 
 /* --- signature schemes ------------------------------------------------- */
 typedef struct tls_sigalg {

@@ -507,13 +507,7 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     const uint8_t *peer;
     size_t peer_len = tls_rd_left(&kx);
     TRY(tls_rd_bytes(&kx, peer_len, &peer));
-    TRY(tls_kex_derive(group, priv, peer, peer_len, shared, &shared_len));
-    EVP_PKEY_free(c->peer_tmp_key);
-    c->peer_tmp_key = NULL;
-    if (tls_kex_peer_key(group, priv, peer, peer_len, &c->peer_tmp_key) < 0) {
-        OPENSSL_cleanse(shared, sizeof(shared));
-        return TLS_ERR_INTERNAL;
-    }
+    TRY(tls_kex_derive_keep(group, priv, peer, peer_len, shared, &shared_len, &c->peer_tmp_key));
     c->group = group;
     free_shares(cl);
 

@@ -961,14 +961,9 @@ static int server_flight(tls_conn *c, const client_hello *ch, const tls_suite *s
     uint8_t share[TLS_MAX_SHARE], shared[TLS_MAX_SHARED_SECRET];
     size_t share_len = 0, shared_len = 0;
     TRY(tls_kex_keygen(group, &priv, share, sizeof(share), &share_len));
-    int rc = tls_kex_derive(group, priv, peer, peer_len, shared, &shared_len);
-    if (rc == 0) {
-        /* The client's share as a key, for the application to inspect. */
-        EVP_PKEY_free(c->peer_tmp_key);
-        c->peer_tmp_key = NULL;
-        if (tls_kex_peer_key(group, priv, peer, peer_len, &c->peer_tmp_key) < 0)
-            rc = TLS_ERR_INTERNAL;
-    }
+    /* Keeps the client's share as a key, for the application to inspect. */
+    int rc = tls_kex_derive_keep(group, priv, peer, peer_len, shared, &shared_len,
+                                 &c->peer_tmp_key);
     EVP_PKEY_free(priv);
     if (rc < 0) {
         OPENSSL_cleanse(shared, sizeof(shared));
