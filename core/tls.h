@@ -44,10 +44,11 @@ enum {
 #define TLS_V12 0x0303
 #define TLS_V13 0x0304
 
-/* Maximum record plaintext (RFC 8446 5.1) and the largest record on the wire
- * (ciphertext may be 2^14 + 256, plus the 5-byte header). */
+/* Maximum record plaintext (RFC 8446 5.1) and the largest record on the wire:
+ * TLS 1.3 ciphertext may be 2^14 + 256, TLS 1.2 (CBC padding, compression)
+ * 2^14 + 2048 (RFC 5246 6.2.3), plus the 5-byte header. */
 #define TLS_MAX_PLAINTEXT 16384
-#define TLS_MAX_RECORD (5 + 16384 + 256)
+#define TLS_MAX_RECORD (5 + 16384 + 2048)
 
 /* tls_config.flags */
 enum {
@@ -57,7 +58,47 @@ enum {
     TLS_CFG_ALLOW_NO_DHE_KEX = 1u << 3,
     TLS_CFG_SERVER_PREFERENCE = 1u << 4,   /* server picks by its own order (server side) */
     TLS_CFG_ENABLE_MIDDLEBOX_COMPAT = 1u << 5,
+    /* Client authentication (issue 3). Server: REQUEST_CERT sends a
+     * CertificateRequest; REQUIRE_CERT fails a handshake whose client sends
+     * no certificate (certificate_required in 1.3 / handshake_failure in 1.2,
+     * TLS_R_PEER_DID_NOT_RETURN_A_CERTIFICATE); CLIENT_ONCE: no new request
+     * on resumption / renegotiation. POST_HANDSHAKE_AUTH: client offers the
+     * post_handshake_auth extension; server defers the request until
+     * tls_conn_request_cert. */
+    TLS_CFG_REQUEST_CERT = 1u << 6,
+    TLS_CFG_REQUIRE_CERT = 1u << 7,
+    TLS_CFG_CLIENT_ONCE = 1u << 8,
+    TLS_CFG_POST_HANDSHAKE_AUTH = 1u << 9,
+    /* TLS 1.2 (issue 4). */
+    TLS_CFG_COMPRESSION = 1u << 10,      /* offer / accept DEFLATE (SSL_OP_NO_COMPRESSION clear) */
+    TLS_CFG_NO_ETM = 1u << 11,           /* SSL_OP_NO_ENCRYPT_THEN_MAC */
+    TLS_CFG_NO_EMS = 1u << 12,           /* SSL_OP_NO_EXTENDED_MASTER_SECRET */
+    TLS_CFG_LEGACY_RENEG = 1u << 13,     /* SSL_OP_LEGACY_SERVER_CONNECT: peer may lack RFC 5746 */
+    TLS_CFG_EARLY_DATA = 1u << 14,       /* client: send early data when the session allows */
 };
+
+/*
+ * A resumable session as core sees it, for both versions. Everything else an
+ * SSL_SESSION holds (peer certificates, session id context, host name, times
+ * as the application sees them) is compat's.
+ */
+#define TLS_MAX_SECRET 48
+typedef struct tls_session_state {
+    uint16_t version;                /* TLS_V12 / TLS_V13 */
+    uint16_t suite;                  /* IANA cipher suite */
+    uint8_t secret[TLS_MAX_SECRET];  /* 1.3: the PSK of this ticket; 1.2: master secret */
+    size_t secret_len;
+    uint8_t session_id[32];          /* 1.2 session id (1.3: empty) */
+    size_t session_id_len;
+    int ems;                         /* 1.2: extended master secret was used */
+    uint64_t time;                   /* creation, seconds since the epoch */
+    uint32_t lifetime;               /* ticket_lifetime / timeout, seconds */
+    uint32_t age_add;                /* 1.3 ticket_age_add */
+    uint32_t max_early_data;         /* 1.3: early data the ticket allows (0 = none) */
+    uint8_t alpn[255];               /* ALPN negotiated with it (0-RTT must match) */
+    size_t alpn_len;
+    uint16_t compression;            /* 1.2: TLS_COMP_* of the session */
+} tls_session_state;
 
 typedef struct tls_conn tls_conn;
 
@@ -139,6 +180,59 @@ typedef struct tls_config {
      */
     tls_identity ids[TLS_MAX_IDENTITIES];
     size_t n_ids;
+
+    /* --- sessions (issue 3 / issue 4) ----------------------------------- */
+    /*
+     * Client: resume this session (NULL: full handshake). ticket is what to
+     * present: the TLS 1.3 PSK identity, or the TLS 1.2 SessionTicket (NULL
+     * for TLS 1.2 resumption by session id). Compat owns the storage.
+     */
+    const tls_session_state *resume;
+    const uint8_t *resume_ticket;
+    size_t resume_ticket_len;
+    /* Server, TLS 1.3: NewSessionTickets sent after the handshake. */
+    size_t num_tickets;
+    /* Server: early data accepted per connection (0 = 0-RTT refused). */
+    uint32_t max_early_data;
+    /*
+     * Server: make a ticket for st (stateless: sealed state; stateful: a
+     * cache key). Writes at most cap bytes to out. Returns 0 (ticket made),
+     * 1 (issue no ticket), or < 0. NULL: no tickets are issued.
+     */
+    int (*ticket_seal)(void *arg, tls_conn *c, const tls_session_state *st, uint8_t *out,
+                       size_t cap, size_t *len);
+    /*
+     * Server: a ticket (TLS 1.3 PSK identity / TLS 1.2 SessionTicket) came
+     * in. Returns 0 with st filled (resume), 2 (resume, and send a fresh
+     * ticket: the key is old), 1 (unknown or expired: full handshake), or < 0.
+     */
+    int (*ticket_open)(void *arg, tls_conn *c, const uint8_t *ticket, size_t len,
+                       tls_session_state *st);
+    /* Server, TLS 1.2 session ids: a full handshake made st (with the session
+     * id core chose); cache it or not. NULL: no session ids issued. */
+    void (*session_new)(void *arg, tls_conn *c, const tls_session_state *st);
+    /* Server, TLS 1.2: look a session id up. 0 = found (st filled), 1 = not. */
+    int (*session_get)(void *arg, tls_conn *c, const uint8_t *id, size_t id_len,
+                       tls_session_state *st);
+    /* Server: may the early data of this resumed session be accepted
+     * (anti-replay, the application's allow_early_data callback)? 1 = yes. */
+    int (*early_data_ok)(void *arg, tls_conn *c, const tls_session_state *st);
+
+    /* --- client authentication (issue 3) -------------------------------- */
+    /* Server: DistinguishedName list body sent as certificate_authorities
+     * (TLS 1.3) / in the TLS 1.2 CertificateRequest; NULL = none. */
+    const uint8_t *ca_names;
+    size_t ca_names_len;
+    /* Client: a CertificateRequest arrived (during or after the handshake);
+     * the hook may set cert/key/chain above (client_cert_cb). 0 or < 0. */
+    int (*client_cert)(void *arg, tls_conn *c);
+
+    /* --- TLS 1.2 (issue 4) ---------------------------------------------- */
+    /* Server DHE parameters (SSL_CTX_set_tmp_dh / set0_tmp_dh_pkey), or NULL
+     * for RFC 7919 groups chosen automatically. */
+    EVP_PKEY *dh_params;
+    /* Security level (SSL_CTX_set_security_level): minimum DH/RSA sizes. */
+    int security_level;
 } tls_config;
 
 /* tls_config.event `where` values */
@@ -148,6 +242,7 @@ enum {
     TLS_EV_ALERT_SENT = 3,     /* value = level << 8 | description */
     TLS_EV_ALERT_RECEIVED = 4, /* value = level << 8 | description */
     TLS_EV_SESSION_TICKET = 5, /* a NewSessionTicket was received (client) */
+    TLS_EV_SESSION_READY = 6,  /* client: a resumable session exists (1.2: after Finished) */
 };
 
 /* Create a client (is_server = 0) or server connection. NULL on allocation failure. */
@@ -237,6 +332,52 @@ TLS_MUST_CHECK int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, con
                                    int use_context);
 /* Finished messages as sent/received (for SSL_get_finished). Returns length copied. */
 size_t tls_conn_finished(const tls_conn *c, int peer, uint8_t *buf, size_t len);
+
+/* --- sessions ---------------------------------------------------------- */
+/*
+ * The newest resumable session of this connection (client: from the latest
+ * NewSessionTicket in 1.3, the handshake itself in 1.2; server: the one
+ * just established). *ticket (owned by the connection, NULL if none) is the
+ * ticket to present next time. 0, or TLS_ERR if there is nothing to resume.
+ */
+TLS_MUST_CHECK int tls_conn_session(const tls_conn *c, tls_session_state *st,
+                                    const uint8_t **ticket, size_t *ticket_len);
+/* Was this handshake a resumption (PSK / abbreviated)? */
+int tls_conn_session_reused(const tls_conn *c);
+/* Server, TLS 1.3: send n more NewSessionTickets now (SSL_new_session_ticket). */
+TLS_MUST_CHECK int tls_conn_send_tickets(tls_conn *c, size_t n);
+
+/* --- early data (TLS 1.3 0-RTT) ------------------------------------------ */
+enum { TLS_EARLY_NOT_SENT = 0, TLS_EARLY_REJECTED = 1, TLS_EARLY_ACCEPTED = 2 };
+/* Client: send early data (starts the handshake with the early_data
+ * extension if not started). Fails if the session allows none. */
+TLS_MUST_CHECK int tls_conn_write_early(tls_conn *c, const uint8_t *buf, size_t len, size_t *n);
+/* Server: read early data. TLS_OK with *n > 0, TLS_WANT_INPUT, or
+ * TLS_EARLY_END (3): there is no (more) early data and the handshake goes on
+ * with tls_conn_handshake. */
+#define TLS_EARLY_END 3
+TLS_MUST_CHECK int tls_conn_read_early(tls_conn *c, uint8_t *buf, size_t len, size_t *n);
+int tls_conn_early_status(const tls_conn *c); /* TLS_EARLY_* */
+
+/* --- client authentication -------------------------------------------- */
+/* Server, TLS 1.3 after the handshake: send a CertificateRequest (needs the
+ * client's post_handshake_auth extension; else TLS_R_EXTENSION_NOT_RECEIVED). */
+TLS_MUST_CHECK int tls_conn_request_cert(tls_conn *c);
+/* Client: the certificate_authorities of the server's CertificateRequest
+ * (DistinguishedName list body), *len = 0 if none. */
+void tls_conn_peer_ca_names(const tls_conn *c, const uint8_t **list, size_t *len);
+/* Server, from the ClientHello (valid after it was parsed): its raw message
+ * (header included), and the client's supported_groups / signature_algorithms
+ * vector bodies (for the client-hello callback, SSL_get_shared_*). */
+void tls_conn_client_hello(const tls_conn *c, const uint8_t **msg, size_t *len);
+void tls_conn_peer_groups(const tls_conn *c, const uint8_t **list, size_t *len);
+void tls_conn_peer_sigalgs(const tls_conn *c, const uint8_t **list, size_t *len);
+
+/* --- TLS 1.2 facts ----------------------------------------------------- */
+int tls_conn_compression(const tls_conn *c);    /* TLS_COMP_* in use */
+int tls_conn_ems(const tls_conn *c);            /* extended master secret negotiated */
+int tls_conn_secure_reneg(const tls_conn *c);   /* peer supports RFC 5746 */
+int tls_conn_etm(const tls_conn *c);            /* encrypt-then-MAC in use */
 
 /* --- descriptors for compat (names, strengths) --------------------------- */
 typedef struct tls_suite_info {
