@@ -553,6 +553,29 @@ bool wait_port(int port, int timeout_ms)
     }
 }
 
+int start_on_free_port(Process &p, const std::function<std::vector<std::string>(int)> &argv_for,
+                       const RunOptions &opt, int tries, int timeout_ms)
+{
+    for (int i = 0; i < tries; ++i) {
+        int port = free_port();
+        if (port == 0)
+            continue;
+        p.stop();
+        if (!p.start(argv_for(port), opt))
+            return 0;
+        auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+        while (p.running() && Clock::now() < deadline) {
+            // Still alive once the port answers: it is ours, not another
+            // program's that took the port while this one failed to bind.
+            if (wait_port(port, 100) && p.running())
+                return port;
+        }
+        if (p.running()) // alive but never listening: no point retrying
+            return 0;
+    }
+    return 0;
+}
+
 // ---- the proof ---------------------------------------------------------------
 
 ::testing::AssertionResult ran_on_shim(const std::string &trace)

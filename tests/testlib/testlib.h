@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,14 @@ class Process
 int free_port();
 // Polls until a TCP connect to 127.0.0.1:port succeeds, at most timeout_ms.
 bool wait_port(int port, int timeout_ms = 10000);
+
+// Starts a server that must be told its port (nginx, haproxy, stunnel...):
+// picks a free loopback port, starts argv_for(port), and waits until the
+// port accepts connections. If the program exits first (another process
+// took the port in between), tries again with a new port, at most `tries`
+// times. Returns the port, 0 on failure (the program's output is in p).
+int start_on_free_port(Process &p, const std::function<std::vector<std::string>(int)> &argv_for,
+                       const RunOptions &opt = RunOptions(), int tries = 4, int timeout_ms = 10000);
 
 // ---- the proof ---------------------------------------------------------------
 
