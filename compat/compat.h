@@ -179,6 +179,7 @@ struct ssl_ctx_st {
     void *api_allow_early_data_arg;
     GEN_SESSION_CB api_gen_session_cb;
     int (*api_not_resumable_cb)(SSL *s, int is_forward_secure);
+    struct shimssl_sess_ctx *api_sess; /* session cache, ticket keys (compat/sess.h) */
     /* --- end compat-api --- */
 };
 
@@ -308,6 +309,7 @@ struct ssl_st {
     void *api_allow_early_data_arg;
     GEN_SESSION_CB api_gen_session_cb;
     int (*api_not_resumable_cb)(SSL *s, int is_forward_secure);
+    struct shimssl_sess_ssl *api_sess; /* resumption / 0-RTT state (compat/sess.h) */
     /* --- end compat-api --- */
 };
 
@@ -386,6 +388,14 @@ size_t shimssl_cert_fill_ids(tls_identity *out, const tls_identity *ids);
  *   ssl_event: every engine event (TLS_EV_*), after compat-io's handling:
  *               e.g. TLS_EV_SESSION_TICKET / TLS_EV_HANDSHAKE_DONE for sessions
  */
+/* The I/O steps of compat/ssl_io.c, for the 0-RTT calls (compat-api):
+ * start the engine (1, or 0 with ERR set), flush / fill (1 done, 0 the BIO
+ * would block: rwstate set, -1 failed: reported), fail (sticky, -1). */
+int shimssl_io_start(SSL *s);
+int shimssl_io_flush(SSL *s);
+int shimssl_io_fill(SSL *s);
+int shimssl_io_fail(SSL *s, int rc);
+
 int shimssl_api_ctx_init(SSL_CTX *ctx) __attribute__((weak));
 void shimssl_api_ctx_free(SSL_CTX *ctx) __attribute__((weak));
 int shimssl_api_ssl_init(SSL *s) __attribute__((weak));

@@ -43,7 +43,7 @@ void shimssl_verify_ssl_free(SSL *s);
 /* ssl_session.c */
 void shimssl_session_ssl_free(SSL *s);
 void shimssl_session_ssl_clear(SSL *s);
-/* For compat-io's tls_config.event handler: where is a TLS_EV_* value. */
+/* An engine event (TLS_EV_*) for the session code, as compat-io reports it. */
 void shimssl_session_event(SSL *s, int where);
 
 /* ssl_cert.c */

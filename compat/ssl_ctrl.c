@@ -7,6 +7,7 @@
  * method does not handle; programs treat it as "not supported".
  */
 #include "compat/compat.h"
+#include "compat/sess.h"
 
 #include <string.h>
 
@@ -488,7 +489,10 @@ static long shimssl_ctx_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     case SSL_CTRL_SESS_MISSES:
     case SSL_CTRL_SESS_TIMEOUTS:
     case SSL_CTRL_SESS_CACHE_FULL:
-        return 0; /* statistics are not kept */
+        return shimssl_sess_stat(ctx, cmd); /* compat/ssl_sess_cache.c */
+    case SSL_CTRL_GET_TLSEXT_TICKET_KEYS:
+    case SSL_CTRL_SET_TLSEXT_TICKET_KEYS:
+        return shimssl_ticket_keys_ctrl(ctx, cmd == SSL_CTRL_SET_TLSEXT_TICKET_KEYS, parg, larg);
     default:
         return 0;
     }
@@ -636,6 +640,8 @@ long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
     case SSL_CTRL_SET_TLSEXT_STATUS_REQ_CB:
         ctx->status_cb = (int (*)(SSL *, void *))fp;
         return 1;
+    case SSL_CTRL_SET_TLSEXT_TICKET_KEY_CB:
+        return shimssl_ticket_set_hmac_cb(ctx, fp);
     case SSL_CTRL_SET_TMP_DH_CB:
     case SSL_CTRL_SET_TLSEXT_DEBUG_CB:
     case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:

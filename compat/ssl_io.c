@@ -804,3 +804,41 @@ void SSL_set_debug(SSL *s, int debug)
 {
     (void)s, (void)debug;
 }
+
+/* --- steps for compat-api's 0-RTT calls (compat/ssl_early.c) -------------------
+ * SSL_write_early_data / SSL_read_early_data run the same loop as the calls
+ * above around tls_conn_write_early / tls_conn_read_early.
+ */
+
+int shimssl_io_start(SSL *s)
+{
+    s->rwstate = SSL_NOTHING;
+    if (s->fatal_rc != 0)
+        return shimssl_refail(s) > 0;
+    if (!shimssl_start(s))
+        return 0;
+    if (s->hs_phase == SHIMSSL_HS_BEFORE) {
+        shimssl_info(s, s->server ? SSL_CB_ACCEPT_LOOP : SSL_CB_CONNECT_LOOP, 1);
+        s->hs_phase = SHIMSSL_HS_RUNNING;
+    }
+    return 1;
+}
+
+int shimssl_io_flush(SSL *s)
+{
+    return shimssl_flush(s);
+}
+
+int shimssl_io_fill(SSL *s)
+{
+    int io = shimssl_fill(s);
+
+    if (io == IO_FAILED)
+        (void)shimssl_input_failed(s);
+    return io;
+}
+
+int shimssl_io_fail(SSL *s, int rc)
+{
+    return shimssl_fail(s, rc);
+}

@@ -9,6 +9,7 @@
  */
 #include "compat/compat.h"
 #include "compat/init.h"
+#include "compat/sess.h"
 
 #include <string.h>
 
@@ -30,7 +31,7 @@ int shimssl_api_hooks_linked(void)
 int shimssl_api_ctx_init(SSL_CTX *ctx)
 {
     ctx->api_recv_max_early_data = SSL3_RT_MAX_PLAIN_LENGTH;
-    if (!shimssl_cipher_ctx_init(ctx))
+    if (!shimssl_cipher_ctx_init(ctx) || !shimssl_sess_ctx_init(ctx))
         return 0;
     shimssl_conf_apply_system(ctx);
     return 1;
@@ -40,6 +41,7 @@ void shimssl_api_ctx_free(SSL_CTX *ctx)
 {
     shimssl_cipher_ctx_free(ctx);
     shimssl_cert_ctx_free(ctx);
+    shimssl_sess_ctx_free(ctx);
     OPENSSL_free(ctx->api_psk_identity_hint);
     ctx->api_psk_identity_hint = NULL;
 }
@@ -66,6 +68,8 @@ int shimssl_api_ssl_init(SSL *s)
     if (ctx->api_psk_identity_hint != NULL &&
         (s->api_psk_identity_hint = OPENSSL_strdup(ctx->api_psk_identity_hint)) == NULL)
         return 0;
+    if (!shimssl_sess_ssl_init(s))
+        return 0;
     /* The SSL's cipher lists start as copies so that SSL_get_ciphers
      * returns the same list object for the life of the SSL. */
     if (ctx->api_tls12_ciphers != NULL &&
@@ -81,6 +85,7 @@ void shimssl_api_ssl_free(SSL *s)
     shimssl_cipher_ssl_free(s);
     shimssl_verify_ssl_free(s);
     shimssl_session_ssl_free(s);
+    shimssl_sess_ssl_free(s);
     shimssl_cert_ssl_free(s);
     OPENSSL_free(s->api_psk_identity_hint);
     s->api_psk_identity_hint = NULL;
@@ -90,6 +95,13 @@ void shimssl_api_ssl_clear(SSL *s)
 {
     shimssl_verify_ssl_free(s);
     shimssl_session_ssl_clear(s);
+    shimssl_sess_ssl_clear(s);
+}
+
+/* Engine events compat-api acts on (sessions, counters). */
+void shimssl_api_ssl_event(SSL *s, int where, int value)
+{
+    shimssl_sess_event(s, where, value);
 }
 
 /*
@@ -105,6 +117,8 @@ int shimssl_api_ssl_config(SSL *s, tls_config *cfg)
     size_t n12;
 
     cfg->verify_chain = shimssl_verify_chain;
+    if (!shimssl_sess_config(s, cfg))
+        return 0;
     n12 = shimssl_cipher_tls12_ids(s, &ids);
     cfg->tls12_suites = ids;
     cfg->n_tls12_suites = n12;
@@ -233,69 +247,7 @@ const char *SSL_get_psk_identity(const SSL *s)
     return NULL;
 }
 
-/* --- early data (stored: the engine sends and accepts none yet) ---------------- */
-
-int SSL_CTX_set_max_early_data(SSL_CTX *ctx, uint32_t n)
-{
-    ctx->api_max_early_data = n;
-    return 1;
-}
-
-uint32_t SSL_CTX_get_max_early_data(const SSL_CTX *ctx)
-{
-    return ctx->api_max_early_data;
-}
-
-int SSL_set_max_early_data(SSL *s, uint32_t n)
-{
-    s->api_max_early_data = n;
-    return 1;
-}
-
-uint32_t SSL_get_max_early_data(const SSL *s)
-{
-    return s->api_max_early_data;
-}
-
-int SSL_CTX_set_recv_max_early_data(SSL_CTX *ctx, uint32_t n)
-{
-    ctx->api_recv_max_early_data = n;
-    return 1;
-}
-
-uint32_t SSL_CTX_get_recv_max_early_data(const SSL_CTX *ctx)
-{
-    return ctx->api_recv_max_early_data;
-}
-
-int SSL_set_recv_max_early_data(SSL *s, uint32_t n)
-{
-    s->api_recv_max_early_data = n;
-    return 1;
-}
-
-uint32_t SSL_get_recv_max_early_data(const SSL *s)
-{
-    return s->api_recv_max_early_data;
-}
-
-void SSL_CTX_set_allow_early_data_cb(SSL_CTX *ctx, SSL_allow_early_data_cb_fn cb, void *arg)
-{
-    ctx->api_allow_early_data_cb = cb;
-    ctx->api_allow_early_data_arg = arg;
-}
-
-void SSL_set_allow_early_data_cb(SSL *s, SSL_allow_early_data_cb_fn cb, void *arg)
-{
-    s->api_allow_early_data_cb = cb;
-    s->api_allow_early_data_arg = arg;
-}
-
-int SSL_get_early_data_status(const SSL *s)
-{
-    (void)s;
-    return SSL_EARLY_DATA_NOT_SENT;
-}
+/* Early data: compat/ssl_early.c. */
 
 /* --- alert texts (info callbacks print them: "SSL3 alert read:fatal:...") ------ */
 
@@ -413,14 +365,7 @@ int SSL_set_generate_session_id(SSL *s, GEN_SESSION_CB cb)
     return 1;
 }
 
-/* There is no server session cache to find the id in. */
-int SSL_has_matching_session_id(const SSL *s, const unsigned char *id, unsigned int id_len)
-{
-    (void)s;
-    (void)id;
-    (void)id_len;
-    return 0;
-}
+/* SSL_has_matching_session_id: compat/ssl_sess_cache.c. */
 
 void SSL_CTX_set_not_resumable_session_callback(SSL_CTX *ctx,
                                                 int (*cb)(SSL *s, int is_forward_secure))

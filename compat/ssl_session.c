@@ -3,17 +3,16 @@
  * certificates, verify result, SNI, ALPN), refcounted, printable, and
  * handed back by SSL_set_session for a later connection.
  *
- * The engine does not export resumption state yet (no session id, ticket or
- * resumption secret crosses core/tls.h), so a session describes a
- * connection but cannot resume one: SSL_session_reused stays 0 and the
- * master key reads as empty. Programs that cache sessions (curl, s_client
- * -sess_out) still work; they simply do full handshakes.
- *
- * A connection's session is built on first request once the handshake is
- * done, from the engine's getters.
+ * A session is core's resumable state (tls_session_state: version, suite,
+ * secret, ticket data) plus compat's facts (peer certificates, verify
+ * result, session id context, host name, times). A client's sessions are
+ * made when the engine reports them (ssl_sess_cache.c: each TLS 1.3 ticket
+ * is a new session); otherwise a connection's session is built on first
+ * request once the handshake is done. The layout is in compat/sess.h.
  */
 #include "compat/compat.h"
 #include "compat/init.h"
+#include "compat/sess.h"
 
 #include <string.h>
 #include <time.h>
@@ -23,32 +22,6 @@
 
 #define SESSION_DEFAULT_TIMEOUT 7200 /* seconds: TLS_method's lifetime */
 
-struct ssl_session_st {
-    int references; /* atomic */
-    int ssl_version;
-    const SSL_CIPHER *cipher;
-    X509 *peer;
-    STACK_OF(X509) * peer_chain;
-    long verify_result;
-    time_t time;
-    long timeout;
-    char *hostname;
-    unsigned char *alpn;
-    size_t alpn_len;
-    unsigned char id[SSL_MAX_SSL_SESSION_ID_LENGTH];
-    unsigned int id_len;
-    unsigned char sid_ctx[SSL_MAX_SID_CTX_LENGTH];
-    unsigned int sid_ctx_len;
-    unsigned char master_key[EVP_MAX_MD_SIZE];
-    size_t master_key_len;
-    unsigned char *ticket;
-    size_t ticket_len;
-    unsigned long ticket_lifetime_hint;
-    void *ticket_appdata;
-    size_t ticket_appdata_len;
-    uint32_t max_early_data;
-    CRYPTO_EX_DATA ex_data;
-};
 
 CRYPTO_EX_DATA *shimssl_session_ex_data(SSL_SESSION *sess)
 {
@@ -126,6 +99,10 @@ SSL_SESSION *SSL_SESSION_dup(const SSL_SESSION *src)
     d->master_key_len = src->master_key_len;
     d->ticket_lifetime_hint = src->ticket_lifetime_hint;
     d->max_early_data = src->max_early_data;
+    d->ticket_age_add = src->ticket_age_add;
+    d->ems = src->ems;
+    d->comp_id = src->comp_id;
+    d->not_resumable = src->not_resumable;
     if (src->peer != NULL && X509_up_ref(src->peer))
         d->peer = src->peer;
     if ((src->peer_chain != NULL && (d->peer_chain = X509_chain_up_ref(src->peer_chain)) == NULL) ||
@@ -141,36 +118,133 @@ SSL_SESSION *SSL_SESSION_dup(const SSL_SESSION *src)
     return d;
 }
 
-/* --- the connection's session ------------------------------------------------ */
+/* --- core's view of a session ------------------------------------------------ */
 
-/* Fill a session from a finished handshake. */
-static SSL_SESSION *session_from_conn(SSL *s)
+int shimssl_session_to_state(const SSL_SESSION *ss, tls_session_state *st)
 {
-    tls_conn *c = shimssl_conn(s);
+    memset(st, 0, sizeof(*st));
+    if (ss->cipher == NULL || ss->master_key_len == 0 || ss->master_key_len > TLS_MAX_SECRET ||
+        (ss->ssl_version != TLS1_2_VERSION && ss->ssl_version != TLS1_3_VERSION))
+        return 0;
+    st->version = (uint16_t)ss->ssl_version;
+    st->suite = SSL_CIPHER_get_protocol_id(ss->cipher);
+    memcpy(st->secret, ss->master_key, ss->master_key_len);
+    st->secret_len = ss->master_key_len;
+    if (ss->ssl_version == TLS1_2_VERSION) {
+        memcpy(st->session_id, ss->id, ss->id_len);
+        st->session_id_len = ss->id_len;
+    }
+    st->ems = ss->ems;
+    st->time = ss->time > 0 ? (uint64_t)ss->time : 0;
+    st->lifetime = ss->ssl_version == TLS1_3_VERSION && ss->ticket_lifetime_hint != 0
+                       ? (uint32_t)ss->ticket_lifetime_hint
+                       : (uint32_t)(ss->timeout > 0 ? ss->timeout : 0);
+    st->age_add = ss->ticket_age_add;
+    st->max_early_data = ss->max_early_data;
+    if (ss->alpn_len <= sizeof(st->alpn)) {
+        memcpy(st->alpn, ss->alpn, ss->alpn_len);
+        st->alpn_len = ss->alpn_len;
+    }
+    st->compression = (uint16_t)ss->comp_id;
+    return 1;
+}
+
+int shimssl_session_expired(const SSL_SESSION *ss, time_t now)
+{
+    return ss->timeout >= 0 && (long long)now > (long long)ss->time + ss->timeout;
+}
+
+/*
+ * A session from core's state plus compat's facts. A TLS 1.3 session (and
+ * a TLS 1.2 one resumed by ticket) gets the SHA-256 of its ticket as its
+ * id, as OpenSSL does, so that caches keyed on the id keep them apart.
+ */
+SSL_SESSION *shimssl_session_from_state(SSL *s, const tls_session_state *st, const uint8_t *ticket,
+                                        size_t ticket_len)
+{
     SSL_SESSION *ss = SSL_SESSION_new();
-    const uint8_t *alpn;
-    size_t alpn_len;
     X509 *peer = SSL_get0_peer_certificate(s);
     STACK_OF(X509) *chain = SSL_get_peer_cert_chain(s);
 
     if (ss == NULL)
         return NULL;
-    ss->ssl_version = tls_conn_version(c);
-    ss->cipher = shimssl_cipher_by_id(tls_conn_cipher_suite(c));
+    ss->ssl_version = st->version;
+    ss->cipher = shimssl_cipher_by_id(st->suite);
+    if (st->secret_len <= sizeof(ss->master_key)) {
+        memcpy(ss->master_key, st->secret, st->secret_len);
+        ss->master_key_len = st->secret_len;
+    }
+    if (st->session_id_len > 0 && st->session_id_len <= sizeof(ss->id)) {
+        memcpy(ss->id, st->session_id, st->session_id_len);
+        ss->id_len = (unsigned int)st->session_id_len;
+    } else if (ticket_len > 0) {
+        unsigned int n = 0;
+
+        if (EVP_Digest(ticket, ticket_len, ss->id, &n, EVP_sha256(), NULL))
+            ss->id_len = n;
+    }
+    ss->ems = st->ems;
+    ss->comp_id = st->compression;
+    ss->time = st->time != 0 ? (time_t)st->time : time(NULL);
+    ss->ticket_age_add = st->age_add;
+    ss->max_early_data = st->max_early_data;
+    if (st->version == TLS_V13) {
+        ss->ticket_lifetime_hint = st->lifetime;
+        ss->timeout = st->lifetime;
+    } else {
+        ss->ticket_lifetime_hint = ticket_len > 0 ? st->lifetime : 0;
+        ss->timeout = s->ctx->session_timeout;
+    }
     ss->verify_result = s->verify_result;
-    ss->timeout = s->ctx->session_timeout;
     memcpy(ss->sid_ctx, s->api_sid_ctx, s->api_sid_ctx_len);
     ss->sid_ctx_len = (unsigned int)s->api_sid_ctx_len;
-    tls_conn_alpn(c, &alpn, &alpn_len);
     if ((peer != NULL && !X509_up_ref(peer)) ||
         (chain != NULL && (ss->peer_chain = X509_chain_up_ref(chain)) == NULL) ||
         (s->hostname != NULL && (ss->hostname = OPENSSL_strdup(s->hostname)) == NULL) ||
-        !dup_bytes(&ss->alpn, &ss->alpn_len, alpn, alpn_len)) {
+        !dup_bytes(&ss->alpn, &ss->alpn_len, st->alpn, st->alpn_len) ||
+        !dup_bytes(&ss->ticket, &ss->ticket_len, ticket, ticket_len)) {
+        if (peer != NULL && ss->peer == NULL)
+            ss->peer = peer; /* the reference was taken */
         SSL_SESSION_free(ss);
         return NULL;
     }
     ss->peer = peer;
     return ss;
+}
+
+/* --- the connection's session ------------------------------------------------ */
+
+/* Fill a session from a finished handshake: core's resumable state when
+ * there is one, else what the getters tell. */
+SSL_SESSION *shimssl_session_from_conn(SSL *s)
+{
+    tls_conn *c = shimssl_conn(s);
+    SSL_SESSION *ss;
+    const uint8_t *alpn, *ticket = NULL;
+    size_t alpn_len, ticket_len = 0;
+    tls_session_state st;
+
+    if (tls_conn_session != NULL && tls_conn_session(c, &st, &ticket, &ticket_len) == 0)
+        return shimssl_session_from_state(s, &st, ticket, ticket_len);
+    memset(&st, 0, sizeof(st));
+    st.version = tls_conn_version(c);
+    st.suite = tls_conn_cipher_suite(c);
+    tls_conn_alpn(c, &alpn, &alpn_len);
+    if (alpn_len <= sizeof(st.alpn)) {
+        memcpy(st.alpn, alpn, alpn_len);
+        st.alpn_len = alpn_len;
+    }
+    if ((ss = shimssl_session_from_state(s, &st, NULL, 0)) != NULL)
+        ss->not_resumable = 1;
+    return ss;
+}
+
+/* Make ss the connection's own session (the reference is taken). */
+void shimssl_session_set_own(SSL *s, SSL_SESSION *ss)
+{
+    SSL_SESSION_free(s->api_session);
+    s->api_session = ss;
+    s->api_session_is_own = 1;
 }
 
 SSL_SESSION *SSL_get_session(const SSL *s)
@@ -186,58 +260,21 @@ SSL_SESSION *SSL_get_session(const SSL *s)
     c = shimssl_conn(s);
     if (c == NULL || !tls_conn_handshake_done(c))
         return s->api_session;
-    if ((ss = session_from_conn(m)) == NULL)
+    /* A resumed session stays the connection's session. */
+    if (s->api_session != NULL && SSL_session_reused(m)) {
+        m->api_session_is_own = 1;
         return s->api_session;
-    SSL_SESSION_free(m->api_session);
-    m->api_session = ss;
-    m->api_session_is_own = 1;
+    }
+    if ((ss = shimssl_session_from_conn(m)) == NULL)
+        return s->api_session;
+    shimssl_session_set_own(m, ss);
     return ss;
 }
 
-/*
- * The engine reported an event (TLS_EV_*): a client's session becomes known
- * to the application's cache callback when it is established, as OpenSSL
- * does: on each NewSessionTicket in TLS 1.3, at the end of the handshake in
- * TLS 1.2, and on a server at the end of the handshake. The callback takes
- * over our reference when it returns 1.
- */
+/* Kept for callers of the first version (tests): an engine event. */
 void shimssl_session_event(SSL *s, int where)
 {
-    tls_conn *c = shimssl_conn(s);
-    long mode = s->ctx->session_cache_mode;
-    SSL_SESSION *ss;
-    int tls13;
-
-    if (c == NULL || s->ctx->api_new_session_cb == NULL)
-        return;
-    tls13 = tls_conn_version(c) == TLS_V13;
-    if (where == TLS_EV_SESSION_TICKET) {
-        if (s->server || !tls13)
-            return;
-        /* Each ticket is a new session object. */
-        if (s->api_session_is_own) {
-            SSL_SESSION_free(s->api_session);
-            s->api_session = NULL;
-            s->api_session_is_own = 0;
-        }
-    } else if (where != TLS_EV_HANDSHAKE_DONE || (tls13 && !s->server)) {
-        return;
-    }
-    if (!(mode & (s->server ? SSL_SESS_CACHE_SERVER : SSL_SESS_CACHE_CLIENT)))
-        return;
-    /* Built here: the engine may report the event before it calls the
-     * handshake done. */
-    if (!s->api_session_is_own) {
-        if ((ss = session_from_conn(s)) == NULL)
-            return;
-        SSL_SESSION_free(s->api_session);
-        s->api_session = ss;
-        s->api_session_is_own = 1;
-    }
-    ss = s->api_session;
-    SSL_SESSION_up_ref(ss);
-    if (!s->ctx->api_new_session_cb(s, ss))
-        SSL_SESSION_free(ss);
+    shimssl_sess_event(s, where, 0);
 }
 
 SSL_SESSION *SSL_get1_session(SSL *s)
@@ -249,8 +286,10 @@ SSL_SESSION *SSL_get1_session(SSL *s)
     return ss;
 }
 
-/* Accepted and kept (SSL_get_session shows it until a handshake is done);
- * the engine cannot resume it yet, so the handshake is a full one. */
+/*
+ * Kept, and offered by the next handshake if it can be resumed with this
+ * connection's settings (checked when the handshake starts). NULL drops it.
+ */
 int SSL_set_session(SSL *s, SSL_SESSION *ss)
 {
     if (ss != NULL)
@@ -263,8 +302,9 @@ int SSL_set_session(SSL *s, SSL_SESSION *ss)
 
 int SSL_session_reused(const SSL *s)
 {
-    (void)s;
-    return 0;
+    tls_conn *c = s != NULL ? shimssl_conn(s) : NULL;
+
+    return c != NULL && tls_conn_session_reused != NULL && tls_conn_session_reused(c) ? 1 : 0;
 }
 
 int SSL_copy_session_id(SSL *to, const SSL *from)
@@ -455,8 +495,9 @@ int SSL_SESSION_set1_master_key(SSL_SESSION *s, const unsigned char *in, size_t 
 
 int SSL_SESSION_is_resumable(const SSL_SESSION *s)
 {
-    /* Resumable means: there is an id or a ticket to offer. */
-    return s->id_len != 0 || s->ticket_len != 0;
+    /* Resumable means: there is an id or a ticket to offer, and no cache
+     * has thrown the session out. */
+    return !s->not_resumable && (s->id_len != 0 || s->ticket_len != 0);
 }
 
 int SSL_SESSION_has_ticket(const SSL_SESSION *s)
@@ -631,61 +672,6 @@ int SSL_SESSION_print_keylog(BIO *bp, const SSL_SESSION *x)
     return 1;
 }
 
-/* --- the session cache callbacks (stored; no cache behind them yet) ---------------- */
-
-void SSL_CTX_sess_set_new_cb(SSL_CTX *ctx, int (*cb)(SSL *, SSL_SESSION *))
-{
-    ctx->api_new_session_cb = cb;
-}
-
-int (*SSL_CTX_sess_get_new_cb(SSL_CTX *ctx))(SSL *, SSL_SESSION *)
-{
-    return ctx->api_new_session_cb;
-}
-
-void SSL_CTX_sess_set_remove_cb(SSL_CTX *ctx, void (*cb)(SSL_CTX *, SSL_SESSION *))
-{
-    ctx->api_remove_session_cb = cb;
-}
-
-void (*SSL_CTX_sess_get_remove_cb(SSL_CTX *ctx))(SSL_CTX *, SSL_SESSION *)
-{
-    return ctx->api_remove_session_cb;
-}
-
-void SSL_CTX_sess_set_get_cb(SSL_CTX *ctx,
-                             SSL_SESSION *(*cb)(SSL *, const unsigned char *, int, int *))
-{
-    ctx->api_get_session_cb = cb;
-}
-
-SSL_SESSION *(*SSL_CTX_sess_get_get_cb(SSL_CTX *ctx))(SSL *, const unsigned char *, int, int *)
-{
-    return ctx->api_get_session_cb;
-}
-
-/* No internal cache: adding succeeds without keeping it, as with
- * SSL_SESS_CACHE_NO_INTERNAL_STORE; removing finds nothing. */
-int SSL_CTX_add_session(SSL_CTX *ctx, SSL_SESSION *ss)
-{
-    (void)ctx;
-    (void)ss;
-    return 1;
-}
-
-int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
-{
-    (void)ctx;
-    (void)ss;
-    return 0;
-}
-
-void SSL_CTX_flush_sessions(SSL_CTX *ctx, long tm)
-{
-    (void)ctx;
-    (void)tm;
-}
-
 /* --- DER and PEM forms (s_client -sess_out / -sess_in, python's session copy) -- */
 
 /*
@@ -811,6 +797,8 @@ int i2d_SSL_SESSION(const SSL_SESSION *in, unsigned char **pp)
     d->verify_result = (int32_t)in->verify_result;
     d->ticket_lifetime = in->ticket_lifetime_hint;
     d->max_early_data = in->max_early_data;
+    d->ticket_age_add = in->ticket_age_add;
+    d->flags = in->ems ? SHIMSSL_SESS_FLAG_EMS : 0;
     d->peer = in->peer; /* borrowed: detached before the free below */
     ASN1_OCTET_STRING_free(d->cipher);
     ASN1_OCTET_STRING_free(d->session_id);
@@ -822,6 +810,7 @@ int i2d_SSL_SESSION(const SSL_SESSION *in, unsigned char **pp)
         octets(&d->hostname, in->hostname, in->hostname != NULL ? strlen(in->hostname) : 0, 1) &&
         octets(&d->ticket, in->ticket, in->ticket_len, 1) &&
         octets(&d->alpn, in->alpn, in->alpn_len, 1) &&
+        (in->comp_id == 0 || octets(&d->comp_id, (unsigned char[1]){(unsigned char)in->comp_id}, 1, 0)) &&
         octets(&d->ticket_appdata, in->ticket_appdata, in->ticket_appdata_len, 1))
         len = i2d_SESSION_DER(d, pp);
     d->peer = NULL;
@@ -871,6 +860,10 @@ SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long len
     ss->verify_result = d->verify_result;
     ss->ticket_lifetime_hint = (unsigned long)d->ticket_lifetime;
     ss->max_early_data = d->max_early_data;
+    ss->ticket_age_add = d->ticket_age_add;
+    ss->ems = (d->flags & SHIMSSL_SESS_FLAG_EMS) != 0;
+    if (d->comp_id != NULL && ASN1_STRING_length(d->comp_id) == 1)
+        ss->comp_id = ASN1_STRING_get0_data(d->comp_id)[0];
     ss->peer = d->peer;
     d->peer = NULL;
     if (d->hostname != NULL &&

@@ -1,0 +1,493 @@
+/*
+ * Server session tickets: what tls_config.ticket_seal / ticket_open do.
+ *
+ * A stateless ticket is RFC 5077 section 4's recommended layout:
+ *
+ *   struct {
+ *       opaque key_name[16];
+ *       opaque iv[16];                  (the cipher's IV length with a callback)
+ *       opaque encrypted_state<..>;     AES-256-CBC of i2d_SSL_SESSION
+ *       opaque mac[32];                 HMAC-SHA256 over everything before
+ *   } ticket;
+ *
+ * The keys belong to the SSL_CTX: random at SSL_CTX_new, a new one every
+ * session timeout with the previous one still opening tickets for one more
+ * period (a ticket opened with it is renewed), unless the application set
+ * its own (SSL_CTX_set_tlsext_ticket_keys) or took over with a ticket key
+ * callback (the deprecated HMAC_CTX form or the EVP_MAC_CTX form nginx
+ * uses), whose return values are OpenSSL's documented ones.
+ *
+ * Opening treats every byte as hostile: lengths are checked before use,
+ * the MAC is compared in constant time before anything is decrypted, the
+ * plaintext is decoded into a fresh session, and that session must suit
+ * this connection (version, session id context) before it is resumed.
+ *
+ * TLS 1.3 with SSL_OP_NO_TICKET: stateful tickets, as OpenSSL. The ticket is
+ * the session's id in the SSL_CTX's cache, and it can be used once.
+ */
+#define OPENSSL_SUPPRESS_DEPRECATED /* HMAC_CTX: the callback's documented type */
+
+#include "compat/sess.h"
+#include "compat/init.h"
+
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#define TICKET_NAME_LEN 16
+#define TICKET_MAX_DER 65536 /* no session we make is near this */
+
+/* Fetched once per process. */
+static CRYPTO_ONCE fetch_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_CIPHER *aes256cbc;
+static EVP_MAC *hmac_alg;
+
+static void fetch_algs(void)
+{
+    aes256cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+static int algs_ready(void)
+{
+    return CRYPTO_THREAD_run_once(&fetch_once, fetch_algs) && aes256cbc != NULL &&
+           hmac_alg != NULL;
+}
+
+/* --- keys ------------------------------------------------------------------------ */
+
+static int key_new(shimssl_ticket_key *k)
+{
+    if (RAND_bytes(k->name, sizeof(k->name)) <= 0 ||
+        RAND_priv_bytes(k->hmac_key, sizeof(k->hmac_key)) <= 0 ||
+        RAND_priv_bytes(k->aes_key, sizeof(k->aes_key)) <= 0)
+        return 0;
+    k->created = time(NULL);
+    k->valid = 1;
+    return 1;
+}
+
+int shimssl_ticket_keys_new(shimssl_sess_ctx *sc)
+{
+    memset(sc->keys, 0, sizeof(sc->keys));
+    return key_new(&sc->keys[0]);
+}
+
+/* The sealing key, rotated when its period is over (callers hold no lock). */
+static int current_key(SSL_CTX *ctx, shimssl_ticket_key *out)
+{
+    shimssl_sess_ctx *sc = ctx->api_sess;
+    long period = ctx->session_timeout > 0 ? ctx->session_timeout : 1;
+    time_t now = time(NULL);
+    int ok = 1;
+
+    CRYPTO_THREAD_write_lock(sc->lock);
+    if (!sc->keys_fixed && now - sc->keys[0].created >= period) {
+        shimssl_ticket_key k;
+
+        if (key_new(&k)) {
+            sc->keys[1] = sc->keys[0];
+            sc->keys[0] = k;
+        }
+        OPENSSL_cleanse(&k, sizeof(k));
+    }
+    *out = sc->keys[0];
+    ok = out->valid;
+    CRYPTO_THREAD_unlock(sc->lock);
+    return ok;
+}
+
+/* The key named name: 0 current, 1 previous (renew), -1 unknown. */
+static int find_key(SSL_CTX *ctx, const unsigned char *name, shimssl_ticket_key *out)
+{
+    shimssl_sess_ctx *sc = ctx->api_sess;
+    long period = ctx->session_timeout > 0 ? ctx->session_timeout : 1;
+    time_t now = time(NULL);
+    int which = -1;
+
+    CRYPTO_THREAD_read_lock(sc->lock);
+    for (int i = 0; i < 2; i++) {
+        const shimssl_ticket_key *k = &sc->keys[i];
+
+        if (!k->valid || CRYPTO_memcmp(k->name, name, TICKET_NAME_LEN) != 0)
+            continue;
+        /* The previous key opens tickets for one more period only. */
+        if (i == 1 && !sc->keys_fixed && now - sc->keys[0].created >= period)
+            break;
+        *out = *k;
+        which = i;
+        break;
+    }
+    CRYPTO_THREAD_unlock(sc->lock);
+    return which;
+}
+
+/* SSL_CTRL_GET/SET_TLSEXT_TICKET_KEYS: name(16) || HMAC key(32) || AES key(32). */
+long shimssl_ticket_keys_ctrl(SSL_CTX *ctx, int set, void *keys, long len)
+{
+    shimssl_sess_ctx *sc = ctx->api_sess;
+    unsigned char *p = keys;
+
+    if (keys == NULL)
+        return 80;
+    if (len != 80) {
+        SHIMSSL_ERR(SSL_R_INVALID_TICKET_KEYS_LENGTH);
+        return 0;
+    }
+    CRYPTO_THREAD_write_lock(sc->lock);
+    if (set) {
+        memset(sc->keys, 0, sizeof(sc->keys));
+        memcpy(sc->keys[0].name, p, 16);
+        memcpy(sc->keys[0].hmac_key, p + 16, 32);
+        memcpy(sc->keys[0].aes_key, p + 48, 32);
+        sc->keys[0].created = time(NULL);
+        sc->keys[0].valid = 1;
+        sc->keys_fixed = 1;
+    } else {
+        memcpy(p, sc->keys[0].name, 16);
+        memcpy(p + 16, sc->keys[0].hmac_key, 32);
+        memcpy(p + 48, sc->keys[0].aes_key, 32);
+    }
+    CRYPTO_THREAD_unlock(sc->lock);
+    return 1;
+}
+
+int SSL_CTX_set_tlsext_ticket_key_evp_cb(SSL_CTX *ctx,
+                                         int (*fp)(SSL *, unsigned char *, unsigned char *,
+                                                   EVP_CIPHER_CTX *, EVP_MAC_CTX *, int))
+{
+    if (ctx == NULL || ctx->api_sess == NULL)
+        return 0;
+    ctx->api_sess->ticket_cb =
+        (int (*)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, void *, int))fp;
+    ctx->api_sess->ticket_cb_is_evp = 1;
+    return 1;
+}
+
+/* SSL_CTX_set_tlsext_ticket_key_cb (through SSL_CTX_callback_ctrl). */
+long shimssl_ticket_set_hmac_cb(SSL_CTX *ctx, void (*fp)(void))
+{
+    if (ctx == NULL || ctx->api_sess == NULL)
+        return 0;
+    ctx->api_sess->ticket_cb =
+        (int (*)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, void *, int))fp;
+    ctx->api_sess->ticket_cb_is_evp = 0;
+    return 1;
+}
+
+/* --- the MAC, whichever form the callback uses ---------------------------------------- */
+
+typedef struct ticket_mac {
+    EVP_MAC_CTX *evp;
+    HMAC_CTX *legacy;
+} ticket_mac;
+
+static int mac_new(ticket_mac *m, int legacy)
+{
+    memset(m, 0, sizeof(*m));
+    if (legacy) {
+        if ((m->legacy = HMAC_CTX_new()) == NULL)
+            return 0;
+        /* Documented: the digest is set before the callback runs. */
+        return HMAC_Init_ex(m->legacy, NULL, 0, EVP_sha256(), NULL);
+    }
+    return (m->evp = EVP_MAC_CTX_new(hmac_alg)) != NULL;
+}
+
+static void mac_free(ticket_mac *m)
+{
+    EVP_MAC_CTX_free(m->evp);
+    HMAC_CTX_free(m->legacy);
+}
+
+static int mac_set_key(ticket_mac *m, const unsigned char *key, size_t len)
+{
+    OSSL_PARAM params[2];
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+    return EVP_MAC_init(m->evp, key, len, params);
+}
+
+/* The callback set key and digest as parameters: start the computation. */
+static int mac_start(ticket_mac *m)
+{
+    if (m->legacy != NULL)
+        return HMAC_Init_ex(m->legacy, NULL, 0, NULL, NULL);
+    return EVP_MAC_init(m->evp, NULL, 0, NULL);
+}
+
+static size_t mac_size(ticket_mac *m)
+{
+    return m->legacy != NULL ? HMAC_size(m->legacy) : EVP_MAC_CTX_get_mac_size(m->evp);
+}
+
+static int mac_compute(ticket_mac *m, const unsigned char *p, size_t len, unsigned char *out,
+                       size_t *out_len)
+{
+    if (m->legacy != NULL) {
+        unsigned int n = 0;
+
+        if (!HMAC_Update(m->legacy, p, len) || !HMAC_Final(m->legacy, out, &n))
+            return 0;
+        *out_len = n;
+        return 1;
+    }
+    return EVP_MAC_update(m->evp, p, len) && EVP_MAC_final(m->evp, out, out_len, EVP_MAX_MD_SIZE);
+}
+
+/* --- sealing ------------------------------------------------------------------------------ */
+
+/*
+ * Encrypt the DER of ss into out. Returns 0 (made), 1 (no ticket: the
+ * callback declined or it does not fit), or < 0.
+ */
+static int seal(SSL *s, SSL_SESSION *ss, uint8_t *out, size_t cap, size_t *len)
+{
+    SSL_CTX *ctx = s->ctx;
+    shimssl_sess_ctx *sc = ctx->api_sess;
+    unsigned char *der = NULL, *p;
+    unsigned char name[TICKET_NAME_LEN], iv[EVP_MAX_IV_LENGTH];
+    EVP_CIPHER_CTX *cctx = EVP_CIPHER_CTX_new();
+    ticket_mac m;
+    shimssl_ticket_key key;
+    int der_len, n, rc = TLS_ERR_INTERNAL;
+    size_t iv_len, mac_len, ct_len, total, got;
+
+    memset(&key, 0, sizeof(key));
+    if (cctx == NULL || !mac_new(&m, sc->ticket_cb != NULL && !sc->ticket_cb_is_evp)) {
+        EVP_CIPHER_CTX_free(cctx);
+        return TLS_ERR_INTERNAL;
+    }
+    if (sc->ticket_cb != NULL) {
+        int cb = sc->ticket_cb(s, name, iv, cctx, m.legacy != NULL ? (void *)m.legacy : (void *)m.evp,
+                               1);
+
+        if (cb == 0) {
+            rc = 1;
+            goto done;
+        }
+        if (cb < 0 || !mac_start(&m))
+            goto done;
+    } else {
+        if (!current_key(ctx, &key) || RAND_bytes(iv, 16) <= 0)
+            goto done;
+        memcpy(name, key.name, sizeof(name));
+        if (!EVP_EncryptInit_ex(cctx, aes256cbc, NULL, key.aes_key, iv) ||
+            !mac_set_key(&m, key.hmac_key, sizeof(key.hmac_key)))
+            goto done;
+    }
+    iv_len = (size_t)EVP_CIPHER_CTX_get_iv_length(cctx);
+    mac_len = mac_size(&m);
+    if (iv_len > sizeof(iv) || mac_len == 0 || mac_len > EVP_MAX_MD_SIZE)
+        goto done;
+    if ((der_len = i2d_SSL_SESSION(ss, NULL)) <= 0 || der_len > TICKET_MAX_DER ||
+        (der = OPENSSL_malloc((size_t)der_len)) == NULL)
+        goto done;
+    p = der;
+    if (i2d_SSL_SESSION(ss, &p) != der_len)
+        goto done;
+    ct_len = (size_t)der_len + (size_t)EVP_CIPHER_CTX_get_block_size(cctx);
+    total = TICKET_NAME_LEN + iv_len + ct_len + mac_len;
+    if (total > cap) {
+        rc = 1; /* too big for the message: issue none rather than fail */
+        goto done;
+    }
+    memcpy(out, name, TICKET_NAME_LEN);
+    memcpy(out + TICKET_NAME_LEN, iv, iv_len);
+    p = out + TICKET_NAME_LEN + iv_len;
+    if (!EVP_EncryptUpdate(cctx, p, &n, der, der_len))
+        goto done;
+    ct_len = (size_t)n;
+    if (!EVP_EncryptFinal_ex(cctx, p + ct_len, &n))
+        goto done;
+    ct_len += (size_t)n;
+    p += ct_len;
+    if (!mac_compute(&m, out, (size_t)(p - out), p, &got) || got != mac_len)
+        goto done;
+    *len = (size_t)(p - out) + mac_len;
+    rc = 0;
+done:
+    if (der != NULL)
+        OPENSSL_clear_free(der, (size_t)(der_len > 0 ? der_len : 0));
+    OPENSSL_cleanse(&key, sizeof(key));
+    EVP_CIPHER_CTX_free(cctx);
+    mac_free(&m);
+    return rc;
+}
+
+int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uint8_t *out,
+                        size_t cap, size_t *len)
+{
+    SSL *s = arg;
+    SSL_SESSION *ss;
+    int rc;
+
+    (void)c;
+    if (s->ctx->api_sess == NULL || !algs_ready())
+        return TLS_ERR_INTERNAL;
+    if ((ss = shimssl_session_from_state(s, st, NULL, 0)) == NULL)
+        return TLS_ERR_INTERNAL;
+    if (st->version == TLS_V13) {
+        /* Every TLS 1.3 server session has an id of its own (the callbacks
+         * and the stateful cache key on it). */
+        if (RAND_bytes(ss->id, 32) <= 0) {
+            SSL_SESSION_free(ss);
+            return TLS_ERR_INTERNAL;
+        }
+        ss->id_len = 32;
+    }
+    if (st->version == TLS_V13 && (s->options & SSL_OP_NO_TICKET)) {
+        /* Stateful: the ticket is the cache key. */
+        if (cap < ss->id_len) {
+            SSL_SESSION_free(ss);
+            return 1;
+        }
+        memcpy(out, ss->id, ss->id_len);
+        *len = ss->id_len;
+        (void)SSL_CTX_add_session(s->ctx, ss);
+        shimssl_cache_new_session(s, ss, SSL_SESS_CACHE_SERVER, 0);
+        SSL_SESSION_free(ss);
+        return 0;
+    }
+    rc = seal(s, ss, out, cap, len);
+    if (rc == 0 && st->version == TLS_V13)
+        shimssl_cache_new_session(s, ss, SSL_SESS_CACHE_SERVER, 0);
+    SSL_SESSION_free(ss);
+    return rc;
+}
+
+/* --- opening ------------------------------------------------------------------------------- */
+
+/*
+ * The session in a stateless ticket, or NULL (not ours, forged, damaged,
+ * undecodable). *renew is set when the key that opened it is old or the
+ * callback asked for renewal. Callback errors (< 0) give NULL as well:
+ * a ticket we cannot open means a full handshake.
+ */
+SSL_SESSION *shimssl_ticket_decode(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, size_t len,
+                                   int *renew)
+{
+    shimssl_sess_ctx *sc = ctx->api_sess;
+    EVP_CIPHER_CTX *cctx = NULL;
+    ticket_mac m;
+    shimssl_ticket_key key;
+    unsigned char name[TICKET_NAME_LEN], iv[EVP_MAX_IV_LENGTH], mac[EVP_MAX_MD_SIZE];
+    unsigned char *pt = NULL;
+    const unsigned char *p;
+    size_t iv_len, mac_len, ct_len, got;
+    int n, pt_len = 0;
+    SSL_SESSION *ss = NULL;
+
+    *renew = 0;
+    memset(&key, 0, sizeof(key));
+    memset(&m, 0, sizeof(m));
+    if (sc == NULL || !algs_ready() || len < TICKET_NAME_LEN + 16 + 16 + 32 ||
+        len > TICKET_MAX_DER + 256)
+        return NULL;
+    memcpy(name, ticket, TICKET_NAME_LEN);
+    /* The callback may read up to EVP_MAX_IV_LENGTH bytes of IV. */
+    memset(iv, 0, sizeof(iv));
+    memcpy(iv, ticket + TICKET_NAME_LEN,
+           len - TICKET_NAME_LEN < sizeof(iv) ? len - TICKET_NAME_LEN : sizeof(iv));
+    if ((cctx = EVP_CIPHER_CTX_new()) == NULL ||
+        !mac_new(&m, sc->ticket_cb != NULL && !sc->ticket_cb_is_evp))
+        goto done;
+    if (sc->ticket_cb != NULL) {
+        int cb = sc->ticket_cb(s, name, iv, cctx, m.legacy != NULL ? (void *)m.legacy : (void *)m.evp,
+                               0);
+
+        if (cb <= 0 || !mac_start(&m))
+            goto done;
+        *renew = cb == 2;
+    } else {
+        int which = find_key(ctx, name, &key);
+
+        if (which < 0)
+            goto done;
+        *renew = which == 1;
+        if (!EVP_DecryptInit_ex(cctx, aes256cbc, NULL, key.aes_key, iv) ||
+            !mac_set_key(&m, key.hmac_key, sizeof(key.hmac_key)))
+            goto done;
+    }
+    iv_len = (size_t)EVP_CIPHER_CTX_get_iv_length(cctx);
+    mac_len = mac_size(&m);
+    if (iv_len > sizeof(iv) || mac_len == 0 || mac_len > sizeof(mac) ||
+        len <= TICKET_NAME_LEN + iv_len + mac_len)
+        goto done;
+    ct_len = len - TICKET_NAME_LEN - iv_len - mac_len;
+    /* RFC 5077 4: the MAC first; nothing is decrypted before it holds. */
+    if (!mac_compute(&m, ticket, len - mac_len, mac, &got) || got != mac_len ||
+        CRYPTO_memcmp(mac, ticket + len - mac_len, mac_len) != 0)
+        goto done;
+    if ((pt = OPENSSL_malloc(ct_len + EVP_MAX_BLOCK_LENGTH)) == NULL ||
+        !EVP_DecryptUpdate(cctx, pt, &n, ticket + TICKET_NAME_LEN + iv_len, (int)ct_len))
+        goto done;
+    pt_len = n;
+    if (!EVP_DecryptFinal_ex(cctx, pt + pt_len, &n))
+        goto done;
+    pt_len += n;
+    p = pt;
+    ss = d2i_SSL_SESSION(NULL, &p, pt_len);
+    if (ss != NULL && p != pt + pt_len) {
+        SSL_SESSION_free(ss);
+        ss = NULL;
+    }
+done:
+    ERR_clear_error(); /* a bad ticket is a full handshake, not an error */
+    if (pt != NULL)
+        OPENSSL_clear_free(pt, ct_len + EVP_MAX_BLOCK_LENGTH);
+    OPENSSL_cleanse(&key, sizeof(key));
+    EVP_CIPHER_CTX_free(cctx);
+    mac_free(&m);
+    return ss;
+}
+
+int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t len,
+                        tls_session_state *st)
+{
+    SSL *s = arg;
+    SSL_SESSION *ss;
+    int renew = 0, rc;
+
+    if (s->ctx->api_sess == NULL)
+        return 1;
+    if (c != NULL && tls_conn_version(c) == TLS_V13 && (s->options & SSL_OP_NO_TICKET)) {
+        /* Stateful: single use (RFC 8446 8.1), so out of the cache now. */
+        if ((ss = shimssl_cache_get(s, ticket, len)) == NULL)
+            return 1;
+        (void)SSL_CTX_remove_session(s->ctx, ss);
+    } else if ((ss = shimssl_ticket_decode(s->ctx, s, ticket, len, &renew)) == NULL) {
+        return 1;
+    }
+    if (shimssl_session_expired(ss, time(NULL))) {
+        SSL_SESSION_free(ss);
+        return 1;
+    }
+    if ((rc = shimssl_sess_check_found(s, c, ss, st)) != 0) {
+        SSL_SESSION_free(ss);
+        return rc;
+    }
+    shimssl_sess_found(s, ss);
+    return renew ? 2 : 0;
+}
+
+/* Server, TLS 1.3: send another ticket now (it goes out with the next
+ * write or SSL_do_handshake). */
+int SSL_new_session_ticket(SSL *s)
+{
+    tls_conn *c = s != NULL ? shimssl_conn(s) : NULL;
+
+    if (c == NULL || !s->server || !tls_conn_handshake_done(c) ||
+        tls_conn_version(c) != TLS_V13 || tls_conn_send_tickets == NULL) {
+        SHIMSSL_ERR(ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
+        return 0;
+    }
+    if (tls_conn_send_tickets(c, 1) < 0) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
+        return 0;
+    }
+    return 1;
+}
