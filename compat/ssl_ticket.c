@@ -187,12 +187,8 @@ typedef struct ticket_mac {
 static int mac_new(ticket_mac *m, int legacy)
 {
     memset(m, 0, sizeof(*m));
-    if (legacy) {
-        if ((m->legacy = HMAC_CTX_new()) == NULL)
-            return 0;
-        /* Documented: the digest is set before the callback runs. */
-        return HMAC_Init_ex(m->legacy, NULL, 0, EVP_sha256(), NULL);
-    }
+    if (legacy)
+        return (m->legacy = HMAC_CTX_new()) != NULL; /* the callback keys it */
     return (m->evp = EVP_MAC_CTX_new(hmac_alg)) != NULL;
 }
 
