@@ -42,6 +42,13 @@ static int g_init_ok;
 
 /* --------------------------------------------------------- cipher suites */
 
+/* A TLS 1.2 suite: IANA name "TLS_" iana, OpenSSL's name ossl; AEAD, or
+ * CBC with an HMAC. */
+#define SUITE12(id, iana, ossl, bits, kx, au, enc, md, cipher)                                     \
+    {id, "TLS_" iana, ossl, TLS_V12, bits, bits, 1, kx, au, enc, "AEAD", md, cipher}
+#define SUITE12_CBC(id, iana, ossl, bits, kx, au, enc, mac, md, cipher)                            \
+    {id, "TLS_" iana, ossl, TLS_V12, bits, bits, 0, kx, au, enc, mac, md, cipher}
+
 static const tls_suite_info suite_infos[] = {
     {0x1302, "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", TLS_V13, 256, 256, 1, "any", "any",
      "AESGCM(256)", "AEAD", NID_sha384, NID_aes_256_gcm},
@@ -49,7 +56,34 @@ static const tls_suite_info suite_infos[] = {
      "any", "any", "CHACHA20/POLY1305(256)", "AEAD", NID_sha256, NID_chacha20_poly1305},
     {0x1301, "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", TLS_V13, 128, 128, 1, "any", "any",
      "AESGCM(128)", "AEAD", NID_sha256, NID_aes_128_gcm},
+    /* TLS 1.2, in OpenSSL 3.0's default order (openssl ciphers -s -tls1_2).
+     * digest_nid is the PRF / handshake hash. */
+    SUITE12(0xC02C, "ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384", 256,
+            "ECDH", "ECDSA", "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
+    SUITE12(0xC030, "ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", 256,
+            "ECDH", "RSA", "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
+    SUITE12(0x009F, "DHE_RSA_WITH_AES_256_GCM_SHA384", "DHE-RSA-AES256-GCM-SHA384", 256, "DH",
+            "RSA", "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
+    SUITE12(0xCCA9, "ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305",
+            256, "ECDH", "ECDSA", "CHACHA20/POLY1305(256)", NID_sha256,
+            NID_chacha20_poly1305),
+    SUITE12(0xCCA8, "ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305", 256,
+            "ECDH", "RSA", "CHACHA20/POLY1305(256)", NID_sha256, NID_chacha20_poly1305),
+    SUITE12(0xCCAA, "DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "DHE-RSA-CHACHA20-POLY1305", 256,
+            "DH", "RSA", "CHACHA20/POLY1305(256)", NID_sha256, NID_chacha20_poly1305),
+    SUITE12(0xC02B, "ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", 128,
+            "ECDH", "ECDSA", "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
+    SUITE12(0xC02F, "ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", 128,
+            "ECDH", "RSA", "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
+    SUITE12(0x009E, "DHE_RSA_WITH_AES_128_GCM_SHA256", "DHE-RSA-AES128-GCM-SHA256", 128, "DH",
+            "RSA", "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
+    SUITE12(0x009D, "RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384", 256, "RSA", "RSA",
+            "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
+    SUITE12(0x009C, "RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256", 128, "RSA", "RSA",
+            "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
 };
+#undef SUITE12
+#undef SUITE12_CBC
 #define N_SUITES (sizeof(suite_infos) / sizeof(suite_infos[0]))
 
 /* Parallel to suite_infos; completed by crypto_init_once. */
@@ -94,7 +128,11 @@ static void init_suite(size_t i)
     s->id = info->id;
     s->iv_len = TLS_AEAD_IV_LEN;
     s->tag_len = TLS_AEAD_TAG_LEN;
-    s->nonce_mode = TLS_NONCE_XOR;
+    /* RFC 5288 3: TLS 1.2 AES-GCM carries an explicit nonce; RFC 7905 2:
+     * TLS 1.2 ChaCha20-Poly1305 forms it like TLS 1.3. */
+    s->nonce_mode = info->min_version == TLS_V12 && info->cipher_nid != NID_chacha20_poly1305
+                        ? TLS_NONCE_EXPLICIT
+                        : TLS_NONCE_XOR;
     s->md = md_lookup(info->digest_nid);
     s->hash_len = s->md != NULL ? (size_t)EVP_MD_get_size(s->md) : 0;
     s->record_limit =

@@ -136,6 +136,8 @@ enum tls_reason {
     TLS_R_MISSING_PSK_KEX_MODES_EXTENSION = 310,
     TLS_R_INVALID_COMPRESSION_ALGORITHM = 341,
     TLS_R_NO_COMPRESSION_SPECIFIED = 187,
+    /* added by core/tls12_crypto */
+    TLS_R_TLS_ILLEGAL_EXPORTER_LABEL = 367,
     /* A received alert is reported as 1000 + its description. */
     TLS_R_ALERT_OFFSET = 1000,
     /* Internal failures (allocation, libcrypto) are reported with

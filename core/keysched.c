@@ -321,3 +321,21 @@ int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len, const 
     };
     return kdf_run(&g_prf, params, out, out_len);
 }
+
+int tls12_prf_parts(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
+                    const tls_prf_part *parts, size_t n, uint8_t *out, size_t out_len)
+{
+    enum { MAX_PARTS = 6 };
+    OSSL_PARAM params[2 + MAX_PARTS + 1];
+    ENSURE(md != NULL && n <= MAX_PARTS, TLS_ERR_INTERNAL);
+    size_t k = 0;
+    params[k++] = md_param(md);
+    params[k++] =
+        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, secret_len);
+    /* The KDF concatenates repeated seed parameters in order. */
+    for (size_t i = 0; i < n; i++)
+        params[k++] = OSSL_PARAM_construct_octet_string(
+            OSSL_KDF_PARAM_SEED, (void *)parts[i].p, parts[i].p != NULL ? parts[i].len : 0);
+    params[k] = OSSL_PARAM_construct_end();
+    return kdf_run(&g_prf, params, out, out_len);
+}

@@ -119,6 +119,16 @@ TLS_MUST_CHECK int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t sec
                              const char *label, const uint8_t *seed1, size_t seed1_len,
                              const uint8_t *seed2, size_t seed2_len, uint8_t *out, size_t out_len);
 
+/* The same with the label and seed given as n parts (label first), each
+ * (p, len); for labels that are not C strings (RFC 5705 exporters). */
+typedef struct tls_prf_part {
+    const uint8_t *p;
+    size_t len;
+} tls_prf_part;
+TLS_MUST_CHECK int tls12_prf_parts(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
+                                   const tls_prf_part *parts, size_t n, uint8_t *out,
+                                   size_t out_len);
+
 #ifdef __cplusplus
 }
 #endif
