@@ -23,6 +23,7 @@
 
 #include "core/alert.h"
 #include "core/handshake.h"
+#include "core/tls13_psk.h"
 
 /* ---------------------------------------------------------------------
  * Keys.
@@ -215,7 +216,11 @@ void tls_conn_rbuf_commit(tls_conn *c, size_t n)
     if (before < 5 && c->rlen >= 5) {
         size_t need;
         int rc = tls_rec_need(&c->rd, c->rbuf, c->rlen, &need);
-        if (rc < 0)
+        /* 0-RTT records skipped after a HelloRetryRequest are ciphertext
+         * although the read direction is still plaintext. */
+        if (rc < 0 && !(c->psk.early_skip && c->rd.mode == TLS_REC_PLAIN &&
+                        c->rbuf[0] == TLS_CT_APPLICATION_DATA &&
+                        rec_body_len(c) <= TLS_REC_MAX_CIPHER))
             (void)tls_conn_fail(c, rc);
     }
 }
@@ -317,7 +322,19 @@ static int step(tls_conn *c)
     if (!rec_complete(c))
         return TLS_WANT_INPUT;
     trace(c, 0, 256, c->rbuf, 5);
-    TRY(tls_rec_open(&c->rd, c->rbuf, c->rlen, &type, &body, &len));
+    int orc = tls_rec_open(&c->rd, c->rbuf, c->rlen, &type, &body, &len);
+    /* RFC 8446 4.2.10: a server that refused 0-RTT drops what it cannot
+     * read, up to a bound. */
+    if (c->psk.early_skip && c->rbuf[0] == TLS_CT_APPLICATION_DATA) {
+        int drop = tls13_early_skip(c, orc, rec_body_len(c));
+        if (drop < 0)
+            return drop;
+        if (drop) {
+            c->rlen = 0;
+            return 0;
+        }
+    }
+    TRY(orc);
     if (c->rbuf[0] == TLS_CT_APPLICATION_DATA && c->rd.mode != TLS_REC_PLAIN)
         trace(c, 0, 257, &type, 1);
     /* RFC 8446 5: a protected change_cipher_spec is unexpected_message. */
@@ -347,6 +364,17 @@ static int step(tls_conn *c)
         rc = c->is_server ? tls13_server_ccs(c) : tls13_client_ccs(c);
         break;
     case TLS_CT_APPLICATION_DATA:
+        /* Accepted 0-RTT data (server), for tls_conn_read_early. */
+        if (!c->hs_done && c->is_server && c->psk.early_phase == TLS_EPH_READING) {
+            TRY(tls13_early_count(c, len));
+            if (len > 0) {
+                c->app_off = (size_t)(body - c->rbuf);
+                c->app_len = len;
+                c->psk.early_app = 1;
+                return 0;
+            }
+            break;
+        }
         if (!c->hs_done)
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
         c->key_updates_in_a_row = 0;
@@ -369,6 +397,13 @@ static int eof_error(void)
     return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_EOF_WHILE_READING);
 }
 
+static void drop_early_app(tls_conn *c)
+{
+    c->app_len = 0;
+    c->rlen = 0;
+    c->psk.early_app = 0;
+}
+
 int tls_conn_handshake(tls_conn *c)
 {
     if (c->err)
@@ -386,6 +421,9 @@ int tls_conn_handshake(tls_conn *c)
         int rc = step(c);
         if (rc < 0)
             return tls_conn_fail(c, rc);
+        /* 0-RTT data nobody asked for with tls_conn_read_early is dropped. */
+        if (c->psk.early_app)
+            drop_early_app(c);
         if (rc == TLS_EOF)
             return TLS_EOF;
         if (rc == TLS_WANT_INPUT)
@@ -596,4 +634,67 @@ size_t tls_conn_finished(const tls_conn *c, int peer, uint8_t *buf, size_t len)
     size_t n = c->fin_len < len ? c->fin_len : len;
     memcpy(buf, peer ? c->fin_rcvd : c->fin_sent, n);
     return n;
+}
+
+/* ---------------------------------------------------------------------
+ * Sessions and 0-RTT (the TLS 1.3 parts are in tls13_psk.c).
+ */
+int tls_conn_session(const tls_conn *c, tls_session_state *st, const uint8_t **ticket,
+                     size_t *ticket_len)
+{
+    switch (c->version) {
+    case TLS_V13:
+        return tls13_psk_session(c, st, ticket, ticket_len);
+    default:
+        return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
+    }
+}
+
+int tls_conn_session_reused(const tls_conn *c)
+{
+    switch (c->version) {
+    case TLS_V13:
+        return c->psk.accepted;
+    default:
+        return 0;
+    }
+}
+
+int tls_conn_read_early(tls_conn *c, uint8_t *buf, size_t len, size_t *n)
+{
+    *n = 0;
+    if (c->err)
+        return c->err;
+    if (!c->is_server)
+        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+    if (!c->sv && !c->hs_done) {
+        if (c->cfg->event)
+            c->cfg->event(c->cfg->cb_arg, TLS_EV_HANDSHAKE_START, 1);
+        int rc = tls13_server_start(c);
+        if (rc < 0)
+            return tls_conn_fail(c, rc);
+    }
+    for (;;) {
+        if (c->psk.early_app && c->app_len > 0) {
+            size_t k = len < c->app_len ? len : c->app_len;
+            memcpy(buf, c->rbuf + c->app_off, k);
+            c->app_off += k;
+            c->app_len -= k;
+            if (c->app_len == 0)
+                drop_early_app(c);
+            *n = k;
+            return TLS_OK;
+        }
+        /* Decided against 0-RTT, or EndOfEarlyData came: the handshake
+         * goes on with tls_conn_handshake. */
+        if (c->psk.early_phase == TLS_EPH_DONE || c->hs_done)
+            return TLS_EARLY_END;
+        int rc = step(c);
+        if (rc < 0)
+            return tls_conn_fail(c, rc);
+        if (rc == TLS_EOF)
+            return TLS_EOF;
+        if (rc == TLS_WANT_INPUT)
+            return c->transport_eof ? tls_conn_fail(c, eof_error()) : TLS_WANT_INPUT;
+    }
 }

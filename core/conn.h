@@ -38,9 +38,33 @@ typedef struct tls_conn_ticket {
     size_t psk_len;
     uint16_t suite;
     int valid;
+    uint64_t time; /* when it arrived, seconds since the epoch */
 } tls_conn_ticket;
 
 #define TLS_CONN_TICKETS 2
+
+/* TLS 1.3 PSK resumption and 0-RTT, both sides (tls13_psk.c, early.c). */
+typedef struct tls_conn_psk {
+    int offered;            /* client: our ClientHello carries pre_shared_key */
+    int accepted;           /* this handshake is a PSK resumption */
+    uint16_t selected;      /* server: index of the accepted identity */
+    uint32_t obf_age;       /* server: obfuscated_ticket_age of that identity */
+    int ccs_sent;           /* client: compatibility CCS already sent (0-RTT) */
+    const tls_suite *suite; /* the PSK's suite (client: the session's) */
+    uint8_t key[TLS_MAX_HASH];
+    size_t key_len;
+    tls_session_state st; /* server: the resumed state, then the last one sealed */
+    int have_st;
+    uint64_t nonce_ctr;   /* server: ticket_nonce of the next NewSessionTicket */
+    /* 0-RTT */
+    int early_status;     /* TLS_EARLY_* */
+    int early_phase;      /* TLS_EPH_* (early.c) */
+    int early_want;       /* client: tls_conn_write_early came before the start */
+    uint32_t early_max;   /* bytes allowed */
+    uint32_t early_count; /* bytes sent / received / skipped */
+    int early_skip;       /* server: drop records we cannot read (rejected 0-RTT) */
+    int early_app;        /* server: app_off/app_len hold early data */
+} tls_conn_psk;
 
 struct tls_conn {
     const tls_config *cfg;
@@ -87,6 +111,8 @@ struct tls_conn {
 
     tls_conn_ticket tickets[TLS_CONN_TICKETS]; /* newest first */
     int key_updates_in_a_row;                  /* bound on KeyUpdate floods */
+
+    tls_conn_psk psk;
 
     struct tls13_client *cl; /* client handshake state, freed when done */
     struct tls13_server *sv; /* server handshake state (tls13_server.c) */

@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
@@ -30,6 +31,7 @@
 #include "core/extensions.h"
 #include "core/handshake.h"
 #include "core/tls13_common.h"
+#include "core/tls13_psk.h"
 
 enum {
     CS_WAIT_SH,
@@ -262,8 +264,22 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
         TRY(tls_wr_close(w, 2, m2));
         TRY(tls_wr_close(w, 2, m));
     }
+    /* RFC 8446 4.2.10: early_data (empty) in the first ClientHello only. */
+    if (c->psk.early_phase == TLS_EPH_OFFER && !cl->hrr_seen) {
+        TRY(ext_open(w, cl, TLS_EXT_EARLY_DATA, &m));
+        TRY(tls_wr_close(w, 2, m));
+    }
+    /* RFC 8446 4.2.11: pre_shared_key MUST be the last extension. */
+    if (c->psk.offered) {
+        TRY(ext_open(w, cl, TLS_EXT_PRE_SHARED_KEY, &m));
+        TRY(tls13_psk_client_write(c, w));
+        TRY(tls_wr_close(w, 2, m));
+    }
     TRY(tls_wr_close(w, 2, exts));
-    return tls_wr_close(w, 3, msg);
+    TRY(tls_wr_close(w, 3, msg));
+    if (c->psk.offered)
+        TRY(tls13_psk_client_bind(c, &cl->th, w));
+    return 0;
 }
 
 static int send_client_hello(tls_conn *c)
@@ -336,6 +352,8 @@ int tls13_client_start(tls_conn *c)
         cl->n_sigalgs = copy_list(cl->sigalgs, l, n);
     }
 
+    TRY(tls13_psk_client_setup(c, cl->suites, cl->n_suites));
+
     size_t shares = cfg->n_key_shares ? cfg->n_key_shares : 1;
     for (size_t i = 0; i < shares && i < cl->n_groups; i++)
         TRY(add_share(cl, cl->groups[i]));
@@ -350,6 +368,7 @@ int tls13_client_start(tls_conn *c)
     c->wr.version = 0x0301;
     TRY(send_client_hello(c));
     c->wr.version = 0x0303;
+    TRY(tls13_early_client_start(c, &cl->th));
     cl->state = CS_WAIT_SH;
     return 0;
 }
@@ -399,6 +418,7 @@ static int on_hrr(tls_conn *c, const tls_suite *s, tls_ext_block *eb, const uint
         TRY(tls_rd_copy(&v, cl->cookie, cl->cookie_len));
     }
     cl->hrr_suite = s->id;
+    TRY(tls13_psk_client_hrr(c, s));
     /* RFC 8446 4.4.1: the transcript restarts with message_hash(CH1). */
     TRY(tls_transcript_set_md(&cl->th, s->md));
     TRY(tls_transcript_hrr(&cl->th));
@@ -485,6 +505,7 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     }
     memcpy(c->server_random, random, 32);
     c->suite = s;
+    TRY(tls13_psk_client_server_hello(c, tls_ext_find(&eb, TLS_EXT_PRE_SHARED_KEY), s));
 
     /* struct { KeyShareEntry server_share; } KeyShareServerHello; */
     tls_ext *ks = tls_ext_find(&eb, TLS_EXT_KEY_SHARE);
@@ -521,12 +542,14 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
         rc = th_hash(c, th);
     if (rc == 0)
         rc = tls_ks_init(&c->ks, s->md);
+    if (rc == 0 && c->psk.accepted)
+        rc = tls_ks_early(&c->ks, c->psk.key, c->psk.key_len);
     if (rc == 0)
         rc = tls_ks_handshake(&c->ks, shared, shared_len, th);
     OPENSSL_cleanse(shared, sizeof(shared));
     TRY(rc);
     TRY(tls_conn_set_secret(c, 0, c->ks.server_hs));
-    TRY(tls_conn_set_secret(c, 1, c->ks.client_hs));
+    TRY(tls13_early_client_after_sh(c));
     tls_conn_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.client_hs, s->hash_len);
     tls_conn_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->ks.server_hs, s->hash_len);
     cl->state = CS_WAIT_EE;
@@ -571,6 +594,7 @@ static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)
     struct tls13_client *cl = c->cl;
     tls_reader r, exts;
     tls_ext_block eb;
+    int early = 0;
     tls_rd_init(&r, msg + 4, len - 4);
     TRY(tls_rd_vec(&r, 2, &exts));
     TRY(tls_rd_done(&r));
@@ -594,13 +618,21 @@ static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)
         case TLS_EXT_ALPN:
             TRY(on_alpn(c, &e->body));
             break;
+        case TLS_EXT_EARLY_DATA:
+            /* RFC 8446 4.2.10: empty in EncryptedExtensions. */
+            TRY(tls_rd_done(&e->body));
+            early = 1;
+            break;
         default:
             /* Offered by us but not answered here by RFC 8446 4.2. */
             return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
         }
     }
+    TRY(tls13_early_client_ee(c, early));
     TRY(th_add(c, msg, len));
-    cl->state = CS_WAIT_CERT_CR;
+    /* RFC 8446 4.3.2: no CertificateRequest, and no server Certificate, in
+     * a PSK handshake. */
+    cl->state = c->psk.accepted ? CS_WAIT_FIN : CS_WAIT_CERT_CR;
     return 0;
 }
 
@@ -819,7 +851,7 @@ static int client_flight(tls_conn *c, const uint8_t *client_hs)
     size_t hl = c->suite->hash_len;
     tls_wr_init(&w);
     /* RFC 8446 D.4: in compatibility mode a CCS precedes our second flight. */
-    if (!(c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT)) {
+    if (!(c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT) && !c->psk.ccs_sent) {
         static const uint8_t ccs = 1;
         rc = tls_conn_send(c, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
         if (rc == 0 && c->cfg->msg)
@@ -873,6 +905,9 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
         tls_conn_keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->ks.client_ap, hl);
         tls_conn_keylog(c, "SERVER_TRAFFIC_SECRET_0", c->ks.server_ap, hl);
         tls_conn_keylog(c, "EXPORTER_SECRET", c->ks.exporter, hl);
+        rc = tls13_early_client_end(c, &cl->th);
+    }
+    if (rc == 0) {
         rc = client_flight(c, client_hs);
     }
     OPENSSL_cleanse(client_hs, sizeof(client_hs));
@@ -950,6 +985,7 @@ static int on_new_session_ticket(tls_conn *c, const uint8_t *msg, size_t len)
         return rc;
     }
     t.valid = 1;
+    t.time = (uint64_t)time(NULL);
     free(c->tickets[TLS_CONN_TICKETS - 1].ticket);
     OPENSSL_cleanse(&c->tickets[TLS_CONN_TICKETS - 1], sizeof(tls_conn_ticket));
     memmove(&c->tickets[1], &c->tickets[0], (TLS_CONN_TICKETS - 1) * sizeof(tls_conn_ticket));

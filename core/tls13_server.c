@@ -21,8 +21,10 @@
  * right after it (RFC 8446 5.1), and after an HRR the next message can
  * only be a new ClientHello.
  *
- * Not yet: resumption (a pre_shared_key offer is checked for form and
- * ignored), 0-RTT, client authentication, NewSessionTicket, TLS 1.2.
+ * Resumption and 0-RTT (tls13_psk.c): a PSK accepted from a ticket drops
+ * Certificate and CertificateVerify from our flight; accepted early data
+ * puts WAIT_EOED between our flight and WAIT_FIN; NewSessionTickets follow
+ * the client's Finished.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +36,14 @@
 #include "core/extensions.h"
 #include "core/handshake.h"
 #include "core/tls13_common.h"
+#include "core/tls13_psk.h"
 
 enum {
     SS_WAIT_CH,
     SS_WAIT_CH2,
     SS_WAIT_FIN,
     SS_DONE,
+    SS_WAIT_EOED, /* accepted 0-RTT: early data, then EndOfEarlyData */
 };
 
 #define MAX_LIST 64
@@ -97,6 +101,10 @@ typedef struct client_hello {
     int have_sni;
     int have_psk;
     int have_psk_modes;
+    int psk_dhe_ke;       /* psk_key_exchange_modes lists psk_dhe_ke */
+    tls_reader psk_ids;   /* identities vector body, validated */
+    tls_reader psk_binders;
+    size_t psk_binders_total; /* the binders vector with its length prefix */
     int have_cookie;
     int have_early_data;
 } client_hello;
@@ -397,6 +405,12 @@ static int parse_psk_modes(client_hello *ch, tls_reader *body)
     tls_reader l;
     TRY(tls_rd_vec_bounded(body, 1, 1, 255, &l));
     TRY(tls_rd_done(body));
+    while (tls_rd_left(&l) > 0) {
+        uint8_t mode;
+        TRY(tls_rd_u8(&l, &mode));
+        if (mode == 1)
+            ch->psk_dhe_ke = 1;
+    }
     ch->have_psk_modes = 1;
     return 0;
 }
@@ -408,15 +422,28 @@ static int parse_psk_modes(client_hello *ch, tls_reader *body)
  *     PskIdentity identities<7..2^16-1>;
  *     PskBinderEntry binders<33..2^16-1>;
  * } OfferedPsks;
- * (RFC 8446 4.2.11) Resumption is a later issue: checked for form only.
+ * (RFC 8446 4.2.11) Checked for form here; tls13_psk_server_offer tries
+ * the identities. A malformed offer is decode_error with OpenSSL's reason.
  */
+static int parse_psk_form(client_hello *ch, tls_reader *body);
 static int parse_psk(client_hello *ch, tls_reader *body)
+{
+    int rc = parse_psk_form(ch, body);
+    if (rc == TLS_ERR_DECODE)
+        rc = TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+    return rc;
+}
+
+static int parse_psk_form(client_hello *ch, tls_reader *body)
 {
     tls_reader ids, binders;
     size_t n_ids = 0, n_binders = 0;
     TRY(tls_rd_vec_bounded(body, 2, 7, 0xffff, &ids));
     TRY(tls_rd_vec_bounded(body, 2, 33, 0xffff, &binders));
     TRY(tls_rd_done(body));
+    ch->psk_ids = ids;
+    ch->psk_binders = binders;
+    ch->psk_binders_total = 2 + tls_rd_left(&binders);
     while (tls_rd_left(&ids) > 0) {
         tls_reader id;
         uint32_t age;
@@ -431,7 +458,7 @@ static int parse_psk(client_hello *ch, tls_reader *body)
     }
     /* RFC 8446 4.2.11: one binder per identity. */
     if (n_ids != n_binders)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     ch->have_psk = 1;
     return 0;
 }
@@ -788,6 +815,12 @@ static int write_server_hello(tls_conn *c, tls_writer *w, const uint8_t *random,
         TRY(tls_wr_close(w, 2, m2));
     }
     TRY(tls_wr_close(w, 2, m));
+    if (share && c->psk.accepted) {
+        /* struct { uint16 selected_identity; } (RFC 8446 4.2.11) */
+        TRY(tls_wr_u16(w, TLS_EXT_PRE_SHARED_KEY));
+        TRY(tls_wr_u16(w, 2));
+        TRY(tls_wr_u16(w, c->psk.selected));
+    }
     TRY(tls_wr_close(w, 2, exts));
     TRY(tls_wr_close(w, 3, msg));
     return w->failed ? TLS_ERR_INTERNAL : 0;
@@ -858,6 +891,11 @@ static int write_ee(tls_conn *c, tls_writer *w)
         TRY(tls_wr_close(w, 2, m2));
         TRY(tls_wr_close(w, 2, m));
     }
+    if (c->psk.early_phase == TLS_EPH_READING) {
+        /* RFC 8446 4.2.10: empty early_data says 0-RTT was accepted. */
+        TRY(tls_wr_u16(w, TLS_EXT_EARLY_DATA));
+        TRY(tls_wr_u16(w, 0));
+    }
     TRY(tls_wr_close(w, 2, exts));
     return tls_wr_close(w, 3, msg);
 }
@@ -898,14 +936,15 @@ static int encrypted_flight(tls_conn *c, uint16_t scheme)
     if (rc == 0)
         rc = th_add_from(c, &w, at[0]);
     at[1] = w.len;
-    if (rc == 0)
+    /* RFC 8446 2.2: a PSK handshake has no server Certificate / CertificateVerify. */
+    if (rc == 0 && !c->psk.accepted)
         rc = write_certificate(c, &w);
-    if (rc == 0)
+    if (rc == 0 && !c->psk.accepted)
         rc = th_add_from(c, &w, at[1]);
     at[2] = w.len;
-    if (rc == 0)
+    if (rc == 0 && !c->psk.accepted)
         rc = write_certificate_verify(c, &w, scheme);
-    if (rc == 0)
+    if (rc == 0 && !c->psk.accepted)
         rc = th_add_from(c, &w, at[2]);
     at[3] = w.len;
     /* struct { opaque verify_data[Hash.length]; } Finished; */
@@ -928,7 +967,8 @@ static int encrypted_flight(tls_conn *c, uint16_t scheme)
         rc = tls_conn_send(c, TLS_CT_HANDSHAKE, w.buf, w.len);
     if (rc == 0) {
         for (int i = 0; i < 4; i++)
-            trace_sent(c, TLS_CT_HANDSHAKE, w.buf + at[i], at[i + 1] - at[i]);
+            if (at[i + 1] > at[i])
+                trace_sent(c, TLS_CT_HANDSHAKE, w.buf + at[i], at[i + 1] - at[i]);
         memcpy(c->fin_sent, fin, hl);
     }
     tls_wr_free(&w);
@@ -978,6 +1018,12 @@ static int server_flight(tls_conn *c, const client_hello *ch, const tls_suite *s
     tls_wr_init(&w);
     if (!c->did_hrr)
         rc = tls_transcript_set_md(&sv->th, s->md);
+    /* The early secret (PSK or zeros) and the 0-RTT key hash the
+     * ClientHello alone. */
+    if (rc == 0)
+        rc = tls_ks_init(&c->ks, s->md);
+    if (rc == 0)
+        rc = tls13_psk_server_early(c, &sv->th);
     if (rc == 0)
         rc = tls_random(c->server_random, 32);
     if (rc == 0)
@@ -990,20 +1036,21 @@ static int server_flight(tls_conn *c, const client_hello *ch, const tls_suite *s
     if (rc == 0)
         rc = th_hash(c, th);
     if (rc == 0)
-        rc = tls_ks_init(&c->ks, s->md);
-    if (rc == 0)
         rc = tls_ks_handshake(&c->ks, shared, shared_len, th);
     OPENSSL_cleanse(shared, sizeof(shared));
     TRY(rc);
     TRY(maybe_send_ccs(c));
     TRY(tls_conn_set_secret(c, 1, c->ks.server_hs));
-    TRY(tls_conn_set_secret(c, 0, c->ks.client_hs));
+    /* Accepted 0-RTT: the client's records are under the early key until
+     * its EndOfEarlyData. */
+    TRY(tls_conn_set_secret(c, 0, c->psk.early_phase == TLS_EPH_READING ? c->ks.client_early
+                                                                         : c->ks.client_hs));
     /* A client that rejects our ServerHello answers with a plaintext alert. */
     c->rd.allow_plain_alerts = 1;
     tls_conn_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.client_hs, s->hash_len);
     tls_conn_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->ks.server_hs, s->hash_len);
     TRY(encrypted_flight(c, scheme));
-    sv->state = SS_WAIT_FIN;
+    sv->state = c->psk.early_phase == TLS_EPH_READING ? SS_WAIT_EOED : SS_WAIT_FIN;
     sv->ccs_seen = 0;
     return 0;
 }
@@ -1054,9 +1101,12 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
         }
         TRY(run_client_hello_hook(c, &ch));
     }
-    /* Without a certificate there is no TLS 1.3 we can offer (no PSK
-     * either, yet): OpenSSL 3.0 answers exactly so. */
-    if ((!c->cfg->cert || !c->cfg->key) && !c->cfg->n_ids)
+    /* Without a certificate there is no TLS 1.3 we can offer unless a
+     * ticket may resume: OpenSSL 3.0 answers exactly so. */
+    int no_cert = (!c->cfg->cert || !c->cfg->key) && !c->cfg->n_ids;
+    /* RFC 8446 4.2.9: we only do PSK with (EC)DHE (psk_dhe_ke). */
+    int may_resume = ch.have_psk && ch.psk_dhe_ke && c->cfg->ticket_open;
+    if (no_cert && !may_resume)
         return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     TRY(select_suite(c, &ch, &s));
     if (sv->state == SS_WAIT_CH2) {
@@ -1066,7 +1116,17 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
     /* RFC 8446 4.1.4: one HelloRetryRequest at most. */
     if (hrr && sv->state == SS_WAIT_CH2)
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
-    TRY(select_sigalg(c, &ch, &scheme));
+    /* The PSK is looked at in the ClientHello we answer with a ServerHello
+     * (after an HRR, the second one, whose binder covers the HRR). */
+    c->psk.accepted = 0;
+    if (may_resume && !hrr)
+        TRY(tls13_psk_server_offer(c, &sv->th, msg, len, s, ch.psk_ids, ch.psk_binders,
+                                   ch.psk_binders_total));
+    if (!c->psk.accepted) {
+        if (no_cert)
+            return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+        TRY(select_sigalg(c, &ch, &scheme));
+    }
 
     memcpy(c->client_random, ch.random, 32);
     if (sv->state == SS_WAIT_CH) {
@@ -1075,6 +1135,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
         sv->ch1_version = ch.legacy_version;
     }
     TRY(select_alpn(c, &ch));
+    tls13_early_server_decide(c, ch.have_early_data, hrr, s);
     TRY(th_add(c, msg, len));
     if (hrr) {
         c->suite = s;
@@ -1113,7 +1174,12 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     c->hs_done = 1;
     if (c->cfg->event)
         c->cfg->event(c->cfg->cb_arg, TLS_EV_HANDSHAKE_DONE, 1);
-    return 0;
+    /* RFC 8446 4.6.1: tickets right after the client's Finished; after a
+     * resumption at most one, as OpenSSL. */
+    size_t n = c->cfg->num_tickets;
+    if (c->psk.accepted && n > 1)
+        n = 1;
+    return tls13_psk_server_tickets(c, n);
 }
 
 /* ---------------------------------------------------------------------
@@ -1130,6 +1196,14 @@ int tls13_server_message(tls_conn *c, const uint8_t *msg, size_t len)
     case SS_WAIT_CH2:
         if (type == TLS_HS_CLIENT_HELLO)
             return on_client_hello(c, msg, len);
+        break;
+    case SS_WAIT_EOED:
+        if (type == TLS_HS_END_OF_EARLY_DATA) {
+            TRY(tls13_early_server_eoed(c, msg, len));
+            TRY(th_add(c, msg, len));
+            sv->state = SS_WAIT_FIN;
+            return 0;
+        }
         break;
     case SS_WAIT_FIN:
         /* No CertificateRequest was sent, so no Certificate may come. */
