@@ -334,8 +334,7 @@ int tls13_psk_server_offer(tls_conn *c, const tls_transcript *t, const uint8_t *
         }
         const tls_suite *ps = tls_suite_get(st.suite);
         /* Unknown, or not usable with the suite chosen: the next one. */
-        if (rc == 1 || st.version != TLS_V13 || !same_hash(ps, s) ||
-            st.secret_len != s->hash_len) {
+        if (rc == 1 || st.version != TLS_V13 || !same_hash(ps, s) || st.secret_len != s->hash_len) {
             OPENSSL_cleanse(&st, sizeof(st));
             continue;
         }
@@ -454,8 +453,7 @@ int tls13_early_server_eoed(tls_conn *c, const uint8_t *msg, size_t len)
  *     Extension extensions<0..2^16-2>;
  * } NewSessionTicket;
  */
-static int write_ticket(tls_conn *c, tls_writer *w, tls_session_state *st, uint8_t *tbuf,
-                        int *made)
+static int write_ticket(tls_conn *c, tls_writer *w, tls_session_state *st, uint8_t *tbuf, int *made)
 {
     const tls_config *cfg = c->cfg;
     tls_conn_psk *p = &c->psk;
