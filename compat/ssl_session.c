@@ -100,6 +100,7 @@ SSL_SESSION *SSL_SESSION_dup(const SSL_SESSION *src)
     d->ticket_lifetime_hint = src->ticket_lifetime_hint;
     d->max_early_data = src->max_early_data;
     d->ticket_age_add = src->ticket_age_add;
+    d->kex_group = src->kex_group;
     d->ems = src->ems;
     d->comp_id = src->comp_id;
     d->not_resumable = src->not_resumable;
@@ -185,6 +186,8 @@ SSL_SESSION *shimssl_session_from_state(SSL *s, const tls_session_state *st, con
     }
     ss->ems = st->ems;
     ss->comp_id = st->compression;
+    if (s->conn != NULL)
+        ss->kex_group = tls_conn_group(s->conn);
     ss->time = st->time != 0 ? (time_t)st->time : time(NULL);
     ss->ticket_age_add = st->age_add;
     ss->max_early_data = st->max_early_data;
@@ -637,7 +640,7 @@ int SSL_SESSION_print(BIO *bp, const SSL_SESSION *x)
                    X509_verify_cert_error_string(x->verify_result)) <= 0)
         return 0;
     if (BIO_printf(bp, "    Extended master secret: %s\n",
-                   x->ssl_version == TLS1_3_VERSION ? "no" : "yes") <= 0)
+                   x->ssl_version != TLS1_3_VERSION && x->ems ? "yes" : "no") <= 0)
         return 0;
     if (x->ssl_version == TLS1_3_VERSION &&
         BIO_printf(bp, "    Max Early Data: %u\n", (unsigned int)x->max_early_data) <= 0)
@@ -702,7 +705,8 @@ int SSL_SESSION_print_keylog(BIO *bp, const SSL_SESSION *x)
  *     max_early_data     [15] EXPLICIT INTEGER OPTIONAL,
  *     alpn_selected      [16] EXPLICIT OCTET STRING OPTIONAL,
  *     max_fragment_len   [17] EXPLICIT INTEGER OPTIONAL,
- *     ticket_appdata     [18] EXPLICIT OCTET STRING OPTIONAL }
+ *     ticket_appdata     [18] EXPLICIT OCTET STRING OPTIONAL,
+ *     kex_group          [19] EXPLICIT INTEGER OPTIONAL }
  *
  * libcrypto's ASN.1 templates do the encoding; zero integers are omitted.
  */
@@ -731,6 +735,7 @@ typedef struct session_der {
     ASN1_OCTET_STRING *alpn;
     uint32_t max_fragment_len;
     ASN1_OCTET_STRING *ticket_appdata;
+    uint32_t kex_group;
 } SESSION_DER;
 
 ASN1_SEQUENCE(SESSION_DER) =
@@ -759,6 +764,7 @@ ASN1_SEQUENCE(SESSION_DER) =
         ASN1_EXP_OPT(SESSION_DER, alpn, ASN1_OCTET_STRING, 16),
         ASN1_EXP_OPT_EMBED(SESSION_DER, max_fragment_len, ZUINT32, 17),
         ASN1_EXP_OPT(SESSION_DER, ticket_appdata, ASN1_OCTET_STRING, 18),
+        ASN1_EXP_OPT_EMBED(SESSION_DER, kex_group, ZUINT32, 19),
 } static_ASN1_SEQUENCE_END(SESSION_DER)
 
         IMPLEMENT_STATIC_ASN1_ALLOC_FUNCTIONS(SESSION_DER)
@@ -798,6 +804,7 @@ int i2d_SSL_SESSION(const SSL_SESSION *in, unsigned char **pp)
     d->ticket_lifetime = in->ticket_lifetime_hint;
     d->max_early_data = in->max_early_data;
     d->ticket_age_add = in->ticket_age_add;
+    d->kex_group = in->kex_group;
     d->flags = in->ems ? SHIMSSL_SESS_FLAG_EMS : 0;
     d->peer = in->peer; /* borrowed: detached before the free below */
     ASN1_OCTET_STRING_free(d->cipher);
@@ -861,6 +868,7 @@ SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long len
     ss->ticket_lifetime_hint = (unsigned long)d->ticket_lifetime;
     ss->max_early_data = d->max_early_data;
     ss->ticket_age_add = d->ticket_age_add;
+    ss->kex_group = d->kex_group;
     ss->ems = (d->flags & SHIMSSL_SESS_FLAG_EMS) != 0;
     if (d->comp_id != NULL && ASN1_STRING_length(d->comp_id) == 1)
         ss->comp_id = ASN1_STRING_get0_data(d->comp_id)[0];

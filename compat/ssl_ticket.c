@@ -327,6 +327,14 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
     if ((ss = shimssl_session_from_state(s, st, NULL, 0)) == NULL)
         return TLS_ERR_INTERNAL;
     if (st->version == TLS_V13) {
+        /* The ticket lives as long as the session timeout says (what
+         * SSL_CTX_set_timeout means for a TLS 1.3 server, as in OpenSSL);
+         * core reads the lifetime back from its own st for the message. */
+        if (s->ctx->session_timeout > 0 && s->ctx->session_timeout <= 604800) {
+            ((tls_session_state *)st)->lifetime = (uint32_t)s->ctx->session_timeout;
+            ss->timeout = s->ctx->session_timeout;
+            ss->ticket_lifetime_hint = (unsigned long)s->ctx->session_timeout;
+        }
         /* Every TLS 1.3 server session has an id of its own (the callbacks
          * and the stateful cache key on it). */
         if (RAND_bytes(ss->id, 32) <= 0) {
@@ -343,8 +351,9 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
         }
         memcpy(out, ss->id, ss->id_len);
         *len = ss->id_len;
-        (void)SSL_CTX_add_session(s->ctx, ss);
-        shimssl_cache_new_session(s, ss, SSL_SESS_CACHE_SERVER, 0);
+        /* Kept where the cache mode says: internally, and/or with the
+         * application's callbacks (its get callback finds it again). */
+        shimssl_cache_new_session(s, ss, SSL_SESS_CACHE_SERVER, 1);
         SSL_SESSION_free(ss);
         return 0;
     }
@@ -450,7 +459,9 @@ int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t le
 
     if (s->ctx->api_sess == NULL)
         return 1;
-    if (c != NULL && tls_conn_version(c) == TLS_V13 && (s->options & SSL_OP_NO_TICKET)) {
+    /* With SSL_OP_NO_TICKET only TLS 1.3 PSK identities reach here (a
+     * TLS 1.2 server then takes no tickets): they are cache keys. */
+    if (s->options & SSL_OP_NO_TICKET) {
         /* Stateful: single use (RFC 8446 8.1), so out of the cache now. */
         if ((ss = shimssl_cache_get(s, ticket, len)) == NULL)
             return 1;
