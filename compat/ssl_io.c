@@ -16,6 +16,7 @@
  */
 #include "compat/compat.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <string.h>
 
@@ -287,6 +288,13 @@ static int shimssl_handshake(SSL *s)
     }
     if (s->fatal_rc != 0)
         return shimssl_refail(s);
+    /* As OpenSSL's handshake does on every entry while it runs: leftovers on
+     * the error queue (a PEM "no start line" from loading certificates, ...)
+     * must not turn the next SSL_get_error into SSL_ERROR_SSL. */
+    if (s->hs_phase != SHIMSSL_HS_DONE) {
+        ERR_clear_error();
+        errno = 0;
+    }
     if (!shimssl_start(s))
         return -1;
     if (s->hs_phase == SHIMSSL_HS_BEFORE)
@@ -424,7 +432,10 @@ static int shimssl_read(SSL *s, void *buf, size_t num, size_t *readbytes, int pe
                 s->shutdown |= SSL_RECEIVED_SHUTDOWN;
                 return 0;
             }
-            return shimssl_input_failed(s);
+            rc = shimssl_input_failed(s);
+            /* OpenSSL 3.0 passes the transport's 0 up: SSL_read returns 0
+             * (SSL_ERROR_SSL, unexpected eof) the first time, -1 after. */
+            return s->eof_seen ? 0 : rc;
         }
     }
 }
