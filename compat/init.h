@@ -49,4 +49,18 @@ void shimssl_session_event(SSL *s, int where);
 /* ssl_cert.c */
 void shimssl_cert_ctx_free(SSL_CTX *ctx);
 void shimssl_cert_ssl_free(SSL *s);
+
+/* ssl_comp.c */
+int shimssl_comp_deflate_listed(void);
+
+/* ssl_tls12.c */
+int shimssl_tls12_compression(const tls_conn *c); /* TLS_COMP_* in use */
+void shimssl_tls12_config(SSL *s, tls_config *cfg);
+long shimssl_tls12_set_tmp_dh(SSL_CTX *ctx, SSL *s, void *dh);
+long shimssl_tls12_set_dh_auto(SSL_CTX *ctx, SSL *s, long onoff);
+long shimssl_tls12_ri_support(const SSL *s);
+long shimssl_tls12_extms_support(const SSL *s);
+void shimssl_tls12_ctx_free(SSL_CTX *ctx);
+int shimssl_tls12_ssl_init(SSL *s);
+void shimssl_tls12_ssl_free(SSL *s);
 #endif

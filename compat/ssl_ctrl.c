@@ -8,6 +8,7 @@
  */
 #include "compat/compat.h"
 #include "compat/sess.h"
+#include "compat/init.h"
 
 #include <string.h>
 
@@ -385,12 +386,10 @@ static long shimssl_common_ctrl(const struct shimssl_common *c, int cmd, long la
         return old;
     case SSL_CTRL_GET_MAX_CERT_LIST:
         return *c->max_cert_list;
-    case SSL_CTRL_SET_TMP_DH:
     case SSL_CTRL_SET_TMP_ECDH:
-    case SSL_CTRL_SET_DH_AUTO:
-        /* Key exchange groups come from the groups list; these older knobs
-         * are accepted so that servers configuring them keep working. */
-        return parg != NULL || cmd == SSL_CTRL_SET_DH_AUTO;
+        /* Key exchange groups come from the groups list; this older knob
+         * is accepted so that servers configuring it keep working. */
+        return parg != NULL;
     case SSL_CTRL_SET_TLSEXT_DEBUG_ARG:
         return 1;
     default:
@@ -432,6 +431,10 @@ static long shimssl_ctx_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     if (handled)
         return ret;
     switch (cmd) {
+    case SSL_CTRL_SET_TMP_DH:
+        return shimssl_tls12_set_tmp_dh(ctx, NULL, parg);
+    case SSL_CTRL_SET_DH_AUTO:
+        return shimssl_tls12_set_dh_auto(ctx, NULL, larg);
     case SSL_CTRL_SET_SESS_CACHE_SIZE:
         if (larg < 0)
             return 0;
@@ -616,9 +619,13 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
         *(unsigned char **)parg = NULL;
         return -1;
     case SSL_CTRL_GET_RI_SUPPORT:
+        return shimssl_tls12_ri_support(s);
     case SSL_CTRL_GET_EXTMS_SUPPORT:
-        /* TLS 1.2 extensions; meaningless for TLS 1.3. */
-        return 0;
+        return shimssl_tls12_extms_support(s);
+    case SSL_CTRL_SET_TMP_DH:
+        return shimssl_tls12_set_tmp_dh(NULL, s, parg);
+    case SSL_CTRL_SET_DH_AUTO:
+        return shimssl_tls12_set_dh_auto(NULL, s, larg);
     case SSL_CTRL_GET_NUM_RENEGOTIATIONS:
     case SSL_CTRL_CLEAR_NUM_RENEGOTIATIONS:
     case SSL_CTRL_GET_TOTAL_RENEGOTIATIONS:
@@ -643,6 +650,8 @@ long SSL_CTX_callback_ctrl(SSL_CTX *ctx, int cmd, void (*fp)(void))
     case SSL_CTRL_SET_TLSEXT_TICKET_KEY_CB:
         return shimssl_ticket_set_hmac_cb(ctx, fp);
     case SSL_CTRL_SET_TMP_DH_CB:
+        ctx->api_dh_tmp_cb = (DH * (*)(SSL *, int, int)) fp;
+        return 1;
     case SSL_CTRL_SET_TLSEXT_DEBUG_CB:
     case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
         return 1;
@@ -658,6 +667,8 @@ long SSL_callback_ctrl(SSL *s, int cmd, void (*fp)(void))
         s->msg_callback = (void (*)(int, int, int, const void *, size_t, SSL *, void *))fp;
         return 1;
     case SSL_CTRL_SET_TMP_DH_CB:
+        s->api_dh_tmp_cb = (DH * (*)(SSL *, int, int)) fp;
+        return 1;
     case SSL_CTRL_SET_TLSEXT_DEBUG_CB:
     case SSL_CTRL_SET_NOT_RESUMABLE_SESS_CB:
         return 1;
@@ -828,16 +839,4 @@ void SSL_CTX_set_next_protos_advertised_cb(SSL_CTX *ctx, SSL_CTX_npn_advertised_
                                            void *arg)
 {
     (void)ctx, (void)cb, (void)arg;
-}
-
-/* Finite-field DHE parameters come with TLS 1.2 server support; until then
- * the callback has nothing to configure. */
-void SSL_CTX_set_tmp_dh_callback(SSL_CTX *ctx, DH *(*dh)(SSL *ssl, int is_export, int keylength))
-{
-    (void)ctx, (void)dh;
-}
-
-void SSL_set_tmp_dh_callback(SSL *s, DH *(*dh)(SSL *ssl, int is_export, int keylength))
-{
-    (void)s, (void)dh;
 }

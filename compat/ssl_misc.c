@@ -42,6 +42,7 @@ void shimssl_api_ctx_free(SSL_CTX *ctx)
     shimssl_cipher_ctx_free(ctx);
     shimssl_cert_ctx_free(ctx);
     shimssl_sess_ctx_free(ctx);
+    shimssl_tls12_ctx_free(ctx);
     OPENSSL_free(ctx->api_psk_identity_hint);
     ctx->api_psk_identity_hint = NULL;
 }
@@ -77,6 +78,8 @@ int shimssl_api_ssl_init(SSL *s)
         return 0;
     if (ctx->api_ciphers != NULL && (s->api_ciphers = sk_SSL_CIPHER_dup(ctx->api_ciphers)) == NULL)
         return 0;
+    if (!shimssl_tls12_ssl_init(s))
+        return 0;
     return 1;
 }
 
@@ -87,6 +90,7 @@ void shimssl_api_ssl_free(SSL *s)
     shimssl_session_ssl_free(s);
     shimssl_sess_ssl_free(s);
     shimssl_cert_ssl_free(s);
+    shimssl_tls12_ssl_free(s);
     OPENSSL_free(s->api_psk_identity_hint);
     s->api_psk_identity_hint = NULL;
 }
@@ -122,6 +126,9 @@ int shimssl_api_ssl_config(SSL *s, tls_config *cfg)
     n12 = shimssl_cipher_tls12_ids(s, &ids);
     cfg->tls12_suites = ids;
     cfg->n_tls12_suites = n12;
+    /* TLS 1.2 flags, security level, DH; narrows the suites. */
+    shimssl_tls12_config(s, cfg);
+    n12 = cfg->n_tls12_suites;
     if (v13 != NULL && n13 == 0) {
         if (cfg->min_version == TLS_V13) {
             SHIMSSL_ERR(SSL_R_NO_CIPHERS_AVAILABLE);
