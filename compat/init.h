@@ -15,6 +15,8 @@
 
 #include <openssl/ssl.h>
 
+#include "core/tls.h"
+
 /* 1 on success, 0 on failure (as OPENSSL_init_ssl). */
 int shimssl_init(void);
 
@@ -52,6 +54,7 @@ void shimssl_cert_ssl_free(SSL *s);
 
 /* ssl_comp.c */
 int shimssl_comp_deflate_listed(void);
+const COMP_METHOD *shimssl_comp_zlib_method(void);
 
 /* ssl_tls12.c */
 int shimssl_tls12_compression(const tls_conn *c); /* TLS_COMP_* in use */

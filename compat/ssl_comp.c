@@ -142,6 +142,12 @@ int SSL_COMP_get_id(const SSL_COMP *comp)
     return comp != NULL ? comp->id : -1;
 }
 
+/* The COMP_METHOD of DEFLATE (what SSL_get_current_compression returns). */
+const COMP_METHOD *shimssl_comp_zlib_method(void)
+{
+    return (const COMP_METHOD *)&shimssl_zlib_method;
+}
+
 /* Is DEFLATE in the process-wide list (so that it may be offered)? */
 int shimssl_comp_deflate_listed(void)
 {
@@ -160,7 +166,7 @@ static const COMP_METHOD *shimssl_comp_current(const SSL *s)
 
     if (c == NULL || shimssl_tls12_compression(c) != TLS_COMP_DEFLATE)
         return NULL;
-    return (const COMP_METHOD *)&shimssl_zlib_method;
+    return shimssl_comp_zlib_method();
 }
 
 const COMP_METHOD *SSL_get_current_compression(const SSL *s)
