@@ -382,16 +382,17 @@ SSL_SESSION *shimssl_ticket_decode(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, 
     unsigned char name[TICKET_NAME_LEN], iv[EVP_MAX_IV_LENGTH], mac[EVP_MAX_MD_SIZE];
     unsigned char *pt = NULL;
     const unsigned char *p;
-    size_t iv_len, mac_len, ct_len, got;
+    size_t iv_len, mac_len, ct_len = 0, got;
     int n, pt_len = 0;
     SSL_SESSION *ss = NULL;
 
     *renew = 0;
     memset(&key, 0, sizeof(key));
     memset(&m, 0, sizeof(m));
+    ERR_set_mark();
     if (sc == NULL || !algs_ready() || len < TICKET_NAME_LEN + 16 + 16 + 32 ||
         len > TICKET_MAX_DER + 256)
-        return NULL;
+        goto done;
     memcpy(name, ticket, TICKET_NAME_LEN);
     /* The callback may read up to EVP_MAX_IV_LENGTH bytes of IV. */
     memset(iv, 0, sizeof(iv));
@@ -441,7 +442,7 @@ SSL_SESSION *shimssl_ticket_decode(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, 
         ss = NULL;
     }
 done:
-    ERR_clear_error(); /* a bad ticket is a full handshake, not an error */
+    ERR_pop_to_mark(); /* a bad ticket is a full handshake, not an error */
     if (pt != NULL)
         OPENSSL_clear_free(pt, ct_len + EVP_MAX_BLOCK_LENGTH);
     OPENSSL_cleanse(&key, sizeof(key));
