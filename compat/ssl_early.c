@@ -226,6 +226,11 @@ int SSL_read_early_data(SSL *s, void *buf, size_t num, size_t *readbytes)
             ps->early_state = SHIMSSL_EARLY_DONE;
             return SSL_READ_EARLY_DATA_FINISH;
         }
+        if (rc == TLS_EOF) {
+            /* close_notify before the handshake ended: SSL_ERROR_ZERO_RETURN. */
+            s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+            return SSL_READ_EARLY_DATA_ERROR;
+        }
         if (io != 1)
             return SSL_READ_EARLY_DATA_ERROR;
         if (rc == TLS_OK && num == 0)
