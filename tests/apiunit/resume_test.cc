@@ -1,0 +1,419 @@
+// Session resumption end to end, as applications do it: a first handshake
+// hands the client its sessions (new-session callback, SSL_get1_session),
+// a second one offers one with SSL_set_session and both sides report
+// SSL_session_reused. Our client against our server in memory; our client
+// against the system's `openssl s_server`; the system's `openssl s_client
+// -sess_out / -sess_in` against our server. Plus what must NOT resume
+// (expired, another session id context, a stateful ticket used twice) and
+// 0-RTT with its anti-replay.
+#include <gtest/gtest.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "testlib/testlib.h"
+
+namespace
+{
+
+std::vector<SSL_SESSION *> got;
+int keep_session(SSL *, SSL_SESSION *ss)
+{
+    got.push_back(ss);
+    return 1;
+}
+
+void drop_sessions()
+{
+    for (SSL_SESSION *ss : got)
+        SSL_SESSION_free(ss);
+    got.clear();
+}
+
+struct Pair {
+    SSL *c = nullptr, *s = nullptr;
+    ~Pair()
+    {
+        SSL_free(c);
+        SSL_free(s);
+    }
+};
+
+// Handshake our client and our server over a BIO pair; then let the client
+// read so that it processes the server's tickets.
+bool connect_pair(Pair &p, SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume = nullptr)
+{
+    p.c = SSL_new(cctx);
+    p.s = SSL_new(sctx);
+    BIO *a, *b;
+    if (BIO_new_bio_pair(&a, 0, &b, 0) != 1)
+        return false;
+    SSL_set_bio(p.c, a, a);
+    SSL_set_bio(p.s, b, b);
+    SSL_set_connect_state(p.c);
+    SSL_set_accept_state(p.s);
+    if (resume != nullptr && SSL_set_session(p.c, resume) != 1)
+        return false;
+    int rc = 0, rs = 0;
+    for (int i = 0; i < 200 && (rc != 1 || rs != 1); i++) {
+        if (rc != 1)
+            rc = SSL_do_handshake(p.c);
+        if (rs != 1)
+            rs = SSL_do_handshake(p.s);
+        if ((rc <= 0 && SSL_get_error(p.c, rc) != SSL_ERROR_WANT_READ) ||
+            (rs <= 0 && SSL_get_error(p.s, rs) != SSL_ERROR_WANT_READ))
+            return false;
+    }
+    if (rc != 1 || rs != 1)
+        return false;
+    // Application data both ways carries the tickets along.
+    char buf[16];
+    if (SSL_write(p.s, "ping", 4) != 4)
+        return false;
+    for (int i = 0; i < 10; i++) {
+        int n = SSL_read(p.c, buf, sizeof(buf));
+        if (n == 4)
+            return memcmp(buf, "ping", 4) == 0;
+        if (SSL_get_error(p.c, n) != SSL_ERROR_WANT_READ)
+            return false;
+    }
+    return false;
+}
+
+class Resume : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        alarm(60);
+        ASSERT_EQ(OPENSSL_init_ssl(0, nullptr), 1);
+        sctx = SSL_CTX_new(TLS_server_method());
+        cctx = SSL_CTX_new(TLS_client_method());
+        ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, shimtest::cert("server.pem").c_str()), 1);
+        ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, shimtest::cert("server.key").c_str(), SSL_FILETYPE_PEM), 1);
+        ASSERT_EQ(SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"resume", 6), 1);
+        ASSERT_EQ(SSL_CTX_load_verify_locations(cctx, shimtest::cert("ca.pem").c_str(), nullptr), 1);
+        SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, nullptr);
+        SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(cctx, keep_session);
+        drop_sessions();
+    }
+    void TearDown() override
+    {
+        drop_sessions();
+        SSL_CTX_free(sctx);
+        SSL_CTX_free(cctx);
+        ERR_clear_error();
+        alarm(0);
+    }
+    // A first connection; returns the newest session the callback got.
+    SSL_SESSION *first()
+    {
+        Pair p;
+        EXPECT_TRUE(connect_pair(p, cctx, sctx)) << ERR_error_string(ERR_peek_error(), nullptr);
+        EXPECT_EQ(SSL_session_reused(p.c), 0);
+        return got.empty() ? nullptr : got.back();
+    }
+    SSL_CTX *sctx = nullptr, *cctx = nullptr;
+};
+
+TEST_F(Resume, Tls13TicketResumesAndKeepsThePeerCertificate)
+{
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(got.size(), 2u); // two tickets: two sessions, each its own object
+    EXPECT_NE(got[0], got[1]);
+    EXPECT_EQ(SSL_SESSION_is_resumable(ss), 1);
+    EXPECT_EQ(SSL_SESSION_has_ticket(ss), 1);
+    EXPECT_EQ(SSL_SESSION_get_protocol_version(ss), TLS1_3_VERSION);
+    EXPECT_GT(SSL_SESSION_get_master_key(ss, nullptr, 0), 0u);
+    EXPECT_EQ(SSL_SESSION_get_ticket_lifetime_hint(ss), 7200u);
+    EXPECT_NE(SSL_SESSION_get0_peer(ss), nullptr);
+
+    Pair p;
+    ASSERT_TRUE(connect_pair(p, cctx, sctx, ss)) << ERR_error_string(ERR_peek_error(), nullptr);
+    EXPECT_EQ(SSL_session_reused(p.c), 1);
+    EXPECT_EQ(SSL_session_reused(p.s), 1);
+    // No Certificate message came: the session's certificate and verify result show.
+    X509 *peer = SSL_get0_peer_certificate(p.c);
+    ASSERT_NE(peer, nullptr);
+    EXPECT_EQ(X509_cmp(peer, SSL_SESSION_get0_peer(ss)), 0);
+    EXPECT_EQ(SSL_get_verify_result(p.c), X509_V_OK);
+    EXPECT_EQ(SSL_CTX_sess_hits(cctx), 1);
+    EXPECT_EQ(SSL_CTX_sess_hits(sctx), 1);
+    EXPECT_EQ(SSL_CTX_sess_accept_good(sctx), 2);
+}
+
+TEST_F(Resume, DerRoundTripThenResume)
+{
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    BIO *mem = BIO_new(BIO_s_mem());
+    ASSERT_EQ(PEM_write_bio_SSL_SESSION(mem, ss), 1);
+    SSL_SESSION *back = PEM_read_bio_SSL_SESSION(mem, nullptr, nullptr, nullptr);
+    BIO_free(mem);
+    ASSERT_NE(back, nullptr);
+    Pair p;
+    ASSERT_TRUE(connect_pair(p, cctx, sctx, back));
+    EXPECT_EQ(SSL_session_reused(p.c), 1);
+    EXPECT_NE(SSL_get0_peer_certificate(p.c), nullptr);
+    SSL_SESSION_free(back);
+}
+
+TEST_F(Resume, ExpiredSessionIsNotResumed)
+{
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    SSL_SESSION_set_time(ss, (long)time(nullptr) - 100000);
+    Pair p;
+    ASSERT_TRUE(connect_pair(p, cctx, sctx, ss));
+    EXPECT_EQ(SSL_session_reused(p.c), 0);
+    EXPECT_EQ(SSL_session_reused(p.s), 0);
+}
+
+TEST_F(Resume, AnotherSessionIdContextIsNotResumed)
+{
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    ASSERT_EQ(SSL_CTX_set_session_id_context(sctx, (const unsigned char *)"other", 5), 1);
+    Pair p;
+    ASSERT_TRUE(connect_pair(p, cctx, sctx, ss));
+    EXPECT_EQ(SSL_session_reused(p.s), 0);
+    EXPECT_EQ(SSL_session_reused(p.c), 0);
+}
+
+TEST_F(Resume, StatefulTicketsWorkOnce)
+{
+    SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(SSL_CTX_sess_number(sctx), 2); // one cache entry per ticket
+    {
+        Pair p;
+        ASSERT_TRUE(connect_pair(p, cctx, sctx, ss));
+        EXPECT_EQ(SSL_session_reused(p.s), 1);
+    }
+    Pair p;
+    ASSERT_TRUE(connect_pair(p, cctx, sctx, ss));
+    EXPECT_EQ(SSL_session_reused(p.s), 0); // single use (RFC 8446 8.1)
+}
+
+int enc_calls, dec_calls, dec_ret = 1;
+unsigned char kname[16] = {'k', 'e', 'y', 'n', 'a', 'm', 'e', '-', '-', '-', '-', '-', '-', '-', '-', '1'};
+unsigned char kaes[32], khmac[32];
+int key_cb(SSL *, unsigned char *name, unsigned char *iv, EVP_CIPHER_CTX *c, EVP_MAC_CTX *h, int enc)
+{
+    OSSL_PARAM params[3];
+    params[0] = OSSL_PARAM_construct_octet_string("key", khmac, 32);
+    params[1] = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
+    params[2] = OSSL_PARAM_construct_end();
+    if (enc) {
+        enc_calls++;
+        memcpy(name, kname, 16);
+        memset(iv, 0x33, 16);
+        return EVP_EncryptInit_ex(c, EVP_aes_256_cbc(), nullptr, kaes, iv) && EVP_MAC_CTX_set_params(h, params) ? 1 : -1;
+    }
+    dec_calls++;
+    if (memcmp(name, kname, 16) != 0)
+        return 0;
+    if (!EVP_DecryptInit_ex(c, EVP_aes_256_cbc(), nullptr, kaes, iv) || !EVP_MAC_CTX_set_params(h, params))
+        return -1;
+    return dec_ret;
+}
+
+TEST_F(Resume, TicketKeyCallbackSealsAndOpens)
+{
+    memset(kaes, 1, sizeof(kaes));
+    memset(khmac, 2, sizeof(khmac));
+    enc_calls = dec_calls = 0;
+    dec_ret = 1;
+    ASSERT_EQ(SSL_CTX_set_tlsext_ticket_key_evp_cb(sctx, key_cb), 1);
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(enc_calls, 2);
+    const unsigned char *t;
+    size_t tl;
+    SSL_SESSION_get0_ticket(ss, &t, &tl);
+    ASSERT_GT(tl, 16u);
+    EXPECT_EQ(memcmp(t, kname, 16), 0);
+    Pair p;
+    ASSERT_TRUE(connect_pair(p, cctx, sctx, ss));
+    EXPECT_EQ(dec_calls, 1);
+    EXPECT_EQ(SSL_session_reused(p.s), 1);
+    // Unknown to the callback: a full handshake.
+    dec_ret = 0;
+    Pair q;
+    ASSERT_TRUE(connect_pair(q, cctx, sctx, ss));
+    EXPECT_EQ(SSL_session_reused(q.s), 0);
+}
+
+TEST_F(Resume, EarlyDataIsAcceptedOnceAndReadByTheServer)
+{
+    SSL_CTX_set_max_early_data(sctx, 16384);
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(SSL_SESSION_get_max_early_data(ss), 16384u);
+    for (int round = 0; round < 2; round++) {
+        SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
+        BIO *a, *b;
+        ASSERT_EQ(BIO_new_bio_pair(&a, 0, &b, 0), 1);
+        SSL_set_bio(c, a, a);
+        SSL_set_bio(s, b, b);
+        ASSERT_EQ(SSL_set_session(c, ss), 1);
+        size_t n = 0;
+        ASSERT_EQ(SSL_write_early_data(c, "early", 5, &n), 1) << ERR_error_string(ERR_peek_error(), nullptr);
+        EXPECT_EQ(n, 5u);
+        char buf[32];
+        std::string early;
+        int r;
+        for (int i = 0; i < 20; i++) {
+            r = SSL_read_early_data(s, buf, sizeof(buf), &n);
+            if (r == SSL_READ_EARLY_DATA_SUCCESS)
+                early.append(buf, n);
+            else if (r == SSL_READ_EARLY_DATA_FINISH)
+                break;
+            else if (SSL_get_error(s, 0) == SSL_ERROR_WANT_READ)
+                (void)SSL_do_handshake(c);
+            else
+                break;
+        }
+        EXPECT_EQ(r, SSL_READ_EARLY_DATA_FINISH);
+        int rc = 0, rs = 0;
+        for (int i = 0; i < 50 && (rc != 1 || rs != 1); i++) {
+            if (rc != 1)
+                rc = SSL_do_handshake(c);
+            if (rs != 1)
+                rs = SSL_do_handshake(s);
+        }
+        ASSERT_EQ(rc, 1);
+        ASSERT_EQ(rs, 1);
+        if (round == 0) {
+            EXPECT_EQ(early, "early");
+            EXPECT_EQ(SSL_get_early_data_status(s), SSL_EARLY_DATA_ACCEPTED);
+            EXPECT_EQ(SSL_get_early_data_status(c), SSL_EARLY_DATA_ACCEPTED);
+        } else {
+            // The same ticket again: a replay, refused (1-RTT goes on).
+            EXPECT_EQ(early, "");
+            EXPECT_EQ(SSL_get_early_data_status(s), SSL_EARLY_DATA_REJECTED);
+            EXPECT_EQ(SSL_get_early_data_status(c), SSL_EARLY_DATA_REJECTED);
+        }
+        EXPECT_EQ(SSL_session_reused(s), 1);
+        SSL_free(c);
+        SSL_free(s);
+    }
+}
+
+// --- against the system's OpenSSL -----------------------------------------------
+
+int connect_port(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+TEST_F(Resume, OurClientResumesWithOpenSslServer)
+{
+    shimtest::Process server;
+    int port = shimtest::start_openssl_server(server, {"-tls1_3", "-rev"});
+    ASSERT_NE(port, 0);
+    SSL_SESSION *ss = nullptr;
+    for (int round = 0; round < 2; round++) {
+        int fd = connect_port(port);
+        ASSERT_GE(fd, 0);
+        SSL *c = SSL_new(cctx);
+        SSL_set_fd(c, fd);
+        if (ss != nullptr) {
+            ASSERT_EQ(SSL_set_session(c, ss), 1);
+        }
+        ASSERT_EQ(SSL_connect(c), 1) << ERR_error_string(ERR_peek_error(), nullptr);
+        ASSERT_EQ(SSL_write(c, "abc\n", 4), 4);
+        char buf[16];
+        int n = SSL_read(c, buf, sizeof(buf)); // tickets come first
+        while (n <= 0 && SSL_get_error(c, n) == SSL_ERROR_WANT_READ)
+            n = SSL_read(c, buf, sizeof(buf));
+        ASSERT_GT(n, 0);
+        EXPECT_EQ(SSL_session_reused(c), round == 1 ? 1 : 0);
+        if (round == 1) {
+            EXPECT_NE(SSL_get0_peer_certificate(c), nullptr);
+        }
+        if (ss == nullptr) {
+            ASSERT_FALSE(got.empty());
+            ss = got.back();
+        }
+        SSL_shutdown(c);
+        SSL_free(c);
+        close(fd);
+    }
+    server.stop();
+}
+
+// Our server on a loopback socket, one connection at a time.
+void serve(SSL_CTX *sctx, int lfd, int conns)
+{
+    for (int i = 0; i < conns; i++) {
+        int fd = accept(lfd, nullptr, nullptr);
+        if (fd < 0)
+            return;
+        SSL *s = SSL_new(sctx);
+        SSL_set_fd(s, fd);
+        if (SSL_accept(s) == 1) {
+            char buf[64];
+            int n = SSL_read(s, buf, sizeof(buf));
+            if (n > 0)
+                SSL_write(s, buf, n);
+            SSL_shutdown(s);
+        }
+        SSL_free(s);
+        close(fd);
+    }
+}
+
+TEST_F(Resume, OpenSslClientResumesWithOurServer)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(lfd, (sockaddr *)&a, sizeof(a)), 0);
+    ASSERT_EQ(listen(lfd, 4), 0);
+    socklen_t al = sizeof(a);
+    getsockname(lfd, (sockaddr *)&a, &al);
+    int port = ntohs(a.sin_port);
+    std::thread t(serve, sctx, lfd, 2);
+    std::string dir = shimtest::make_temp_dir("resume");
+    std::string sess = dir + "/sess.pem";
+    std::string addr = "127.0.0.1:" + std::to_string(port);
+    shimtest::RunOptions opt;
+    opt.stdin_data = "hello\n";
+    opt.timeout_ms = 20000;
+    shimtest::RunResult r1 = shimtest::run(
+        {"openssl", "s_client", "-connect", addr, "-tls1_3", "-sess_out", sess, "-ign_eof"}, opt);
+    shimtest::RunResult r2 = shimtest::run(
+        {"openssl", "s_client", "-connect", addr, "-tls1_3", "-sess_in", sess, "-ign_eof"}, opt);
+    t.join();
+    close(lfd);
+    EXPECT_NE(r1.out.find("New, TLSv1.3"), std::string::npos) << r1.out << r1.err;
+    EXPECT_NE(r2.out.find("Reused, TLSv1.3"), std::string::npos) << r2.out << r2.err;
+    EXPECT_EQ(SSL_CTX_sess_hits(sctx), 1);
+}
+
+} // namespace
