@@ -12,16 +12,6 @@
 
 #include <time.h>
 
-/* The engine's session entry points, declared weak so that compat links
- * (and its session objects work) before every engine side implements them;
- * a NULL address means "the engine cannot do this yet". */
-#pragma weak tls_conn_session
-#pragma weak tls_conn_session_reused
-#pragma weak tls_conn_send_tickets
-#pragma weak tls_conn_write_early
-#pragma weak tls_conn_read_early
-#pragma weak tls_conn_early_status
-
 struct ssl_session_st {
     int references; /* atomic */
     int ssl_version;

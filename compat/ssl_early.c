@@ -79,7 +79,7 @@ int SSL_get_early_data_status(const SSL *s)
 {
     tls_conn *c = s != NULL ? shimssl_conn(s) : NULL;
 
-    if (c == NULL || tls_conn_early_status == NULL)
+    if (c == NULL)
         return SSL_EARLY_DATA_NOT_SENT;
     switch (tls_conn_early_status(c)) {
     case TLS_EARLY_ACCEPTED:
@@ -115,7 +115,7 @@ int SSL_write_early_data(SSL *s, const void *buf, size_t num, size_t *written)
     if (written == NULL)
         written = &dummy;
     *written = 0;
-    if (ps == NULL || s->server || tls_conn_write_early == NULL)
+    if (ps == NULL || s->server)
         return not_now();
     if (ps->early_state == SHIMSSL_EARLY_NONE) {
         if (s->conn != NULL || s->api_session == NULL || s->api_session->max_early_data == 0 ||
@@ -191,7 +191,7 @@ int SSL_read_early_data(SSL *s, void *buf, size_t num, size_t *readbytes)
     if (readbytes == NULL)
         readbytes = &dummy;
     *readbytes = 0;
-    if (ps == NULL || !s->server || tls_conn_read_early == NULL) {
+    if (ps == NULL || !s->server) {
         not_now();
         return SSL_READ_EARLY_DATA_ERROR;
     }

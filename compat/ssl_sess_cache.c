@@ -598,7 +598,7 @@ static void client_new_session(SSL *s)
     size_t ticket_len = 0;
     SSL_SESSION *ss;
 
-    if (tls_conn_session == NULL || tls_conn_session(c, &st, &ticket, &ticket_len) != 0) {
+    if (tls_conn_session(c, &st, &ticket, &ticket_len) != 0) {
         /* Nothing to resume: still a session describing the connection
          * for the application (s_client -sess_out, curl's cache). */
         if ((ss = shimssl_session_from_conn(s)) == NULL)

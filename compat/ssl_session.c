@@ -227,7 +227,7 @@ SSL_SESSION *shimssl_session_from_conn(SSL *s)
     size_t alpn_len, ticket_len = 0;
     tls_session_state st;
 
-    if (tls_conn_session != NULL && tls_conn_session(c, &st, &ticket, &ticket_len) == 0)
+    if (tls_conn_session(c, &st, &ticket, &ticket_len) == 0)
         return shimssl_session_from_state(s, &st, ticket, ticket_len);
     memset(&st, 0, sizeof(st));
     st.version = tls_conn_version(c);
@@ -307,7 +307,7 @@ int SSL_session_reused(const SSL *s)
 {
     tls_conn *c = s != NULL ? shimssl_conn(s) : NULL;
 
-    return c != NULL && tls_conn_session_reused != NULL && tls_conn_session_reused(c) ? 1 : 0;
+    return c != NULL && tls_conn_session_reused(c) ? 1 : 0;
 }
 
 int SSL_copy_session_id(SSL *to, const SSL *from)

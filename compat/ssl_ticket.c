@@ -489,7 +489,7 @@ int SSL_new_session_ticket(SSL *s)
     tls_conn *c = s != NULL ? shimssl_conn(s) : NULL;
 
     if (c == NULL || !s->server || !tls_conn_handshake_done(c) ||
-        tls_conn_version(c) != TLS_V13 || tls_conn_send_tickets == NULL) {
+        tls_conn_version(c) != TLS_V13) {
         SHIMSSL_ERR(ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
         return 0;
     }
