@@ -45,9 +45,13 @@ static int g_init_ok;
 /* A TLS 1.2 suite: IANA name "TLS_" iana, OpenSSL's name ossl; AEAD, or
  * CBC with an HMAC. */
 #define SUITE12(id, iana, ossl, bits, kx, au, enc, md, cipher)                                     \
-    {id, "TLS_" iana, ossl, TLS_V12, bits, bits, 1, kx, au, enc, "AEAD", md, cipher}
+    {                                                                                              \
+        id, "TLS_" iana, ossl, TLS_V12, bits, bits, 1, kx, au, enc, "AEAD", md, cipher             \
+    }
 #define SUITE12_CBC(id, iana, ossl, bits, kx, au, enc, mac, md, cipher)                            \
-    {id, "TLS_" iana, ossl, TLS_V12, bits, bits, 0, kx, au, enc, mac, md, cipher}
+    {                                                                                              \
+        id, "TLS_" iana, ossl, TLS_V12, bits, bits, 0, kx, au, enc, mac, md, cipher                \
+    }
 
 static const tls_suite_info suite_infos[] = {
     {0x1302, "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", TLS_V13, 256, 256, 1, "any", "any",
@@ -60,27 +64,58 @@ static const tls_suite_info suite_infos[] = {
      * digest_nid is the PRF / handshake hash. */
     SUITE12(0xC02C, "ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384", 256,
             "ECDH", "ECDSA", "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
-    SUITE12(0xC030, "ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", 256,
-            "ECDH", "RSA", "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
+    SUITE12(0xC030, "ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", 256, "ECDH",
+            "RSA", "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
     SUITE12(0x009F, "DHE_RSA_WITH_AES_256_GCM_SHA384", "DHE-RSA-AES256-GCM-SHA384", 256, "DH",
             "RSA", "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
     SUITE12(0xCCA9, "ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305",
-            256, "ECDH", "ECDSA", "CHACHA20/POLY1305(256)", NID_sha256,
-            NID_chacha20_poly1305),
+            256, "ECDH", "ECDSA", "CHACHA20/POLY1305(256)", NID_sha256, NID_chacha20_poly1305),
     SUITE12(0xCCA8, "ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305", 256,
             "ECDH", "RSA", "CHACHA20/POLY1305(256)", NID_sha256, NID_chacha20_poly1305),
-    SUITE12(0xCCAA, "DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "DHE-RSA-CHACHA20-POLY1305", 256,
-            "DH", "RSA", "CHACHA20/POLY1305(256)", NID_sha256, NID_chacha20_poly1305),
+    SUITE12(0xCCAA, "DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "DHE-RSA-CHACHA20-POLY1305", 256, "DH",
+            "RSA", "CHACHA20/POLY1305(256)", NID_sha256, NID_chacha20_poly1305),
     SUITE12(0xC02B, "ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", 128,
             "ECDH", "ECDSA", "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
-    SUITE12(0xC02F, "ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", 128,
-            "ECDH", "RSA", "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
+    SUITE12(0xC02F, "ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", 128, "ECDH",
+            "RSA", "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
     SUITE12(0x009E, "DHE_RSA_WITH_AES_128_GCM_SHA256", "DHE-RSA-AES128-GCM-SHA256", 128, "DH",
             "RSA", "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
+    SUITE12_CBC(0xC024, "ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "ECDHE-ECDSA-AES256-SHA384", 256,
+                "ECDH", "ECDSA", "AES(256)", "SHA384", NID_sha384, NID_aes_256_cbc),
+    SUITE12_CBC(0xC028, "ECDHE_RSA_WITH_AES_256_CBC_SHA384", "ECDHE-RSA-AES256-SHA384", 256, "ECDH",
+                "RSA", "AES(256)", "SHA384", NID_sha384, NID_aes_256_cbc),
+    SUITE12_CBC(0x006B, "DHE_RSA_WITH_AES_256_CBC_SHA256", "DHE-RSA-AES256-SHA256", 256, "DH",
+                "RSA", "AES(256)", "SHA256", NID_sha256, NID_aes_256_cbc),
+    SUITE12_CBC(0xC023, "ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256", 128,
+                "ECDH", "ECDSA", "AES(128)", "SHA256", NID_sha256, NID_aes_128_cbc),
+    SUITE12_CBC(0xC027, "ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256", 128, "ECDH",
+                "RSA", "AES(128)", "SHA256", NID_sha256, NID_aes_128_cbc),
+    SUITE12_CBC(0x0067, "DHE_RSA_WITH_AES_128_CBC_SHA256", "DHE-RSA-AES128-SHA256", 128, "DH",
+                "RSA", "AES(128)", "SHA256", NID_sha256, NID_aes_128_cbc),
+    SUITE12_CBC(0xC00A, "ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA", 256, "ECDH",
+                "ECDSA", "AES(256)", "SHA1", NID_sha256, NID_aes_256_cbc),
+    SUITE12_CBC(0xC014, "ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA", 256, "ECDH",
+                "RSA", "AES(256)", "SHA1", NID_sha256, NID_aes_256_cbc),
+    SUITE12_CBC(0x0039, "DHE_RSA_WITH_AES_256_CBC_SHA", "DHE-RSA-AES256-SHA", 256, "DH", "RSA",
+                "AES(256)", "SHA1", NID_sha256, NID_aes_256_cbc),
+    SUITE12_CBC(0xC009, "ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA", 128, "ECDH",
+                "ECDSA", "AES(128)", "SHA1", NID_sha256, NID_aes_128_cbc),
+    SUITE12_CBC(0xC013, "ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA", 128, "ECDH",
+                "RSA", "AES(128)", "SHA1", NID_sha256, NID_aes_128_cbc),
+    SUITE12_CBC(0x0033, "DHE_RSA_WITH_AES_128_CBC_SHA", "DHE-RSA-AES128-SHA", 128, "DH", "RSA",
+                "AES(128)", "SHA1", NID_sha256, NID_aes_128_cbc),
     SUITE12(0x009D, "RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384", 256, "RSA", "RSA",
             "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
     SUITE12(0x009C, "RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256", 128, "RSA", "RSA",
             "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
+    SUITE12_CBC(0x003D, "RSA_WITH_AES_256_CBC_SHA256", "AES256-SHA256", 256, "RSA", "RSA",
+                "AES(256)", "SHA256", NID_sha256, NID_aes_256_cbc),
+    SUITE12_CBC(0x003C, "RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256", 128, "RSA", "RSA",
+                "AES(128)", "SHA256", NID_sha256, NID_aes_128_cbc),
+    SUITE12_CBC(0x0035, "RSA_WITH_AES_256_CBC_SHA", "AES256-SHA", 256, "RSA", "RSA", "AES(256)",
+                "SHA1", NID_sha256, NID_aes_256_cbc),
+    SUITE12_CBC(0x002F, "RSA_WITH_AES_128_CBC_SHA", "AES128-SHA", 128, "RSA", "RSA", "AES(128)",
+                "SHA1", NID_sha256, NID_aes_128_cbc),
 };
 #undef SUITE12
 #undef SUITE12_CBC
@@ -106,6 +141,10 @@ static const char *cipher_fetch_name(int nid)
         return "AES-256-GCM";
     case NID_chacha20_poly1305:
         return "ChaCha20-Poly1305";
+    case NID_aes_128_cbc:
+        return "AES-128-CBC";
+    case NID_aes_256_cbc:
+        return "AES-256-CBC";
     }
     return NULL;
 }
@@ -126,17 +165,21 @@ static void init_suite(size_t i)
     tls_suite *s = &g_suites[i];
     s->info = info;
     s->id = info->id;
-    s->iv_len = TLS_AEAD_IV_LEN;
-    s->tag_len = TLS_AEAD_TAG_LEN;
+    /* TLS 1.2 CBC suites: iv_len is the block (the explicit per-record
+     * IV), no tag (the HMAC is the record layer's). */
+    s->iv_len = info->aead ? TLS_AEAD_IV_LEN : 16;
+    s->tag_len = info->aead ? TLS_AEAD_TAG_LEN : 0;
     /* RFC 5288 3: TLS 1.2 AES-GCM carries an explicit nonce; RFC 7905 2:
      * TLS 1.2 ChaCha20-Poly1305 forms it like TLS 1.3. */
-    s->nonce_mode = info->min_version == TLS_V12 && info->cipher_nid != NID_chacha20_poly1305
-                        ? TLS_NONCE_EXPLICIT
-                        : TLS_NONCE_XOR;
+    s->nonce_mode =
+        info->min_version == TLS_V12 && info->aead && info->cipher_nid != NID_chacha20_poly1305
+            ? TLS_NONCE_EXPLICIT
+            : TLS_NONCE_XOR;
     s->md = md_lookup(info->digest_nid);
     s->hash_len = s->md != NULL ? (size_t)EVP_MD_get_size(s->md) : 0;
-    s->record_limit =
-        info->cipher_nid == NID_chacha20_poly1305 ? UNLIMITED_RECORDS : AES_GCM_RECORD_LIMIT;
+    s->record_limit = info->cipher_nid == NID_aes_128_gcm || info->cipher_nid == NID_aes_256_gcm
+                          ? AES_GCM_RECORD_LIMIT
+                          : UNLIMITED_RECORDS;
     EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, cipher_fetch_name(info->cipher_nid), NULL);
     s->cipher = c;
     s->key_len = c != NULL ? (size_t)EVP_CIPHER_get_key_length(c) : 0;
@@ -323,6 +366,24 @@ int tls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len, const uint8_t
     EVP_MAC_CTX_free(ctx);
     ENSURE(ok && outl == (size_t)EVP_MD_get_size(md), TLS_ERR_INTERNAL);
     return 0;
+}
+
+EVP_MAC_CTX *tls_hmac_ctx_new(const EVP_MD *md, const uint8_t *key, size_t key_len)
+{
+    if (tls_crypto_init() < 0 || md == NULL)
+        return NULL;
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(g_hmac);
+    if (ctx == NULL)
+        return NULL;
+    OSSL_PARAM params[2] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0),
+        OSSL_PARAM_construct_end(),
+    };
+    if (EVP_MAC_init(ctx, key, key_len, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
 }
 
 int tls_ct_equal(const uint8_t *a, const uint8_t *b, size_t len)

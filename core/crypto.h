@@ -101,6 +101,10 @@ TLS_MUST_CHECK int tls_hash(const EVP_MD *md, const uint8_t *data, size_t len, u
 /* HMAC(key, data) with md; out holds EVP_MD_get_size(md) bytes. */
 TLS_MUST_CHECK int tls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len,
                             const uint8_t *data, size_t len, uint8_t *out);
+/* A keyed HMAC context (the EVP_MAC is fetched once), for keys used many
+ * times: EVP_MAC_init(ctx, NULL, 0, NULL) restarts it with the same key.
+ * NULL on failure; free with EVP_MAC_CTX_free. */
+EVP_MAC_CTX *tls_hmac_ctx_new(const EVP_MD *md, const uint8_t *key, size_t key_len);
 /* Constant-time comparison: 1 if equal. */
 int tls_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);
 

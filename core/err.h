@@ -144,6 +144,7 @@ enum tls_reason {
     TLS_R_BAD_EARLY_DATA = 233,
     TLS_R_BAD_PSK_IDENTITY = 114,
     TLS_R_INVALID_MAX_EARLY_DATA = 174,
+    TLS_R_LENGTH_TOO_SHORT = 160,
     /* A received alert is reported as 1000 + its description. */
     TLS_R_ALERT_OFFSET = 1000,
     /* Internal failures (allocation, libcrypto) are reported with

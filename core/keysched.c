@@ -334,8 +334,8 @@ int tls12_prf_parts(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
         OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)secret, secret_len);
     /* The KDF concatenates repeated seed parameters in order. */
     for (size_t i = 0; i < n; i++)
-        params[k++] = OSSL_PARAM_construct_octet_string(
-            OSSL_KDF_PARAM_SEED, (void *)parts[i].p, parts[i].p != NULL ? parts[i].len : 0);
+        params[k++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, (void *)parts[i].p,
+                                                        parts[i].p != NULL ? parts[i].len : 0);
     params[k] = OSSL_PARAM_construct_end();
     return kdf_run(&g_prf, params, out, out_len);
 }

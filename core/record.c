@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "core/keysched.h"
 
@@ -31,9 +32,18 @@ void tls_rec_dir_init(tls_rec_dir *d, int sending)
     d->version = sending ? TLS_V12 : 0;
 }
 
+static void cbc_clear(tls_rec_cbc *k)
+{
+    EVP_CIPHER_CTX_free(k->cipher);
+    EVP_MAC_CTX_free(k->mac);
+    EVP_MD_CTX_free(k->dummy);
+    memset(k, 0, sizeof(*k));
+}
+
 void tls_rec_dir_clear(tls_rec_dir *d)
 {
     tls_aead_clear(&d->aead);
+    cbc_clear(&d->cbc);
     d->mode = TLS_REC_PLAIN;
     d->seq = 0;
     d->limit = UINT64_MAX;
@@ -44,6 +54,7 @@ int tls_rec_set_key(tls_rec_dir *d, int sending, int mode, const tls_suite *s, c
 {
     ENSURE(mode == TLS_REC_TLS13 || mode == TLS_REC_TLS12, TLS_ERR_INTERNAL);
     ENSURE(s != NULL, TLS_ERR_INTERNAL);
+    cbc_clear(&d->cbc);
     int rc = tls_aead_init(&d->aead, s, sending, key, iv, iv_len);
     if (rc < 0) {
         tls_rec_dir_clear(d);
@@ -129,7 +140,7 @@ static int is_protected(const tls_rec_dir *d, uint8_t outer_type)
 {
     if (d->mode == TLS_REC_PLAIN)
         return 0;
-    return d->mode == TLS_REC_TLS12 || outer_type == TLS_CT_APPLICATION_DATA;
+    return d->mode != TLS_REC_TLS13 || outer_type == TLS_CT_APPLICATION_DATA;
 }
 
 static int check_length(const tls_rec_dir *d, uint8_t type, uint16_t length)
@@ -267,6 +278,275 @@ static int open_tls12(tls_rec_dir *d, uint8_t *rec, size_t body_len, uint8_t *ty
     return 0;
 }
 
+/* ---------------------------------------------------------- TLS 1.2 CBC */
+
+/*
+ * GenericBlockCipher (RFC 5246 6.2.3.2), MAC-then-encrypt:
+ *
+ *   IV[16] || AES-CBC( content || MAC || padding || padding_length )
+ *   MAC = HMAC(mac_key, seq_num || type || version || length || content)
+ *
+ * and RFC 7366 encrypt-then-MAC:
+ *
+ *   IV[16] || AES-CBC( content || padding || padding_length ) || MAC
+ *   MAC = HMAC(mac_key, seq_num || type || version || length || IV || ciphertext)
+ *
+ * Opening a MAC-then-encrypt record is the Lucky Thirteen / padding oracle
+ * ground: the receiver learns the padding length only after decrypting, and
+ * the MAC covers a length that depends on it. So nothing the receiver does
+ * may depend on the padding in its timing or in its answer:
+ *  - the padding bytes are checked with masks over the largest possible
+ *    padding (256 bytes, or the whole record if shorter), whatever its value;
+ *  - the MAC is copied out of the plaintext by a masked scan of every
+ *    position it could start at;
+ *  - the HMAC runs over the real content, and a dummy hash of the same
+ *    algorithm then absorbs exactly as many extra blocks as the longest
+ *    possible content would have cost, so the number of hash compressions
+ *    is the same for every padding length;
+ *  - a bad padding and a bad MAC give the same alert and reason
+ *    (bad_record_mac, DECRYPTION_FAILED_OR_BAD_RECORD_MAC).
+ * With encrypt-then-MAC the MAC is checked over the ciphertext first; the
+ * padding is only looked at once the record is known to be authentic.
+ */
+#define CBC_BLOCK 16
+
+static void put_header(uint8_t *p, uint8_t type, uint16_t version, size_t len);
+#define ERR_BAD_MAC TLS_ERR(TLS_AD_BAD_RECORD_MAC, TLS_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC)
+
+/* Constant-time helpers on size_t: all-ones masks, no branches. */
+static size_t ct_msb(size_t x)
+{
+    return (size_t)0 - (x >> (sizeof(size_t) * 8 - 1));
+}
+static size_t ct_lt(size_t a, size_t b)
+{
+    return ct_msb(a ^ ((a ^ b) | ((a - b) ^ b)));
+}
+static size_t ct_is_zero(size_t x)
+{
+    return ct_msb(~x & (x - 1));
+}
+static size_t ct_eq(size_t a, size_t b)
+{
+    return ct_is_zero(a ^ b);
+}
+
+int tls_rec_set_cbc(tls_rec_dir *d, int sending, const tls_suite *s, const EVP_MD *mac_md,
+                    const uint8_t *mac_key, const uint8_t *enc_key, int etm)
+{
+    ENSURE(s != NULL && s->cipher != NULL && mac_md != NULL, TLS_ERR_INTERNAL);
+    ENSURE(EVP_CIPHER_get_block_size(s->cipher) == CBC_BLOCK, TLS_ERR_INTERNAL);
+    tls_rec_dir_clear(d);
+    tls_rec_cbc *k = &d->cbc;
+    k->mac_len = (size_t)EVP_MD_get_size(mac_md);
+    k->md_block = (size_t)EVP_MD_get_block_size(mac_md);
+    /* SHA-1/SHA-256 end with a 64-bit length, SHA-384 with 128 bits. */
+    k->md_lenfield = k->md_block == 128 ? 16 : 8;
+    k->etm = etm ? 1 : 0;
+    k->cipher = EVP_CIPHER_CTX_new();
+    k->mac = tls_hmac_ctx_new(mac_md, mac_key, k->mac_len);
+    k->dummy = EVP_MD_CTX_new();
+    int ok = k->cipher != NULL && k->mac != NULL && k->dummy != NULL &&
+             k->mac_len <= TLS_MAX_HASH && (k->md_block == 64 || k->md_block == 128) &&
+             EVP_CipherInit_ex2(k->cipher, s->cipher, enc_key, NULL, sending ? 1 : 0, NULL) == 1 &&
+             EVP_CIPHER_CTX_set_padding(k->cipher, 0) == 1 &&
+             EVP_DigestInit_ex2(k->dummy, mac_md, NULL) == 1;
+    if (!ok) {
+        tls_rec_dir_clear(d);
+        return TLS_ERR_INTERNAL;
+    }
+    d->mode = TLS_REC_TLS12_CBC;
+    d->seq = 0;
+    d->limit = UINT64_MAX;
+    d->version = TLS_V12;
+    return 0;
+}
+
+/* AES-CBC over buf[0..n) in place (n a multiple of the block), with iv. */
+static int cbc_crypt(tls_rec_cbc *k, const uint8_t *iv, uint8_t *buf, size_t n)
+{
+    int outl = 0;
+    ENSURE(n % CBC_BLOCK == 0 && n <= (size_t)1 << 24, TLS_ERR_INTERNAL);
+    ENSURE(EVP_CipherInit_ex2(k->cipher, NULL, NULL, iv, -1, NULL) == 1, TLS_ERR_INTERNAL);
+    ENSURE(EVP_CipherUpdate(k->cipher, buf, &outl, buf, (int)n) == 1 && (size_t)outl == n,
+           TLS_ERR_INTERNAL);
+    return 0;
+}
+
+/* HMAC(seq_num || type || version || length, then data[0..n)). */
+static int cbc_mac(tls_rec_cbc *k, const uint8_t hdr[13], const uint8_t *data, size_t n,
+                   uint8_t *out)
+{
+    size_t outl = 0;
+    ENSURE(EVP_MAC_init(k->mac, NULL, 0, NULL) == 1 && EVP_MAC_update(k->mac, hdr, 13) == 1 &&
+               EVP_MAC_update(k->mac, data, n) == 1 &&
+               EVP_MAC_final(k->mac, out, &outl, TLS_MAX_HASH) == 1 && outl == k->mac_len,
+           TLS_ERR_INTERNAL);
+    return 0;
+}
+
+/* Bytes after the header for len plaintext bytes. The padding is the
+ * minimum (1 to 16 bytes, its own length byte included). */
+static size_t cbc_body_len(const tls_rec_cbc *k, size_t len)
+{
+    size_t covered = k->etm ? len : len + k->mac_len;
+    size_t padded = covered + (CBC_BLOCK - covered % CBC_BLOCK);
+    return CBC_BLOCK + padded + (k->etm ? k->mac_len : 0);
+}
+
+/* Compression calls the inner hash of an HMAC makes over 13 + n bytes
+ * (key block, data, then the 0x80 byte and the length field). n may be
+ * secret: a division by a power of two is a shift. */
+static size_t hmac_blocks(const tls_rec_cbc *k, size_t n)
+{
+    size_t shift = k->md_block == 128 ? 7 : 6;
+    return (k->md_block + 13 + n + 1 + k->md_lenfield + k->md_block - 1) >> shift;
+}
+
+static int open_cbc_mte(tls_rec_dir *d, uint64_t seq, uint8_t *rec, size_t body_len,
+                        size_t *content_len)
+{
+    tls_rec_cbc *k = &d->cbc;
+    static const uint8_t zeros[8 * 128];
+    const size_t m = k->mac_len;
+    uint8_t *iv = rec + TLS_REC_HEADER_LEN, *p = iv + CBC_BLOCK;
+    /* Public facts first: whole blocks, room for the MAC and one byte of
+     * padding (RFC 5246 6.2.3.2). */
+    ENSURE(body_len % CBC_BLOCK == 0 && body_len >= CBC_BLOCK + m + 1, ERR_BAD_MAC);
+    size_t n = body_len - CBC_BLOCK;
+    TRY(cbc_crypt(k, iv, p, n));
+
+    size_t pad = p[n - 1];
+    size_t good = ~ct_lt(n, pad + 1 + m);
+    size_t to_check = n < 256 ? n : 256;
+    for (size_t i = 0; i < to_check; i++) {
+        size_t in_pad = ct_lt(i, pad + 1);
+        good &= ~(in_pad & ~ct_eq(p[n - 1 - i], pad));
+    }
+    /* A bad padding continues as if it were empty, so that the MAC work
+     * below is the same; the record fails at the end either way. */
+    pad &= good;
+    const size_t max_content = n - m - 1;
+    size_t content = max_content - pad;
+
+    /* Copy the received MAC out of p[content..content+m) without an access
+     * pattern that depends on content. */
+    uint8_t rmac[TLS_MAX_HASH] = {0}, mac[TLS_MAX_HASH];
+    size_t lo = max_content > 255 ? max_content - 255 : 0;
+    for (size_t j = lo; j <= max_content; j++) {
+        uint8_t mask = (uint8_t)ct_eq(j, content);
+        for (size_t t = 0; t < m; t++)
+            rmac[t] |= p[j + t] & mask;
+    }
+
+    uint8_t hdr[13];
+    aad12(hdr, seq, rec[0], (uint16_t)(rec[1] << 8 | rec[2]), content);
+    TRY(cbc_mac(k, hdr, p, content, mac));
+    /* Even out the hash work: the blocks a maximal content would have cost
+     * beyond this one, absorbed by the never-finalised dummy hash. */
+    size_t extra = (hmac_blocks(k, max_content) - hmac_blocks(k, content)) * k->md_block;
+    ENSURE(extra <= sizeof(zeros), TLS_ERR_INTERNAL);
+    ENSURE(EVP_DigestUpdate(k->dummy, zeros, extra) == 1, TLS_ERR_INTERNAL);
+
+    good &= ct_is_zero((size_t)(unsigned)CRYPTO_memcmp(rmac, mac, m));
+    OPENSSL_cleanse(rmac, sizeof(rmac));
+    if (good == 0) {
+        OPENSSL_cleanse(p, n);
+        return ERR_BAD_MAC;
+    }
+    *content_len = content;
+    return 0;
+}
+
+static int open_cbc_etm(tls_rec_dir *d, uint64_t seq, uint8_t *rec, size_t body_len,
+                        size_t *content_len)
+{
+    tls_rec_cbc *k = &d->cbc;
+    const size_t m = k->mac_len;
+    uint8_t *iv = rec + TLS_REC_HEADER_LEN, *p = iv + CBC_BLOCK;
+    uint8_t hdr[13], mac[TLS_MAX_HASH];
+    /* RFC 7366 3: the MAC is checked before anything else is looked at. */
+    ENSURE(body_len >= m, TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_TOO_SHORT));
+    size_t ct_len = body_len - m;
+    aad12(hdr, seq, rec[0], (uint16_t)(rec[1] << 8 | rec[2]), ct_len);
+    TRY(cbc_mac(k, hdr, iv, ct_len, mac));
+    ENSURE(CRYPTO_memcmp(mac, iv + ct_len, m) == 0, ERR_BAD_MAC);
+    /* Authentic from here on: plain checks are no oracle. */
+    ENSURE(ct_len % CBC_BLOCK == 0 && ct_len >= 2 * CBC_BLOCK, ERR_BAD_MAC);
+    size_t n = ct_len - CBC_BLOCK;
+    TRY(cbc_crypt(k, iv, p, n));
+    size_t pad = p[n - 1];
+    ENSURE(pad + 1 <= n, ERR_BAD_MAC);
+    for (size_t i = 0; i <= pad; i++)
+        ENSURE(p[n - 1 - i] == pad, ERR_BAD_MAC);
+    *content_len = n - pad - 1;
+    return 0;
+}
+
+static int open_cbc(tls_rec_dir *d, uint8_t *rec, size_t body_len, uint8_t *type, uint8_t **data,
+                    size_t *len)
+{
+    uint64_t seq;
+    size_t n = 0;
+    TRY(next_seq(d, &seq));
+    if (d->cbc.etm)
+        TRY(open_cbc_etm(d, seq, rec, body_len, &n));
+    else
+        TRY(open_cbc_mte(d, seq, rec, body_len, &n));
+    d->seq++;
+    ENSURE(n <= TLS_REC_MAX_PLAIN, ERR_OVERFLOW_PLAIN);
+    *type = rec[0];
+    *data = rec + TLS_REC_HEADER_LEN + CBC_BLOCK;
+    *len = n;
+    return 0;
+}
+
+static int seal_cbc_body(tls_rec_dir *d, uint64_t seq, uint8_t type, const uint8_t *data,
+                         size_t len, uint8_t *p, size_t body)
+{
+    tls_rec_cbc *k = &d->cbc;
+    uint8_t hdr[13];
+    uint8_t *iv = p + TLS_REC_HEADER_LEN, *b = iv + CBC_BLOCK;
+    put_header(p, type, d->version, body);
+    /* RFC 5246 6.2.3.2: a fresh unpredictable IV for every record. */
+    TRY(tls_random(iv, CBC_BLOCK));
+    if (len > 0)
+        memcpy(b, data, len);
+    size_t covered = len;
+    if (!k->etm) {
+        aad12(hdr, seq, type, d->version, len);
+        TRY(cbc_mac(k, hdr, b, len, b + len));
+        covered += k->mac_len;
+    }
+    size_t padlen = CBC_BLOCK - covered % CBC_BLOCK; /* 1..16, length byte included */
+    memset(b + covered, (int)(padlen - 1), padlen);
+    size_t ct = covered + padlen;
+    TRY(cbc_crypt(k, iv, b, ct));
+    if (k->etm) {
+        aad12(hdr, seq, type, d->version, CBC_BLOCK + ct);
+        TRY(cbc_mac(k, hdr, iv, CBC_BLOCK + ct, b + ct));
+    }
+    return 0;
+}
+
+static int seal_cbc(tls_rec_dir *d, uint8_t type, const uint8_t *data, size_t len, tls_writer *out)
+{
+    uint64_t seq;
+    size_t body = cbc_body_len(&d->cbc, len);
+    TRY(next_seq(d, &seq));
+    size_t start = out->len;
+    uint8_t *p;
+    TRY(tls_wr_space(out, TLS_REC_HEADER_LEN + body, &p));
+    int rc = seal_cbc_body(d, seq, type, data, len, p, body);
+    if (rc < 0) {
+        OPENSSL_cleanse(p, TLS_REC_HEADER_LEN + body);
+        out->len = start;
+        return rc;
+    }
+    d->seq++;
+    return 0;
+}
+
 int tls_rec_open(tls_rec_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, uint8_t **data,
                  size_t *len)
 {
@@ -282,6 +562,8 @@ int tls_rec_open(tls_rec_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, ui
     }
     if (d->mode == TLS_REC_TLS13)
         return open_tls13(d, rec, h.length, type, data, len);
+    if (d->mode == TLS_REC_TLS12_CBC)
+        return open_cbc(d, rec, h.length, type, data, len);
     return open_tls12(d, rec, h.length, type, data, len);
 }
 
@@ -299,6 +581,8 @@ static size_t overhead(const tls_rec_dir *d, size_t pad)
 
 size_t tls_rec_sealed_len(const tls_rec_dir *d, size_t len, size_t pad)
 {
+    if (d->mode == TLS_REC_TLS12_CBC)
+        return TLS_REC_HEADER_LEN + cbc_body_len(&d->cbc, len);
     return TLS_REC_HEADER_LEN + len + overhead(d, d->mode == TLS_REC_TLS13 ? pad : 0);
 }
 
@@ -394,6 +678,8 @@ int tls_rec_seal(tls_rec_dir *d, uint8_t type, const uint8_t *data, size_t len, 
         return seal_tls13(d, type, data, len, pad, out);
     case TLS_REC_TLS12:
         return seal_tls12(d, type, data, len, out);
+    case TLS_REC_TLS12_CBC:
+        return seal_cbc(d, type, data, len, out);
     }
     return TLS_ERR_INTERNAL;
 }

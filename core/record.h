@@ -49,9 +49,25 @@ typedef struct tls_rec_header {
 /* Protection mode of one direction. */
 enum {
     TLS_REC_PLAIN = 0,
-    TLS_REC_TLS13 = 1, /* TLSInnerPlaintext under an AEAD (RFC 8446 5.2) */
-    TLS_REC_TLS12 = 2, /* TLS 1.2 AEAD (RFC 5246 6.2.3.3, RFC 7905) */
+    TLS_REC_TLS13 = 1,     /* TLSInnerPlaintext under an AEAD (RFC 8446 5.2) */
+    TLS_REC_TLS12 = 2,     /* TLS 1.2 AEAD (RFC 5246 6.2.3.3, RFC 7905) */
+    TLS_REC_TLS12_CBC = 3, /* TLS 1.2 AES-CBC + HMAC (RFC 5246 6.2.3.2, RFC 7366) */
 };
+
+/*
+ * TLS 1.2 CBC state of one direction: the cipher and HMAC contexts are keyed
+ * once per key; a record costs no allocation. The timing of opening a
+ * MAC-then-encrypt record does not depend on the padding (see record.c).
+ */
+typedef struct tls_rec_cbc {
+    EVP_CIPHER_CTX *cipher; /* AES-CBC, no padding, keyed */
+    EVP_MAC_CTX *mac;       /* HMAC, keyed; re-initialised per record */
+    EVP_MD_CTX *dummy;      /* the same hash, for constant-time padding work */
+    size_t mac_len;         /* HMAC output bytes (20, 32, 48) */
+    size_t md_block;        /* hash block size (64, 128) */
+    size_t md_lenfield;     /* bytes of the hash's length encoding (8, 16) */
+    int etm;                /* RFC 7366 encrypt-then-MAC */
+} tls_rec_cbc;
 
 typedef struct tls_rec_dir {
     int mode; /* TLS_REC_* */
@@ -71,6 +87,7 @@ typedef struct tls_rec_dir {
      * alert in plaintext after the server switched keys). Off by default.
      */
     int allow_plain_alerts;
+    tls_rec_cbc cbc; /* mode TLS_REC_TLS12_CBC */
 } tls_rec_dir;
 
 /* Plaintext, seq 0, version 0x0303 (send) / lenient (receive). */
@@ -85,6 +102,16 @@ TLS_MUST_CHECK int tls_rec_set_tls13(tls_rec_dir *d, int sending, const tls_suit
 /* Same from an explicit key and 12-byte IV (tests, and TLS 1.2 ChaCha20). */
 TLS_MUST_CHECK int tls_rec_set_key(tls_rec_dir *d, int sending, int mode, const tls_suite *s,
                                    const uint8_t *key, const uint8_t *iv, size_t iv_len);
+
+/*
+ * TLS 1.2 CBC + HMAC keys (tls12.h's tls_rec_set_tls12 derives them):
+ * cipher suite s (AES-128/256-CBC), HMAC with mac_md and mac_key
+ * (EVP_MD_get_size(mac_md) bytes), enc_key (s->key_len bytes). etm: RFC 7366
+ * encrypt-then-MAC, else MAC-then-encrypt. Mode TLS12_CBC, seq 0.
+ */
+TLS_MUST_CHECK int tls_rec_set_cbc(tls_rec_dir *d, int sending, const tls_suite *s,
+                                   const EVP_MD *mac_md, const uint8_t *mac_key,
+                                   const uint8_t *enc_key, int etm);
 
 /*
  * Parse and check a 5-byte header against the direction's state:

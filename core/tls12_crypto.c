@@ -39,8 +39,24 @@ static const suite12_fact facts[] = {
     {0xC02B, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 0, NID_undef},
     {0xC02F, TLS12_KX_ECDHE, TLS12_AU_RSA, 0, NID_undef},
     {0x009E, TLS12_KX_DHE, TLS12_AU_RSA, 0, NID_undef},
+    {0xC024, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 1, NID_sha384},
+    {0xC028, TLS12_KX_ECDHE, TLS12_AU_RSA, 1, NID_sha384},
+    {0x006B, TLS12_KX_DHE, TLS12_AU_RSA, 1, NID_sha256},
+    {0xC023, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 1, NID_sha256},
+    {0xC027, TLS12_KX_ECDHE, TLS12_AU_RSA, 1, NID_sha256},
+    {0x0067, TLS12_KX_DHE, TLS12_AU_RSA, 1, NID_sha256},
+    {0xC00A, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 1, NID_sha1},
+    {0xC014, TLS12_KX_ECDHE, TLS12_AU_RSA, 1, NID_sha1},
+    {0x0039, TLS12_KX_DHE, TLS12_AU_RSA, 1, NID_sha1},
+    {0xC009, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 1, NID_sha1},
+    {0xC013, TLS12_KX_ECDHE, TLS12_AU_RSA, 1, NID_sha1},
+    {0x0033, TLS12_KX_DHE, TLS12_AU_RSA, 1, NID_sha1},
     {0x009D, TLS12_KX_RSA, TLS12_AU_RSA, 0, NID_undef},
     {0x009C, TLS12_KX_RSA, TLS12_AU_RSA, 0, NID_undef},
+    {0x003D, TLS12_KX_RSA, TLS12_AU_RSA, 1, NID_sha256},
+    {0x003C, TLS12_KX_RSA, TLS12_AU_RSA, 1, NID_sha256},
+    {0x0035, TLS12_KX_RSA, TLS12_AU_RSA, 1, NID_sha1},
+    {0x002F, TLS12_KX_RSA, TLS12_AU_RSA, 1, NID_sha1},
 };
 #define N_FACTS (sizeof(facts) / sizeof(facts[0]))
 
@@ -103,8 +119,8 @@ int tls12_master_secret(const tls12_suite *s, const uint8_t *pms, size_t pms_len
                          NULL, 0, ms, 48);
     }
     /* RFC 5246 8.1 */
-    return tls12_prf(s->prf_md, pms, pms_len, "master secret", client_random, 32, server_random,
-                     32, ms, 48);
+    return tls12_prf(s->prf_md, pms, pms_len, "master secret", client_random, 32, server_random, 32,
+                     ms, 48);
 }
 
 /* ---------------------------------------------------------- key block */
@@ -127,8 +143,8 @@ int tls_rec_set_tls12(tls_rec_dir *d, int sending, int is_server, const tls12_su
     size_t total = 2 * (mk + ek + iv);
     ENSURE(mk <= TLS_MAX_HASH && ek <= TLS_MAX_KEY && iv <= TLS_AEAD_IV_LEN, TLS_ERR_INTERNAL);
     uint8_t kb[MAX_KEY_BLOCK];
-    int rc = tls12_prf(s->prf_md, ms, 48, "key expansion", server_random, 32, client_random, 32,
-                       kb, total);
+    int rc = tls12_prf(s->prf_md, ms, 48, "key expansion", server_random, 32, client_random, 32, kb,
+                       total);
     if (rc == 0) {
         /* The client's write keys protect what the client sends and the
          * server receives. */
@@ -137,10 +153,8 @@ int tls_rec_set_tls12(tls_rec_dir *d, int sending, int is_server, const tls12_su
         const uint8_t *mac_key = kb + off * mk;
         const uint8_t *key = kb + 2 * mk + off * ek;
         const uint8_t *fixed_iv = kb + 2 * mk + 2 * ek + off * iv;
-        (void)mac_key;
-        (void)etm;
         if (s->cbc)
-            rc = TLS_ERR_INTERNAL; /* CBC record protection: next step */
+            rc = tls_rec_set_cbc(d, sending, s->suite, s->mac_md, mac_key, key, etm);
         else
             rc = tls_rec_set_key(d, sending, TLS_REC_TLS12, s->suite, key, fixed_iv, iv);
     }
@@ -155,8 +169,8 @@ int tls_rec_set_tls12(tls_rec_dir *d, int sending, int is_server, const tls12_su
 
 /* ----------------------------------------------------------- Finished */
 
-int tls12_finished(const tls12_suite *s, const uint8_t ms[48], int from_server,
-                   const uint8_t *hash, size_t hash_len, uint8_t out[12])
+int tls12_finished(const tls12_suite *s, const uint8_t ms[48], int from_server, const uint8_t *hash,
+                   size_t hash_len, uint8_t out[12])
 {
     ENSURE(s != NULL && hash != NULL && hash_len <= TLS_MAX_HASH, TLS_ERR_INTERNAL);
     /* RFC 5246 7.4.9 */
@@ -223,15 +237,15 @@ int tls_dhe_client(tls_reader *r, int min_bits, EVP_PKEY **peer_out, uint8_t *yc
     return TLS_ERR_INTERNAL;
 }
 
-int tls_rsa_kx_encrypt(EVP_PKEY *server_key, uint16_t client_version, uint8_t pms[48],
-                       uint8_t *out, size_t cap, size_t *out_len)
+int tls_rsa_kx_encrypt(EVP_PKEY *server_key, uint16_t client_version, uint8_t pms[48], uint8_t *out,
+                       size_t cap, size_t *out_len)
 {
     (void)server_key, (void)client_version, (void)pms, (void)out, (void)cap, (void)out_len;
     return TLS_ERR_INTERNAL;
 }
 
-int tls_rsa_kx_decrypt(EVP_PKEY *key, uint16_t client_version, const uint8_t *enc,
-                       size_t enc_len, uint8_t pms[48])
+int tls_rsa_kx_decrypt(EVP_PKEY *key, uint16_t client_version, const uint8_t *enc, size_t enc_len,
+                       uint8_t pms[48])
 {
     (void)key, (void)client_version, (void)enc, (void)enc_len, (void)pms;
     return TLS_ERR_INTERNAL;

@@ -61,7 +61,8 @@ void pump(BIO *from, BIO *to, int from_client, std::vector<Record> &log)
     while (off + 5 <= all.size()) {
         size_t len = (size_t)all[off + 3] << 8 | all[off + 4];
         ASSERT_LE(off + 5 + len, all.size());
-        log.push_back({from_client, all[off], Bytes(all.begin() + off, all.begin() + off + 5 + len)});
+        log.push_back(
+            {from_client, all[off], Bytes(all.begin() + off, all.begin() + off + 5 + len)});
         off += 5 + len;
     }
     ASSERT_EQ(off, all.size());
@@ -83,8 +84,9 @@ struct Session {
         EVP_PKEY_free(server_key);
     }
 
-    // A TLS 1.2 handshake with exactly one suite; ems on or off.
-    void run(const char *suite, bool ecdsa, bool ems)
+    // A TLS 1.2 handshake with exactly one suite; EMS and (CBC suites)
+    // encrypt-then-MAC on or off.
+    void run(const char *suite, bool ecdsa, bool ems, bool etm)
     {
         cctx = SSL_CTX_new(TLS_client_method());
         sctx = SSL_CTX_new(TLS_server_method());
@@ -93,16 +95,17 @@ struct Session {
             SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
             SSL_CTX_set_max_proto_version(c, TLS1_2_VERSION);
             ASSERT_EQ(SSL_CTX_set_cipher_list(c, suite), 1) << suite;
-            SSL_CTX_set_options(c, SSL_OP_NO_TICKET | (ems ? 0 : SSL_OP_NO_EXTENDED_MASTER_SECRET));
+            SSL_CTX_set_options(c, SSL_OP_NO_TICKET | (ems ? 0 : SSL_OP_NO_EXTENDED_MASTER_SECRET) |
+                                       (etm ? 0 : SSL_OP_NO_ENCRYPT_THEN_MAC));
         }
         SSL_CTX_set_dh_auto(sctx, 1);
         std::string base = ecdsa ? "server-ec" : "server";
-        ASSERT_EQ(SSL_CTX_use_certificate_file(sctx, cert_path(base + ".pem").c_str(),
-                                               SSL_FILETYPE_PEM),
-                  1);
-        ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, cert_path(base + ".key").c_str(),
-                                              SSL_FILETYPE_PEM),
-                  1);
+        ASSERT_EQ(
+            SSL_CTX_use_certificate_file(sctx, cert_path(base + ".pem").c_str(), SSL_FILETYPE_PEM),
+            1);
+        ASSERT_EQ(
+            SSL_CTX_use_PrivateKey_file(sctx, cert_path(base + ".key").c_str(), SSL_FILETYPE_PEM),
+            1);
         server_key = load_key(base + ".key");
         ASSERT_NE(server_key, nullptr);
         cli = SSL_new(cctx);
@@ -127,10 +130,7 @@ struct Session {
         ASSERT_EQ(SSL_get_extms_support(srv), ems ? 1 : 0);
     }
 
-    uint16_t suite_id() const
-    {
-        return SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(cli));
-    }
+    uint16_t suite_id() const { return SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(cli)); }
 
     Bytes master_key() const
     {
@@ -216,7 +216,7 @@ struct SuiteCase {
     bool ecdsa;
 };
 
-class Tls12Interop : public ::testing::TestWithParam<std::tuple<SuiteCase, bool>>
+class Tls12Interop : public ::testing::TestWithParam<std::tuple<SuiteCase, bool, bool>>
 {
 };
 
@@ -224,8 +224,9 @@ TEST_P(Tls12Interop, SecretsFinishedRecordsAndExporterMatchOpenSSL)
 {
     const SuiteCase &sc = std::get<0>(GetParam());
     const bool ems = std::get<1>(GetParam());
+    const int etm = std::get<2>(GetParam()) ? 1 : 0;
     Session s;
-    ASSERT_NO_FATAL_FAILURE(s.run(sc.name, sc.ecdsa, ems));
+    ASSERT_NO_FATAL_FAILURE(s.run(sc.name, sc.ecdsa, ems, etm));
     ASSERT_EQ(s.suite_id(), sc.id);
     const tls12_suite *suite = tls12_suite_get(sc.id);
     ASSERT_NE(suite, nullptr);
@@ -264,8 +265,8 @@ TEST_P(Tls12Interop, SecretsFinishedRecordsAndExporterMatchOpenSSL)
     tls_rec_dir srv_rd, cli_rd;
     tls_rec_dir_init(&srv_rd, 0);
     tls_rec_dir_init(&cli_rd, 0);
-    ASSERT_EQ(tls_rec_set_tls12(&srv_rd, 0, 1, suite, ms.data(), cr.data(), sr.data(), 0), 0);
-    ASSERT_EQ(tls_rec_set_tls12(&cli_rd, 0, 0, suite, ms.data(), cr.data(), sr.data(), 0), 0);
+    ASSERT_EQ(tls_rec_set_tls12(&srv_rd, 0, 1, suite, ms.data(), cr.data(), sr.data(), etm), 0);
+    ASSERT_EQ(tls_rec_set_tls12(&cli_rd, 0, 0, suite, ms.data(), cr.data(), sr.data(), etm), 0);
     uint8_t type = 0;
     Bytes cfin, sfin;
     ASSERT_EQ(open_record(&srv_rd, s.first_protected(1), &type, &cfin), 0);
@@ -303,14 +304,15 @@ TEST_P(Tls12Interop, SecretsFinishedRecordsAndExporterMatchOpenSSL)
     // Our server's records, read by their client.
     tls_rec_dir srv_wr;
     tls_rec_dir_init(&srv_wr, 1);
-    ASSERT_EQ(tls_rec_set_tls12(&srv_wr, 1, 1, suite, ms.data(), cr.data(), sr.data(), 0), 0);
+    ASSERT_EQ(tls_rec_set_tls12(&srv_wr, 1, 1, suite, ms.data(), cr.data(), sr.data(), etm), 0);
     srv_wr.seq = 1; // the server Finished was record 0
     tls_writer w;
     tls_wr_init(&w);
     const std::string reply(3000, 'r');
     ASSERT_EQ(tls_rec_seal(&srv_wr, 23, (const uint8_t *)reply.data(), reply.size(), 0, &w), 0);
     ASSERT_EQ(tls_rec_seal(&srv_wr, 23, (const uint8_t *)"tail", 4, 0, &w), 0);
-    EXPECT_EQ(w.len, 2 * tls_rec_sealed_len(&srv_wr, 0, 0) + reply.size() + 4);
+    EXPECT_EQ(w.len,
+              tls_rec_sealed_len(&srv_wr, reply.size(), 0) + tls_rec_sealed_len(&srv_wr, 4, 0));
     ASSERT_EQ(BIO_write(s.c_in, w.buf, (int)w.len), (int)w.len);
     tls_wr_free(&w);
     std::string got(reply.size() + 4, 0);
@@ -366,17 +368,46 @@ const SuiteCase kAeadSuites[] = {
     {"AES128-GCM-SHA256", 0x009C, false},
 };
 
-std::string case_name(const ::testing::TestParamInfo<std::tuple<SuiteCase, bool>> &info)
+const SuiteCase kCbcSuites[] = {
+    {"ECDHE-ECDSA-AES256-SHA384", 0xC024, true},
+    {"ECDHE-RSA-AES256-SHA384", 0xC028, false},
+    {"DHE-RSA-AES256-SHA256", 0x006B, false},
+    {"ECDHE-ECDSA-AES128-SHA256", 0xC023, true},
+    {"ECDHE-RSA-AES128-SHA256", 0xC027, false},
+    {"DHE-RSA-AES128-SHA256", 0x0067, false},
+    {"ECDHE-ECDSA-AES256-SHA", 0xC00A, true},
+    {"ECDHE-RSA-AES256-SHA", 0xC014, false},
+    {"DHE-RSA-AES256-SHA", 0x0039, false},
+    {"ECDHE-ECDSA-AES128-SHA", 0xC009, true},
+    {"ECDHE-RSA-AES128-SHA", 0xC013, false},
+    {"DHE-RSA-AES128-SHA", 0x0033, false},
+    {"AES256-SHA256", 0x003D, false},
+    {"AES128-SHA256", 0x003C, false},
+    {"AES256-SHA", 0x0035, false},
+    {"AES128-SHA", 0x002F, false},
+};
+
+std::string case_name(const ::testing::TestParamInfo<std::tuple<SuiteCase, bool, bool>> &info)
 {
     std::string n = std::get<0>(info.param).name;
     for (auto &ch : n)
         if (ch == '-')
             ch = '_';
-    return n + (std::get<1>(info.param) ? "_EMS" : "_noEMS");
+    const SuiteCase &sc = std::get<0>(info.param);
+    n += std::get<1>(info.param) ? "_EMS" : "_noEMS";
+    if (tls_suite_by_id(sc.id) != nullptr && !tls_suite_by_id(sc.id)->aead)
+        n += std::get<2>(info.param) ? "_EtM" : "_MtE";
+    return n;
 }
 
 INSTANTIATE_TEST_SUITE_P(Aead, Tls12Interop,
-                         ::testing::Combine(::testing::ValuesIn(kAeadSuites), ::testing::Bool()),
+                         ::testing::Combine(::testing::ValuesIn(kAeadSuites), ::testing::Bool(),
+                                            ::testing::Values(false)),
+                         case_name);
+// CBC: encrypt-then-MAC (OpenSSL's default) and MAC-then-encrypt.
+INSTANTIATE_TEST_SUITE_P(Cbc, Tls12Interop,
+                         ::testing::Combine(::testing::ValuesIn(kCbcSuites),
+                                            ::testing::Values(true), ::testing::Bool()),
                          case_name);
 
 } // namespace

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "core/keysched.h"
 #include "core/tls12.h"
@@ -39,7 +40,9 @@ TEST(Tls12Suites, ListedAfterTls13InOpenSSLDefaultOrder)
     // `openssl ciphers -s -tls1_2 DEFAULT` restricted to what core does,
     // after the three TLS 1.3 suites.
     std::vector<uint16_t> want = {0x1302, 0x1303, 0x1301, 0xC02C, 0xC030, 0x009F, 0xCCA9, 0xCCA8,
-                                  0xCCAA, 0xC02B, 0xC02F, 0x009E, 0x009D, 0x009C};
+                                  0xCCAA, 0xC02B, 0xC02F, 0x009E, 0xC024, 0xC028, 0x006B, 0xC023,
+                                  0xC027, 0x0067, 0xC00A, 0xC014, 0x0039, 0xC009, 0xC013, 0x0033,
+                                  0x009D, 0x009C, 0x003D, 0x003C, 0x0035, 0x002F};
     EXPECT_EQ(ids, want);
     for (size_t i = 3; i < n; i++)
         EXPECT_EQ(all[i].min_version, TLS_V12) << all[i].ossl_name;
@@ -107,6 +110,68 @@ TEST(Tls12Suites, Tls12FactsOfAeadSuites)
     EXPECT_EQ(tls12_suite_get(0xC0AC), nullptr); // ECDHE-ECDSA-AES128-CCM
 }
 
+TEST(Tls12Suites, Tls12FactsOfCbcSuites)
+{
+    struct {
+        uint16_t id;
+        int kx, au;
+        int prf, mac;
+        size_t key;
+        const char *name, *macname;
+    } want[] = {
+        {0xC024, TLS12_KX_ECDHE, TLS12_AU_ECDSA, NID_sha384, NID_sha384, 32,
+         "ECDHE-ECDSA-AES256-SHA384", "SHA384"},
+        {0xC028, TLS12_KX_ECDHE, TLS12_AU_RSA, NID_sha384, NID_sha384, 32,
+         "ECDHE-RSA-AES256-SHA384", "SHA384"},
+        {0x006B, TLS12_KX_DHE, TLS12_AU_RSA, NID_sha256, NID_sha256, 32, "DHE-RSA-AES256-SHA256",
+         "SHA256"},
+        {0xC023, TLS12_KX_ECDHE, TLS12_AU_ECDSA, NID_sha256, NID_sha256, 16,
+         "ECDHE-ECDSA-AES128-SHA256", "SHA256"},
+        {0xC027, TLS12_KX_ECDHE, TLS12_AU_RSA, NID_sha256, NID_sha256, 16,
+         "ECDHE-RSA-AES128-SHA256", "SHA256"},
+        {0x0067, TLS12_KX_DHE, TLS12_AU_RSA, NID_sha256, NID_sha256, 16, "DHE-RSA-AES128-SHA256",
+         "SHA256"},
+        {0xC00A, TLS12_KX_ECDHE, TLS12_AU_ECDSA, NID_sha256, NID_sha1, 32, "ECDHE-ECDSA-AES256-SHA",
+         "SHA1"},
+        {0xC014, TLS12_KX_ECDHE, TLS12_AU_RSA, NID_sha256, NID_sha1, 32, "ECDHE-RSA-AES256-SHA",
+         "SHA1"},
+        {0x0039, TLS12_KX_DHE, TLS12_AU_RSA, NID_sha256, NID_sha1, 32, "DHE-RSA-AES256-SHA",
+         "SHA1"},
+        {0xC009, TLS12_KX_ECDHE, TLS12_AU_ECDSA, NID_sha256, NID_sha1, 16, "ECDHE-ECDSA-AES128-SHA",
+         "SHA1"},
+        {0xC013, TLS12_KX_ECDHE, TLS12_AU_RSA, NID_sha256, NID_sha1, 16, "ECDHE-RSA-AES128-SHA",
+         "SHA1"},
+        {0x0033, TLS12_KX_DHE, TLS12_AU_RSA, NID_sha256, NID_sha1, 16, "DHE-RSA-AES128-SHA",
+         "SHA1"},
+        {0x003D, TLS12_KX_RSA, TLS12_AU_RSA, NID_sha256, NID_sha256, 32, "AES256-SHA256", "SHA256"},
+        {0x003C, TLS12_KX_RSA, TLS12_AU_RSA, NID_sha256, NID_sha256, 16, "AES128-SHA256", "SHA256"},
+        {0x0035, TLS12_KX_RSA, TLS12_AU_RSA, NID_sha256, NID_sha1, 32, "AES256-SHA", "SHA1"},
+        {0x002F, TLS12_KX_RSA, TLS12_AU_RSA, NID_sha256, NID_sha1, 16, "AES128-SHA", "SHA1"},
+    };
+    for (const auto &w : want) {
+        const tls12_suite *s = tls12_suite_get(w.id);
+        ASSERT_NE(s, nullptr) << w.id;
+        EXPECT_EQ(s->kx, w.kx) << w.id;
+        EXPECT_EQ(s->au, w.au) << w.id;
+        EXPECT_EQ(EVP_MD_get_type(s->prf_md), w.prf) << w.id;
+        EXPECT_EQ(s->cbc, 1);
+        ASSERT_NE(s->mac_md, nullptr);
+        EXPECT_EQ(EVP_MD_get_type(s->mac_md), w.mac) << w.id;
+        EXPECT_EQ(s->mac_key_len, (size_t)EVP_MD_get_size(s->mac_md));
+        EXPECT_EQ(s->enc_key_len, w.key) << w.id;
+        EXPECT_EQ(s->fixed_iv_len, 0u);
+        EXPECT_EQ(s->record_iv_len, 16u);
+        const tls_suite_info *i = tls_suite_by_id(w.id);
+        ASSERT_NE(i, nullptr);
+        EXPECT_STREQ(i->ossl_name, w.name);
+        EXPECT_STREQ(i->mac, w.macname);
+        EXPECT_EQ(i->aead, 0);
+        EXPECT_EQ(i->min_version, TLS_V12);
+        EXPECT_EQ(i->cipher_nid, w.key == 16 ? NID_aes_128_cbc : NID_aes_256_cbc);
+        EXPECT_EQ(i->strength_bits, (int)w.key * 8);
+    }
+}
+
 // ------------------------------------------------------------------ PRF
 
 // The TLS 1.2 PRF vectors published on the IETF TLS list (msg03416), also
@@ -163,9 +228,9 @@ TEST(Tls12Secrets, MasterSecretUsesLabelAndSeedOfRfc5246AndRfc7627)
     ASSERT_EQ(tls12_prf(EVP_sha256(), pms, 32, "master secret", cr, 32, sr, 32, want, 48), 0);
     EXPECT_EQ(memcmp(ms, want, 48), 0);
     ASSERT_EQ(tls12_master_secret(s, pms, 32, 1, sh, 32, cr, sr, ms), 0);
-    ASSERT_EQ(tls12_prf(EVP_sha256(), pms, 32, "extended master secret", sh, 32, nullptr, 0, want,
-                        48),
-              0);
+    ASSERT_EQ(
+        tls12_prf(EVP_sha256(), pms, 32, "extended master secret", sh, 32, nullptr, 0, want, 48),
+        0);
     EXPECT_EQ(memcmp(ms, want, 48), 0);
     // EMS without a session hash is a caller bug, not a silent fallback.
     EXPECT_EQ(tls12_master_secret(s, pms, 32, 1, nullptr, 0, cr, sr, ms), TLS_ERR_INTERNAL);
@@ -379,6 +444,260 @@ INSTANTIATE_TEST_SUITE_P(All, Tls12Aead,
                          [](const ::testing::TestParamInfo<uint16_t> &i) {
                              char b[8];
                              snprintf(b, sizeof(b), "%04X", i.param);
+                             return std::string(b);
+                         });
+
+// ----------------------------------------------------------- CBC records
+
+const uint16_t kCbcSuites[] = {0xC024, 0xC028, 0x006B, 0xC023, 0xC027, 0x0067, 0xC00A, 0xC014,
+                               0x0039, 0xC009, 0xC013, 0x0033, 0x003D, 0x003C, 0x0035, 0x002F};
+
+class Tls12Cbc : public ::testing::TestWithParam<std::tuple<uint16_t, bool>>
+{
+  protected:
+    const tls12_suite *s = tls12_suite_get(std::get<0>(GetParam()));
+    int etm = std::get<1>(GetParam()) ? 1 : 0;
+    size_t m = s != nullptr ? s->mac_key_len : 0;
+};
+
+TEST_P(Tls12Cbc, RoundTripWithFreshIvAndMinimalPadding)
+{
+    ASSERT_NE(s, nullptr);
+    for (bool server_sends : {false, true}) {
+        Pair p(s, etm, server_sends);
+        for (size_t len : {0, 1, 15, 16, 17, 31, 100, 1000, TLS_REC_MAX_PLAIN}) {
+            Bytes pt(len);
+            for (size_t i = 0; i < len; i++)
+                pt[i] = (uint8_t)(i * 13 + len);
+            Bytes a = p.seal(23, pt);
+            size_t covered = etm ? len : len + m;
+            size_t body = 16 + covered + (16 - covered % 16) + (etm ? m : 0);
+            ASSERT_EQ(a.size(), 5 + body) << len;
+            EXPECT_EQ(a.size(), tls_rec_sealed_len(&p.wr, len, 0));
+            EXPECT_LE(body, (size_t)TLS_REC_MAX_CIPHER12);
+            EXPECT_EQ((size_t)(a[3] << 8 | a[4]), body);
+            uint8_t type = 0;
+            Bytes got;
+            ASSERT_EQ(p.open(a, &type, &got), 0) << len;
+            EXPECT_EQ(type, 23);
+            EXPECT_EQ(got, pt);
+            // The same plaintext again: another IV, another ciphertext.
+            Bytes b = p.seal(23, pt);
+            EXPECT_NE(Bytes(a.begin() + 5, a.begin() + 21), Bytes(b.begin() + 5, b.begin() + 21));
+            ASSERT_EQ(p.open(b, &type, &got), 0);
+            EXPECT_EQ(got, pt);
+        }
+    }
+}
+
+TEST_P(Tls12Cbc, TamperingAnyByteIsBadRecordMac)
+{
+    ASSERT_NE(s, nullptr);
+    Pair p(s, etm);
+    Bytes pt(40, 'x');
+    Bytes rec = p.seal(23, pt);
+    uint8_t type;
+    Bytes got;
+    for (size_t i = 5; i < rec.size(); i++) {
+        for (uint8_t flip : {0x01, 0x80}) {
+            Bytes bad = rec;
+            bad[i] ^= flip;
+            EXPECT_EQ(p.open(bad, &type, &got), kBadMac) << i;
+        }
+    }
+    // A failed record does not consume a sequence number: the genuine one
+    // still opens.
+    ASSERT_EQ(p.open(rec, &type, &got), 0);
+    EXPECT_EQ(got, pt);
+    // Type and sequence number are under the MAC.
+    Bytes r2 = p.seal(22, pt);
+    r2[0] = 23;
+    EXPECT_EQ(p.open(r2, &type, &got), kBadMac);
+    Bytes r3 = p.seal(22, pt);
+    EXPECT_EQ(p.open(r3, &type, &got), kBadMac); // r2 (seq 1) never opened
+}
+
+TEST_P(Tls12Cbc, EtmAndMteDoNotOpenEachOther)
+{
+    ASSERT_NE(s, nullptr);
+    Pair p(s, etm), q(s, !etm);
+    Bytes rec = p.seal(23, Bytes(64, 'y'));
+    uint8_t type;
+    Bytes got;
+    EXPECT_EQ(q.open(rec, &type, &got), kBadMac);
+}
+
+TEST_P(Tls12Cbc, TooShortRecords)
+{
+    ASSERT_NE(s, nullptr);
+    // Every body length below one valid record, random content.
+    size_t min_valid = etm ? 16 + 16 + m : 16 + ((m + 1 + 15) / 16) * 16;
+    for (size_t body = 0; body < min_valid + 20; body++) {
+        Pair p(s, etm);
+        Bytes rec = {23, 3, 3, (uint8_t)(body >> 8), (uint8_t)body};
+        for (size_t i = 0; i < body; i++)
+            rec.push_back((uint8_t)(i * 37 + 11));
+        uint8_t type;
+        Bytes got;
+        int want = etm && body < m ? TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_TOO_SHORT) : kBadMac;
+        EXPECT_EQ(p.open(rec, &type, &got), want) << body;
+    }
+}
+
+// A record built by hand (independently of record.c) with the client's
+// write keys of Pair's key block, so that its padding can be anything.
+struct Crafter {
+    const tls12_suite *s;
+    int etm;
+    Bytes mac_key, enc_key;
+    explicit Crafter(const tls12_suite *suite, int e) : s(suite), etm(e)
+    {
+        uint8_t ms[48], cr[32], sr[32];
+        for (int i = 0; i < 48; i++)
+            ms[i] = (uint8_t)(i * 7);
+        memset(cr, 0xc1, 32);
+        memset(sr, 0x5e, 32);
+        size_t mk = s->mac_key_len, ek = s->enc_key_len;
+        Bytes kb(2 * (mk + ek));
+        EXPECT_EQ(
+            tls12_prf(s->prf_md, ms, 48, "key expansion", sr, 32, cr, 32, kb.data(), kb.size()), 0);
+        mac_key.assign(kb.begin(), kb.begin() + mk);
+        enc_key.assign(kb.begin() + 2 * mk, kb.begin() + 2 * mk + ek);
+    }
+    Bytes hmac(const Bytes &in) const
+    {
+        Bytes out(EVP_MAX_MD_SIZE);
+        unsigned n = 0;
+        HMAC(s->mac_md, mac_key.data(), (int)mac_key.size(), in.data(), in.size(), out.data(), &n);
+        out.resize(n);
+        return out;
+    }
+    static Bytes hdr13(uint64_t seq, uint8_t type, size_t len)
+    {
+        Bytes h;
+        for (int i = 7; i >= 0; i--)
+            h.push_back((uint8_t)(seq >> (8 * i)));
+        h.insert(h.end(), {type, 3, 3, (uint8_t)(len >> 8), (uint8_t)len});
+        return h;
+    }
+    // padding: the padding_length value; the padding is padding+1 bytes.
+    // corrupt: index into the padding bytes to flip, or -1.
+    Bytes make(uint64_t seq, uint8_t type, const Bytes &content, size_t padding, long corrupt = -1,
+               bool bad_mac = false) const
+    {
+        Bytes pt = content;
+        if (!etm) {
+            Bytes in = hdr13(seq, type, content.size());
+            in.insert(in.end(), content.begin(), content.end());
+            Bytes mac = hmac(in);
+            if (bad_mac)
+                mac[0] ^= 1;
+            pt.insert(pt.end(), mac.begin(), mac.end());
+        }
+        size_t pad_at = pt.size();
+        pt.insert(pt.end(), padding + 1, (uint8_t)padding);
+        if (corrupt >= 0)
+            pt[pad_at + (size_t)corrupt] ^= 0x01;
+        EXPECT_EQ(pt.size() % 16, 0u);
+        Bytes iv(16, 0x42), ct(pt.size());
+        EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+        const EVP_CIPHER *cipher = enc_key.size() == 16 ? EVP_aes_128_cbc() : EVP_aes_256_cbc();
+        EXPECT_EQ(EVP_EncryptInit_ex(c, cipher, nullptr, enc_key.data(), iv.data()), 1);
+        EVP_CIPHER_CTX_set_padding(c, 0);
+        int outl = 0;
+        EXPECT_EQ(EVP_EncryptUpdate(c, ct.data(), &outl, pt.data(), (int)pt.size()), 1);
+        EVP_CIPHER_CTX_free(c);
+        Bytes body = iv;
+        body.insert(body.end(), ct.begin(), ct.end());
+        if (etm) {
+            Bytes in = hdr13(seq, type, body.size());
+            in.insert(in.end(), body.begin(), body.end());
+            Bytes mac = hmac(in);
+            if (bad_mac)
+                mac[0] ^= 1;
+            body.insert(body.end(), mac.begin(), mac.end());
+        }
+        Bytes rec(5 + body.size());
+        rec[0] = type;
+        rec[1] = 3;
+        rec[2] = 3;
+        rec[3] = (uint8_t)(body.size() >> 8);
+        rec[4] = (uint8_t)body.size();
+        std::copy(body.begin(), body.end(), rec.begin() + 5);
+        return rec;
+    }
+    // A padding value >= min that aligns content (+ MAC) to the block.
+    size_t padding_for(size_t content_len, size_t min) const
+    {
+        size_t covered = content_len + (etm ? 0 : s->mac_key_len);
+        size_t p = (16 - (covered + 1) % 16) % 16;
+        while (p < min)
+            p += 16;
+        return p;
+    }
+};
+
+TEST_P(Tls12Cbc, EveryPaddingLengthAcceptedEveryBadPaddingByteRejected)
+{
+    ASSERT_NE(s, nullptr);
+    Crafter cr(s, etm);
+    Pair p(s, etm);
+    uint8_t type;
+    Bytes got;
+    const Bytes content = {'p', 'a', 'd', 'd', 'i', 'n', 'g'};
+    // RFC 5246 6.2.3.2: any padding up to 255 bytes is legal.
+    for (size_t pad = cr.padding_for(content.size(), 0); pad <= 255; pad += 16) {
+        // Each byte of the padding, the length byte included, matters.
+        for (long bad = 0; bad <= (long)pad; bad++)
+            EXPECT_EQ(p.open(cr.make(p.rd.seq, 23, content, pad, bad), &type, &got), kBadMac)
+                << "padding " << pad << " corrupt " << bad;
+        ASSERT_EQ(p.open(cr.make(p.rd.seq, 23, content, pad), &type, &got), 0) << pad;
+        EXPECT_EQ(got, content);
+    }
+    // A good padding under a bad MAC: the same error as a bad padding.
+    EXPECT_EQ(p.open(cr.make(p.rd.seq, 23, content, cr.padding_for(content.size(), 0), -1, true),
+                     &type, &got),
+              kBadMac);
+}
+
+TEST_P(Tls12Cbc, PaddingLongerThanTheRecordIsBadRecordMac)
+{
+    ASSERT_NE(s, nullptr);
+    Crafter cr(s, etm);
+    Pair p(s, etm);
+    uint8_t type;
+    Bytes got;
+    // Build a record whose last byte claims 255 bytes of padding in a
+    // record far shorter than that: take a valid minimal record and
+    // rewrite its padding value byte-for-byte would break the MAC, so make
+    // the claim with a record whose padding is all 0xff but truncated.
+    Bytes content(1, 'z');
+    size_t pad = cr.padding_for(content.size(), 0);
+    Bytes rec = cr.make(p.rd.seq, 23, content, pad);
+    // Corrupting the length byte to a large value: bad_record_mac.
+    EXPECT_EQ(p.open(cr.make(p.rd.seq, 23, content, pad, (long)pad), &type, &got), kBadMac);
+    ASSERT_EQ(p.open(rec, &type, &got), 0);
+}
+
+TEST_P(Tls12Cbc, AuthenticPlaintextOver2To14IsRecordOverflow)
+{
+    ASSERT_NE(s, nullptr);
+    Crafter cr(s, etm);
+    Pair p(s, etm);
+    uint8_t type;
+    Bytes got;
+    Bytes content(TLS_REC_MAX_PLAIN + 1, 'o');
+    Bytes rec = cr.make(p.rd.seq, 23, content, cr.padding_for(content.size(), 0));
+    EXPECT_EQ(p.open(rec, &type, &got),
+              TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG));
+}
+
+INSTANTIATE_TEST_SUITE_P(All, Tls12Cbc,
+                         ::testing::Combine(::testing::ValuesIn(kCbcSuites), ::testing::Bool()),
+                         [](const ::testing::TestParamInfo<std::tuple<uint16_t, bool>> &i) {
+                             char b[16];
+                             snprintf(b, sizeof(b), "%04X_%s", std::get<0>(i.param),
+                                      std::get<1>(i.param) ? "EtM" : "MtE");
                              return std::string(b);
                          });
 
