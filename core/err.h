@@ -138,13 +138,13 @@ enum tls_reason {
     TLS_R_NO_COMPRESSION_SPECIFIED = 187,
     /* added by core/tls12_crypto */
     TLS_R_TLS_ILLEGAL_EXPORTER_LABEL = 367,
+    TLS_R_LENGTH_TOO_SHORT = 160,
     /* added by core/tls13_psk (resumption, 0-RTT) */
     TLS_R_BINDER_DOES_NOT_VERIFY = 253,
     TLS_R_TOO_MUCH_EARLY_DATA = 164,
     TLS_R_BAD_EARLY_DATA = 233,
     TLS_R_BAD_PSK_IDENTITY = 114,
     TLS_R_INVALID_MAX_EARLY_DATA = 174,
-    TLS_R_LENGTH_TOO_SHORT = 160,
     /* A received alert is reported as 1000 + its description. */
     TLS_R_ALERT_OFFSET = 1000,
     /* Internal failures (allocation, libcrypto) are reported with
