@@ -22,6 +22,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -291,6 +292,37 @@ TEST_F(SessCache, NewSessionCallbackFollowsTheCacheMode)
     EXPECT_EQ(added.size(), 2u);
     EXPECT_EQ(SSL_CTX_sess_number(ctx), 1);
     SSL_SESSION_free(a);
+}
+
+// Several threads share one SSL_CTX's cache (python and threaded servers do).
+TEST_F(SessCache, CacheIsSafeAcrossThreads)
+{
+    SSL_CTX_sess_set_cache_size(ctx, 64); // evictions under contention too
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; t++) {
+        threads.emplace_back([this, t] {
+            SSL *s = SSL_new(ctx);
+            for (int i = 0; i < 500; i++) {
+                SSL_SESSION *ss = make_session(s, (unsigned char)(t * 50 + i % 50));
+                SSL_CTX_add_session(ctx, ss);
+                unsigned int len;
+                const unsigned char *id = SSL_SESSION_get_id(ss, &len);
+                SSL_SESSION *f = shimssl_cache_get(s, id, len);
+                SSL_SESSION_free(f);
+                if (i % 3 == 0)
+                    SSL_CTX_remove_session(ctx, ss);
+                SSL_SESSION_free(ss);
+            }
+            SSL_free(s);
+        });
+    }
+    for (auto &th : threads)
+        th.join();
+    long n = SSL_CTX_sess_number(ctx);
+    EXPECT_GE(n, 0);
+    EXPECT_LE(n, 64);
+    SSL_CTX_flush_sessions(ctx, 0);
+    EXPECT_EQ(SSL_CTX_sess_number(ctx), 0);
 }
 
 // --- tickets ----------------------------------------------------------------------
