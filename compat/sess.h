@@ -92,6 +92,10 @@ typedef struct shimssl_sess_ctx {
     int keys_fixed;
     int (*ticket_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, void *, int);
     int ticket_cb_is_evp; /* 1: EVP_MAC_CTX form, 0: deprecated HMAC_CTX */
+    /* SSL_CTX_set_session_ticket_cb: application data in tickets. */
+    SSL_CTX_generate_session_ticket_fn appdata_gen_cb;
+    SSL_CTX_decrypt_session_ticket_fn appdata_dec_cb;
+    void *appdata_cb_arg;
 
     /* 0-RTT anti-replay: digests of tickets whose early data was taken. */
     struct {

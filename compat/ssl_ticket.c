@@ -177,6 +177,17 @@ long shimssl_ticket_set_hmac_cb(SSL_CTX *ctx, void (*fp)(void))
     return 1;
 }
 
+int SSL_CTX_set_session_ticket_cb(SSL_CTX *ctx, SSL_CTX_generate_session_ticket_fn gen_cb,
+                                  SSL_CTX_decrypt_session_ticket_fn dec_cb, void *arg)
+{
+    if (ctx == NULL || ctx->api_sess == NULL)
+        return 0;
+    ctx->api_sess->appdata_gen_cb = gen_cb;
+    ctx->api_sess->appdata_dec_cb = dec_cb;
+    ctx->api_sess->appdata_cb_arg = arg;
+    return 1;
+}
+
 /* --- the MAC, whichever form the callback uses ---------------------------------------- */
 
 typedef struct ticket_mac {
@@ -324,8 +335,19 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
     (void)c;
     if (s->ctx->api_sess == NULL || !algs_ready())
         return TLS_ERR_INTERNAL;
+    /* The application may now put its data on the connection's session
+     * (SSL_SESSION_set1_ticket_appdata); the ticket carries it. */
+    if (s->ctx->api_sess->appdata_gen_cb != NULL &&
+        !s->ctx->api_sess->appdata_gen_cb(s, s->ctx->api_sess->appdata_cb_arg))
+        return TLS_ERR(TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
     if ((ss = shimssl_session_from_state(s, st, NULL, 0)) == NULL)
         return TLS_ERR_INTERNAL;
+    if (s->api_session != NULL && s->api_session->ticket_appdata_len > 0 &&
+        !SSL_SESSION_set1_ticket_appdata(ss, s->api_session->ticket_appdata,
+                                         s->api_session->ticket_appdata_len)) {
+        SSL_SESSION_free(ss);
+        return TLS_ERR_INTERNAL;
+    }
     if (st->version == TLS_V13) {
         /* The ticket lives as long as the session timeout says (what
          * SSL_CTX_set_timeout means for a TLS 1.3 server, as in OpenSSL);
@@ -451,6 +473,36 @@ done:
     return ss;
 }
 
+/*
+ * SSL_CTX_set_session_ticket_cb's decrypt callback sees every ticket, opened
+ * or not. 0: go on (ss used as the callback says, *renew updated);
+ * 1: full handshake; < 0: abort.
+ */
+static int ask_dec_cb(SSL *s, SSL_SESSION *ss, const uint8_t *ticket, size_t len, int *renew)
+{
+    shimssl_sess_ctx *sc = s->ctx->api_sess;
+    SSL_TICKET_STATUS status = ss == NULL ? SSL_TICKET_NO_DECRYPT
+                               : *renew    ? SSL_TICKET_SUCCESS_RENEW
+                                           : SSL_TICKET_SUCCESS;
+
+    SSL_TICKET_RETURN ret = sc->appdata_dec_cb(
+        s, ss, ticket, len < TICKET_NAME_LEN ? len : TICKET_NAME_LEN, status, sc->appdata_cb_arg);
+
+    switch (ret) {
+    case SSL_TICKET_RETURN_USE:
+    case SSL_TICKET_RETURN_USE_RENEW:
+        if (ss == NULL) /* documented as an error */
+            return TLS_ERR(TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
+        *renew = ret == SSL_TICKET_RETURN_USE_RENEW;
+        return 0;
+    case SSL_TICKET_RETURN_IGNORE:
+    case SSL_TICKET_RETURN_IGNORE_RENEW:
+        return 1;
+    default: /* SSL_TICKET_RETURN_ABORT and anything unknown */
+        return TLS_ERR(TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
+    }
+}
+
 int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t len,
                         tls_session_state *st)
 {
@@ -467,8 +519,15 @@ int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t le
         if ((ss = shimssl_cache_get(s, ticket, len)) == NULL)
             return 1;
         (void)SSL_CTX_remove_session(s->ctx, ss);
-    } else if ((ss = shimssl_ticket_decode(s->ctx, s, ticket, len, &renew)) == NULL) {
-        return 1;
+    } else {
+        ss = shimssl_ticket_decode(s->ctx, s, ticket, len, &renew);
+        if (s->ctx->api_sess->appdata_dec_cb != NULL &&
+            (rc = ask_dec_cb(s, ss, ticket, len, &renew)) != 0) {
+            SSL_SESSION_free(ss);
+            return rc;
+        }
+        if (ss == NULL)
+            return 1;
     }
     if (shimssl_session_expired(ss, time(NULL))) {
         SSL_SESSION_free(ss);

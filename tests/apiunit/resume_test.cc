@@ -258,6 +258,54 @@ TEST_F(Resume, TicketKeyCallbackSealsAndOpens)
     EXPECT_EQ(SSL_session_reused(q.s), 0);
 }
 
+int gen_calls;
+std::vector<std::string> dec_seen;
+SSL_TICKET_RETURN dec_answer = SSL_TICKET_RETURN_USE;
+int gen_cb(SSL *s, void *arg)
+{
+    gen_calls++;
+    EXPECT_EQ(arg, &gen_calls);
+    return SSL_SESSION_set1_ticket_appdata(SSL_get_session(s), "stunnel", 7);
+}
+SSL_TICKET_RETURN dec_cb(SSL *, SSL_SESSION *ss, const unsigned char *, size_t, SSL_TICKET_STATUS status,
+                         void *)
+{
+    void *data = nullptr;
+    size_t len = 0;
+    if (status == SSL_TICKET_SUCCESS && SSL_SESSION_get0_ticket_appdata(ss, &data, &len))
+        dec_seen.emplace_back((const char *)data, len);
+    else
+        dec_seen.emplace_back("status " + std::to_string(status));
+    return dec_answer;
+}
+
+// stunnel's use: application data inside the ticket, seen when it comes back.
+TEST_F(Resume, TicketAppDataCallbacks)
+{
+    gen_calls = 0;
+    dec_seen.clear();
+    dec_answer = SSL_TICKET_RETURN_USE;
+    ASSERT_EQ(SSL_CTX_set_session_ticket_cb(sctx, gen_cb, dec_cb, &gen_calls), 1);
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(gen_calls, 2);
+    {
+        Pair p;
+        ASSERT_TRUE(connect_pair(p, cctx, sctx, ss));
+        EXPECT_EQ(SSL_session_reused(p.s), 1);
+        ASSERT_EQ(dec_seen.size(), 1u);
+        EXPECT_EQ(dec_seen[0], "stunnel");
+        void *data = nullptr;
+        size_t len = 0;
+        ASSERT_EQ(SSL_SESSION_get0_ticket_appdata(SSL_get_session(p.s), &data, &len), 1);
+        EXPECT_EQ(std::string((const char *)data, len), "stunnel");
+    }
+    dec_answer = SSL_TICKET_RETURN_IGNORE; // the application refuses it
+    Pair q;
+    ASSERT_TRUE(connect_pair(q, cctx, sctx, ss));
+    EXPECT_EQ(SSL_session_reused(q.s), 0);
+}
+
 TEST_F(Resume, EarlyDataIsAcceptedOnceAndReadByTheServer)
 {
     SSL_CTX_set_max_early_data(sctx, 16384);

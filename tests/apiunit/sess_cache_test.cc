@@ -564,6 +564,41 @@ TEST_F(SessCache, DeprecatedHmacTicketKeyCallback)
     EXPECT_EQ(out.age_add, st.age_add);
 }
 
+SSL_TICKET_STATUS last_status = -1;
+SSL_TICKET_RETURN dec_answer;
+SSL_TICKET_RETURN status_cb(SSL *, SSL_SESSION *, const unsigned char *name, size_t name_len,
+                            SSL_TICKET_STATUS status, void *)
+{
+    last_status = status;
+    EXPECT_EQ(name_len, 16u);
+    (void)name;
+    return dec_answer;
+}
+
+TEST_F(SessCache, TicketDecryptCallbackSeesEveryTicket)
+{
+    ASSERT_EQ(SSL_CTX_set_session_ticket_cb(ctx, nullptr, status_cb, nullptr), 1);
+    tls_session_state st = make_state(0x7a), out;
+    Ticket t = seal(ssl, st);
+    dec_answer = SSL_TICKET_RETURN_USE;
+    EXPECT_EQ(open_ticket(ssl, t, &out), 0);
+    EXPECT_EQ(last_status, SSL_TICKET_SUCCESS);
+    dec_answer = SSL_TICKET_RETURN_USE_RENEW;
+    EXPECT_EQ(open_ticket(ssl, t, &out), 2);
+    Ticket bad = t;
+    bad.b[30] ^= 1;
+    dec_answer = SSL_TICKET_RETURN_IGNORE_RENEW;
+    EXPECT_EQ(open_ticket(ssl, bad, &out), 1);
+    EXPECT_EQ(last_status, SSL_TICKET_NO_DECRYPT);
+    // "Use" a ticket that did not open, or abort: the handshake fails.
+    dec_answer = SSL_TICKET_RETURN_USE;
+    int rc = open_ticket(ssl, bad, &out);
+    EXPECT_LT(rc, 0);
+    EXPECT_EQ(TLS_ERR_REASON(rc), SSL_R_CALLBACK_FAILED);
+    dec_answer = SSL_TICKET_RETURN_ABORT;
+    EXPECT_LT(open_ticket(ssl, t, &out), 0);
+}
+
 TEST_F(SessCache, StatefulTls13TicketsWithNoTicketOption)
 {
     SSL_set_options(ssl, SSL_OP_NO_TICKET);
