@@ -165,6 +165,7 @@ void tls_conn_free(tls_conn *c)
         return;
     tls13_client_free(c);
     tls13_server_free(c);
+    tls12_server_free(c);
     tls_rec_dir_clear(&c->rd);
     tls_rec_dir_clear(&c->wr);
     tls_ks_clear(&c->ks);
@@ -295,8 +296,11 @@ static int on_handshake(tls_conn *c, const uint8_t *p, size_t n)
         if (tls_hs_ends_record(m[0]) && avail != 4 + mlen)
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
         trace(c, 0, TLS_CT_HANDSHAKE, m, 4 + mlen);
-        TRY(c->is_server ? tls13_server_message(c, m, 4 + mlen)
-                         : tls13_client_message(c, m, 4 + mlen));
+        if (c->sv12)
+            TRY(tls12_server_message(c, m, 4 + mlen));
+        else
+            TRY(c->is_server ? tls13_server_message(c, m, 4 + mlen)
+                             : tls13_client_message(c, m, 4 + mlen));
         c->hs_off += 4 + mlen;
         if (c->err)
             return c->err;
@@ -361,7 +365,10 @@ static int step(tls_conn *c)
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_CHANGE_CIPHER_SPEC);
         /* The compatibility CCS is dropped, not a protocol message: like
          * OpenSSL, the message callback sees its record header only. */
-        rc = c->is_server ? tls13_server_ccs(c) : tls13_client_ccs(c);
+        if (c->sv12)
+            rc = tls12_server_ccs(c);
+        else
+            rc = c->is_server ? tls13_server_ccs(c) : tls13_client_ccs(c);
         break;
     case TLS_CT_APPLICATION_DATA:
         /* Accepted 0-RTT data (server), for tls_conn_read_early. */
@@ -618,6 +625,9 @@ int tls_conn_did_hrr(const tls_conn *c)
 int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label, size_t label_len,
                     const uint8_t *context, size_t context_len, int use_context)
 {
+    if (c->sv12)
+        return tls12_server_export(c, out, outlen, label, label_len, context, context_len,
+                                   use_context);
     if (!c->hs_done || !c->suite || c->version != TLS_V13)
         return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     /* RFC 8446 7.5 makes no difference between no context and an empty one. */
@@ -645,6 +655,10 @@ int tls_conn_session(const tls_conn *c, tls_session_state *st, const uint8_t **t
     switch (c->version) {
     case TLS_V13:
         return tls13_psk_session(c, st, ticket, ticket_len);
+    case TLS_V12:
+        if (c->sv12)
+            return tls12_server_session(c, st, ticket, ticket_len);
+        return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
     default:
         return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
     }
@@ -655,6 +669,8 @@ int tls_conn_session_reused(const tls_conn *c)
     switch (c->version) {
     case TLS_V13:
         return c->psk.accepted;
+    case TLS_V12:
+        return tls12_server_reused(c);
     default:
         return 0;
     }
@@ -697,4 +713,21 @@ int tls_conn_read_early(tls_conn *c, uint8_t *buf, size_t len, size_t *n)
         if (rc == TLS_WANT_INPUT)
             return c->transport_eof ? tls_conn_fail(c, eof_error()) : TLS_WANT_INPUT;
     }
+}
+
+int tls_conn_compression(const tls_conn *c)
+{
+    return c->compression;
+}
+int tls_conn_ems(const tls_conn *c)
+{
+    return c->ems;
+}
+int tls_conn_secure_reneg(const tls_conn *c)
+{
+    return c->secure_reneg;
+}
+int tls_conn_etm(const tls_conn *c)
+{
+    return c->etm;
 }

@@ -104,6 +104,11 @@ struct tls_conn {
     STACK_OF(X509) * peer_chain;
     int did_hrr;
     int hs_done;
+    /* TLS 1.2 facts (tls_conn_ems and friends). */
+    int ems;
+    int secure_reneg;
+    int etm;
+    int compression;
 
     uint8_t fin_sent[TLS_CONN_MAX_HASH];
     uint8_t fin_rcvd[TLS_CONN_MAX_HASH];
@@ -116,6 +121,7 @@ struct tls_conn {
 
     struct tls13_client *cl; /* client handshake state, freed when done */
     struct tls13_server *sv; /* server handshake state (tls13_server.c) */
+    struct tls12_server *sv12; /* TLS 1.2 server state (tls12_server.c), once 1.2 is chosen */
 };
 
 /* --- keys (conn.c) --------------------------------------------------- */
@@ -147,6 +153,20 @@ TLS_MUST_CHECK int tls13_server_start(tls_conn *c);
 TLS_MUST_CHECK int tls13_server_message(tls_conn *c, const uint8_t *msg, size_t len);
 TLS_MUST_CHECK int tls13_server_ccs(tls_conn *c);
 void tls13_server_free(tls_conn *c);
+/* --- the TLS 1.2 server (tls12_server.c): tls13_server.c hands it the
+ * ClientHello once 1.2 is chosen; conn.c then sends it every message, CCS. */
+TLS_MUST_CHECK int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len,
+                                             int downgrade);
+TLS_MUST_CHECK int tls12_server_message(tls_conn *c, const uint8_t *msg, size_t len);
+TLS_MUST_CHECK int tls12_server_ccs(tls_conn *c);
+void tls12_server_free(tls_conn *c);
+/* tls_conn_session / tls_conn_export for a TLS 1.2 server connection. */
+TLS_MUST_CHECK int tls12_server_session(const tls_conn *c, tls_session_state *st,
+                                        const uint8_t **ticket, size_t *ticket_len);
+TLS_MUST_CHECK int tls12_server_export(tls_conn *c, uint8_t *out, size_t outlen,
+                                       const char *label, size_t label_len,
+                                       const uint8_t *context, size_t context_len,
+                                       int use_context);
 /* Host name from the client's server_name extension (server side), or NULL. */
 const char *tls_conn_server_name(const tls_conn *c);
 

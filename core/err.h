@@ -145,6 +145,10 @@ enum tls_reason {
     TLS_R_BAD_EARLY_DATA = 233,
     TLS_R_BAD_PSK_IDENTITY = 114,
     TLS_R_INVALID_MAX_EARLY_DATA = 174,
+    /* added by core/tls12_server */
+    TLS_R_RENEGOTIATION_MISMATCH = 337,
+    TLS_R_INCONSISTENT_EXTMS = 104,
+    TLS_R_PEER_DID_NOT_RETURN_A_CERTIFICATE = 199,
     /* A received alert is reported as 1000 + its description. */
     TLS_R_ALERT_OFFSET = 1000,
     /* Internal failures (allocation, libcrypto) are reported with

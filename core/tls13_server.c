@@ -107,6 +107,9 @@ typedef struct client_hello {
     size_t psk_binders_total; /* the binders vector with its length prefix */
     int have_cookie;
     int have_early_data;
+    int have_versions; /* supported_versions, and what it lists */
+    int has13;
+    int has12;
 } client_hello;
 
 static const uint16_t default_suites[] = {0x1302, 0x1303, 0x1301};
@@ -209,10 +212,10 @@ int tls13_server_start(tls_conn *c)
 {
     const tls_config *cfg = c->cfg;
     TRY(tls_crypto_init());
-    /* TLS 1.2 is not implemented yet: a configuration without 1.3 leaves
-     * nothing to accept. */
-    if ((cfg->max_version && cfg->max_version < TLS_V13) ||
-        (cfg->min_version && cfg->min_version > TLS_V13))
+    /* TLS 1.2 and 1.3 are what we speak. */
+    if ((cfg->max_version && cfg->max_version < TLS_V12) ||
+        (cfg->min_version && cfg->min_version > TLS_V13) ||
+        (cfg->max_version && cfg->min_version > cfg->max_version))
         return TLS_ERR(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE);
     struct tls13_server *sv = calloc(1, sizeof(*sv));
     if (!sv)
@@ -464,7 +467,7 @@ static int parse_psk_form(client_hello *ch, tls_reader *body)
 }
 
 /* ProtocolVersion versions<2..254>; (RFC 8446 4.2.1) */
-static int parse_versions(tls_reader *body, int *has13)
+static int parse_versions(tls_reader *body, int *has13, int *has12)
 {
     tls_reader l;
     TRY(tls_rd_vec_bounded(body, 1, 2, 254, &l));
@@ -472,11 +475,14 @@ static int parse_versions(tls_reader *body, int *has13)
     if (tls_rd_left(&l) % 2)
         return TLS_ERR_DECODE;
     *has13 = 0;
+    *has12 = 0;
     while (tls_rd_left(&l) > 0) {
         uint16_t v;
         TRY(tls_rd_u16(&l, &v));
         if (v == TLS_V13)
             *has13 = 1;
+        if (v == TLS_V12)
+            *has12 = 1;
     }
     return 0;
 }
@@ -509,14 +515,14 @@ static int check_ext_block(tls_reader exts)
 static int parse_extensions(client_hello *ch, tls_reader *exts)
 {
     tls_ext_block eb;
-    int has13 = 0, have_versions = 0;
+    int has13 = 0, has12 = 0, have_versions = 0;
     TRY(check_ext_block(*exts));
     TRY(tls_ext_parse(exts, TLS_EXTM_CH, 0, 0, &eb));
     for (size_t i = 0; i < eb.n; i++) {
         tls_ext *e = &eb.ext[i];
         switch (e->type) {
         case TLS_EXT_SUPPORTED_VERSIONS:
-            TRY(parse_versions(&e->body, &has13));
+            TRY(parse_versions(&e->body, &has13, &has12));
             have_versions = 1;
             break;
         case TLS_EXT_SUPPORTED_GROUPS:
@@ -555,9 +561,16 @@ static int parse_extensions(client_hello *ch, tls_reader *exts)
         }
     }
     /* RFC 8446 4.2.1: without supported_versions the client speaks TLS 1.2
-     * or older, which is a later issue; with it, 1.3 must be listed. */
-    if (!have_versions || !has13)
-        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+     * or older (choose_version decides). */
+    ch->have_versions = have_versions;
+    ch->has13 = have_versions && has13;
+    ch->has12 = have_versions ? has12 : ch->legacy_version >= TLS_V12;
+    return 0;
+}
+
+/* What a TLS 1.3 ClientHello must carry besides the version. */
+static int check_tls13_exts(const client_hello *ch)
+{
     /* RFC 8446 4.2.9: a PSK offer needs psk_key_exchange_modes. */
     if (ch->have_psk && !ch->have_psk_modes)
         return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_PSK_KEX_MODES_EXTENSION);
@@ -624,7 +637,7 @@ static int parse_client_hello(const uint8_t *msg, size_t len, client_hello *ch)
     TRY(tls_rd_bytes(&comp, cn, &cm));
     if (!memchr(cm, 0, cn))
         return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_NO_COMPRESSION_SPECIFIED);
-    if (cn != 1)
+    if (cn != 1 && ch->has13)
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_COMPRESSION_ALGORITHM);
     return 0;
 }
@@ -1077,6 +1090,31 @@ static int check_client_hello2(tls_conn *c, const client_hello *ch, const tls_su
     return 0;
 }
 
+/*
+ * The version (RFC 8446 4.2.1, D.2): the highest both sides allow; the
+ * client's supported_versions if it sent one, else its legacy_version.
+ * Nothing below TLS 1.2 is spoken: protocol_version, as OpenSSL answers.
+ * *downgrade: we could have done TLS 1.3 (the sentinel goes in the random).
+ */
+static int choose_version(tls_conn *c, const client_hello *ch, uint16_t *v, int *downgrade)
+{
+    const tls_config *cfg = c->cfg;
+    uint16_t max = cfg->max_version ? cfg->max_version : TLS_V13;
+    uint16_t min = cfg->min_version ? cfg->min_version : TLS_V12;
+    if (ch->has13 && max >= TLS_V13 && min <= TLS_V13)
+        *v = TLS_V13;
+    else if (ch->has12 && max >= TLS_V12 && min <= TLS_V12)
+        *v = TLS_V12;
+    else
+        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+    /* RFC 7507 3: TLS_FALLBACK_SCSV from a client offering less than we
+     * support means someone forced the fallback. */
+    if (*v < max && suite_offered(ch, 0x5600))
+        return TLS_ERR(TLS_AD_INAPPROPRIATE_FALLBACK, TLS_R_INAPPROPRIATE_FALLBACK);
+    *downgrade = *v == TLS_V12 && max >= TLS_V13;
+    return 0;
+}
+
 static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
 {
     struct tls13_server *sv = c->sv;
@@ -1093,6 +1131,14 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
     if (rc == TLS_ERR_DECODE)
         rc = TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     TRY(rc);
+    uint16_t version;
+    int downgrade;
+    TRY(choose_version(c, &ch, &version, &downgrade));
+    /* After an HelloRetryRequest the version is settled. */
+    if (sv->state == SS_WAIT_CH2 && version != TLS_V13)
+        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+    if (version == TLS_V13)
+        TRY(check_tls13_exts(&ch));
     if (sv->state == SS_WAIT_CH) {
         if (ch.have_sni) {
             memcpy(sv->sni, ch.sni, ch.sni_len);
@@ -1100,6 +1146,10 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
             sv->sni_present = 1;
         }
         TRY(run_client_hello_hook(c, &ch));
+    }
+    if (version == TLS_V12) {
+        TRY(select_alpn(c, &ch));
+        return tls12_server_client_hello(c, msg, len, downgrade);
     }
     /* Without a certificate there is no TLS 1.3 we can offer unless a
      * ticket may resume: OpenSSL 3.0 answers exactly so. */

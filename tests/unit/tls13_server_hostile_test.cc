@@ -280,14 +280,19 @@ TEST(Tls13ServerHostile, NoTls13InSupportedVersions)
 {
     CH ch;
     *ch.find(TLS_EXT_SUPPORTED_VERSIONS) = u8(4) + list16({0x0303, 0x0302});
-    expect_rejected(ch, TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+    // TLS 1.2 would be served (tls12_server_interop_test); not by a 1.3-only server.
+    Server s;
+    s.cfg.min_version = TLS_V13;
+    expect_rejected(s, ch.rec(), TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
 }
 
 TEST(Tls13ServerHostile, NoSupportedVersions)
 {
     CH ch;
     ch.drop(TLS_EXT_SUPPORTED_VERSIONS);
-    expect_rejected(ch, TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+    Server s;
+    s.cfg.min_version = TLS_V13;
+    expect_rejected(s, ch.rec(), TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
 }
 
 TEST(Tls13ServerHostile, NoExtensionsAtAll)
@@ -296,6 +301,7 @@ TEST(Tls13ServerHostile, NoExtensionsAtAll)
     std::string b = ch.body();
     b.resize(b.size() - ch.ext_block().size() - 2);
     Server s;
+    s.cfg.min_version = TLS_V13;
     expect_rejected(s, record(TLS_CT_HANDSHAKE, hs(TLS_HS_CLIENT_HELLO, b)),
                     TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
 }
