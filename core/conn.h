@@ -160,6 +160,8 @@ TLS_MUST_CHECK int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, si
 TLS_MUST_CHECK int tls12_server_message(tls_conn *c, const uint8_t *msg, size_t len);
 TLS_MUST_CHECK int tls12_server_ccs(tls_conn *c);
 void tls12_server_free(tls_conn *c);
+/* Was this TLS 1.2 server handshake abbreviated (tls_conn_session_reused)? */
+int tls12_server_reused(const tls_conn *c);
 /* tls_conn_session / tls_conn_export for a TLS 1.2 server connection. */
 TLS_MUST_CHECK int tls12_server_session(const tls_conn *c, tls_session_state *st,
                                         const uint8_t **ticket, size_t *ticket_len);

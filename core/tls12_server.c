@@ -1254,6 +1254,11 @@ int tls12_server_ccs(tls_conn *c)
     return 0;
 }
 
+int tls12_server_reused(const tls_conn *c)
+{
+    return c->sv12 && c->sv12->resumed;
+}
+
 int tls12_server_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
                         size_t label_len, const uint8_t *context, size_t context_len,
                         int use_context)

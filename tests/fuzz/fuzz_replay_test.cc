@@ -13,6 +13,7 @@
 extern "C" int fuzz_record_one_input(const uint8_t *data, size_t size);
 extern "C" int fuzz_client_handshake_one_input(const uint8_t *data, size_t size);
 extern "C" int fuzz_server_hello_one_input(const uint8_t *data, size_t size);
+extern "C" int fuzz_server12_handshake_one_input(const uint8_t *data, size_t size);
 
 namespace
 {
@@ -63,6 +64,10 @@ TEST(FuzzCorpus, ClientHandshake)
 TEST(FuzzCorpus, ServerHello)
 {
     replay("fuzz_server_hello", fuzz_server_hello_one_input);
+}
+TEST(FuzzCorpus, Server12Handshake)
+{
+    replay("fuzz_server12_handshake", fuzz_server12_handshake_one_input);
 }
 
 } // namespace
