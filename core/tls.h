@@ -192,6 +192,10 @@ typedef struct tls_config {
     size_t resume_ticket_len;
     /* Server, TLS 1.3: NewSessionTickets sent after the handshake. */
     size_t num_tickets;
+    /* Server, TLS 1.3: their ticket_lifetime in seconds (OpenSSL sends the
+     * session timeout, SSL_CTX_set_timeout); 0 = 7200. Also st.lifetime of
+     * the state handed to ticket_seal. */
+    uint32_t ticket_lifetime;
     /* Server: early data accepted per connection (0 = 0-RTT refused). */
     uint32_t max_early_data;
     /*

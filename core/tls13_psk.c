@@ -464,7 +464,7 @@ static int write_ticket(tls_conn *c, tls_writer *w, tls_session_state *st, uint8
     st->version = TLS_V13;
     st->suite = c->suite->id;
     st->time = now_s();
-    st->lifetime = 7200;
+    st->lifetime = cfg->ticket_lifetime ? cfg->ticket_lifetime : 7200;
     st->max_early_data = cfg->max_early_data;
     st->alpn_len = c->alpn_len < sizeof(st->alpn) ? c->alpn_len : sizeof(st->alpn);
     memcpy(st->alpn, c->alpn, st->alpn_len);
@@ -480,8 +480,8 @@ static int write_ticket(tls_conn *c, tls_writer *w, tls_session_state *st, uint8
     if (rc != 0)
         return rc < 0 ? rc : 0;
     ENSURE(tl > 0 && tl <= 0xffff, TLS_ERR_INTERNAL);
-    /* Compat may have set the lifetime (the session timeout); RFC 8446
-     * 4.6.1 caps it at seven days. */
+    /* RFC 8446 4.6.1: "Servers MUST NOT use any value greater than
+     * 604800 seconds (7 days)." */
     uint32_t lifetime = st->lifetime > 604800 ? 604800 : st->lifetime;
     TRY(tls_wr_u8(w, TLS_HS_NEW_SESSION_TICKET));
     TRY(tls_wr_open(w, 3, &msg));
@@ -624,7 +624,7 @@ int tls13_psk_session(const tls_conn *c, tls_session_state *st, const uint8_t **
     st->version = TLS_V13;
     st->suite = c->suite->id;
     st->time = now_s();
-    st->lifetime = 7200;
+    st->lifetime = c->cfg->ticket_lifetime ? c->cfg->ticket_lifetime : 7200;
     st->alpn_len = c->alpn_len < sizeof(st->alpn) ? c->alpn_len : sizeof(st->alpn);
     memcpy(st->alpn, c->alpn, st->alpn_len);
     return 0;

@@ -711,6 +711,21 @@ TEST(Tls13ResumeInterop, OpenSslClientResumesWithCoreServer)
     EXPECT_EQ("resumed", sv.data);
 }
 
+TEST(Tls13ResumeInterop, TicketLifetimeFromConfigCappedAtSevenDays)
+{
+    OsslClientFirst first;
+    first.sv.cfg.ticket_lifetime = 300;
+    first.run();
+    ASSERT_NE(nullptr, first.sess);
+    EXPECT_EQ(300u, (unsigned)SSL_SESSION_get_ticket_lifetime_hint(first.sess));
+
+    OsslClientFirst week;
+    week.sv.cfg.ticket_lifetime = 30 * 86400;
+    week.run();
+    ASSERT_NE(nullptr, week.sess);
+    EXPECT_EQ(604800u, (unsigned)SSL_SESSION_get_ticket_lifetime_hint(week.sess));
+}
+
 TEST(Tls13ResumeInterop, OpenSslClientHrrWithPsk)
 {
     OsslClientFirst first;
