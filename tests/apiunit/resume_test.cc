@@ -435,14 +435,16 @@ void serve(SSL_CTX *sctx, int lfd, int conns)
     }
 }
 
-TEST_F(Resume, OpenSslClientResumesWithOurServer)
+// The system's `openssl s_client -sess_out` then `-sess_in` against our
+// server on a loopback socket; returns both outputs.
+std::pair<std::string, std::string> openssl_client_twice(SSL_CTX *sctx, const std::string &version)
 {
     int lfd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(lfd, (sockaddr *)&a, sizeof(a)), 0);
-    ASSERT_EQ(listen(lfd, 4), 0);
+    EXPECT_EQ(bind(lfd, (sockaddr *)&a, sizeof(a)), 0);
+    EXPECT_EQ(listen(lfd, 4), 0);
     socklen_t al = sizeof(a);
     getsockname(lfd, (sockaddr *)&a, &al);
     int port = ntohs(a.sin_port);
@@ -454,14 +456,80 @@ TEST_F(Resume, OpenSslClientResumesWithOurServer)
     opt.stdin_data = "hello\n";
     opt.timeout_ms = 20000;
     shimtest::RunResult r1 = shimtest::run(
-        {"openssl", "s_client", "-connect", addr, "-tls1_3", "-sess_out", sess, "-ign_eof"}, opt);
+        {"openssl", "s_client", "-connect", addr, version, "-sess_out", sess, "-ign_eof"}, opt);
     shimtest::RunResult r2 = shimtest::run(
-        {"openssl", "s_client", "-connect", addr, "-tls1_3", "-sess_in", sess, "-ign_eof"}, opt);
+        {"openssl", "s_client", "-connect", addr, version, "-sess_in", sess, "-ign_eof"}, opt);
     t.join();
     close(lfd);
-    EXPECT_NE(r1.out.find("New, TLSv1.3"), std::string::npos) << r1.out << r1.err;
-    EXPECT_NE(r2.out.find("Reused, TLSv1.3"), std::string::npos) << r2.out << r2.err;
+    return {r1.out + r1.err, r2.out + r2.err};
+}
+
+TEST_F(Resume, OpenSslClientResumesWithOurServer)
+{
+    auto out = openssl_client_twice(sctx, "-tls1_3");
+    EXPECT_NE(out.first.find("New, TLSv1.3"), std::string::npos) << out.first;
+    EXPECT_NE(out.second.find("Reused, TLSv1.3"), std::string::npos) << out.second;
     EXPECT_EQ(SSL_CTX_sess_hits(sctx), 1);
+}
+
+std::vector<SSL_SESSION *> server_new;
+int server_keep(SSL *, SSL_SESSION *ss)
+{
+    server_new.push_back(ss);
+    return 1;
+}
+
+TEST_F(Resume, Tls12TicketsAndSessionIdsWithOpenSslClient)
+{
+    server_new.clear();
+    SSL_CTX_sess_set_new_cb(sctx, server_keep);
+    auto out = openssl_client_twice(sctx, "-tls1_2");
+    EXPECT_NE(out.first.find("New, TLSv1.2"), std::string::npos) << out.first;
+    EXPECT_NE(out.second.find("Reused, TLSv1.2"), std::string::npos) << out.second;
+    EXPECT_EQ(SSL_CTX_sess_hits(sctx), 1);
+    ASSERT_EQ(server_new.size(), 1u); // the full handshake's session, once
+    EXPECT_EQ(SSL_SESSION_get_protocol_version(server_new[0]), TLS1_2_VERSION);
+    EXPECT_EQ(SSL_SESSION_get_master_key(server_new[0], nullptr, 0), 48u);
+    // Session ids only: the internal cache resumes.
+    SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+    out = openssl_client_twice(sctx, "-tls1_2");
+    EXPECT_NE(out.second.find("Reused, TLSv1.2"), std::string::npos) << out.second;
+    EXPECT_EQ(SSL_CTX_sess_hits(sctx), 2);
+    EXPECT_GE(SSL_CTX_sess_number(sctx), 1);
+    for (SSL_SESSION *ss : server_new)
+        SSL_SESSION_free(ss);
+    server_new.clear();
+}
+
+SSL_SESSION *ext_get(SSL *, const unsigned char *id, int len, int *copy)
+{
+    for (SSL_SESSION *ss : server_new) {
+        unsigned int n;
+        const unsigned char *p = SSL_SESSION_get_id(ss, &n);
+        if ((int)n == len && memcmp(p, id, n) == 0) {
+            *copy = 1;
+            return ss;
+        }
+    }
+    return nullptr;
+}
+
+// nginx's shared cache: no internal store, the callbacks keep sessions.
+TEST_F(Resume, Tls12ExternalCacheAsNginx)
+{
+    server_new.clear();
+    SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_SERVER | SSL_SESS_CACHE_NO_INTERNAL);
+    SSL_CTX_sess_set_new_cb(sctx, server_keep);
+    SSL_CTX_sess_set_get_cb(sctx, ext_get);
+    auto out = openssl_client_twice(sctx, "-tls1_2");
+    EXPECT_NE(out.second.find("Reused, TLSv1.2"), std::string::npos) << out.second;
+    EXPECT_EQ(SSL_CTX_sess_number(sctx), 0);
+    EXPECT_EQ(SSL_CTX_sess_cb_hits(sctx), 1);
+    EXPECT_EQ(server_new.size(), 1u);
+    for (SSL_SESSION *ss : server_new)
+        SSL_SESSION_free(ss);
+    server_new.clear();
 }
 
 } // namespace
