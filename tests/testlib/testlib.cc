@@ -113,6 +113,7 @@ std::vector<std::string> child_env(const RunOptions &opt)
 {
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    signal(SIGPIPE, SIG_DFL);
     if (in_fd >= 0)
         dup2(in_fd, 0);
     dup2(out_fd, 1);
@@ -420,7 +421,17 @@ bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt)
     }
     out_path_ = dir + "/output.txt";
     int out_fd = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int null_fd = -1;
+    close_stdin();
+    if (opt.stdin_pipe) {
+        int in_pipe[2];
+        if (pipe2(in_pipe, O_CLOEXEC) == 0) {
+            null_fd = in_pipe[0];
+            stdin_fd_ = in_pipe[1];
+        }
+    } else {
+        null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
     if (out_fd < 0 || null_fd < 0) {
         error_ = "cannot open output file";
         return false;
@@ -491,8 +502,40 @@ int Process::wait_openssl_accept(int timeout_ms)
     }
 }
 
+bool Process::write_stdin(const std::string &data, int timeout_ms)
+{
+    if (stdin_fd_ < 0)
+        return false;
+    // A program that exited must not kill the test with SIGPIPE (children
+    // get the default action back in exec_child).
+    signal(SIGPIPE, SIG_IGN);
+    auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    size_t off = 0;
+    while (off < data.size()) {
+        struct pollfd p = {stdin_fd_, POLLOUT, 0};
+        int left = static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            return false;
+        ssize_t w = write(stdin_fd_, data.data() + off, data.size() - off);
+        if (w < 0 && errno != EINTR && errno != EAGAIN)
+            return false;
+        if (w > 0)
+            off += static_cast<size_t>(w);
+    }
+    return true;
+}
+
+void Process::close_stdin()
+{
+    if (stdin_fd_ >= 0)
+        close(stdin_fd_);
+    stdin_fd_ = -1;
+}
+
 int Process::stop(int grace_ms)
 {
+    close_stdin();
     if (pid_ < 0)
         return -1;
     if (!reaped_) {

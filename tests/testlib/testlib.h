@@ -59,6 +59,9 @@ struct RunOptions {
     std::vector<std::string> unset;
     std::string stdin_data;
     int timeout_ms = 30000;
+    // Process only: give the program a pipe as stdin (instead of /dev/null)
+    // that the test writes with Process::write_stdin.
+    bool stdin_pipe = false;
 };
 
 // Runs argv[0] (searched in PATH if it has no '/'), waits at most
@@ -91,12 +94,17 @@ class Process
     // the exit status as RunResult::exit_code would.
     int stop(int grace_ms = 2000);
     std::string output(); // stdout and stderr, interleaved
+    // With RunOptions::stdin_pipe: writes data to the program's stdin
+    // (false if it cannot take it within timeout_ms); close_stdin sends EOF.
+    bool write_stdin(const std::string &data, int timeout_ms = 5000);
+    void close_stdin();
     const std::string &error() const { return error_; }
     int pid() const { return pid_; }
 
   private:
     int pid_ = -1;
     int status_ = 0;
+    int stdin_fd_ = -1;
     bool reaped_ = false;
     std::string out_path_;
     std::string error_;
