@@ -63,8 +63,7 @@ static int shimssl_ctx_dh_ok(SSL_CTX *ctx, EVP_PKEY *pkey)
     int bits = EVP_PKEY_get_security_bits(pkey);
 
     if (ctx->security_cb != NULL)
-        return ctx->security_cb(NULL, ctx, SSL_SECOP_TMP_DH, bits, 0, pkey,
-                                ctx->security_ex_data);
+        return ctx->security_cb(NULL, ctx, SSL_SECOP_TMP_DH, bits, 0, pkey, ctx->security_ex_data);
     return shimssl_dh_bits_ok(ctx->security_level, bits);
 }
 
@@ -88,9 +87,8 @@ static int shimssl_suite_secure(const SSL *s, uint16_t id)
     if (s->security_cb != NULL) {
         const SSL_CIPHER *c = shimssl_cipher_by_id(id);
 
-        return c != NULL && s->security_cb(s, NULL, SSL_SECOP_CIPHER_SUPPORTED,
-                                           info->strength_bits, info->cipher_nid, (void *)c,
-                                           s->security_ex_data);
+        return c != NULL && s->security_cb(s, NULL, SSL_SECOP_CIPHER_SUPPORTED, info->strength_bits,
+                                           info->cipher_nid, (void *)c, s->security_ex_data);
     }
     if (level <= 0)
         return 1;
