@@ -123,6 +123,33 @@ with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
 
 INSTANTIATE_TEST_SUITE_P(Suites, Tls12ClientSuite, ::testing::ValuesIn(kClientSuites), param_name);
 
+// SSL_export_keying_material on ShimSSL's client gives what the OpenSSL
+// server computes (RFC 5705 over the TLS 1.2 PRF).
+TEST(Tls12ClientOnShim, ExporterMatchesTheServer)
+{
+    {
+        Process server;
+        // s_server's plain mode prints the keying material and what it
+        // received; the client ends at the end of its input.
+        std::vector<std::string> sargs = {"-tls1_2"};
+        sargs.insert(sargs.end(), kExportArgs.begin(), kExportArgs.end());
+        int port = start_s_server(server, sargs, false, true);
+        ASSERT_NE(port, 0);
+        std::vector<std::string> cargs = {"-tls1_2"};
+        cargs.insert(cargs.end(), kExportArgs.begin(), kExportArgs.end());
+        std::vector<std::string> cmd;
+        RunResult r = s_client(port, cargs, true, "hello exporter\n", &cmd, false);
+        EXPECT_TRUE(ran_on_shim(r.err));
+        EXPECT_EQ(r.exit_code, 0) << describe(cmd, r);
+        EXPECT_TRUE(has(r.out, "Extended master secret: yes")) << describe(cmd, r);
+        std::string ours = keying_material(r.out), log = server.output();
+        EXPECT_EQ(ours.size(), 80u) << describe(cmd, r);
+        ASSERT_TRUE(server.wait_output("hello exporter", 5000)) << server.output();
+        log = server.output();
+        EXPECT_EQ(keying_material(log), ours) << log;
+    }
+}
+
 // A session ShimSSL's s_client saved (-sess_out) resumes later (-sess_in).
 TEST(Tls12ClientOnShim, SavedClientSessionResumes)
 {

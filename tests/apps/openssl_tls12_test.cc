@@ -21,9 +21,8 @@ namespace
 // a suite is listed once core supports it on that side (the report of
 // issue 4 names the others).
 const char *const kServerSuites[] = {
-    "ECDHE-RSA-AES128-GCM-SHA256",   "ECDHE-RSA-AES256-GCM-SHA384",
-    "ECDHE-RSA-CHACHA20-POLY1305",   "ECDHE-ECDSA-AES128-GCM-SHA256",
-    "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",   "ECDHE-RSA-AES256-GCM-SHA384",   "ECDHE-RSA-CHACHA20-POLY1305",
+    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-SHA256",
 };
 
 class Tls12ServerSuite : public ::testing::TestWithParam<const char *>
@@ -55,6 +54,33 @@ TEST_P(Tls12ServerSuite, ShimServerWithOpensslClient)
 }
 
 INSTANTIATE_TEST_SUITE_P(Suites, Tls12ServerSuite, ::testing::ValuesIn(kServerSuites), param_name);
+
+// SSL_export_keying_material on ShimSSL's server gives what the OpenSSL
+// client computes (RFC 5705 over the TLS 1.2 PRF).
+TEST(Tls12OnShim, ServerExporterMatchesTheClient)
+{
+    {
+        Process server;
+        // s_server's plain mode prints the keying material and what it
+        // received; the client ends at the end of its input.
+        std::vector<std::string> sargs = {"-tls1_2"};
+        sargs.insert(sargs.end(), kExportArgs.begin(), kExportArgs.end());
+        int port = start_s_server(server, sargs, true, true);
+        ASSERT_NE(port, 0);
+        std::vector<std::string> cargs = {"-tls1_2"};
+        cargs.insert(cargs.end(), kExportArgs.begin(), kExportArgs.end());
+        std::vector<std::string> cmd;
+        RunResult r = s_client(port, cargs, false, "hello exporter\n", &cmd, false);
+        EXPECT_EQ(r.exit_code, 0) << describe(cmd, r);
+        EXPECT_TRUE(has(r.out, "Extended master secret: yes")) << describe(cmd, r);
+        std::string theirs = keying_material(r.out), log = server.output();
+        EXPECT_EQ(theirs.size(), 80u) << describe(cmd, r);
+        ASSERT_TRUE(server.wait_output("hello exporter", 5000)) << server.output();
+        log = server.output();
+        EXPECT_EQ(keying_material(log), theirs) << log;
+        EXPECT_TRUE(ran_on_shim(log));
+    }
+}
 
 // ---- resumption --------------------------------------------------------------------
 

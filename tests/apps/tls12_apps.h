@@ -5,6 +5,7 @@
 
 #include "server_apps.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -45,11 +46,18 @@ inline const std::vector<std::string> kBothCerts = {
     "-cert",  cert("server.pem"),    "-key",  cert("server.key"),
     "-dcert", cert("server-ec.pem"), "-dkey", cert("server-ec.key")};
 
-inline int start_s_server(Process &p, std::vector<std::string> args, bool shim)
+// s_server on 127.0.0.1:<kernel-chosen port> with both certificates, on
+// ShimSSL when shim. stdin_open: its stdin is a pipe that stays open (its
+// plain mode, which prints the connection's details, stops at the end of
+// its input; a background process otherwise reads /dev/null).
+inline int start_s_server(Process &p, std::vector<std::string> args, bool shim,
+                          bool stdin_open = false)
 {
     std::vector<std::string> argv = {"openssl", "s_server", "-accept", "127.0.0.1:0"};
     argv.insert(argv.end(), kBothCerts.begin(), kBothCerts.end());
     argv.insert(argv.end(), args.begin(), args.end());
+    if (stdin_open)
+        argv.insert(argv.begin(), {"sh", "-c", "sleep 60 | exec \"$0\" \"$@\""});
     if (!p.start(argv, apps::server_options(shim))) {
         ADD_FAILURE() << "cannot start openssl s_server: " << p.error();
         return 0;
@@ -61,15 +69,19 @@ inline int start_s_server(Process &p, std::vector<std::string> args, bool shim)
 }
 
 // `openssl s_client` to 127.0.0.1:port, verifying the server as localhost
-// with the test CA; -ign_eof reads until the server closes. On ShimSSL
-// (with the loader trace on stderr) when shim.
+// with the test CA; -ign_eof reads until the server closes (unless
+// ign_eof is false: then the end of input ends it). On ShimSSL (with the
+// loader trace on stderr) when shim.
 inline RunResult s_client(int port, const std::vector<std::string> &extra, bool shim,
-                          const std::string &input, std::vector<std::string> *cmd)
+                          const std::string &input, std::vector<std::string> *cmd,
+                          bool ign_eof = true)
 {
     std::vector<std::string> argv = {
         "openssl",     "s_client",  "-connect",         "127.0.0.1:" + std::to_string(port),
         "-servername", "localhost", "-verify_hostname", "localhost",
         "-ign_eof",    "-CAfile",   cert("ca.pem")};
+    if (!ign_eof)
+        argv.erase(std::find(argv.begin(), argv.end(), "-ign_eof"));
     argv.insert(argv.end(), extra.begin(), extra.end());
     RunOptions o;
     if (shim)
@@ -98,6 +110,21 @@ inline void expect_tls12_session(const RunResult &r, const std::vector<std::stri
     EXPECT_TRUE(has(r.out, "dlrow olleh")) << describe(cmd, r);
     EXPECT_FALSE(has(r.out + r.err, "unexpected eof")) << describe(cmd, r);
 }
+
+// The "Keying material: HEX" line s_client / s_server print with
+// -keymatexport (RFC 5705 exporter), or "" if none.
+inline std::string keying_material(const std::string &out)
+{
+    static const std::string key = "Keying material: ";
+    size_t p = out.find(key);
+    if (p == std::string::npos)
+        return "";
+    p += key.size();
+    return out.substr(p, out.find('\n', p) - p);
+}
+
+inline const std::vector<std::string> kExportArgs = {"-keymatexport", "EXPERIMENTAL-shimssl",
+                                                     "-keymatexportlen", "40"};
 
 inline std::string param_name(const ::testing::TestParamInfo<const char *> &i)
 {
