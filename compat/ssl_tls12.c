@@ -23,18 +23,9 @@
 #include <openssl/dh.h>
 #include <openssl/obj_mac.h>
 
-/*
- * The engine's TLS 1.2 facts. Referenced weakly so that this file links
- * against a core whose TLS 1.2 state machines are not there yet (then
- * nothing is negotiated over TLS 1.2 and every answer is "no").
- */
-#pragma weak tls_conn_compression
-#pragma weak tls_conn_ems
-#pragma weak tls_conn_secure_reneg
-
 int shimssl_tls12_compression(const tls_conn *c)
 {
-    return c != NULL && tls_conn_compression != NULL ? tls_conn_compression(c) : 0;
+    return c != NULL ? tls_conn_compression(c) : 0;
 }
 
 /* --- security level ---------------------------------------------------------- */
@@ -305,7 +296,7 @@ long shimssl_tls12_ri_support(const SSL *s)
 {
     tls_conn *c = shimssl_conn(s);
 
-    return c != NULL && tls_conn_secure_reneg != NULL ? tls_conn_secure_reneg(c) != 0 : 0;
+    return c != NULL ? tls_conn_secure_reneg(c) != 0 : 0;
 }
 
 /* SSL_get_extms_support: -1 while there is no finished handshake, else
@@ -316,5 +307,5 @@ long shimssl_tls12_extms_support(const SSL *s)
 
     if (c == NULL || s->hs_phase != SHIMSSL_HS_DONE)
         return -1;
-    return tls_conn_ems != NULL ? tls_conn_ems(c) != 0 : 0;
+    return tls_conn_ems(c) != 0;
 }
