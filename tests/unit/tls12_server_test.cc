@@ -4,6 +4,8 @@
 // and refused hellos with OpenSSL's alert and reason.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -383,6 +385,214 @@ TEST(Tls12Server, GarbageCertificate)
                    record(TLS_CT_HANDSHAKE,
                           hs(TLS_HS_CERTIFICATE, u24(cert.size() + 3) + u24(cert.size()) + cert)),
                    TLS_AD_DECODE_ERROR, TLS_R_BAD_PACKET);
+}
+
+// --- resumption (the server side of the abbreviated handshake) -------------
+
+// A session our callbacks hand back for any id / ticket.
+tls_session_state g_session;
+int g_open_rc;
+
+void known_session(Server &s, uint16_t suite, int ems)
+{
+    memset(&g_session, 0, sizeof(g_session));
+    g_session.version = TLS_V12;
+    g_session.suite = suite;
+    g_session.secret_len = 48;
+    memset(g_session.secret, 0x33, 48);
+    g_session.session_id_len = 32;
+    memset(g_session.session_id, 0x77, 32);
+    g_session.ems = ems;
+    s.cfg.session_new = [](void *, tls_conn *, const tls_session_state *) {};
+    s.cfg.session_get = [](void *, tls_conn *, const uint8_t *, size_t, tls_session_state *st) {
+        *st = g_session;
+        return 0;
+    };
+}
+
+std::string session_id_of(const std::string &sh)
+{
+    return sh.substr(35, (uint8_t)sh[34]);
+}
+
+TEST(Tls12Server, SessionIdResumptionIsAbbreviated)
+{
+    Server s;
+    known_session(s, 0xC02B, 1);
+    CH12 ch;
+    ch.sid = std::string(32, '\x77');
+    ASSERT_EQ(TLS_WANT_INPUT, feed(s, ch.rec()));
+    EXPECT_EQ(1, tls_conn_session_reused(s.c));
+    std::vector<Rec> recs = split(s.wire_out);
+    // ServerHello, CCS, Finished (encrypted): no Certificate, no key exchange.
+    ASSERT_EQ(3u, recs.size());
+    EXPECT_EQ((std::vector<unsigned>{TLS_HS_SERVER_HELLO}), messages(recs[0].body));
+    EXPECT_EQ(TLS_CT_CHANGE_CIPHER_SPEC, recs[1].type);
+    EXPECT_EQ(TLS_CT_HANDSHAKE, recs[2].type);
+    std::string sh = server_hello(s);
+    EXPECT_EQ(ch.sid, session_id_of(sh));
+    EXPECT_EQ(0xC02B, (uint8_t)sh[35 + 32] << 8 | (uint8_t)sh[36 + 32]);
+    // The client's ClientKeyExchange is not expected any more; the alert
+    // goes out under our new keys.
+    s.wire_out.clear();
+    EXPECT_EQ(TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE),
+              feed(s, record(TLS_CT_HANDSHAKE, hs(16, u8(32) + std::string(32, '\x09')))));
+    recs = split(s.wire_out);
+    ASSERT_EQ(1u, recs.size());
+    EXPECT_EQ(TLS_CT_ALERT, recs[0].type);
+    EXPECT_NE(2u, recs[0].body.size()); // encrypted
+}
+
+TEST(Tls12Server, SessionWithEmsNeedsEmsAgain)
+{
+    // RFC 7627 5.3: abort rather than resume without the extension.
+    Server s;
+    known_session(s, 0xC02B, 1);
+    CH12 ch;
+    ch.sid = std::string(32, '\x77');
+    ch.exts.erase(ch.exts.begin() + 4); // extended_master_secret
+    ASSERT_EQ(nullptr, ch.find(TLS_EXT_EXTENDED_MASTER_SECRET));
+    expect_refused(s, ch.rec(), TLS_AD_HANDSHAKE_FAILURE, TLS_R_INCONSISTENT_EXTMS);
+}
+
+TEST(Tls12Server, SessionWithoutEmsIsNotResumedWithEms)
+{
+    Server s;
+    known_session(s, 0xC02B, 0);
+    CH12 ch;
+    ch.sid = std::string(32, '\x77');
+    ASSERT_EQ(TLS_WANT_INPUT, feed(s, ch.rec()));
+    EXPECT_EQ(0, tls_conn_session_reused(s.c));
+    EXPECT_NE(ch.sid, session_id_of(server_hello(s))); // a new session
+    EXPECT_EQ(1, tls_conn_ems(s.c));
+}
+
+TEST(Tls12Server, SessionWhoseSuiteIsNotOfferedIsNotResumed)
+{
+    Server s;
+    known_session(s, 0xC02C, 1);
+    CH12 ch;
+    ch.sid = std::string(32, '\x77');
+    ASSERT_EQ(TLS_WANT_INPUT, feed(s, ch.rec()));
+    EXPECT_EQ(0, tls_conn_session_reused(s.c));
+    EXPECT_EQ(0xC02B, tls_conn_cipher_suite(s.c));
+}
+
+void ticket_callbacks(Server &s, int open_rc)
+{
+    known_session(s, 0xC02B, 1);
+    g_open_rc = open_rc;
+    s.cfg.ticket_seal = [](void *, tls_conn *, const tls_session_state *, uint8_t *out, size_t,
+                           size_t *len) {
+        memcpy(out, "fresh", 5);
+        *len = 5;
+        return 0;
+    };
+    s.cfg.ticket_open = [](void *, tls_conn *, const uint8_t *t, size_t len,
+                           tls_session_state *st) {
+        if (std::string((const char *)t, len) != "old-ticket")
+            return -1;
+        *st = g_session;
+        return g_open_rc;
+    };
+}
+
+TEST(Tls12Server, TicketResumptionEchoesTheClientsSessionId)
+{
+    Server s;
+    ticket_callbacks(s, 0);
+    s.cfg.session_get = nullptr;
+    CH12 ch;
+    ch.sid = std::string(32, '\x55');
+    *ch.find(TLS_EXT_SESSION_TICKET) = "old-ticket";
+    ASSERT_EQ(TLS_WANT_INPUT, feed(s, ch.rec()));
+    EXPECT_EQ(1, tls_conn_session_reused(s.c));
+    std::string sh = server_hello(s);
+    EXPECT_EQ(ch.sid, session_id_of(sh));
+    // No new ticket: no session_ticket extension, no NewSessionTicket.
+    std::vector<unsigned> e = sh_extensions(sh);
+    EXPECT_EQ(e.end(), std::find(e.begin(), e.end(), (unsigned)TLS_EXT_SESSION_TICKET));
+    std::vector<Rec> recs = split(s.wire_out);
+    ASSERT_EQ(3u, recs.size());
+    EXPECT_EQ(TLS_CT_CHANGE_CIPHER_SPEC, recs[1].type);
+}
+
+TEST(Tls12Server, TicketWithAnOldKeyIsRenewed)
+{
+    Server s;
+    ticket_callbacks(s, 2);
+    CH12 ch;
+    ch.sid = std::string(32, '\x55');
+    *ch.find(TLS_EXT_SESSION_TICKET) = "old-ticket";
+    ASSERT_EQ(TLS_WANT_INPUT, feed(s, ch.rec()));
+    EXPECT_EQ(1, tls_conn_session_reused(s.c));
+    std::vector<unsigned> e = sh_extensions(server_hello(s));
+    EXPECT_NE(e.end(), std::find(e.begin(), e.end(), (unsigned)TLS_EXT_SESSION_TICKET));
+    std::vector<Rec> recs = split(s.wire_out);
+    // ServerHello, NewSessionTicket, CCS, Finished.
+    ASSERT_EQ(4u, recs.size());
+    EXPECT_EQ((std::vector<unsigned>{TLS_HS_NEW_SESSION_TICKET}), messages(recs[1].body));
+    EXPECT_EQ(hs(TLS_HS_NEW_SESSION_TICKET, std::string("\0\0\x1c\x20\0\x05", 6) + "fresh"),
+              recs[1].body);
+    EXPECT_EQ(TLS_CT_CHANGE_CIPHER_SPEC, recs[2].type);
+}
+
+TEST(Tls12Server, UnknownTicketMeansFullHandshake)
+{
+    Server s;
+    ticket_callbacks(s, 1);
+    s.cfg.session_get = nullptr;
+    CH12 ch;
+    ch.sid = std::string(32, '\x55');
+    *ch.find(TLS_EXT_SESSION_TICKET) = "old-ticket";
+    ASSERT_EQ(TLS_WANT_INPUT, feed(s, ch.rec()));
+    EXPECT_EQ(0, tls_conn_session_reused(s.c));
+    std::string sh = server_hello(s);
+    EXPECT_NE(ch.sid, session_id_of(sh));
+    std::vector<unsigned> e = sh_extensions(sh);
+    EXPECT_NE(e.end(), std::find(e.begin(), e.end(), (unsigned)TLS_EXT_SESSION_TICKET));
+}
+
+TEST(Tls12Server, TicketCallbackFailureFailsTheHandshake)
+{
+    Server s;
+    ticket_callbacks(s, 0);
+    CH12 ch;
+    *ch.find(TLS_EXT_SESSION_TICKET) = "forged";
+    int rc = feed(s, ch.rec());
+    EXPECT_LT(rc, 0);
+    EXPECT_FALSE(tls_conn_handshake_done(s.c));
+}
+
+// --- compression (RFC 3749) ----------------------------------------------------
+
+TEST(Tls12Server, DeflateOnlyWhenEnabledAndOffered)
+{
+    CH12 ch;
+    ch.comp = std::string("\x01\x00", 2);
+    Server off;
+    ASSERT_EQ(TLS_WANT_INPUT, feed(off, ch.rec()));
+    std::string sh = server_hello(off);
+    EXPECT_EQ(0, sh[35 + 2]);
+    EXPECT_EQ(TLS_COMP_NULL, tls_conn_compression(off.c));
+    Server on;
+    on.cfg.flags |= TLS_CFG_COMPRESSION;
+    ASSERT_EQ(TLS_WANT_INPUT, feed(on, ch.rec()));
+    sh = server_hello(on);
+    EXPECT_EQ(1, sh[35 + 2]);
+    EXPECT_EQ(TLS_COMP_DEFLATE, tls_conn_compression(on.c));
+    Server not_offered;
+    not_offered.cfg.flags |= TLS_CFG_COMPRESSION;
+    ASSERT_EQ(TLS_WANT_INPUT, feed(not_offered, CH12().rec()));
+    EXPECT_EQ(TLS_COMP_NULL, tls_conn_compression(not_offered.c));
+}
+
+TEST(Tls12Server, NullCompressionMustBeOffered)
+{
+    Server s;
+    CH12 ch;
+    ch.comp = std::string("\x01", 1);
+    expect_refused(s, ch.rec(), TLS_AD_DECODE_ERROR, TLS_R_NO_COMPRESSION_SPECIFIED);
 }
 
 } // namespace
