@@ -537,6 +537,14 @@ static int resumable(tls_conn *c, const ch12 *ch, const tls_session_state *st)
     return 1;
 }
 
+/* A failure from an application callback: its own TLS_ERR, or for a bare
+ * -1 an internal error (what OpenSSL reports for a failing ticket key
+ * callback). */
+static int cb_err(int rc)
+{
+    return TLS_ERR_REASON(rc) == 0 ? TLS_ERR_INTERNAL : rc;
+}
+
 /* Look for a session to resume: the ticket first, then the session id.
  * 1 with st filled, 0 for a full handshake. */
 static int find_session(tls_conn *c, const ch12 *ch, tls_session_state *st)
@@ -547,7 +555,8 @@ static int find_session(tls_conn *c, const ch12 *ch, tls_session_state *st)
         !(cfg->flags & TLS_CFG_NO_TICKET)) {
         memset(st, 0, sizeof(*st));
         int rc = cfg->ticket_open(cfg->cb_arg, c, ch->ticket, ch->ticket_len, st);
-        TRY(rc);
+        if (rc < 0)
+            return cb_err(rc);
         if (rc == 0 || rc == 2) {
             int ok = resumable(c, ch, st);
             TRY(ok);
@@ -813,7 +822,7 @@ static int send_ccs_finished(tls_conn *c)
         OPENSSL_cleanse(&st, sizeof(st));
         if (rc < 0 || tlen > MAX_TICKET) {
             free(t);
-            return rc < 0 ? rc : TLS_ERR_INTERNAL;
+            return rc < 0 ? cb_err(rc) : TLS_ERR_INTERNAL;
         }
         /* RFC 5077 3.3: having answered the extension we must send the
          * message; an empty ticket says "none this time". */
