@@ -142,7 +142,7 @@ int shimssl_session_to_state(const SSL_SESSION *ss, tls_session_state *st)
                        : (uint32_t)(ss->timeout > 0 ? ss->timeout : 0);
     st->age_add = ss->ticket_age_add;
     st->max_early_data = ss->max_early_data;
-    if (ss->alpn_len <= sizeof(st->alpn)) {
+    if (ss->alpn_len > 0 && ss->alpn_len <= sizeof(st->alpn)) {
         memcpy(st->alpn, ss->alpn, ss->alpn_len);
         st->alpn_len = ss->alpn_len;
     }
