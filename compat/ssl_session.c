@@ -233,7 +233,7 @@ SSL_SESSION *shimssl_session_from_conn(SSL *s)
     st.version = tls_conn_version(c);
     st.suite = tls_conn_cipher_suite(c);
     tls_conn_alpn(c, &alpn, &alpn_len);
-    if (alpn_len <= sizeof(st.alpn)) {
+    if (alpn_len > 0 && alpn_len <= sizeof(st.alpn)) {
         memcpy(st.alpn, alpn, alpn_len);
         st.alpn_len = alpn_len;
     }
