@@ -24,6 +24,7 @@
 #include "core/alert.h"
 #include "core/handshake.h"
 #include "core/tls13_psk.h"
+#include "core/tls12_client.h"
 
 /* ---------------------------------------------------------------------
  * Keys.
@@ -128,6 +129,11 @@ static void send_alert(tls_conn *c, uint8_t level, uint8_t desc)
         c->cfg->event(c->cfg->cb_arg, TLS_EV_ALERT_SENT, level << 8 | desc);
 }
 
+void tls_conn_send_warning(tls_conn *c, uint8_t desc)
+{
+    send_alert(c, TLS_AL_WARNING, desc);
+}
+
 int tls_conn_fail(tls_conn *c, int rc)
 {
     if (c->err)
@@ -166,6 +172,7 @@ void tls_conn_free(tls_conn *c)
     tls13_client_free(c);
     tls13_server_free(c);
     tls12_server_free(c);
+    tls12_client_free(c);
     tls_rec_dir_clear(&c->rd);
     tls_rec_dir_clear(&c->wr);
     tls_ks_clear(&c->ks);
@@ -267,6 +274,13 @@ static int on_alert(tls_conn *c, const uint8_t *p, size_t n)
         c->close_rcvd = 1;
         return TLS_EOF;
     }
+    /* RFC 5246 7.2: in TLS 1.2 a warning is not fatal (no_renegotiation,
+     * user_canceled ...); a peer sending nothing else is cut off. */
+    if (c->version == TLS_V12 && p[0] == TLS_AL_WARNING) {
+        if (++c->warn_alerts > 5)
+            return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MANY_WARN_ALERTS);
+        return 0;
+    }
     /* RFC 8446 6: every other alert is an error, whatever its level. */
     c->alert_rcvd = p[1];
     return TLS_ERR(TLS_AD_NONE, TLS_R_ALERT_OFFSET + p[1]);
@@ -293,11 +307,17 @@ static int on_handshake(tls_conn *c, const uint8_t *p, size_t n)
         /* RFC 8446 5.1: a message that changes keys must end its record.
          * Checked before the message is acted on, so that nothing (our
          * Finished, a key switch) happens on the strength of it. */
-        if (tls_hs_ends_record(m[0]) && avail != 4 + mlen)
+        /* A TLS 1.2 ServerHello changes no keys: the server's flight may
+         * follow it in the same record. */
+        if (tls_hs_ends_record(m[0]) && avail != 4 + mlen &&
+            !(!c->is_server && m[0] == TLS_HS_SERVER_HELLO && !c->cl12 &&
+              tls12_client_sh_is_tls12(m, 4 + mlen)))
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
         trace(c, 0, TLS_CT_HANDSHAKE, m, 4 + mlen);
         if (c->sv12)
             TRY(tls12_server_message(c, m, 4 + mlen));
+        else if (c->cl12)
+            TRY(tls12_client_message(c, m, 4 + mlen));
         else
             TRY(c->is_server ? tls13_server_message(c, m, 4 + mlen)
                              : tls13_client_message(c, m, 4 + mlen));
@@ -367,6 +387,8 @@ static int step(tls_conn *c)
          * OpenSSL, the message callback sees its record header only. */
         if (c->sv12)
             rc = tls12_server_ccs(c);
+        else if (c->cl12)
+            rc = tls12_client_ccs(c);
         else
             rc = c->is_server ? tls13_server_ccs(c) : tls13_client_ccs(c);
         break;
@@ -385,6 +407,7 @@ static int step(tls_conn *c)
         if (!c->hs_done)
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
         c->key_updates_in_a_row = 0;
+        c->warn_alerts = 0;
         if (len > 0) {
             c->app_off = (size_t)(body - c->rbuf);
             c->app_len = len;
@@ -417,7 +440,7 @@ int tls_conn_handshake(tls_conn *c)
         return c->err;
     if (c->hs_done)
         return TLS_OK;
-    if (c->is_server ? !c->sv : !c->cl) {
+    if (c->is_server ? !c->sv : !c->cl && !c->cl12) {
         if (c->cfg->event)
             c->cfg->event(c->cfg->cb_arg, TLS_EV_HANDSHAKE_START, 1);
         int rc = c->is_server ? tls13_server_start(c) : tls13_client_start(c);
@@ -628,6 +651,9 @@ int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
     if (c->sv12)
         return tls12_server_export(c, out, outlen, label, label_len, context, context_len,
                                    use_context);
+    if (c->cl12)
+        return tls12_client_export(c, out, outlen, label, label_len, context, context_len,
+                                   use_context);
     if (!c->hs_done || !c->suite || c->version != TLS_V13)
         return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     /* RFC 8446 7.5 makes no difference between no context and an empty one. */
@@ -658,6 +684,8 @@ int tls_conn_session(const tls_conn *c, tls_session_state *st, const uint8_t **t
     case TLS_V12:
         if (c->sv12)
             return tls12_server_session(c, st, ticket, ticket_len);
+        if (c->cl12)
+            return tls12_client_session(c, st, ticket, ticket_len);
         return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
     default:
         return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
@@ -670,7 +698,7 @@ int tls_conn_session_reused(const tls_conn *c)
     case TLS_V13:
         return c->psk.accepted;
     case TLS_V12:
-        return tls12_server_reused(c);
+        return c->cl12 ? tls12_client_reused(c) : tls12_server_reused(c);
     default:
         return 0;
     }

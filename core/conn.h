@@ -122,6 +122,8 @@ struct tls_conn {
     struct tls13_client *cl; /* client handshake state, freed when done */
     struct tls13_server *sv; /* server handshake state (tls13_server.c) */
     struct tls12_server *sv12; /* TLS 1.2 server state (tls12_server.c), once 1.2 is chosen */
+    struct tls12_client *cl12; /* TLS 1.2 client state (tls12_client.c), once 1.2 is chosen */
+    int warn_alerts;           /* TLS 1.2 warning alerts in a row */
 };
 
 /* --- keys (conn.c) --------------------------------------------------- */
@@ -137,6 +139,8 @@ void tls_conn_keylog(tls_conn *c, const char *label, const uint8_t *secret, size
 TLS_MUST_CHECK int tls_conn_send(tls_conn *c, int type, const uint8_t *data, size_t len);
 /* Queue one handshake message (header included) and trace it. */
 TLS_MUST_CHECK int tls_conn_send_hs(tls_conn *c, const uint8_t *msg, size_t len);
+/* Queue a warning alert (TLS 1.2: no_renegotiation). */
+void tls_conn_send_warning(tls_conn *c, uint8_t desc);
 /* Record the first failure, queue its alert; returns the sticky failure. */
 int tls_conn_fail(tls_conn *c, int rc);
 

@@ -149,6 +149,9 @@ enum tls_reason {
     TLS_R_RENEGOTIATION_MISMATCH = 337,
     TLS_R_INCONSISTENT_EXTMS = 104,
     TLS_R_PEER_DID_NOT_RETURN_A_CERTIFICATE = 199,
+    /* added by core/tls12_client */
+    TLS_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED = 338,
+    TLS_R_TOO_MANY_WARN_ALERTS = 409,
     /* A received alert is reported as 1000 + its description. */
     TLS_R_ALERT_OFFSET = 1000,
     /* Internal failures (allocation, libcrypto) are reported with

@@ -12,15 +12,20 @@
 #include <stdint.h>
 
 enum {
+    TLS_HS_HELLO_REQUEST = 0, /* TLS 1.2 */
     TLS_HS_CLIENT_HELLO = 1,
     TLS_HS_SERVER_HELLO = 2,
     TLS_HS_NEW_SESSION_TICKET = 4,
     TLS_HS_END_OF_EARLY_DATA = 5,
     TLS_HS_ENCRYPTED_EXTENSIONS = 8,
     TLS_HS_CERTIFICATE = 11,
+    TLS_HS_SERVER_KEY_EXCHANGE = 12, /* TLS 1.2 */
     TLS_HS_CERTIFICATE_REQUEST = 13,
+    TLS_HS_SERVER_HELLO_DONE = 14, /* TLS 1.2 */
     TLS_HS_CERTIFICATE_VERIFY = 15,
+    TLS_HS_CLIENT_KEY_EXCHANGE = 16, /* TLS 1.2 */
     TLS_HS_FINISHED = 20,
+    TLS_HS_CERTIFICATE_STATUS = 22, /* TLS 1.2 (RFC 6066 8) */
     TLS_HS_KEY_UPDATE = 24,
     TLS_HS_MESSAGE_HASH = 254,
 };
@@ -49,6 +54,9 @@ static inline size_t tls_hs_max_len(uint8_t type)
         return 64;
     case TLS_HS_KEY_UPDATE:
         return 1;
+    case TLS_HS_HELLO_REQUEST:
+    case TLS_HS_SERVER_HELLO_DONE:
+        return 0;
     default:
         return 16384 + 2048;
     }

@@ -50,11 +50,7 @@ enum {
     S12_DONE,
 };
 
-enum {
-    TLS_HS_SERVER_KEY_EXCHANGE = 12,
-    TLS_HS_SERVER_HELLO_DONE = 14,
-    TLS_HS_CLIENT_KEY_EXCHANGE = 16,
-};
+/* TLS 1.2 message types: core/handshake.h. */
 
 #define MAX_LIST 64
 #define MAX_TICKET 4096

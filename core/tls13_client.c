@@ -30,6 +30,8 @@
 #include "core/conn.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
+#include "core/tls12.h"
+#include "core/tls12_client.h"
 #include "core/tls13_common.h"
 #include "core/tls13_psk.h"
 
@@ -61,6 +63,9 @@ struct tls13_client {
     size_t n_groups;
     uint16_t sigalgs[MAX_LIST];
     size_t n_sigalgs;
+    int offer12, offer13; /* versions in the ClientHello (TLS 1.2: tls12_client.c) */
+    size_t n_suites13;    /* suites[0 .. n_suites13) are the TLS 1.3 ones */
+    int cbc_offered;
     struct {
         uint16_t group;
         EVP_PKEY *priv;
@@ -203,8 +208,17 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
     TRY(tls_wr_open(w, 2, &m));
     for (size_t i = 0; i < cl->n_suites; i++)
         TRY(tls_wr_u16(w, cl->suites[i]));
+    /* RFC 5746 3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV, as OpenSSL sends it. */
+    if (cl->offer12)
+        TRY(tls_wr_u16(w, 0x00FF));
     TRY(tls_wr_close(w, 2, m));
-    TRY(tls_wr_u8(w, 1));
+    /* RFC 3749: DEFLATE before null when compression is allowed (TLS 1.2). */
+    if (cl->offer12 && (cfg->flags & TLS_CFG_COMPRESSION)) {
+        TRY(tls_wr_u8(w, 2));
+        TRY(tls_wr_u8(w, 1));
+    } else {
+        TRY(tls_wr_u8(w, 1));
+    }
     TRY(tls_wr_u8(w, 0));
     TRY(tls_wr_open(w, 2, &exts));
 
@@ -222,10 +236,17 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
         TRY(tls_wr_close(w, 2, m2));
         TRY(tls_wr_close(w, 2, m));
     }
-    TRY(ext_open(w, cl, TLS_EXT_SUPPORTED_VERSIONS, &m));
-    TRY(tls_wr_u8(w, 2));
-    TRY(tls_wr_u16(w, TLS_V13));
-    TRY(tls_wr_close(w, 2, m));
+    if (cl->offer12)
+        TRY(tls12_client_write_exts(c, w, cl->cbc_offered, &cl->offered));
+    /* A TLS 1.2-only ClientHello has no supported_versions (RFC 8446 4.2.1). */
+    if (cl->offer13) {
+        TRY(ext_open(w, cl, TLS_EXT_SUPPORTED_VERSIONS, &m));
+        TRY(tls_wr_u8(w, cl->offer12 ? 4 : 2));
+        TRY(tls_wr_u16(w, TLS_V13));
+        if (cl->offer12)
+            TRY(tls_wr_u16(w, TLS_V12));
+        TRY(tls_wr_close(w, 2, m));
+    }
 
     TRY(ext_open(w, cl, TLS_EXT_SUPPORTED_GROUPS, &m));
     TRY(tls_wr_open(w, 2, &m2));
@@ -234,9 +255,11 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
     TRY(tls_wr_close(w, 2, m2));
     TRY(tls_wr_close(w, 2, m));
 
-    TRY(ext_open(w, cl, TLS_EXT_KEY_SHARE, &m));
-    TRY(write_key_shares(cl, w));
-    TRY(tls_wr_close(w, 2, m));
+    if (cl->offer13) {
+        TRY(ext_open(w, cl, TLS_EXT_KEY_SHARE, &m));
+        TRY(write_key_shares(cl, w));
+        TRY(tls_wr_close(w, 2, m));
+    }
 
     TRY(ext_open(w, cl, TLS_EXT_SIGNATURE_ALGORITHMS, &m));
     TRY(tls_wr_open(w, 2, &m2));
@@ -245,10 +268,12 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
     TRY(tls_wr_close(w, 2, m2));
     TRY(tls_wr_close(w, 2, m));
 
-    TRY(ext_open(w, cl, TLS_EXT_PSK_KEX_MODES, &m));
-    TRY(tls_wr_u8(w, 1));
-    TRY(tls_wr_u8(w, 1)); /* psk_dhe_ke */
-    TRY(tls_wr_close(w, 2, m));
+    if (cl->offer13) {
+        TRY(ext_open(w, cl, TLS_EXT_PSK_KEX_MODES, &m));
+        TRY(tls_wr_u8(w, 1));
+        TRY(tls_wr_u8(w, 1)); /* psk_dhe_ke */
+        TRY(tls_wr_close(w, 2, m));
+    }
 
     if (cfg->alpn && cfg->alpn_len) {
         TRY(ext_open(w, cl, TLS_EXT_ALPN, &m));
@@ -309,10 +334,8 @@ int tls13_client_start(tls_conn *c)
 {
     const tls_config *cfg = c->cfg;
     TRY(tls_crypto_init());
-    /* TLS 1.2 is not implemented yet: a configuration that excludes 1.3
-     * leaves nothing to offer. */
-    if ((cfg->max_version && cfg->max_version < TLS_V13) ||
-        (cfg->min_version && cfg->min_version > TLS_V13))
+    int offer13 = tls12_client_wants13(cfg), offer12 = tls12_client_wants12(cfg);
+    if (!offer13 && !offer12)
         return TLS_ERR(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE);
     struct tls13_client *cl = calloc(1, sizeof(*cl));
     if (!cl)
@@ -326,11 +349,23 @@ int tls13_client_start(tls_conn *c)
         l = default_suites;
         n = sizeof(default_suites) / sizeof(default_suites[0]);
     }
-    for (size_t i = 0; i < n && cl->n_suites < MAX_LIST; i++) {
+    for (size_t i = 0; offer13 && i < n && cl->n_suites < MAX_LIST; i++) {
         const tls_suite *s = tls_suite_get(l[i]);
         if (s && s->info && s->info->min_version == TLS_V13 && s->cipher &&
             !in_list(cl->suites, cl->n_suites, l[i]))
             cl->suites[cl->n_suites++] = l[i];
+    }
+    cl->offer13 = cl->n_suites > 0;
+    cl->n_suites13 = cl->n_suites;
+    /* TLS 1.2 suites follow the TLS 1.3 ones (tls12_client.c). */
+    if (offer12) {
+        size_t n12 = tls12_client_suites(cfg, cl->suites + cl->n_suites, MAX_LIST - cl->n_suites);
+        for (size_t i = 0; i < n12; i++) {
+            const tls12_suite *s12 = tls12_suite_get(cl->suites[cl->n_suites + i]);
+            cl->cbc_offered |= s12->cbc;
+        }
+        cl->n_suites += n12;
+        cl->offer12 = n12 > 0;
     }
     if (!cl->n_suites)
         return TLS_ERR(TLS_AD_NONE, TLS_R_NO_CIPHERS_AVAILABLE);
@@ -352,15 +387,24 @@ int tls13_client_start(tls_conn *c)
         cl->n_sigalgs = copy_list(cl->sigalgs, l, n);
     }
 
-    TRY(tls13_psk_client_setup(c, cl->suites, cl->n_suites));
+    TRY(tls13_psk_client_setup(c, cl->suites, cl->n_suites13));
 
     size_t shares = cfg->n_key_shares ? cfg->n_key_shares : 1;
-    for (size_t i = 0; i < shares && i < cl->n_groups; i++)
+    for (size_t i = 0; cl->offer13 && i < shares && i < cl->n_groups; i++)
         TRY(add_share(cl, cl->groups[i]));
 
     TRY(tls_random(c->client_random, 32));
-    /* RFC 8446 D.4: middlebox compatibility mode uses a non-empty session id. */
-    if (!(cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT)) {
+    const tls_session_state *st = cfg->resume;
+    if (cl->offer12 && st && st->version == TLS_V12 && !cfg->resume_ticket_len &&
+        st->session_id_len > 0 && st->session_id_len <= 32) {
+        /* RFC 5246 7.4.1.2: resume by session id. */
+        cl->session_id_len = st->session_id_len;
+        memcpy(cl->session_id, st->session_id, st->session_id_len);
+    } else if ((cl->offer13 && !(cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT)) ||
+               (cl->offer12 && st && st->version == TLS_V12 && cfg->resume_ticket_len)) {
+        /* RFC 8446 D.4: middlebox compatibility mode uses a non-empty
+         * session id; RFC 5077 3.4: with a ticket, a random one whose echo
+         * tells that the server resumes. */
         cl->session_id_len = 32;
         TRY(tls_random(cl->session_id, 32));
     }
@@ -457,6 +501,17 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
         TRY(tls_rd_vec(&r, 2, &exts));
     }
     TRY(tls_rd_done(&r));
+    /* No supported_versions: TLS 1.2 (RFC 8446 4.1.3), if we offered it;
+     * its extensions are tls12_client.c's to check. */
+    if (cl->offer12 && !cl->hrr_seen && tls12_client_sh_is_tls12(msg, len)) {
+        tls12_client_offer o = {&cl->th,        cl->offered,  cl->suites,
+                                cl->n_suites,   cl->groups,   cl->n_groups,
+                                cl->sigalgs,    cl->n_sigalgs, cl->session_id,
+                                cl->session_id_len, cl->offer13};
+        TRY(tls12_client_server_hello(c, &o, msg, len));
+        tls13_client_free(c);
+        return 0;
+    }
     /* RFC 8446 4.2.2: a cookie is the server's to introduce in an HRR. */
     uint64_t allowed = cl->offered;
     if (is_hrr)

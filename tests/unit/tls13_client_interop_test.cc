@@ -588,6 +588,7 @@ TEST(Tls13Interop, Tls12OnlyServerRefusesCleanly)
     Peer p;
     SSL_CTX_set_min_proto_version(p.sctx, TLS1_2_VERSION);
     SSL_CTX_set_max_proto_version(p.sctx, TLS1_2_VERSION);
+    p.cfg.min_version = TLS_V13;
     int rc = p.handshake();
     // We offer TLS 1.3 only; the server says so with protocol_version.
     EXPECT_EQ(TLS_ERR(TLS_AD_NONE, TLS_R_ALERT_OFFSET + TLS_AD_PROTOCOL_VERSION), rc);
@@ -596,9 +597,10 @@ TEST(Tls13Interop, Tls12OnlyServerRefusesCleanly)
     ERR_clear_error();
 }
 
-TEST(Tls13Interop, MaxVersionBelowTls13HasNothingToOffer)
+TEST(Tls13Interop, EmptyVersionRangeHasNothingToOffer)
 {
     Peer p;
+    p.cfg.min_version = TLS_V13;
     p.cfg.max_version = TLS_V12;
     int rc = p.handshake();
     EXPECT_EQ(TLS_ERR(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE), rc);

@@ -90,6 +90,7 @@ std::vector<uint16_t> share_groups(const std::string &ks)
 TEST(ClientHello, Defaults)
 {
     Client c;
+    c.cfg.min_version = TLS_V13; // the TLS 1.3-only hello (TLS 1.2: tls12_client_test)
     Hello h = hello_for(c);
     EXPECT_EQ(0x0301, h.record_version);
     EXPECT_EQ(0x0303, h.legacy_version);
@@ -128,6 +129,7 @@ TEST(ClientHello, TwoHellosDifferInRandomAndShare)
 TEST(ClientHello, ConfiguredListsInOrder)
 {
     Client c;
+    c.cfg.min_version = TLS_V13; // the TLS 1.3-only hello (TLS 1.2: tls12_client_test)
     uint16_t suites[] = {0x1301, 0x1303};
     uint16_t groups[] = {0x0018, 0x0017, 0x001d};
     uint16_t sigalgs[] = {0x0804, 0x0403};
@@ -149,6 +151,7 @@ TEST(ClientHello, ConfiguredListsInOrder)
 TEST(ClientHello, UnknownAndTls12SuitesAreNotOffered)
 {
     Client c;
+    c.cfg.min_version = TLS_V13; // the TLS 1.3-only hello (TLS 1.2: tls12_client_test)
     uint16_t suites[] = {0xc02f, 0x1399, 0x1303};
     c.cfg.tls13_suites = suites;
     c.cfg.n_tls13_suites = 3;
@@ -159,6 +162,7 @@ TEST(ClientHello, UnknownAndTls12SuitesAreNotOffered)
 TEST(ClientHello, NoUsableSuiteFails)
 {
     Client c;
+    c.cfg.min_version = TLS_V13; // the TLS 1.3-only hello (TLS 1.2: tls12_client_test)
     uint16_t suites[] = {0x1399};
     c.cfg.tls13_suites = suites;
     c.cfg.n_tls13_suites = 1;
