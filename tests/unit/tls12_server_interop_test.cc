@@ -300,7 +300,11 @@ INSTANTIATE_TEST_SUITE_P(
                       SuiteCase{"ECDHE-ECDSA-AES128-GCM-SHA256", 0xC02B},
                       SuiteCase{"ECDHE-ECDSA-AES256-GCM-SHA384", 0xC02C},
                       SuiteCase{"ECDHE-RSA-CHACHA20-POLY1305", 0xCCA8},
-                      SuiteCase{"ECDHE-ECDSA-CHACHA20-POLY1305", 0xCCA9}),
+                      SuiteCase{"ECDHE-ECDSA-CHACHA20-POLY1305", 0xCCA9},
+                      SuiteCase{"ECDHE-RSA-AES128-SHA256", 0xC027},
+                      SuiteCase{"ECDHE-RSA-AES256-SHA384", 0xC028},
+                      SuiteCase{"ECDHE-ECDSA-AES128-SHA", 0xC009},
+                      SuiteCase{"ECDHE-ECDSA-AES256-SHA", 0xC00A}),
     [](const ::testing::TestParamInfo<SuiteCase> &i) {
         std::string n = i.param.name;
         std::replace(n.begin(), n.end(), '-', '_');
@@ -331,6 +335,27 @@ void on_cke(Pair &p, std::function<void(std::string &body)> f)
                 f(r.body);
         bytes = join(recs);
     };
+}
+
+// --- CBC ------------------------------------------------------------------------
+
+TEST(Tls12ServerInterop, CbcWithAndWithoutEncryptThenMac)
+{
+    for (int etm = 0; etm < 2; etm++) {
+        Pair p;
+        if (!etm)
+            SSL_CTX_set_options(p.cctx, SSL_OP_NO_ENCRYPT_THEN_MAC);
+        ASSERT_EQ(1, SSL_CTX_set_cipher_list(p.cctx, "ECDHE-RSA-AES128-SHA256"));
+        ASSERT_EQ(TLS_OK, p.handshake()) << TLS_ERR_REASON(tls_conn_error(p.c));
+        EXPECT_EQ(etm, tls_conn_etm(p.c));
+        expect_data_both_ways(p, 20000);
+    }
+    Pair p;
+    p.cfg.flags |= TLS_CFG_NO_ETM;
+    ASSERT_EQ(1, SSL_CTX_set_cipher_list(p.cctx, "ECDHE-ECDSA-AES256-SHA"));
+    ASSERT_EQ(TLS_OK, p.handshake());
+    EXPECT_EQ(0, tls_conn_etm(p.c));
+    expect_data_both_ways(p, 20000);
 }
 
 // --- version negotiation -----------------------------------------------------
