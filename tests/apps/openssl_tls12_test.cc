@@ -21,8 +21,9 @@ namespace
 // a suite is listed once core supports it on that side (the report of
 // issue 4 names the others).
 const char *const kServerSuites[] = {
-    "ECDHE-RSA-AES128-GCM-SHA256",   "ECDHE-RSA-AES256-GCM-SHA384",   "ECDHE-RSA-CHACHA20-POLY1305",
-    "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",   "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-CHACHA20-POLY1305",   "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-SHA256",
 };
 
 class Tls12ServerSuite : public ::testing::TestWithParam<const char *>
@@ -80,6 +81,48 @@ TEST(Tls12OnShim, ServerExporterMatchesTheClient)
         EXPECT_EQ(keying_material(log), theirs) << log;
         EXPECT_TRUE(ran_on_shim(log));
     }
+}
+
+// ---- DH parameters --------------------------------------------------------------
+
+// A DH parameter file made by Debian's openssl (RFC 7919 / RFC 5114 groups:
+// no prime search, instant).
+std::string dh_file(const std::string &dir, const std::string &pkeyopt)
+{
+    std::string path = dir + "/" + pkeyopt.substr(pkeyopt.find(':') + 1) + ".pem";
+    std::vector<std::string> argv = {"openssl",  "genpkey", "-genparam", "-algorithm", "DH",
+                                     "-pkeyopt", pkeyopt,   "-out",      path};
+    RunResult r = run(argv);
+    EXPECT_EQ(r.exit_code, 0) << describe(argv, r);
+    return path;
+}
+
+// s_server -dhparam with 1024-bit parameters: refused when set
+// (SSL_CTX_set_tmp_dh at security level 2), as on OpenSSL.
+TEST(Tls12OnShim, SmallDhParametersRefusedWhenSet)
+{
+    std::string dir = make_temp_dir("tls12dh");
+    std::string small = dh_file(dir, "dh_param:dh_1024_160");
+    std::string seen[2];
+    for (int shim = 1; shim >= 0; shim--) {
+        std::vector<std::string> argv = {
+            "openssl", "s_server",         "-accept",  "127.0.0.1:0", "-cert", cert("server.pem"),
+            "-key",    cert("server.key"), "-dhparam", small,         "-www"};
+        RunOptions o = apps::server_options(shim == 1);
+        o.timeout_ms = 10000;
+        RunResult r = run(argv, o);
+        EXPECT_NE(r.exit_code, 0) << describe(argv, r);
+        std::string all = r.out + r.err;
+        EXPECT_TRUE(has(all, "Error setting temp DH parameters")) << describe(argv, r);
+        seen[shim] = has(all, ":SSL routines:SSL_CTX_set0_tmp_dh_pkey:dh key too small:")
+                         ? "dh key too small"
+                         : all;
+        if (shim) {
+            EXPECT_TRUE(ran_on_shim(r.err));
+        }
+    }
+    EXPECT_EQ(seen[0], "dh key too small");
+    EXPECT_EQ(seen[1], seen[0]);
 }
 
 // ---- resumption --------------------------------------------------------------------
