@@ -4,7 +4,7 @@
 // and gnutls-cli on their own TLS libraries. Where nginx on the system
 // OpenSSL is the reference, the same configuration runs there too and both
 // answers are compared.
-#include "server_apps.h"
+#include "nginx_server.h"
 
 #include <gtest/gtest.h>
 
@@ -14,110 +14,6 @@ using namespace shimtest::apps;
 namespace
 {
 
-const char kNginx[] = "/usr/sbin/nginx";
-const char kPage[] = "served by nginx\n";
-
-// What nginx tells about the connection, one line.
-const char kInfoVars[] = "$ssl_protocol $ssl_cipher $ssl_server_name $ssl_session_reused";
-
-// Two certificates side by side: nginx calls SSL_CTX_use_certificate and
-// SSL_CTX_use_PrivateKey once for each.
-const char kConfig[] = R"(error_log stderr info;
-pid @DIR@/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path @DIR@/body;
-  proxy_temp_path @DIR@/proxy;
-  fastcgi_temp_path @DIR@/fastcgi;
-  uwsgi_temp_path @DIR@/uwsgi;
-  scgi_temp_path @DIR@/scgi;
-  server {
-    listen 127.0.0.1:@PORT@ ssl;
-    server_name localhost;
-    ssl_protocols TLSv1.3;
-    ssl_certificate @CERTS@/server.pem;
-    ssl_certificate_key @CERTS@/server.key;
-    ssl_certificate @CERTS@/server-ec.pem;
-    ssl_certificate_key @CERTS@/server-ec.key;
-@EXTRA@
-    location = /info {
-      default_type text/plain;
-      return 200 "@INFO@\n";
-    }
-    location / {
-      default_type text/plain;
-      return 200 "served by nginx\n";
-    }
-  }
-}
-)";
-
-class Nginx
-{
-  public:
-    // Starts nginx with `server_extra` added to the TLS server block (on
-    // ShimSSL when shim is true). Returns false with a gtest failure.
-    bool start(const std::string &server_extra, bool shim = true)
-    {
-        dir_ = make_temp_dir("nginx");
-        if (dir_.empty()) {
-            ADD_FAILURE() << "mkdtemp failed";
-            return false;
-        }
-        port_ = start_on_free_port(
-            proc_,
-            [&](int port) {
-                std::string conf = write_file(dir_, "nginx.conf", config(port, server_extra));
-                return std::vector<std::string>{kNginx, "-e", "stderr",
-                                                "-p",   dir_, "-c",
-                                                conf,   "-g", "daemon off; master_process off;"};
-            },
-            server_options(shim));
-        if (port_ == 0) {
-            ADD_FAILURE() << "nginx did not start; output:\n" << proc_.output();
-            return false;
-        }
-        return true;
-    }
-
-    int port() const { return port_; }
-    Process &proc() { return proc_; }
-    const std::string &dir() const { return dir_; }
-
-  private:
-    std::string config(int port, const std::string &server_extra)
-    {
-        return substitute(kConfig, {{"DIR", dir_},
-                                    {"PORT", std::to_string(port)},
-                                    {"CERTS", cert_dir()},
-                                    {"EXTRA", server_extra},
-                                    {"INFO", kInfoVars}});
-    }
-
-    Process proc_;
-    std::string dir_;
-    int port_ = 0;
-};
-
-// GET path over s_client (HTTP/1.0, so nginx closes after the answer).
-RunResult s_client_get(int port, const std::string &path, const std::vector<std::string> &extra,
-                       std::vector<std::string> *cmd)
-{
-    std::vector<std::string> args = {"-ign_eof"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return s_client(port, args, "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n", cmd);
-}
-
-// The body line after the HTTP header in s_client / gnutls-cli output.
-std::string body_after_headers(const std::string &out)
-{
-    size_t p = out.find("\r\n\r\n");
-    if (p == std::string::npos)
-        return "";
-    return first_line(out.substr(p + 4));
-}
-
 TEST(NginxOnShim, CurlAndGnutlsCliFetchPagesOverTls13)
 {
     Nginx ng;
@@ -125,7 +21,7 @@ TEST(NginxOnShim, CurlAndGnutlsCliFetchPagesOverTls13)
     std::vector<std::string> cmd;
     RunResult r = curl(ng.port(), "/", {}, &cmd);
     EXPECT_EQ(r.exit_code, 0) << describe(cmd, r);
-    EXPECT_EQ(r.out, std::string(kPage) + "\nHTTP=200 VERIFY=0\n") << describe(cmd, r);
+    EXPECT_EQ(r.out, std::string(kNginxPage) + "\nHTTP=200 VERIFY=0\n") << describe(cmd, r);
 
     // gnutls-cli: another TLS implementation as the client.
     std::vector<std::string> g = {
@@ -186,14 +82,14 @@ TEST(NginxOnShim, RsaAndEcdsaCertificatesChosenByTheClientsSignatureAlgorithms)
     EXPECT_TRUE(has(ec.out, "Server public key is 256 bit")) << describe(cmd, ec);
     EXPECT_TRUE(has(ec.out, "Peer signature type: ECDSA")) << describe(cmd, ec);
     EXPECT_TRUE(has(ec.out, "Verify return code: 0 (ok)")) << describe(cmd, ec);
-    EXPECT_TRUE(has(ec.out, kPage)) << describe(cmd, ec);
+    EXPECT_TRUE(has(ec.out, kNginxPage)) << describe(cmd, ec);
 
     RunResult rsa = s_client_get(ng.port(), "/", {"-sigalgs", "rsa_pss_rsae_sha256"}, &cmd);
     EXPECT_EQ(rsa.exit_code, 0) << describe(cmd, rsa);
     EXPECT_TRUE(has(rsa.out, "Server public key is 2048 bit")) << describe(cmd, rsa);
     EXPECT_TRUE(has(rsa.out, "Peer signature type: RSA-PSS")) << describe(cmd, rsa);
     EXPECT_TRUE(has(rsa.out, "Verify return code: 0 (ok)")) << describe(cmd, rsa);
-    EXPECT_TRUE(has(rsa.out, kPage)) << describe(cmd, rsa);
+    EXPECT_TRUE(has(rsa.out, kNginxPage)) << describe(cmd, rsa);
 
     EXPECT_TRUE(ng.proc().running()) << ng.proc().output();
     EXPECT_TRUE(ran_on_shim(ng.proc().output()));
@@ -213,18 +109,18 @@ TEST(NginxOnShim, KeyShareForAnotherGroupGetsHelloRetryRequest)
         EXPECT_EQ(r.exit_code, 0) << describe(cmd, r);
         EXPECT_TRUE(has(r.out, "Server Temp Key: X25519")) << describe(cmd, r);
         EXPECT_TRUE(has(r.out, "Verify return code: 0 (ok)")) << describe(cmd, r);
-        EXPECT_TRUE(has(r.out, kPage)) << describe(cmd, r);
+        EXPECT_TRUE(has(r.out, kNginxPage)) << describe(cmd, r);
         // The HelloRetryRequest is a ServerHello message in the trace.
         server_hellos[shim] = count(r.out, ", ServerHello");
 
         // curl offering the same groups gets the page too.
         RunResult c = curl(ng.port(), "/", {"--curves", "P-384:X25519"}, &cmd);
-        EXPECT_EQ(c.out, std::string(kPage) + "\nHTTP=200 VERIFY=0\n") << describe(cmd, c);
+        EXPECT_EQ(c.out, std::string(kNginxPage) + "\nHTTP=200 VERIFY=0\n") << describe(cmd, c);
 
         // A client without X25519 has no group in common: refused.
         RunResult none = s_client_get(ng.port(), "/", {"-groups", "P-384:P-256"}, &cmd);
         EXPECT_NE(none.exit_code, 0) << describe(cmd, none);
-        EXPECT_FALSE(has(none.out, kPage)) << describe(cmd, none);
+        EXPECT_FALSE(has(none.out, kNginxPage)) << describe(cmd, none);
         EXPECT_TRUE(has(none.out + none.err, "handshake failure")) << describe(cmd, none);
         if (shim) {
             EXPECT_TRUE(ran_on_shim(ng.proc().output()));
