@@ -76,11 +76,11 @@ median openssl >"$out/m.openssl"
 median shimssl >"$out/m.shimssl"
 
 awk -F'\t' 'NR == FNR { o[$1] = $2; next }
-BEGIN { printf "%-28s %14s %14s %8s\n", "figure", "OpenSSL", "ShimSSL", "ratio" }
+BEGIN { printf "%-34s %14s %14s %8s\n", "figure", "OpenSSL", "ShimSSL", "ratio" }
 {
     r = "-"
     if (o[$1] ~ /^[0-9.]+$/ && $2 ~ /^[0-9.]+$/ && o[$1] > 0) r = sprintf("%.2f", $2 / o[$1])
     note = ($1 ~ /_KB$/) ? "  (memory: lower is better)" : ""
-    if ($2 ~ /^[0-9.]+$/) printf "%-28s %14s %14s %8s%s\n", $1, o[$1], $2, r, note
-    else printf "%-28s %s\n", $1, $2
+    if ($2 ~ /^[0-9.]+$/) printf "%-34s %14s %14s %8s%s\n", $1, o[$1], $2, r, note
+    else printf "%-34s %s\n", $1, $2
 }' "$out/m.openssl" "$out/m.shimssl"
