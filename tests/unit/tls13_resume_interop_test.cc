@@ -667,6 +667,66 @@ TEST(Tls13ResumeInterop, CoreClientEarlyDataRejectedByOpenSsl)
     EXPECT_LT(tls_conn_write_early(cl.c, (const uint8_t *)"x", 1, &n), 0);
 }
 
+TEST(Tls13ResumeInterop, CoreClientEarlyDataThenHrr)
+{
+    OsslServerFirst first;
+    SSL_CTX_set_max_early_data(first.sv.ctx, 16384);
+    // Stateless tickets: with anti-replay OpenSSL's cache forgets the
+    // ticket when the first ClientHello shows it, and the second one (after
+    // the HRR) would not resume.
+    SSL_CTX_set_options(first.sv.ctx, SSL_OP_NO_ANTI_REPLAY);
+    first.run();
+    // The server now wants P-256; our first share is X25519.
+    SSL_CTX_set1_groups_list(first.sv.ctx, "P-256");
+    Core cl(false);
+    cl.resume_from(first.cl.c);
+    cl.start();
+    size_t n;
+    ASSERT_EQ(TLS_OK, tls_conn_write_early(cl.c, (const uint8_t *)"too early", 9, &n));
+    first.sv.new_conn();
+    SSL_set_accept_state(first.sv.s);
+    pump(cl, [&] { return cl.hs_then_read(); }, first.sv, [&] { first.sv.read_early_then_hs(); });
+    ASSERT_TRUE(tls_conn_handshake_done(cl.c)) << tls_conn_error(cl.c);
+    EXPECT_EQ(1, tls_conn_did_hrr(cl.c));
+    EXPECT_EQ("", first.sv.early);
+    EXPECT_EQ(TLS_EARLY_REJECTED, tls_conn_early_status(cl.c));
+    EXPECT_EQ(SSL_EARLY_DATA_REJECTED, SSL_get_early_data_status(first.sv.s));
+    EXPECT_EQ(1, SSL_session_reused(first.sv.s));
+    ASSERT_EQ(0, cl.write("resent"));
+    pump(cl, [&] { return cl.hs_then_read(); }, first.sv, [&] { first.sv.read_early_then_hs(); });
+    EXPECT_EQ("resent", first.sv.data);
+}
+
+TEST(Tls13Resume, NoEarlyDataWhenAlpnDiffers)
+{
+    CoreFirst first;
+    first.sv.cfg.max_early_data = 1000;
+    first.cl.set_alpn("h2");
+    first.sv.set_alpn("h2");
+    first.run();
+    const uint8_t *proto;
+    size_t plen;
+    tls_conn_alpn(first.cl.c, &proto, &plen);
+    ASSERT_EQ(2u, plen);
+    Core cl(false), sv(true);
+    sv.cfg.max_early_data = 1000;
+    cl.set_alpn("http/1.1");
+    sv.set_alpn("http/1.1");
+    cl.resume_from(first.cl.c);
+    cl.cfg.flags |= TLS_CFG_EARLY_DATA;
+    cl.start();
+    size_t n;
+    // RFC 8446 4.2.10: 0-RTT needs the session's protocol.
+    EXPECT_EQ(TLS_R_BAD_EARLY_DATA,
+              TLS_ERR_REASON(tls_conn_write_early(cl.c, (const uint8_t *)"x", 1, &n)));
+    pump2(cl, sv, [&] { return cl.hs_then_read(); }, [&] { return sv.read_early_then_hs(); });
+    ASSERT_TRUE(tls_conn_handshake_done(sv.c));
+    EXPECT_EQ(1, tls_conn_session_reused(sv.c));
+    EXPECT_EQ(TLS_EARLY_NOT_SENT, tls_conn_early_status(cl.c));
+    EXPECT_EQ(TLS_EARLY_NOT_SENT, tls_conn_early_status(sv.c));
+    EXPECT_EQ(0, sv.early_ok_calls);
+}
+
 // --- OpenSSL client, our server ----------------------------------------------
 
 struct OsslClientFirst {
