@@ -508,6 +508,7 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
                                 cl->n_suites,   cl->groups,   cl->n_groups,
                                 cl->sigalgs,    cl->n_sigalgs, cl->session_id,
                                 cl->session_id_len, cl->offer13};
+        TRY(tls13_early_client_tls12(c));
         TRY(tls12_client_server_hello(c, &o, msg, len));
         tls13_client_free(c);
         return 0;

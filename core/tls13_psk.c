@@ -240,6 +240,15 @@ int tls13_psk_client_hrr(tls_conn *c, const tls_suite *s)
     return 0;
 }
 
+int tls13_early_client_tls12(tls_conn *c)
+{
+    /* RFC 8446 D.3: "A client that attempts to send 0-RTT data MUST fail a
+     * connection if it receives a ServerHello with TLS 1.2 or older." */
+    if (c->psk.early_phase == TLS_EPH_SENDING)
+        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_WRONG_SSL_VERSION);
+    return 0;
+}
+
 /* struct { uint16 selected_identity; } in ServerHello's pre_shared_key. */
 int tls13_psk_client_server_hello(tls_conn *c, tls_ext *e, const tls_suite *s)
 {

@@ -45,6 +45,8 @@ TLS_MUST_CHECK int tls13_early_client_start(tls_conn *c, const tls_transcript *t
 /* A HelloRetryRequest selected suite s: no early data; keep the PSK only if
  * its hash is s's. */
 TLS_MUST_CHECK int tls13_psk_client_hrr(tls_conn *c, const tls_suite *s);
+/* The server answered with TLS 1.2: fatal if 0-RTT data went out. */
+TLS_MUST_CHECK int tls13_early_client_tls12(tls_conn *c);
 /* ServerHello's pre_shared_key (NULL if absent) for suite s. */
 TLS_MUST_CHECK int tls13_psk_client_server_hello(tls_conn *c, tls_ext *e, const tls_suite *s);
 /* After ServerHello's key schedule: the client's write key. */

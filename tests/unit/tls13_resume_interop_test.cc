@@ -685,7 +685,8 @@ TEST(Tls13ResumeInterop, CoreClientEarlyDataThenHrr)
     ASSERT_EQ(TLS_OK, tls_conn_write_early(cl.c, (const uint8_t *)"too early", 9, &n));
     first.sv.new_conn();
     SSL_set_accept_state(first.sv.s);
-    pump(cl, [&] { return cl.hs_then_read(); }, first.sv, [&] { first.sv.read_early_then_hs(); });
+    pump(
+        cl, [&] { return cl.hs_then_read(); }, first.sv, [&] { first.sv.read_early_then_hs(); });
     ASSERT_TRUE(tls_conn_handshake_done(cl.c)) << tls_conn_error(cl.c);
     EXPECT_EQ(1, tls_conn_did_hrr(cl.c));
     EXPECT_EQ("", first.sv.early);
@@ -693,7 +694,8 @@ TEST(Tls13ResumeInterop, CoreClientEarlyDataThenHrr)
     EXPECT_EQ(SSL_EARLY_DATA_REJECTED, SSL_get_early_data_status(first.sv.s));
     EXPECT_EQ(1, SSL_session_reused(first.sv.s));
     ASSERT_EQ(0, cl.write("resent"));
-    pump(cl, [&] { return cl.hs_then_read(); }, first.sv, [&] { first.sv.read_early_then_hs(); });
+    pump(
+        cl, [&] { return cl.hs_then_read(); }, first.sv, [&] { first.sv.read_early_then_hs(); });
     EXPECT_EQ("resent", first.sv.data);
 }
 
@@ -719,12 +721,35 @@ TEST(Tls13Resume, NoEarlyDataWhenAlpnDiffers)
     // RFC 8446 4.2.10: 0-RTT needs the session's protocol.
     EXPECT_EQ(TLS_R_BAD_EARLY_DATA,
               TLS_ERR_REASON(tls_conn_write_early(cl.c, (const uint8_t *)"x", 1, &n)));
-    pump2(cl, sv, [&] { return cl.hs_then_read(); }, [&] { return sv.read_early_then_hs(); });
+    pump2(
+        cl, sv, [&] { return cl.hs_then_read(); }, [&] { return sv.read_early_then_hs(); });
     ASSERT_TRUE(tls_conn_handshake_done(sv.c));
     EXPECT_EQ(1, tls_conn_session_reused(sv.c));
     EXPECT_EQ(TLS_EARLY_NOT_SENT, tls_conn_early_status(cl.c));
     EXPECT_EQ(TLS_EARLY_NOT_SENT, tls_conn_early_status(sv.c));
     EXPECT_EQ(0, sv.early_ok_calls);
+}
+
+TEST(Tls13ResumeInterop, CoreClientEarlyDataThenTls12IsFatal)
+{
+    OsslServerFirst first;
+    SSL_CTX_set_max_early_data(first.sv.ctx, 16384);
+    first.run();
+    Core cl(false);
+    cl.resume_from(first.cl.c);
+    cl.start();
+    size_t n;
+    ASSERT_EQ(TLS_OK, tls_conn_write_early(cl.c, (const uint8_t *)"0rtt", 4, &n));
+    // The server now speaks TLS 1.2 only.
+    Ossl sv12(true);
+    SSL_CTX_set_min_proto_version(sv12.ctx, TLS1_2_VERSION);
+    SSL_CTX_set_max_proto_version(sv12.ctx, TLS1_2_VERSION);
+    sv12.new_conn();
+    SSL_set_accept_state(sv12.s);
+    pump(
+        cl, [&] { return cl.hs_then_read(); }, sv12, [&] { sv12.hs_then_read(); });
+    EXPECT_EQ(TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_WRONG_SSL_VERSION), tls_conn_error(cl.c));
+    EXPECT_FALSE(tls_conn_handshake_done(cl.c));
 }
 
 // --- OpenSSL client, our server ----------------------------------------------
