@@ -14,6 +14,7 @@ extern "C" int fuzz_record_one_input(const uint8_t *data, size_t size);
 extern "C" int fuzz_client_handshake_one_input(const uint8_t *data, size_t size);
 extern "C" int fuzz_server_hello_one_input(const uint8_t *data, size_t size);
 extern "C" int fuzz_server12_handshake_one_input(const uint8_t *data, size_t size);
+extern "C" int fuzz_client12_handshake_one_input(const uint8_t *data, size_t size);
 
 namespace
 {
@@ -68,6 +69,10 @@ TEST(FuzzCorpus, ServerHello)
 TEST(FuzzCorpus, Server12Handshake)
 {
     replay("fuzz_server12_handshake", fuzz_server12_handshake_one_input);
+}
+TEST(FuzzCorpus, Client12Handshake)
+{
+    replay("fuzz_client12_handshake", fuzz_client12_handshake_one_input);
 }
 
 } // namespace
