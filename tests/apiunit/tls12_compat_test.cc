@@ -21,6 +21,8 @@ extern "C" {
 #include "compat/init.h"
 }
 
+#include "testlib/testlib.h"
+
 namespace
 {
 
@@ -408,6 +410,97 @@ TEST(Tls12Reneg, RefusedCleanly)
     EXPECT_EQ(SSL_renegotiate_pending(s), 0);
     SSL_free(s);
     SSL_CTX_free(ctx);
+}
+
+// A TLS 1.2 connection between ShimSSL's client and server in memory: what
+// the getters report once it is up.
+struct Conn {
+    SSL *c = nullptr, *s = nullptr;
+    ~Conn()
+    {
+        SSL_free(c);
+        SSL_free(s);
+    }
+};
+
+bool connect12(Conn &p, SSL_CTX *cctx, SSL_CTX *sctx)
+{
+    BIO *cb, *sb;
+    if (!BIO_new_bio_pair(&cb, 0, &sb, 0))
+        return false;
+    p.c = SSL_new(cctx);
+    p.s = SSL_new(sctx);
+    SSL_set_bio(p.c, cb, cb);
+    SSL_set_bio(p.s, sb, sb);
+    SSL_set_connect_state(p.c);
+    SSL_set_accept_state(p.s);
+    for (int i = 0; i < 50; i++) {
+        int rc = SSL_do_handshake(p.c), rs = SSL_do_handshake(p.s);
+        if (rc == 1 && rs == 1)
+            return true;
+        if ((rc != 1 && SSL_get_error(p.c, rc) != SSL_ERROR_WANT_READ) ||
+            (rs != 1 && SSL_get_error(p.s, rs) != SSL_ERROR_WANT_READ))
+            return false;
+    }
+    return false;
+}
+
+class Tls12Conn : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        sctx = SSL_CTX_new(TLS_server_method());
+        cctx = SSL_CTX_new(TLS_client_method());
+        ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, shimtest::cert("server.pem").c_str()),
+                  1);
+        ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, shimtest::cert("server.key").c_str(),
+                                              SSL_FILETYPE_PEM),
+                  1);
+        ASSERT_EQ(SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION), 1);
+    }
+    void TearDown() override
+    {
+        SSL_CTX_free(sctx);
+        SSL_CTX_free(cctx);
+        ERR_clear_error();
+    }
+    SSL_CTX *sctx = nullptr, *cctx = nullptr;
+};
+
+TEST_F(Tls12Conn, GettersAfterTheHandshake)
+{
+    Conn p;
+    ASSERT_TRUE(connect12(p, cctx, sctx)) << ERR_error_string(ERR_peek_error(), nullptr);
+    for (SSL *x : {p.c, p.s}) {
+        EXPECT_EQ(SSL_version(x), TLS1_2_VERSION);
+        EXPECT_STREQ(SSL_get_version(x), "TLSv1.2");
+        EXPECT_STREQ(SSL_get_cipher_name(x), "ECDHE-RSA-AES256-GCM-SHA384");
+        EXPECT_STREQ(SSL_CIPHER_get_version(SSL_get_current_cipher(x)), "TLSv1.2");
+        EXPECT_EQ(SSL_get_secure_renegotiation_support(x), 1);
+        EXPECT_EQ(SSL_get_extms_support(x), 1);
+        EXPECT_EQ(SSL_get_current_compression(x), nullptr);
+        EXPECT_EQ(SSL_get_current_expansion(x), nullptr);
+        EXPECT_EQ(SSL_renegotiate(x), 0);
+        EXPECT_EQ(last_reason(), SSL_R_NO_RENEGOTIATION);
+    }
+    // RFC 5705 over the TLS 1.2 PRF: both ends agree.
+    unsigned char a[32], b[32];
+    ASSERT_EQ(SSL_export_keying_material(p.c, a, sizeof(a), "EXPERIMENTAL-x", 14, nullptr, 0, 0),
+              1);
+    ASSERT_EQ(SSL_export_keying_material(p.s, b, sizeof(b), "EXPERIMENTAL-x", 14, nullptr, 0, 0),
+              1);
+    EXPECT_EQ(memcmp(a, b, sizeof(a)), 0);
+}
+
+TEST_F(Tls12Conn, NoExtendedMasterSecretWhenRefused)
+{
+    SSL_CTX_set_options(cctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    Conn p;
+    ASSERT_TRUE(connect12(p, cctx, sctx)) << ERR_error_string(ERR_peek_error(), nullptr);
+    EXPECT_EQ(SSL_get_extms_support(p.c), 0);
+    EXPECT_EQ(SSL_get_extms_support(p.s), 0);
+    EXPECT_EQ(SSL_get_secure_renegotiation_support(p.c), 1);
 }
 
 } // namespace
