@@ -362,6 +362,65 @@ TEST_F(Resume, EarlyDataIsAcceptedOnceAndReadByTheServer)
     }
 }
 
+// Small transport buffers: SSL_write_early_data reports WANT_WRITE and is
+// called again with the same arguments until all of it went out.
+TEST_F(Resume, EarlyDataOverABlockingTransport)
+{
+    SSL_CTX_set_max_early_data(sctx, 16384);
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
+    BIO *a, *b;
+    ASSERT_EQ(BIO_new_bio_pair(&a, 256, &b, 256), 1);
+    SSL_set_bio(c, a, a);
+    SSL_set_bio(s, b, b);
+    ASSERT_EQ(SSL_set_session(c, ss), 1);
+    std::string msg(3000, 'x');
+    for (size_t i = 0; i < msg.size(); i++)
+        msg[i] = (char)('a' + i % 26);
+    std::string early;
+    size_t n = 0;
+    int blocked = 0, wrote = 0, r = SSL_READ_EARLY_DATA_ERROR;
+    char buf[512];
+    for (int i = 0; i < 500 && r != SSL_READ_EARLY_DATA_FINISH; i++) {
+        if (!wrote) {
+            int w = SSL_write_early_data(c, msg.data(), msg.size(), &n);
+            if (w == 1) {
+                wrote = 1;
+                EXPECT_EQ(n, msg.size());
+            } else {
+                ASSERT_EQ(SSL_get_error(c, w), SSL_ERROR_WANT_WRITE);
+                blocked++;
+            }
+        } else {
+            (void)SSL_do_handshake(c); // EndOfEarlyData and Finished
+        }
+        r = SSL_read_early_data(s, buf, sizeof(buf), &n);
+        if (r == SSL_READ_EARLY_DATA_SUCCESS) {
+            early.append(buf, n);
+        } else if (r == SSL_READ_EARLY_DATA_ERROR) {
+            ASSERT_EQ(SSL_get_error(s, 0), SSL_ERROR_WANT_READ);
+        }
+    }
+    EXPECT_GT(blocked, 0);
+    EXPECT_EQ(r, SSL_READ_EARLY_DATA_FINISH);
+    EXPECT_EQ(early, msg);
+    int rc = 0, rs = 0;
+    for (int i = 0; i < 100 && (rc != 1 || rs != 1); i++) {
+        if (rc != 1)
+            rc = SSL_do_handshake(c);
+        else
+            (void)SSL_read(c, buf, sizeof(buf)); // takes the tickets the server sends
+        if (rs != 1)
+            rs = SSL_do_handshake(s);
+    }
+    EXPECT_EQ(rc, 1) << SSL_get_error(c, rc) << " " << ERR_error_string(ERR_peek_error(), nullptr) << " rs=" << rs;
+    EXPECT_EQ(rs, 1) << SSL_get_error(s, rs) << " " << ERR_error_string(ERR_peek_error(), nullptr);
+    EXPECT_EQ(SSL_get_early_data_status(s), SSL_EARLY_DATA_ACCEPTED);
+    SSL_free(c);
+    SSL_free(s);
+}
+
 // --- against the system's OpenSSL -----------------------------------------------
 
 int connect_port(int port)
