@@ -91,6 +91,20 @@ bool connect_pair(Pair &p, SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume = n
     return false;
 }
 
+int connect_port(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (sockaddr *)&a, sizeof(a)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 class Resume : public ::testing::Test
 {
   protected:
@@ -362,6 +376,62 @@ TEST_F(Resume, EarlyDataIsAcceptedOnceAndReadByTheServer)
     }
 }
 
+// TLS 1.2 between our client and our server: by ticket, then by session id.
+TEST_F(Resume, Tls12OurClientResumesByTicketAndById)
+{
+    SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION);
+    for (int by_id = 0; by_id < 2; by_id++) {
+        drop_sessions();
+        if (by_id)
+            SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+        SSL_SESSION *ss = first();
+        ASSERT_NE(ss, nullptr) << by_id;
+        EXPECT_EQ(got.size(), 1u); // one session per TLS 1.2 handshake
+        EXPECT_EQ(SSL_SESSION_get_protocol_version(ss), TLS1_2_VERSION);
+        EXPECT_EQ(SSL_SESSION_has_ticket(ss), by_id ? 0 : 1);
+        EXPECT_EQ(SSL_SESSION_get_master_key(ss, nullptr, 0), 48u);
+        EXPECT_EQ(SSL_SESSION_is_resumable(ss), 1);
+        Pair p;
+        ASSERT_TRUE(connect_pair(p, cctx, sctx, ss)) << ERR_error_string(ERR_peek_error(), nullptr);
+        EXPECT_EQ(SSL_session_reused(p.c), 1) << by_id;
+        EXPECT_EQ(SSL_session_reused(p.s), 1) << by_id;
+        EXPECT_NE(SSL_get0_peer_certificate(p.c), nullptr);
+        EXPECT_EQ(SSL_get_verify_result(p.c), X509_V_OK);
+        // Resumed without a new ticket: still the same session object.
+        if (by_id) {
+            EXPECT_EQ(SSL_get_session(p.c), ss);
+        }
+    }
+}
+
+TEST_F(Resume, Tls12OurClientResumesWithOpenSslServer)
+{
+    shimtest::Process server;
+    int port = shimtest::start_openssl_server(server, {"-tls1_2", "-rev"});
+    ASSERT_NE(port, 0);
+    SSL_SESSION *ss = nullptr;
+    for (int round = 0; round < 2; round++) {
+        int fd = connect_port(port);
+        ASSERT_GE(fd, 0);
+        SSL *c = SSL_new(cctx);
+        SSL_set_fd(c, fd);
+        if (ss != nullptr) {
+            ASSERT_EQ(SSL_set_session(c, ss), 1);
+        }
+        ASSERT_EQ(SSL_connect(c), 1) << ERR_error_string(ERR_peek_error(), nullptr);
+        EXPECT_EQ(SSL_version(c), TLS1_2_VERSION);
+        EXPECT_EQ(SSL_session_reused(c), round);
+        if (ss == nullptr) {
+            ASSERT_FALSE(got.empty());
+            ss = got.back();
+        }
+        SSL_shutdown(c);
+        SSL_free(c);
+        close(fd);
+    }
+    server.stop();
+}
+
 // Small transport buffers: SSL_write_early_data reports WANT_WRITE and is
 // called again with the same arguments until all of it went out.
 TEST_F(Resume, EarlyDataOverABlockingTransport)
@@ -423,19 +493,6 @@ TEST_F(Resume, EarlyDataOverABlockingTransport)
 
 // --- against the system's OpenSSL -----------------------------------------------
 
-int connect_port(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, (sockaddr *)&a, sizeof(a)) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
 
 TEST_F(Resume, OurClientResumesWithOpenSslServer)
 {
