@@ -240,7 +240,8 @@ void tls_conn_transport_eof(tls_conn *c)
 
 size_t tls_conn_out(tls_conn *c, const uint8_t **data)
 {
-    *data = c->out.buf + c->out_off;
+    /* Nothing queued yet may mean no buffer at all (no arithmetic on NULL). */
+    *data = c->out.buf ? c->out.buf + c->out_off : c->out.buf;
     return c->out.len - c->out_off;
 }
 
