@@ -181,6 +181,8 @@ void tls_conn_free(tls_conn *c)
     if (c->peer_chain)
         sk_X509_pop_free(c->peer_chain, X509_free);
     EVP_PKEY_free(c->peer_tmp_key);
+    free(c->ch_copy);
+    free(c->peer_ca_names);
     for (int i = 0; i < TLS_CONN_TICKETS; i++)
         free(c->tickets[i].ticket);
     OPENSSL_cleanse(c, sizeof(*c));

@@ -124,6 +124,14 @@ struct tls_conn {
     struct tls12_server *sv12; /* TLS 1.2 server state (tls12_server.c), once 1.2 is chosen */
     struct tls12_client *cl12; /* TLS 1.2 client state (tls12_client.c), once 1.2 is chosen */
     int warn_alerts;           /* TLS 1.2 warning alerts in a row */
+
+    /* Client authentication (tls13_auth.c). Server: the first ClientHello,
+     * kept for the application's callbacks; client: the certificate
+     * authorities of the latest CertificateRequest. */
+    uint8_t *ch_copy;
+    size_t ch_copy_len;
+    uint8_t *peer_ca_names;
+    size_t peer_ca_names_len;
 };
 
 /* --- keys (conn.c) --------------------------------------------------- */

@@ -32,6 +32,7 @@
 #include "core/handshake.h"
 #include "core/tls12.h"
 #include "core/tls12_client.h"
+#include "core/tls13_auth.h"
 #include "core/tls13_common.h"
 #include "core/tls13_psk.h"
 
@@ -82,6 +83,10 @@ struct tls13_client {
     size_t cr_ctx_len;
     uint16_t cr_sigalgs[MAX_LIST];
     size_t n_cr_sigalgs;
+    /* Post-handshake authentication: the transcript through our Finished,
+     * which every post-handshake exchange continues (RFC 8446 4.4.1). */
+    tls_transcript pha_base;
+    int pha_kept;
 };
 
 static const uint16_t default_suites[] = {0x1302, 0x1303, 0x1301};
@@ -115,6 +120,7 @@ void tls13_client_free(tls_conn *c)
     free_shares(cl);
     free(cl->cookie);
     tls_transcript_free(&cl->th);
+    tls_transcript_free(&cl->pha_base);
     OPENSSL_cleanse(cl, sizeof(*cl));
     free(cl);
     c->cl = NULL;
@@ -272,6 +278,12 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
         TRY(ext_open(w, cl, TLS_EXT_PSK_KEX_MODES, &m));
         TRY(tls_wr_u8(w, 1));
         TRY(tls_wr_u8(w, 1)); /* psk_dhe_ke */
+        TRY(tls_wr_close(w, 2, m));
+    }
+
+    /* RFC 8446 4.2.6: we accept a CertificateRequest after the handshake. */
+    if (cfg->flags & TLS_CFG_POST_HANDSHAKE_AUTH) {
+        TRY(ext_open(w, cl, TLS_EXT_POST_HANDSHAKE_AUTH, &m));
         TRY(tls_wr_close(w, 2, m));
     }
 
@@ -700,7 +712,7 @@ static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)
  *     Extension extensions<2..2^16-1>;
  * } CertificateRequest;
  */
-static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
+static int parse_certificate_request(tls_conn *c, const uint8_t *msg, size_t len, int post)
 {
     struct tls13_client *cl = c->cl;
     tls_reader r, ctx, exts, l;
@@ -709,10 +721,16 @@ static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls_rd_vec_bounded(&r, 1, 0, 255, &ctx));
     TRY(tls_rd_vec_bounded(&r, 2, 2, 0xffff, &exts));
     TRY(tls_rd_done(&r));
-    /* RFC 8446 4.3.2: in the main handshake the context is empty. */
-    if (tls_rd_left(&ctx) != 0)
+    /* RFC 8446 4.3.2: in the main handshake the context is empty; after
+     * it, the context names the exchange and our answer echoes it. */
+    if (tls_rd_left(&ctx) != 0 && !post)
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_CONTEXT);
+    cl->cr_ctx_len = tls_rd_left(&ctx);
+    TRY(tls_rd_copy(&ctx, cl->cr_ctx, cl->cr_ctx_len));
     TRY(tls_ext_parse(&exts, TLS_EXTM_CR, 0, 0, &eb));
+    tls_ext *cas = tls_ext_find(&eb, TLS_EXT_CERTIFICATE_AUTHORITIES);
+    if (cas)
+        TRY(tls13_auth_keep_ca_names(c, &cas->body));
     tls_ext *sa = tls_ext_find(&eb, TLS_EXT_SIGNATURE_ALGORITHMS);
     /* RFC 8446 4.3.2: signature_algorithms MUST be present. */
     if (!sa)
@@ -729,9 +747,14 @@ static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
             cl->cr_sigalgs[cl->n_cr_sigalgs++] = v;
     }
     cl->cert_requested = 1;
-    cl->cr_ctx_len = 0;
+    return 0;
+}
+
+static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    TRY(parse_certificate_request(c, msg, len, 0));
     TRY(th_add(c, msg, len));
-    cl->state = CS_WAIT_CERT;
+    c->cl->state = CS_WAIT_CERT;
     return 0;
 }
 
@@ -883,6 +906,10 @@ static int client_auth(tls_conn *c, tls_writer *w)
 {
     struct tls13_client *cl = c->cl;
     const tls_config *cfg = c->cfg;
+    /* The application may pick a certificate now (it sees the request's
+     * certificate authorities through tls_conn_peer_ca_names). */
+    if (cfg->client_cert)
+        TRY(cfg->client_cert(cfg->cb_arg, c));
     int have = cfg->cert && cfg->key;
     uint16_t scheme = 0;
     if (have && pick_sigalg(c, &scheme) < 0)
@@ -971,6 +998,11 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls_conn_set_secret(c, 1, c->ks.client_ap));
     TRY(th_hash(c, th));
     TRY(tls_ks_resumption(&c->ks, th));
+    /* Post-handshake authentication continues from here. */
+    if (c->cfg->flags & TLS_CFG_POST_HANDSHAKE_AUTH) {
+        TRY(tls13_auth_transcript_copy(&cl->pha_base, &cl->th));
+        cl->pha_kept = 1;
+    }
     /* Nothing after this point is part of the transcript. */
     tls_transcript_free(&cl->th);
     tls_transcript_init(&cl->th);
@@ -1051,6 +1083,44 @@ static int on_new_session_ticket(tls_conn *c, const uint8_t *msg, size_t len)
     return 0;
 }
 
+/*
+ * A post-handshake CertificateRequest (RFC 8446 4.6.2): answered at once
+ * with Certificate, CertificateVerify and Finished under the application
+ * keys. The transcript is the handshake's plus this exchange only.
+ */
+static int on_post_handshake_request(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    struct tls13_client *cl = c->cl;
+    size_t hl = c->suite->hash_len;
+    uint8_t th[TLS_MAX_HASH], fin[TLS_MAX_HASH];
+    tls_writer w;
+    TRY(parse_certificate_request(c, msg, len, 1));
+    tls_transcript_free(&cl->th);
+    TRY(tls13_auth_transcript_copy(&cl->th, &cl->pha_base));
+    tls_wr_init(&w);
+    int rc = th_add(c, msg, len);
+    if (rc == 0)
+        rc = client_auth(c, &w);
+    /* Finished keyed with the current client_application_traffic_secret. */
+    if (rc == 0)
+        rc = th_hash(c, th);
+    if (rc == 0)
+        rc = tls_ks_finished(c->suite->md, c->ks.client_ap, th, fin);
+    if (rc == 0)
+        rc = tls_wr_u8(&w, TLS_HS_FINISHED);
+    if (rc == 0)
+        rc = tls_wr_u24(&w, (uint32_t)hl);
+    if (rc == 0)
+        rc = tls_wr_bytes(&w, fin, hl);
+    if (rc == 0)
+        rc = flush_msg(c, &w);
+    tls_wr_free(&w);
+    OPENSSL_cleanse(fin, sizeof(fin));
+    tls_transcript_free(&cl->th);
+    tls_transcript_init(&cl->th);
+    return rc;
+}
+
 /* ---------------------------------------------------------------------
  * Dispatch: the state decides which messages are acceptable.
  */
@@ -1090,8 +1160,9 @@ int tls13_client_message(tls_conn *c, const uint8_t *msg, size_t len)
             return on_new_session_ticket(c, msg, len);
         if (type == TLS_HS_KEY_UPDATE)
             return tls13_on_key_update(c, msg, len);
-        /* A post-handshake CertificateRequest needs post_handshake_auth,
-         * which we never offer (RFC 8446 4.6.2). */
+        /* RFC 8446 4.6.2: only if we offered post_handshake_auth. */
+        if (type == TLS_HS_CERTIFICATE_REQUEST && cl->pha_kept)
+            return on_post_handshake_request(c, msg, len);
         break;
     }
     return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);

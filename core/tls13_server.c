@@ -35,6 +35,7 @@
 #include "core/conn.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
+#include "core/tls13_auth.h"
 #include "core/tls13_common.h"
 #include "core/tls13_psk.h"
 
@@ -44,6 +45,8 @@ enum {
     SS_WAIT_FIN,
     SS_DONE,
     SS_WAIT_EOED, /* accepted 0-RTT: early data, then EndOfEarlyData */
+    SS_WAIT_CERT, /* we sent a CertificateRequest (tls13_auth.c) */
+    SS_WAIT_CV,
 };
 
 #define MAX_LIST 64
@@ -74,6 +77,19 @@ struct tls13_server {
     /* The certificate chosen with the signature scheme (points into cfg). */
     const tls_identity *id;
     tls_identity main_id;
+
+    /* Client authentication: what our CertificateRequest offered. */
+    int cert_requested;
+    int pha_offered; /* the client sent post_handshake_auth */
+    uint16_t cr_sigalgs[TLS13_AUTH_MAX_SIGALGS];
+    size_t n_cr_sigalgs;
+    /* Post-handshake authentication: the transcript through the client's
+     * Finished, the exchange in progress and its context. */
+    tls_transcript pha_base;
+    int pha_kept;
+    int pha_active;
+    uint8_t cr_ctx[32];
+    size_t cr_ctx_len;
 };
 
 /* Everything a ClientHello said that the selection needs. Pointers are
@@ -110,6 +126,7 @@ typedef struct client_hello {
     int have_versions; /* supported_versions, and what it lists */
     int has13;
     int has12;
+    int have_pha;
 } client_hello;
 
 static const uint16_t default_suites[] = {0x1302, 0x1303, 0x1301};
@@ -142,6 +159,7 @@ void tls13_server_free(tls_conn *c)
     if (!sv)
         return;
     tls_transcript_free(&sv->th);
+    tls_transcript_free(&sv->pha_base);
     OPENSSL_cleanse(sv, sizeof(*sv));
     free(sv);
     c->sv = NULL;
@@ -549,6 +567,11 @@ static int parse_extensions(client_hello *ch, tls_reader *exts)
         case TLS_EXT_COOKIE:
             ch->have_cookie = 1;
             break;
+        case TLS_EXT_POST_HANDSHAKE_AUTH:
+            /* RFC 8446 4.2.6: the body is empty. */
+            TRY(tls_rd_done(&e->body));
+            ch->have_pha = 1;
+            break;
         case TLS_EXT_EARLY_DATA:
             /* RFC 8446 4.2.10: in a ClientHello the body is empty. */
             TRY(tls_rd_done(&e->body));
@@ -934,12 +957,23 @@ static int th_add_from(tls_conn *c, tls_writer *w, size_t start)
     return th_add(c, w->buf + start, w->len - start);
 }
 
+/*
+ * Ask for a client certificate in the handshake? Only when configured, not
+ * when the application defers it to post-handshake authentication, and
+ * never on a resumption (OpenSSL's behaviour in TLS 1.3).
+ */
+static int want_client_cert(const tls_conn *c)
+{
+    uint32_t f = c->cfg->flags;
+    return (f & TLS_CFG_REQUEST_CERT) && !(f & TLS_CFG_POST_HANDSHAKE_AUTH);
+}
+
 static int encrypted_flight(tls_conn *c, uint16_t scheme)
 {
     struct tls13_server *sv = c->sv;
     size_t hl = c->suite->hash_len;
     uint8_t th[TLS_MAX_HASH], fin[TLS_MAX_HASH];
-    size_t at[5];
+    size_t at[6];
     tls_writer w;
     tls_wr_init(&w);
     int rc = 0;
@@ -949,17 +983,27 @@ static int encrypted_flight(tls_conn *c, uint16_t scheme)
     if (rc == 0)
         rc = th_add_from(c, &w, at[0]);
     at[1] = w.len;
+    /* RFC 8446 4.3.2: a CertificateRequest follows EncryptedExtensions;
+     * never in a PSK (resumed) handshake, as OpenSSL. */
+    if (rc == 0 && want_client_cert(c) && !c->psk.accepted) {
+        rc = tls13_write_certificate_request(&w, c->cfg, NULL, 0);
+        if (rc == 0)
+            rc = th_add_from(c, &w, at[1]);
+        sv->cert_requested = 1;
+        sv->n_cr_sigalgs = tls13_auth_sigalgs(c->cfg, sv->cr_sigalgs, TLS13_AUTH_MAX_SIGALGS);
+    }
+    at[2] = w.len;
     /* RFC 8446 2.2: a PSK handshake has no server Certificate / CertificateVerify. */
     if (rc == 0 && !c->psk.accepted)
         rc = write_certificate(c, &w);
     if (rc == 0 && !c->psk.accepted)
-        rc = th_add_from(c, &w, at[1]);
-    at[2] = w.len;
+        rc = th_add_from(c, &w, at[2]);
+    at[3] = w.len;
     if (rc == 0 && !c->psk.accepted)
         rc = write_certificate_verify(c, &w, scheme);
     if (rc == 0 && !c->psk.accepted)
-        rc = th_add_from(c, &w, at[2]);
-    at[3] = w.len;
+        rc = th_add_from(c, &w, at[3]);
+    at[4] = w.len;
     /* struct { opaque verify_data[Hash.length]; } Finished; */
     if (rc == 0)
         rc = th_hash(c, th);
@@ -972,14 +1016,14 @@ static int encrypted_flight(tls_conn *c, uint16_t scheme)
     if (rc == 0)
         rc = tls_wr_bytes(&w, fin, hl);
     if (rc == 0)
-        rc = th_add_from(c, &w, at[3]);
-    at[4] = w.len;
+        rc = th_add_from(c, &w, at[4]);
+    at[5] = w.len;
     /* One send: tls_conn_send cuts at 2^14, so the four messages share
      * records instead of taking one each. */
     if (rc == 0)
         rc = tls_conn_send(c, TLS_CT_HANDSHAKE, w.buf, w.len);
     if (rc == 0) {
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 5; i++)
             if (at[i + 1] > at[i])
                 trace_sent(c, TLS_CT_HANDSHAKE, w.buf + at[i], at[i + 1] - at[i]);
         memcpy(c->fin_sent, fin, hl);
@@ -1063,7 +1107,9 @@ static int server_flight(tls_conn *c, const client_hello *ch, const tls_suite *s
     tls_conn_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.client_hs, s->hash_len);
     tls_conn_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->ks.server_hs, s->hash_len);
     TRY(encrypted_flight(c, scheme));
-    sv->state = c->psk.early_phase == TLS_EPH_READING ? SS_WAIT_EOED : SS_WAIT_FIN;
+    sv->state = c->psk.early_phase == TLS_EPH_READING ? SS_WAIT_EOED
+                : sv->cert_requested                ? SS_WAIT_CERT
+                                                    : SS_WAIT_FIN;
     sv->ccs_seen = 0;
     return 0;
 }
@@ -1139,6 +1185,8 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
         return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     if (version == TLS_V13)
         TRY(check_tls13_exts(&ch));
+    TRY(tls13_auth_keep_client_hello(c, msg, len));
+    sv->pha_offered = ch.have_pha;
     if (sv->state == SS_WAIT_CH) {
         if (ch.have_sni) {
             memcpy(sv->sni, ch.sni, ch.sni_len);
@@ -1196,16 +1244,116 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
 }
 
 /* ---------------------------------------------------------------------
+ * The client's Certificate and CertificateVerify (after our
+ * CertificateRequest; RFC 8446 4.4.2, 4.4.3).
+ */
+static int on_client_certificate(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    struct tls13_server *sv = c->sv;
+    STACK_OF(X509) *chain;
+    TRY(tls13_read_certificate(msg, len, sv->cr_ctx, sv->cr_ctx_len, 0, &chain));
+    int rc = 0;
+    if (sk_X509_num(chain) == 0) {
+        sk_X509_free(chain);
+        chain = NULL;
+        /* RFC 8446 4.4.2.4: a server that requires a certificate aborts
+         * with certificate_required. */
+        if (c->cfg->flags & TLS_CFG_REQUIRE_CERT)
+            return TLS_ERR(TLS_AD_CERTIFICATE_REQUIRED, TLS_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
+    } else {
+        if (c->peer_chain)
+            sk_X509_pop_free(c->peer_chain, X509_free);
+        c->peer_chain = chain;
+    }
+    /* Compat records the outcome (no certificate is X509_V_OK) and may
+     * refuse either way. */
+    if (c->cfg->verify_chain) {
+        STACK_OF(X509) *none = chain ? NULL : sk_X509_new_null();
+        rc = c->cfg->verify_chain(c->cfg->cb_arg, chain ? chain : none);
+        sk_X509_free(none);
+        TRY(rc);
+    }
+    TRY(th_add(c, msg, len));
+    sv->state = chain ? SS_WAIT_CV : SS_WAIT_FIN;
+    return 0;
+}
+
+static int on_client_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    struct tls13_server *sv = c->sv;
+    uint8_t th[TLS_MAX_HASH];
+    uint16_t scheme;
+    TRY(th_hash(c, th));
+    TRY(tls13_check_certificate_verify(msg, len, 0, sv->cr_sigalgs, sv->n_cr_sigalgs,
+                                       X509_get0_pubkey(sk_X509_value(c->peer_chain, 0)), th,
+                                       c->suite->hash_len, &scheme));
+    c->peer_sigalg = scheme;
+    TRY(th_add(c, msg, len));
+    sv->state = SS_WAIT_FIN;
+    return 0;
+}
+
+/* ---------------------------------------------------------------------
  * The client's Finished.
  *
  * struct { opaque verify_data[Hash.length]; } Finished;
  */
+static int on_pha_finished(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    struct tls13_server *sv = c->sv;
+    uint8_t th[TLS_MAX_HASH];
+    /* RFC 8446 4.4: keyed with the current client application secret. */
+    TRY(th_hash(c, th));
+    TRY(tls13_check_finished(c->suite, c->ks.client_ap, th, msg, len));
+    tls_transcript_free(&sv->th);
+    tls_transcript_init(&sv->th);
+    sv->pha_active = 0;
+    sv->state = SS_DONE;
+    return 0;
+}
+
+int tls_conn_request_cert(tls_conn *c)
+{
+    struct tls13_server *sv = c->sv;
+    tls_writer w;
+    if (c->err)
+        return c->err;
+    if (!c->is_server || !c->hs_done || c->version != TLS_V13 || !sv)
+        return TLS_ERR(TLS_AD_NONE, TLS_R_WRONG_SSL_VERSION);
+    if (!sv->pha_kept)
+        return TLS_ERR(TLS_AD_NONE, TLS_R_EXTENSION_NOT_RECEIVED);
+    /* One exchange at a time. */
+    if (sv->pha_active || sv->state != SS_DONE)
+        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+    /* RFC 8446 4.3.2: a context unique within the connection. */
+    sv->cr_ctx_len = sizeof(sv->cr_ctx);
+    TRY(tls_random(sv->cr_ctx, sv->cr_ctx_len));
+    tls_transcript_free(&sv->th);
+    TRY(tls13_auth_transcript_copy(&sv->th, &sv->pha_base));
+    tls_wr_init(&w);
+    int rc = tls13_write_certificate_request(&w, c->cfg, sv->cr_ctx, sv->cr_ctx_len);
+    if (rc == 0)
+        rc = th_add(c, w.buf, w.len);
+    if (rc == 0)
+        rc = tls_conn_send_hs(c, w.buf, w.len);
+    tls_wr_free(&w);
+    if (rc < 0)
+        return tls_conn_fail(c, rc);
+    sv->n_cr_sigalgs = tls13_auth_sigalgs(c->cfg, sv->cr_sigalgs, TLS13_AUTH_MAX_SIGALGS);
+    sv->cert_requested = 1;
+    sv->pha_active = 1;
+    sv->state = SS_WAIT_CERT;
+    return 0;
+}
+
 static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
 {
     struct tls13_server *sv = c->sv;
     const tls_suite *s = c->suite;
     size_t hl = s->hash_len;
     uint8_t th[TLS_MAX_HASH];
+    if (sv->pha_active)
+        return on_pha_finished(c, msg, len);
     TRY(th_hash(c, th));
     TRY(tls13_check_finished(s, sv->client_hs, th, msg, len));
     memcpy(c->fin_rcvd, msg + 4, hl);
@@ -1217,6 +1365,11 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     c->rd.allow_plain_alerts = 0;
     tls_ks_drop_handshake(&c->ks);
     OPENSSL_cleanse(sv->client_hs, sizeof(sv->client_hs));
+    /* Post-handshake authentication continues from here. */
+    if (sv->pha_offered) {
+        TRY(tls13_auth_transcript_copy(&sv->pha_base, &sv->th));
+        sv->pha_kept = 1;
+    }
     /* Nothing after this point is part of the transcript. */
     tls_transcript_free(&sv->th);
     tls_transcript_init(&sv->th);
@@ -1255,8 +1408,16 @@ int tls13_server_message(tls_conn *c, const uint8_t *msg, size_t len)
             return 0;
         }
         break;
+    case SS_WAIT_CERT:
+        if (type == TLS_HS_CERTIFICATE)
+            return on_client_certificate(c, msg, len);
+        break;
+    case SS_WAIT_CV:
+        if (type == TLS_HS_CERTIFICATE_VERIFY)
+            return on_client_certificate_verify(c, msg, len);
+        break;
     case SS_WAIT_FIN:
-        /* No CertificateRequest was sent, so no Certificate may come. */
+        /* A Certificate only after our CertificateRequest (SS_WAIT_CERT). */
         if (type == TLS_HS_FINISHED)
             return on_finished(c, msg, len);
         break;
@@ -1278,7 +1439,7 @@ int tls13_server_message(tls_conn *c, const uint8_t *msg, size_t len)
 int tls13_server_ccs(tls_conn *c)
 {
     struct tls13_server *sv = c->sv;
-    if (!sv || sv->state == SS_WAIT_CH || sv->state == SS_DONE || sv->ccs_seen)
+    if (!sv || sv->state == SS_WAIT_CH || sv->state == SS_DONE || sv->ccs_seen || sv->pha_active)
         return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     sv->ccs_seen = 1;
     return 0;
