@@ -185,6 +185,8 @@ struct ssl_ctx_st {
     EVP_PKEY *api_dh_tmp;
     int api_dh_auto;
     DH *(*api_dh_tmp_cb)(SSL *ssl, int is_export, int keylength);
+    SSL_client_hello_cb_fn api_client_hello_cb; /* ssl_clientauth.c */
+    void *api_client_hello_arg;
     /* --- end compat-api --- */
 };
 
@@ -321,6 +323,11 @@ struct ssl_st {
     int api_dh_auto;
     DH *(*api_dh_tmp_cb)(SSL *ssl, int is_export, int keylength);
     EVP_PKEY *api_dh_cb_key;
+    /* ssl_clientauth.c: the CA names sent (encoded for the engine), the
+     * ones a server's CertificateRequest carried (decoded on demand). */
+    uint8_t *api_ca_der;
+    size_t api_ca_der_len;
+    STACK_OF(X509_NAME) *api_peer_ca;
     /* --- end compat-api --- */
 };
 
@@ -412,6 +419,10 @@ void shimssl_api_ctx_free(SSL_CTX *ctx) __attribute__((weak));
 int shimssl_api_ssl_init(SSL *s) __attribute__((weak));
 void shimssl_api_ssl_free(SSL *s) __attribute__((weak));
 int shimssl_api_ssl_config(SSL *s, tls_config *cfg) __attribute__((weak));
+/* Client authentication settings and hooks (ssl_clientauth.c). 1 / 0. */
+int shimssl_clientauth_config(SSL *s, tls_config *cfg);
+void shimssl_clientauth_ssl_free(SSL *s);
+const STACK_OF(X509_NAME) * shimssl_peer_ca_list(const SSL *s);
 void shimssl_api_ssl_clear(SSL *s) __attribute__((weak));
 void shimssl_api_ssl_event(SSL *s, int where, int value) __attribute__((weak));
 

@@ -624,6 +624,9 @@ const STACK_OF(X509_NAME) * SSL_CTX_get0_CA_list(const SSL_CTX *ctx)
 
 STACK_OF(X509_NAME) * SSL_get_client_CA_list(const SSL *s)
 {
+    /* A client reports what the server's CertificateRequest listed. */
+    if (!s->server && s->conn != NULL)
+        return (STACK_OF(X509_NAME) *)shimssl_peer_ca_list(s);
     return s->api_client_ca != NULL ? s->api_client_ca : s->ctx->api_client_ca;
 }
 
@@ -632,11 +635,11 @@ const STACK_OF(X509_NAME) * SSL_get0_CA_list(const SSL *s)
     return SSL_get_client_CA_list(s);
 }
 
-/* The engine does not report a CertificateRequest's authorities yet. */
+/* Client: the CertificateRequest's authorities (a server does not keep
+ * the client's certificate_authorities). */
 const STACK_OF(X509_NAME) * SSL_get0_peer_CA_list(const SSL *s)
 {
-    (void)s;
-    return NULL;
+    return shimssl_peer_ca_list(s);
 }
 
 int SSL_CTX_add_client_CA(SSL_CTX *ctx, X509 *x)

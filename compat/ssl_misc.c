@@ -91,6 +91,7 @@ void shimssl_api_ssl_free(SSL *s)
     shimssl_sess_ssl_free(s);
     shimssl_cert_ssl_free(s);
     shimssl_tls12_ssl_free(s);
+    shimssl_clientauth_ssl_free(s);
     OPENSSL_free(s->api_psk_identity_hint);
     s->api_psk_identity_hint = NULL;
 }
@@ -122,6 +123,8 @@ int shimssl_api_ssl_config(SSL *s, tls_config *cfg)
 
     cfg->verify_chain = shimssl_verify_chain;
     if (!shimssl_sess_config(s, cfg))
+        return 0;
+    if (!shimssl_clientauth_config(s, cfg))
         return 0;
     n12 = shimssl_cipher_tls12_ids(s, &ids);
     cfg->tls12_suites = ids;
@@ -171,14 +174,7 @@ void SSL_set_post_handshake_auth(SSL *s, int val)
     s->api_post_handshake_auth = val;
 }
 
-/* The engine cannot send a post-handshake CertificateRequest yet; fail the
- * way OpenSSL does when the client did not offer post_handshake_auth. */
-int SSL_verify_client_post_handshake(SSL *s)
-{
-    (void)s;
-    SHIMSSL_ERR(SSL_R_EXTENSION_NOT_RECEIVED);
-    return 0;
-}
+/* SSL_verify_client_post_handshake: ssl_clientauth.c. */
 
 /* --- PSK callbacks (stored: the engine does external PSKs later) ------------- */
 

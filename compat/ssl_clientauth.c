@@ -1,0 +1,272 @@
+/*
+ * Client authentication on the OpenSSL API: verify modes mapped to the
+ * engine's flags, the CA name list a server sends and the one a client
+ * received, the certificate callbacks (client_cert_cb, cert_cb), the
+ * client-hello callback, and post-handshake authentication.
+ *
+ * Simplifications (documented): a callback asking to suspend the handshake
+ * (cert_cb or client_hello_cb returning < 0, client_cert_cb returning < 0 for
+ * SSL_ERROR_WANT_X509_LOOKUP) is not supported by the engine, which cannot
+ * pause in the middle of a message; the handshake fails instead, with
+ * SSL_R_CERT_CB_ERROR / SSL_R_CALLBACK_FAILED.
+ */
+#include "compat/compat.h"
+
+#include <string.h>
+
+/* --- the engine's configuration ------------------------------------------------ */
+
+/* DistinguishedName authorities<..>, without the outer length. */
+static int encode_names(SSL *s, const STACK_OF(X509_NAME) * names)
+{
+    size_t total = 0;
+    uint8_t *buf, *p;
+
+    OPENSSL_free(s->api_ca_der);
+    s->api_ca_der = NULL;
+    s->api_ca_der_len = 0;
+    for (int i = 0; i < sk_X509_NAME_num(names); i++) {
+        int n = i2d_X509_NAME(sk_X509_NAME_value(names, i), NULL);
+
+        if (n <= 0 || n > 0xffff)
+            return 0;
+        total += 2 + (size_t)n;
+    }
+    if (total == 0)
+        return 1;
+    /* Larger than the extension can carry: send none (as if unset). */
+    if (total > 0xfff0)
+        return 1;
+    if ((buf = OPENSSL_malloc(total)) == NULL)
+        return 0;
+    p = buf;
+    for (int i = 0; i < sk_X509_NAME_num(names); i++) {
+        uint8_t *q = p + 2;
+        int n = i2d_X509_NAME(sk_X509_NAME_value(names, i), &q);
+
+        p[0] = (uint8_t)(n >> 8);
+        p[1] = (uint8_t)n;
+        p = q;
+    }
+    s->api_ca_der = buf;
+    s->api_ca_der_len = total;
+    return 1;
+}
+
+static int fail_tls(SSL *s, int alert, int reason)
+{
+    (void)s;
+    return TLS_ERR(alert, reason);
+}
+
+/* The certificate the engine reads after a callback may have changed it. */
+static void refresh_cert(SSL *s)
+{
+    s->cfg.cert = s->cert;
+    s->cfg.key = s->key;
+    s->cfg.chain = s->chain != NULL                       ? s->chain
+                   : sk_X509_num(s->ctx->extra_certs) > 0 ? s->ctx->extra_certs
+                                                          : NULL;
+}
+
+/* SSL_CTX_set_cert_cb / SSL_set_cert_cb: 1 go on, 0 fail. */
+static int run_cert_cb(SSL *s)
+{
+    int r;
+
+    if (s->api_cert_cb == NULL)
+        return 0;
+    r = s->api_cert_cb(s, s->api_cert_cb_arg);
+    if (r <= 0)
+        return fail_tls(s, TLS_AD_INTERNAL_ERROR, SSL_R_CERT_CB_ERROR);
+    return 0;
+}
+
+/*
+ * Client: a CertificateRequest arrived. cert_cb first, then, with no
+ * certificate set, client_cert_cb: 1 with a certificate and key uses them
+ * (references taken), 0 sends no certificate.
+ */
+static int client_cert_hook(void *arg, tls_conn *c)
+{
+    SSL *s = arg;
+    int rc;
+
+    (void)c;
+    if ((rc = run_cert_cb(s)) < 0)
+        return rc;
+    if ((s->cert == NULL || s->key == NULL) && s->ctx->api_client_cert_cb != NULL) {
+        X509 *x = NULL;
+        EVP_PKEY *k = NULL;
+        int r = s->ctx->api_client_cert_cb(s, &x, &k);
+
+        if (r < 0) {
+            X509_free(x);
+            EVP_PKEY_free(k);
+            return fail_tls(s, TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
+        }
+        if (r == 1 && x != NULL && k != NULL) {
+            ERR_set_mark();
+            if (!SSL_use_certificate(s, x) || !SSL_use_PrivateKey(s, k))
+                ERR_pop_to_mark(); /* not usable: no certificate is sent */
+            else
+                ERR_clear_last_mark();
+        }
+        X509_free(x);
+        EVP_PKEY_free(k);
+    }
+    refresh_cert(s);
+    return 0;
+}
+
+/*
+ * Server: the first ClientHello. The client-hello callback comes first (as
+ * in OpenSSL), then servername and ALPN, then cert_cb, which may still
+ * change the certificate before the engine picks one.
+ */
+static int client_hello_hook(void *arg, tls_conn *c)
+{
+    SSL *s = arg;
+    int rc;
+
+    if (s->ctx->api_client_hello_cb != NULL) {
+        int al = SSL_AD_INTERNAL_ERROR;
+
+        switch (s->ctx->api_client_hello_cb(s, &al, s->ctx->api_client_hello_arg)) {
+        case SSL_CLIENT_HELLO_SUCCESS:
+            break;
+        default: /* ERROR, and RETRY which the engine cannot honour */
+            return fail_tls(s, al, SSL_R_CALLBACK_FAILED);
+        }
+        refresh_cert(s);
+    }
+    if ((rc = shimssl_cb_client_hello(arg, c)) < 0)
+        return rc;
+    if (s->api_cert_cb != NULL) {
+        if ((rc = run_cert_cb(s)) < 0)
+            return rc;
+        refresh_cert(s);
+        s->cfg.n_ids = shimssl_cert_fill_ids(s->cfg.ids, s->other_ids);
+    }
+    return 0;
+}
+
+int shimssl_clientauth_config(SSL *s, tls_config *cfg)
+{
+    int mode = s->verify_mode;
+
+    if (s->server) {
+        if (mode & SSL_VERIFY_PEER) {
+            cfg->flags |= TLS_CFG_REQUEST_CERT;
+            if (mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+                cfg->flags |= TLS_CFG_REQUIRE_CERT;
+            if (mode & SSL_VERIFY_CLIENT_ONCE)
+                cfg->flags |= TLS_CFG_CLIENT_ONCE;
+            /* TLS 1.3: ask only when SSL_verify_client_post_handshake says. */
+            if (mode & SSL_VERIFY_POST_HANDSHAKE)
+                cfg->flags |= TLS_CFG_POST_HANDSHAKE_AUTH;
+        }
+        if (!encode_names(s, SSL_get0_CA_list(s)))
+            return 0;
+        cfg->ca_names = s->api_ca_der;
+        cfg->ca_names_len = s->api_ca_der_len;
+        cfg->client_hello = client_hello_hook;
+    } else {
+        if (s->api_post_handshake_auth)
+            cfg->flags |= TLS_CFG_POST_HANDSHAKE_AUTH;
+        cfg->client_cert = client_cert_hook;
+    }
+    return 1;
+}
+
+void shimssl_clientauth_ssl_free(SSL *s)
+{
+    OPENSSL_free(s->api_ca_der);
+    s->api_ca_der = NULL;
+    s->api_ca_der_len = 0;
+    sk_X509_NAME_pop_free(s->api_peer_ca, X509_NAME_free);
+    s->api_peer_ca = NULL;
+}
+
+/* --- the CA names a server sent us ---------------------------------------------- */
+
+/* Client: the certificate_authorities of the server's CertificateRequest
+ * (the engine checked the framing), decoded; NULL if none came. */
+const STACK_OF(X509_NAME) * shimssl_peer_ca_list(const SSL *s)
+{
+    SSL *m = (SSL *)s;
+    const uint8_t *p;
+    size_t len, off = 0;
+    STACK_OF(X509_NAME) * names;
+
+    if (s->server || s->conn == NULL)
+        return NULL;
+    tls_conn_peer_ca_names(s->conn, &p, &len);
+    if (len == 0)
+        return NULL;
+    if ((names = sk_X509_NAME_new_null()) == NULL)
+        return NULL;
+    while (off + 2 <= len) {
+        size_t n = (size_t)p[off] << 8 | p[off + 1];
+        const unsigned char *q = p + off + 2;
+        X509_NAME *name;
+
+        if (n > len - off - 2)
+            break;
+        name = d2i_X509_NAME(NULL, &q, (long)n);
+        if (name != NULL && !sk_X509_NAME_push(names, name))
+            X509_NAME_free(name);
+        off += 2 + n;
+    }
+    sk_X509_NAME_pop_free(m->api_peer_ca, X509_NAME_free);
+    m->api_peer_ca = names;
+    return names;
+}
+
+/* --- post-handshake authentication ---------------------------------------------- */
+
+int SSL_verify_client_post_handshake(SSL *s)
+{
+    int rc;
+
+    if (s->conn == NULL || tls_conn_version(s->conn) != TLS_V13) {
+        SHIMSSL_ERR(SSL_R_WRONG_SSL_VERSION);
+        return 0;
+    }
+    if (!s->server) {
+        SHIMSSL_ERR(SSL_R_NOT_SERVER);
+        return 0;
+    }
+    if (!tls_conn_handshake_done(s->conn)) {
+        SHIMSSL_ERR(SSL_R_STILL_IN_INIT);
+        return 0;
+    }
+    if (!(s->verify_mode & SSL_VERIFY_PEER)) {
+        SHIMSSL_ERR(SSL_R_INVALID_CONFIG);
+        return 0;
+    }
+    rc = tls_conn_request_cert(s->conn);
+    if (rc == TLS_ERR(TLS_AD_NONE, TLS_R_EXTENSION_NOT_RECEIVED)) {
+        SHIMSSL_ERR(SSL_R_EXTENSION_NOT_RECEIVED);
+        return 0;
+    }
+    if (rc == TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE)) {
+        SHIMSSL_ERR(SSL_R_REQUEST_SENT);
+        return 0;
+    }
+    if (rc < 0) {
+        shimssl_err_from_tls(rc);
+        return 0;
+    }
+    /* The request goes out with the next SSL_read / SSL_write /
+     * SSL_do_handshake, as in OpenSSL. */
+    return 1;
+}
+
+/* --- client-hello callback ------------------------------------------------------- */
+
+void SSL_CTX_set_client_hello_cb(SSL_CTX *ctx, SSL_client_hello_cb_fn cb, void *arg)
+{
+    ctx->api_client_hello_cb = cb;
+    ctx->api_client_hello_arg = arg;
+}
