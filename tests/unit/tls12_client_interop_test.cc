@@ -803,6 +803,27 @@ TEST(Tls12Client, RepeatedHelloRequestsAreAnsweredOnce)
     EXPECT_EQ(0, tls_conn_error(p.c));
 }
 
+TEST(Tls12Client, AWarningAlertIsNotFatal)
+{
+    Peer12 p;
+    edit_first_flight(p, [](std::vector<Rec> &recs) {
+        recs.insert(recs.begin() + 1, Rec{TLS_CT_ALERT, std::string("\x01\x5a", 2), false});
+    });
+    ASSERT_EQ(TLS_OK, p.handshake());
+    EXPECT_EQ(-1, tls_conn_alert_received(p.c));
+    expect_data_both_ways(p, 10);
+}
+
+TEST(Tls12Client, TooManyWarningAlertsInARow)
+{
+    Peer12 p;
+    edit_first_flight(p, [](std::vector<Rec> &recs) {
+        for (int i = 0; i < 6; i++)
+            recs.insert(recs.begin() + 1, Rec{TLS_CT_ALERT, std::string("\x01\x5a", 2), false});
+    });
+    expect_fail(p, p.handshake(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MANY_WARN_ALERTS);
+}
+
 // --- hostile servers -----------------------------------------------------
 
 TEST(Tls12Client, BadServerKeyExchangeSignature)
