@@ -139,6 +139,10 @@ enum tls_reason {
     /* added by core/tls12_crypto */
     TLS_R_TLS_ILLEGAL_EXPORTER_LABEL = 367,
     TLS_R_LENGTH_TOO_SHORT = 160,
+    TLS_R_DH_KEY_TOO_SMALL = 394,
+    TLS_R_DECRYPTION_FAILED = 147,
+    TLS_R_COMPRESSED_LENGTH_TOO_LONG = 140,
+    TLS_R_COMPRESSION_FAILURE = 141,
     /* added by core/tls13_psk (resumption, 0-RTT) */
     TLS_R_BINDER_DOES_NOT_VERIFY = 253,
     TLS_R_TOO_MUCH_EARLY_DATA = 164,

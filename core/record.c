@@ -14,7 +14,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <zlib.h>
+
 #include "core/keysched.h"
+#include "core/tls12.h"
 
 #define ERR_OVERFLOW_PLAIN  TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG)
 #define ERR_OVERFLOW_CIPHER TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_ENCRYPTED_LENGTH_TOO_LONG)
@@ -40,10 +43,14 @@ static void cbc_clear(tls_rec_cbc *k)
     memset(k, 0, sizeof(*k));
 }
 
+static void comp_clear(tls_rec_dir *d);
+
 void tls_rec_dir_clear(tls_rec_dir *d)
 {
     tls_aead_clear(&d->aead);
     cbc_clear(&d->cbc);
+    comp_clear(d);
+    d->comp_pending = TLS_COMP_NULL;
     d->mode = TLS_REC_PLAIN;
     d->seq = 0;
     d->limit = UINT64_MAX;
@@ -190,6 +197,106 @@ int tls_rec_need(const tls_rec_dir *d, const uint8_t *buf, size_t have, size_t *
     return 0;
 }
 
+/* -------------------------------------------------- compression (RFC 3749) */
+
+/* Compressed fragments may be up to 1024 bytes longer (RFC 5246 6.2.2). */
+#define COMP_MAX (TLS_REC_MAX_PLAIN + 1024)
+/* One byte more than a record may hold: filling it means overflow. */
+#define DECOMP_CAP (TLS_REC_MAX_PLAIN + 1)
+
+static void comp_clear(tls_rec_dir *d)
+{
+    if (d->zs != NULL) {
+        if (d->zsend)
+            deflateEnd(d->zs);
+        else
+            inflateEnd(d->zs);
+        OPENSSL_cleanse(d->zs, sizeof(*d->zs));
+        free(d->zs);
+    }
+    if (d->zbuf != NULL) {
+        OPENSSL_cleanse(d->zbuf, COMP_MAX);
+        free(d->zbuf);
+    }
+    d->zs = NULL;
+    d->zbuf = NULL;
+    d->comp = TLS_COMP_NULL;
+}
+
+int tls_rec_set_compression(tls_rec_dir *d, int method)
+{
+    ENSURE(method == TLS_COMP_NULL || method == TLS_COMP_DEFLATE, TLS_ERR_INTERNAL);
+    d->comp_pending = method;
+    return 0;
+}
+
+int tls_rec_start_compression(tls_rec_dir *d, int sending)
+{
+    int method = d->comp_pending;
+    comp_clear(d);
+    d->comp_pending = TLS_COMP_NULL;
+    if (method == TLS_COMP_NULL)
+        return 0;
+    z_stream *zs = calloc(1, sizeof(*zs));
+    uint8_t *buf = malloc(COMP_MAX);
+    int zrc = Z_MEM_ERROR;
+    if (zs != NULL && buf != NULL)
+        zrc = sending ? deflateInit(zs, Z_DEFAULT_COMPRESSION) : inflateInit(zs);
+    if (zrc != Z_OK) {
+        free(zs);
+        free(buf);
+        return TLS_ERR_INTERNAL;
+    }
+    d->zs = zs;
+    d->zbuf = buf;
+    d->zsend = sending ? 1 : 0;
+    d->comp = method;
+    return 0;
+}
+
+/* Deflate one fragment into zbuf, flushed to a byte boundary so the peer
+ * can decompress this record alone (RFC 3749 2.2). */
+static int comp_deflate(tls_rec_dir *d, const uint8_t **data, size_t *len)
+{
+    const int fail = TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_COMPRESSION_FAILURE);
+    if (*len == 0) {
+        *data = d->zbuf;
+        return 0;
+    }
+    z_stream *zs = d->zs;
+    zs->next_in = (Bytef *)*data;
+    zs->avail_in = (uInt)*len;
+    zs->next_out = d->zbuf;
+    zs->avail_out = COMP_MAX;
+    ENSURE(deflate(zs, Z_SYNC_FLUSH) == Z_OK && zs->avail_in == 0 && zs->avail_out > 0, fail);
+    *data = d->zbuf;
+    *len = COMP_MAX - zs->avail_out;
+    return 0;
+}
+
+/* Inflate the opened fragment into zbuf; *data and *len then describe it. */
+static int comp_inflate(tls_rec_dir *d, uint8_t **data, size_t *len)
+{
+    const int bad = TLS_ERR(TLS_AD_DECOMPRESSION_FAILURE, TLS_R_BAD_DECOMPRESSION);
+    if (*len == 0) {
+        *data = d->zbuf;
+        return 0;
+    }
+    z_stream *zs = d->zs;
+    zs->next_in = *data;
+    zs->avail_in = (uInt)*len;
+    zs->next_out = d->zbuf;
+    zs->avail_out = DECOMP_CAP;
+    int zrc = inflate(zs, Z_SYNC_FLUSH);
+    size_t n = DECOMP_CAP - zs->avail_out;
+    /* RFC 5246 6.2.2: more than 2^14 bytes out is record_overflow. */
+    ENSURE(n <= TLS_REC_MAX_PLAIN, ERR_OVERFLOW_PLAIN);
+    ENSURE((zrc == Z_OK || (zrc == Z_BUF_ERROR && n == 0)) && zs->avail_in == 0, bad);
+    *data = d->zbuf;
+    *len = n;
+    return 0;
+}
+
 /* --------------------------------------------------------------- open */
 
 static int next_seq(tls_rec_dir *d, uint64_t *seq)
@@ -241,6 +348,18 @@ static int open_tls13(tls_rec_dir *d, uint8_t *rec, size_t body_len, uint8_t *ty
     return 0;
 }
 
+/* RFC 5246 6.2.2: a compressed fragment may be 2^14 + 1024 bytes, the
+ * decompressed one 2^14. */
+static int check_plain_len(const tls_rec_dir *d, size_t n)
+{
+    if (d->comp == TLS_COMP_NULL)
+        ENSURE(n <= TLS_REC_MAX_PLAIN, ERR_OVERFLOW_PLAIN);
+    else
+        ENSURE(n <= TLS_REC_MAX_PLAIN + 1024,
+               TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_COMPRESSED_LENGTH_TOO_LONG));
+    return 0;
+}
+
 /* TLS 1.2 additional_data: seq_num || type || version || length (RFC 5246 6.2.3.3). */
 static void aad12(uint8_t aad[13], uint64_t seq, uint8_t type, uint16_t version, size_t len)
 {
@@ -271,7 +390,7 @@ static int open_tls12(tls_rec_dir *d, uint8_t *rec, size_t body_len, uint8_t *ty
     size_t n;
     TRY(tls_aead_open(&d->aead, nonce, aad, sizeof(aad), body + explicit_len, ct_len, &n));
     d->seq++;
-    ENSURE(n <= TLS_REC_MAX_PLAIN, ERR_OVERFLOW_PLAIN);
+    TRY(check_plain_len(d, n));
     *type = rec[0];
     *data = body + explicit_len;
     *len = n;
@@ -336,7 +455,11 @@ int tls_rec_set_cbc(tls_rec_dir *d, int sending, const tls_suite *s, const EVP_M
 {
     ENSURE(s != NULL && s->cipher != NULL && mac_md != NULL, TLS_ERR_INTERNAL);
     ENSURE(EVP_CIPHER_get_block_size(s->cipher) == CBC_BLOCK, TLS_ERR_INTERNAL);
-    tls_rec_dir_clear(d);
+    /* The old keys go; a pending compression change stays for
+     * tls_rec_start_compression. */
+    tls_aead_clear(&d->aead);
+    cbc_clear(&d->cbc);
+    d->mode = TLS_REC_PLAIN;
     tls_rec_cbc *k = &d->cbc;
     k->mac_len = (size_t)EVP_MD_get_size(mac_md);
     k->md_block = (size_t)EVP_MD_get_block_size(mac_md);
@@ -352,7 +475,7 @@ int tls_rec_set_cbc(tls_rec_dir *d, int sending, const tls_suite *s, const EVP_M
              EVP_CIPHER_CTX_set_padding(k->cipher, 0) == 1 &&
              EVP_DigestInit_ex2(k->dummy, mac_md, NULL) == 1;
     if (!ok) {
-        tls_rec_dir_clear(d);
+        cbc_clear(k);
         return TLS_ERR_INTERNAL;
     }
     d->mode = TLS_REC_TLS12_CBC;
@@ -494,7 +617,7 @@ static int open_cbc(tls_rec_dir *d, uint8_t *rec, size_t body_len, uint8_t *type
     else
         TRY(open_cbc_mte(d, seq, rec, body_len, &n));
     d->seq++;
-    ENSURE(n <= TLS_REC_MAX_PLAIN, ERR_OVERFLOW_PLAIN);
+    TRY(check_plain_len(d, n));
     *type = rec[0];
     *data = rec + TLS_REC_HEADER_LEN + CBC_BLOCK;
     *len = n;
@@ -563,8 +686,12 @@ int tls_rec_open(tls_rec_dir *d, uint8_t *rec, size_t rec_len, uint8_t *type, ui
     if (d->mode == TLS_REC_TLS13)
         return open_tls13(d, rec, h.length, type, data, len);
     if (d->mode == TLS_REC_TLS12_CBC)
-        return open_cbc(d, rec, h.length, type, data, len);
-    return open_tls12(d, rec, h.length, type, data, len);
+        TRY(open_cbc(d, rec, h.length, type, data, len));
+    else
+        TRY(open_tls12(d, rec, h.length, type, data, len));
+    if (d->comp != TLS_COMP_NULL)
+        return comp_inflate(d, data, len);
+    return 0;
 }
 
 /* --------------------------------------------------------------- seal */
@@ -671,6 +798,8 @@ int tls_rec_seal(tls_rec_dir *d, uint8_t type, const uint8_t *data, size_t len, 
 {
     /* Fragmenting is the caller's job; a longer input is a bug there. */
     ENSURE(len <= TLS_REC_MAX_PLAIN, TLS_ERR_INTERNAL);
+    if (d->comp != TLS_COMP_NULL && (d->mode == TLS_REC_TLS12 || d->mode == TLS_REC_TLS12_CBC))
+        TRY(comp_deflate(d, &data, &len));
     switch (d->mode) {
     case TLS_REC_PLAIN:
         return seal_plain(d, type, data, len, out);

@@ -88,6 +88,18 @@ typedef struct tls_rec_dir {
      */
     int allow_plain_alerts;
     tls_rec_cbc cbc; /* mode TLS_REC_TLS12_CBC */
+    /*
+     * TLS 1.2 record compression (RFC 3749 DEFLATE, one stream per
+     * direction): comp_pending is what tls_rec_set_compression asked for,
+     * comp what is in force since the last tls_rec_set_tls12. zbuf holds
+     * the compressed output (sending) or the decompressed record
+     * (receiving, returned by tls_rec_open); both live as long as the key.
+     */
+    int comp_pending;
+    int comp;
+    int zsend; /* zs deflates (else inflates) */
+    struct z_stream_s *zs;
+    uint8_t *zbuf;
 } tls_rec_dir;
 
 /* Plaintext, seq 0, version 0x0303 (send) / lenient (receive). */
@@ -112,6 +124,11 @@ TLS_MUST_CHECK int tls_rec_set_key(tls_rec_dir *d, int sending, int mode, const 
 TLS_MUST_CHECK int tls_rec_set_cbc(tls_rec_dir *d, int sending, const tls_suite *s,
                                    const EVP_MD *mac_md, const uint8_t *mac_key,
                                    const uint8_t *enc_key, int etm);
+
+/* Put the compression asked for by tls_rec_set_compression (tls12.h) in
+ * force, with a fresh stream; called by tls_rec_set_tls12 once the keys are
+ * installed (compression and keys change at the same CCS). */
+TLS_MUST_CHECK int tls_rec_start_compression(tls_rec_dir *d, int sending);
 
 /*
  * Parse and check a 5-byte header against the direction's state:

@@ -115,8 +115,11 @@ TLS_MUST_CHECK int tls_dhe_server_derive(EVP_PKEY *priv, const uint8_t *yc, size
  * Client: read ServerDHParams from r (advancing it), refuse p smaller than
  * min_bits (handshake_failure + TLS_R_DH_KEY_TOO_SMALL) or a bad Ys
  * (illegal_parameter + TLS_R_BAD_DH_VALUE), generate our key, write our
- * dh_Yc body (no length) to yc, and the shared secret to secret.
- * *peer_out receives the server's public key (SSL_get_peer_tmp_key).
+ * dh_Yc body (no length; padded to the size of p) to yc, and the shared
+ * secret to secret (leading zeros stripped; secret_cap >= size of p, 1024
+ * always suffices). *peer_out receives the server's public key
+ * (SSL_get_peer_tmp_key); a key already there is released. ServerDHParams
+ * with p larger than 8192 bits are illegal_parameter + TLS_R_BAD_DH_VALUE.
  */
 TLS_MUST_CHECK int tls_dhe_client(tls_reader *r, int min_bits, EVP_PKEY **peer_out, uint8_t *yc,
                                   size_t yc_cap, size_t *yc_len, uint8_t *secret,
@@ -133,8 +136,10 @@ TLS_MUST_CHECK int tls_rsa_kx_encrypt(EVP_PKEY *server_key, uint16_t client_vers
  * version failure: a bad ciphertext yields a random premaster through the
  * same code path and timing (implicit rejection), so the handshake then
  * fails at Finished with the same alert as any wrong key (no Bleichenbacher
- * oracle). Only a ciphertext of the wrong length (decode_error) or an
- * internal failure is an error.
+ * oracle). Only a ciphertext that is no RSA input at all (empty, longer
+ * than the modulus or numerically above it: public facts) fails, with
+ * decrypt_error + TLS_R_DECRYPTION_FAILED as OpenSSL's server, or an
+ * internal failure.
  */
 TLS_MUST_CHECK int tls_rsa_kx_decrypt(EVP_PKEY *key, uint16_t client_version, const uint8_t *enc,
                                       size_t enc_len, uint8_t pms[48]);

@@ -247,6 +247,12 @@ TEST_P(Tls12Interop, SecretsFinishedRecordsAndExporterMatchOpenSSL)
         ASSERT_EQ(EVP_PKEY_decrypt(pctx, pms.data(), &pms_len, cke.data() + 2, cke.size() - 2), 1);
         EVP_PKEY_CTX_free(pctx);
         ASSERT_EQ(pms_len, 48u);
+        // Our server's decryption of their client's premaster.
+        uint8_t dec[48];
+        ASSERT_EQ(
+            tls_rsa_kx_decrypt(s.server_key, TLS1_2_VERSION, cke.data() + 2, cke.size() - 2, dec),
+            0);
+        EXPECT_EQ(Bytes(dec, dec + 48), Bytes(pms.begin(), pms.begin() + 48));
         uint8_t ours[48];
         Bytes sh = hash(suite->prf_md, hs); // session hash: everything through CKE
         ASSERT_EQ(tls12_master_secret(suite, pms.data(), 48, ems, sh.data(), sh.size(), cr.data(),
@@ -258,6 +264,27 @@ TEST_P(Tls12Interop, SecretsFinishedRecordsAndExporterMatchOpenSSL)
                                       sr.data(), ours),
                   0);
         EXPECT_NE(Bytes(ours, ours + 48), ms);
+    }
+
+    // Their server's ServerDHParams, read by our client code: the
+    // signature is all that is left of ServerKeyExchange.
+    if (suite->kx == TLS12_KX_DHE) {
+        Bytes ske = find_message(hs, 12);
+        ASSERT_FALSE(ske.empty());
+        tls_reader r;
+        tls_rd_init(&r, ske.data(), ske.size());
+        uint8_t yc[1024], z[1024];
+        size_t yc_len = 0, z_len = 0;
+        EVP_PKEY *peer = nullptr;
+        ASSERT_EQ(tls_dhe_client(&r, 2048, &peer, yc, sizeof(yc), &yc_len, z, sizeof(z), &z_len),
+                  0);
+        ASSERT_NE(peer, nullptr);
+        EXPECT_EQ(EVP_PKEY_get_bits(peer), 2048); // automatic DH for an RSA-2048 certificate
+        EXPECT_EQ(yc_len, 256u);
+        EVP_PKEY_free(peer);
+        ASSERT_GE(tls_rd_left(&r), 4u);
+        size_t sig_len = (size_t)ske[r.off + 2] << 8 | ske[r.off + 3];
+        EXPECT_EQ(tls_rd_left(&r), 4 + sig_len);
     }
 
     // Client Finished: open the client's first protected record as the
