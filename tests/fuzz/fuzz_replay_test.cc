@@ -15,6 +15,7 @@ extern "C" int fuzz_client_handshake_one_input(const uint8_t *data, size_t size)
 extern "C" int fuzz_server_hello_one_input(const uint8_t *data, size_t size);
 extern "C" int fuzz_server12_handshake_one_input(const uint8_t *data, size_t size);
 extern "C" int fuzz_client12_handshake_one_input(const uint8_t *data, size_t size);
+extern "C" int fuzz_record12_one_input(const uint8_t *data, size_t size);
 
 namespace
 {
@@ -73,6 +74,10 @@ TEST(FuzzCorpus, Server12Handshake)
 TEST(FuzzCorpus, Client12Handshake)
 {
     replay("fuzz_client12_handshake", fuzz_client12_handshake_one_input);
+}
+TEST(FuzzCorpus, Record12)
+{
+    replay("fuzz_record12", fuzz_record12_one_input);
 }
 
 } // namespace
