@@ -479,6 +479,11 @@ int shimssl_sess_config(SSL *s, tls_config *cfg)
         cfg->ticket_seal = shimssl_ticket_seal;
         cfg->ticket_open = shimssl_ticket_open;
         cfg->num_tickets = s->num_tickets;
+        /* OpenSSL's TLS 1.3 ticket lifetime is the session timeout. */
+        if (s->ctx->session_timeout > 0)
+            cfg->ticket_lifetime = s->ctx->session_timeout > 604800
+                                       ? 604800
+                                       : (uint32_t)s->ctx->session_timeout;
         cfg->max_early_data = s->api_max_early_data;
         cfg->early_data_ok = shimssl_early_data_ok;
         cfg->session_new = shimssl_cache_session_new;

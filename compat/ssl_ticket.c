@@ -349,14 +349,10 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
         return TLS_ERR_INTERNAL;
     }
     if (st->version == TLS_V13) {
-        /* The ticket lives as long as the session timeout says (what
-         * SSL_CTX_set_timeout means for a TLS 1.3 server, as in OpenSSL);
-         * core reads the lifetime back from its own st for the message. */
-        if (s->ctx->session_timeout > 0 && s->ctx->session_timeout <= 604800) {
-            ((tls_session_state *)st)->lifetime = (uint32_t)s->ctx->session_timeout;
-            ss->timeout = s->ctx->session_timeout;
-            ss->ticket_lifetime_hint = (unsigned long)s->ctx->session_timeout;
-        }
+        /* The ticket lives as long as the session timeout says
+         * (tls_config.ticket_lifetime, set in shimssl_sess_config). */
+        ss->timeout = st->lifetime;
+        ss->ticket_lifetime_hint = st->lifetime;
         /* Every TLS 1.3 server session has an id of its own (the callbacks
          * and the stateful cache key on it). */
         if (RAND_bytes(ss->id, 32) <= 0) {

@@ -169,6 +169,16 @@ TEST_F(Resume, Tls13TicketResumesAndKeepsThePeerCertificate)
     EXPECT_EQ(SSL_CTX_sess_accept_good(sctx), 2);
 }
 
+// The server's session timeout is the ticket lifetime the client sees.
+TEST_F(Resume, ServerTimeoutIsTheTicketLifetime)
+{
+    SSL_CTX_set_timeout(sctx, 600);
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(SSL_SESSION_get_ticket_lifetime_hint(ss), 600u);
+    EXPECT_EQ(SSL_SESSION_get_timeout(ss), 600);
+}
+
 TEST_F(Resume, DerRoundTripThenResume)
 {
     SSL_SESSION *ss = first();
