@@ -1,7 +1,7 @@
 // Debian's `openssl s_server` on ShimSSL serving TLS 1.2 clients (Debian's
 // `openssl s_client` on the system libssl): the negotiated parameters as the
 // client prints them, session resumption by ticket and by session id
-// (-reconnect), and the downgrade sentinel seen by a
+// (-reconnect), client certificates, and the downgrade sentinel seen by a
 // TLS 1.3-capable client when the server is limited to TLS 1.2.
 #include "testlib/testlib.h"
 
@@ -102,6 +102,24 @@ TEST(Tls12ServerOnShim, SessionIdResumption)
     // summary of the last one).
     EXPECT_LE(5, count(r.out, "Reused, TLSv1.2")) << describe(cmd, r);
     EXPECT_FALSE(has(r.out, "TLS session ticket lifetime hint")) << describe(cmd, r);
+}
+
+TEST(Tls12ServerOnShim, ClientCertificateRequired)
+{
+    Process server;
+    int port = start_server(server, {"-Verify", "2", "-CAfile", cert("ca.pem")});
+    ASSERT_NE(port, 0);
+    std::vector<std::string> cmd;
+    RunResult ok = s_client(
+        port, {"-tls1_2", "-ign_eof", "-cert", cert("client.pem"), "-key", cert("client.key")},
+        &cmd);
+    EXPECT_EQ(ok.exit_code, 0) << describe(cmd, ok);
+    EXPECT_TRUE(has(ok.out, kPageMarker)) << describe(cmd, ok);
+    RunResult refused = s_client(port, {"-tls1_2", "-ign_eof"}, &cmd);
+    EXPECT_FALSE(has(refused.out, kPageMarker)) << describe(cmd, refused);
+    EXPECT_TRUE(has(refused.out + refused.err, "alert handshake failure"))
+        << describe(cmd, refused);
+    EXPECT_TRUE(has(server.output(), "peer did not return a certificate")) << server.output();
 }
 
 TEST(Tls12ServerOnShim, Tls13ClientOfATls12ServerFindsNoSentinel)
