@@ -374,6 +374,28 @@ void tls_conn_peer_ca_names(const tls_conn *c, const uint8_t **list, size_t *len
  * (header included), and the client's supported_groups / signature_algorithms
  * vector bodies (for the client-hello callback, SSL_get_shared_*). */
 void tls_conn_client_hello(const tls_conn *c, const uint8_t **msg, size_t *len);
+/*
+ * The fields of the kept ClientHello (server, while the handshake runs), for
+ * the application's client-hello callback. Pointers are into the
+ * connection's copy. 0, or TLS_ERR when there is no ClientHello.
+ */
+typedef struct tls_client_hello_view {
+    uint16_t legacy_version;
+    const uint8_t *random; /* 32 bytes */
+    const uint8_t *session_id;
+    size_t session_id_len;
+    const uint8_t *suites; /* cipher_suites vector body */
+    size_t suites_len;
+    const uint8_t *compression; /* compression_methods vector body */
+    size_t compression_len;
+    const uint8_t *extensions; /* extensions block body (may be empty) */
+    size_t extensions_len;
+} tls_client_hello_view;
+TLS_MUST_CHECK int tls_conn_client_hello_view(const tls_conn *c, tls_client_hello_view *v);
+/* Walk the extensions of v: *cursor starts at 0. Returns 1 with the next
+ * extension's type and body, 0 after the last one. */
+int tls_client_hello_next_ext(const tls_client_hello_view *v, size_t *cursor, uint16_t *type,
+                              const uint8_t **body, size_t *len);
 void tls_conn_peer_groups(const tls_conn *c, const uint8_t **list, size_t *len);
 void tls_conn_peer_sigalgs(const tls_conn *c, const uint8_t **list, size_t *len);
 
