@@ -21,9 +21,15 @@ namespace
 // a suite is listed once core supports it on that side (the report of
 // issue 4 names the others).
 const char *const kServerSuites[] = {
-    "ECDHE-RSA-AES128-GCM-SHA256",   "ECDHE-RSA-AES256-GCM-SHA384",
-    "ECDHE-RSA-CHACHA20-POLY1305",   "ECDHE-ECDSA-AES128-GCM-SHA256",
-    "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-CHACHA20-POLY1305",
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-AES128-SHA256",
+    "DHE-RSA-AES256-GCM-SHA384",
+    "AES128-GCM-SHA256",
+    "AES256-SHA",
 };
 
 class Tls12ServerSuite : public ::testing::TestWithParam<const char *>
@@ -123,6 +129,38 @@ TEST(Tls12OnShim, SmallDhParametersRefusedWhenSet)
     }
     EXPECT_EQ(seen[0], "dh key too small");
     EXPECT_EQ(seen[1], seen[0]);
+}
+
+// s_server -dhparam with 2048-bit parameters serves DHE with them; without
+// -dhparam it uses automatic parameters (SSL_CTX_set_dh_auto) matched to the
+// 2048-bit RSA key; as on OpenSSL.
+TEST(Tls12OnShim, DhParametersServeDhe)
+{
+    std::string dir = make_temp_dir("tls12dh");
+    std::string ffdhe3072 = dh_file(dir, "group:ffdhe3072");
+    for (bool file : {true, false}) {
+        std::string key[2];
+        for (int shim = 1; shim >= 0; shim--) {
+            Process server;
+            std::vector<std::string> args = {"-rev", "-tls1_2"};
+            if (file)
+                args.insert(args.end(), {"-dhparam", ffdhe3072});
+            int port = start_s_server(server, args, shim == 1);
+            ASSERT_NE(port, 0);
+            std::vector<std::string> cmd;
+            RunResult r = s_client(port, {"-tls1_2", "-cipher", "DHE-RSA-AES256-GCM-SHA384"}, false,
+                                   kRevInput, &cmd);
+            expect_tls12_session(r, cmd, "DHE-RSA-AES256-GCM-SHA384");
+            size_t p = r.out.find("Server Temp Key: ");
+            key[shim] = p == std::string::npos ? "" : r.out.substr(p, r.out.find('\n', p) - p);
+            if (shim) {
+                EXPECT_TRUE(ran_on_shim(server.output()));
+            }
+        }
+        EXPECT_EQ(key[0],
+                  file ? "Server Temp Key: DH, 3072 bits" : "Server Temp Key: DH, 2048 bits");
+        EXPECT_EQ(key[1], key[0]);
+    }
 }
 
 // ---- resumption --------------------------------------------------------------------
