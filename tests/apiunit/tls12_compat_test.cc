@@ -503,4 +503,52 @@ TEST_F(Tls12Conn, NoExtendedMasterSecretWhenRefused)
     EXPECT_EQ(SSL_get_secure_renegotiation_support(p.c), 1);
 }
 
+TEST_F(Tls12Conn, DheOnlyWithServerParameters)
+{
+    ASSERT_EQ(SSL_CTX_set_cipher_list(cctx, "DHE-RSA-AES128-GCM-SHA256"), 1);
+    {
+        // No parameters on the server: no shared suite.
+        Conn p;
+        EXPECT_FALSE(connect12(p, cctx, sctx));
+    }
+    ERR_clear_error();
+    SSL_CTX_set_dh_auto(sctx, 1);
+    Conn p;
+    ASSERT_TRUE(connect12(p, cctx, sctx)) << ERR_error_string(ERR_peek_error(), nullptr);
+    EXPECT_STREQ(SSL_get_cipher_name(p.c), "DHE-RSA-AES128-GCM-SHA256");
+    EVP_PKEY *k = nullptr;
+    ASSERT_EQ(SSL_get_peer_tmp_key(p.c, &k), 1);
+    EXPECT_EQ(EVP_PKEY_get_bits(k), 2048);
+    EVP_PKEY_free(k);
+}
+
+TEST_F(Tls12Conn, CompressionWhenBothClearTheOption)
+{
+    SSL_CTX_clear_options(cctx, SSL_OP_NO_COMPRESSION);
+    {
+        // One side only: none.
+        Conn p;
+        ASSERT_TRUE(connect12(p, cctx, sctx)) << ERR_error_string(ERR_peek_error(), nullptr);
+        EXPECT_EQ(SSL_get_current_compression(p.c), nullptr);
+    }
+    SSL_CTX_clear_options(sctx, SSL_OP_NO_COMPRESSION);
+    Conn p;
+    ASSERT_TRUE(connect12(p, cctx, sctx)) << ERR_error_string(ERR_peek_error(), nullptr);
+    for (SSL *x : {p.c, p.s}) {
+        const COMP_METHOD *m = SSL_get_current_compression(x);
+        ASSERT_NE(m, nullptr);
+        EXPECT_STREQ(SSL_COMP_get_name(m), "zlib compression");
+        EXPECT_EQ(SSL_get_current_expansion(x), m);
+    }
+    // Data goes through intact.
+    std::string msg(5000, 'z');
+    size_t n = 0;
+    ASSERT_EQ(SSL_write_ex(p.c, msg.data(), msg.size(), &n), 1);
+    std::string got(msg.size(), '\0');
+    size_t total = 0;
+    while (total < msg.size() && SSL_read_ex(p.s, &got[total], msg.size() - total, &n) == 1)
+        total += n;
+    EXPECT_EQ(got, msg);
+}
+
 } // namespace
