@@ -339,6 +339,82 @@ void on_cke(Pair &p, std::function<void(std::string &body)> f)
 
 // --- CBC ------------------------------------------------------------------------
 
+EVP_PKEY *ffdhe_params(const char *group)
+{
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr);
+    EVP_PKEY *params = nullptr;
+    OSSL_PARAM p[2] = {OSSL_PARAM_construct_utf8_string("group", (char *)group, 0),
+                       OSSL_PARAM_construct_end()};
+    if (pctx && EVP_PKEY_paramgen_init(pctx) == 1 && EVP_PKEY_CTX_set_params(pctx, p) == 1)
+        EVP_PKEY_paramgen(pctx, &params);
+    EVP_PKEY_CTX_free(pctx);
+    return params;
+}
+
+int dhe_bits_seen_by_client(Pair &p)
+{
+    EVP_PKEY *tmp = nullptr;
+    if (SSL_get_peer_tmp_key(p.s, &tmp) != 1)
+        return -1;
+    int bits = EVP_PKEY_get_bits(tmp);
+    EVP_PKEY_free(tmp);
+    return bits;
+}
+
+TEST(Tls12ServerInterop, DheAutomaticGroupMatchesCertificate)
+{
+    Pair p;
+    p.cfg.security_level = 2;
+    ASSERT_EQ(1, SSL_CTX_set_cipher_list(p.cctx, "DHE-RSA-AES128-GCM-SHA256"));
+    ASSERT_EQ(TLS_OK, p.handshake()) << TLS_ERR_REASON(tls_conn_error(p.c));
+    EXPECT_EQ(0x009E, tls_conn_cipher_suite(p.c));
+    EXPECT_EQ(2048, dhe_bits_seen_by_client(p)); // RSA-2048 certificate: ffdhe2048
+    expect_data_both_ways(p, 1000);
+    expect_exporters_agree(p);
+}
+
+TEST(Tls12ServerInterop, DheApplicationParameters)
+{
+    Pair p;
+    EVP_PKEY *params = ffdhe_params("ffdhe3072");
+    ASSERT_NE(nullptr, params);
+    p.cfg.dh_params = params;
+    ASSERT_EQ(1, SSL_CTX_set_cipher_list(p.cctx, "DHE-RSA-AES256-GCM-SHA384"));
+    ASSERT_EQ(TLS_OK, p.handshake()) << TLS_ERR_REASON(tls_conn_error(p.c));
+    EXPECT_EQ(3072, dhe_bits_seen_by_client(p));
+    expect_data_both_ways(p, 1000);
+    tls_conn_free(p.c);
+    p.c = nullptr;
+    EVP_PKEY_free(params);
+}
+
+TEST(Tls12ServerInterop, RsaKeyTransport)
+{
+    Pair p;
+    ASSERT_EQ(1, SSL_CTX_set_cipher_list(p.cctx, "AES128-GCM-SHA256"));
+    ASSERT_EQ(TLS_OK, p.handshake()) << TLS_ERR_REASON(tls_conn_error(p.c));
+    EXPECT_EQ(0x009C, tls_conn_cipher_suite(p.c));
+    // No ServerKeyExchange: nothing signed, no temporary key.
+    EVP_PKEY *tmp = nullptr;
+    EXPECT_EQ(0, SSL_get_peer_tmp_key(p.s, &tmp));
+    expect_data_both_ways(p, 1000);
+    expect_exporters_agree(p);
+}
+
+TEST(Tls12ServerInterop, BadRsaPaddingFailsAtFinishedLikeAWrongKey)
+{
+    // A corrupted EncryptedPreMasterSecret is not reported as such (no
+    // Bleichenbacher oracle): the server goes on with a random premaster and
+    // the client's Finished record then fails to decrypt, as OpenSSL does.
+    Pair p;
+    p.watch_client_alerts();
+    ASSERT_EQ(1, SSL_CTX_set_cipher_list(p.cctx, "AES128-GCM-SHA256"));
+    on_cke(p, [](std::string &b) { b[20] ^= 0x55; });
+    EXPECT_EQ(TLS_ERR(TLS_AD_BAD_RECORD_MAC, TLS_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC),
+              p.handshake());
+    EXPECT_EQ(TLS_AD_BAD_RECORD_MAC, p.client_alert_received());
+}
+
 TEST(Tls12ServerInterop, CbcWithAndWithoutEncryptThenMac)
 {
     for (int etm = 0; etm < 2; etm++) {
