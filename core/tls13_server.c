@@ -26,10 +26,12 @@
  * puts WAIT_EOED between our flight and WAIT_FIN; NewSessionTickets follow
  * the client's Finished.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 
 #include "core/conn.h"
@@ -60,6 +62,8 @@ struct tls13_server {
     uint8_t session_id[32];
     size_t session_id_len;
     uint16_t hrr_group;
+    uint8_t cookie[32]; /* sent in our HelloRetryRequest, echoed in ClientHello2 */
+    size_t cookie_len;
     /* What the first ClientHello said, for the second one to match
      * (RFC 8446 4.1.2): its version here, its session id above. */
     uint16_t ch1_version;
@@ -122,6 +126,8 @@ typedef struct client_hello {
     tls_reader psk_binders;
     size_t psk_binders_total; /* the binders vector with its length prefix */
     int have_cookie;
+    const uint8_t *cookie; /* its body: opaque cookie<1..2^16-1> */
+    size_t cookie_len;
     int have_early_data;
     int have_versions; /* supported_versions, and what it lists */
     int has13;
@@ -564,9 +570,16 @@ static int parse_extensions(client_hello *ch, tls_reader *exts)
         case TLS_EXT_PRE_SHARED_KEY:
             TRY(parse_psk(ch, &e->body));
             break;
-        case TLS_EXT_COOKIE:
+        case TLS_EXT_COOKIE: {
+            /* struct { opaque cookie<1..2^16-1>; } Cookie; */
+            tls_reader v;
+            TRY(tls_rd_vec_bounded(&e->body, 2, 1, 0xffff, &v));
+            TRY(tls_rd_done(&e->body));
             ch->have_cookie = 1;
+            ch->cookie = v.p + v.off;
+            ch->cookie_len = tls_rd_left(&v);
             break;
+        }
         case TLS_EXT_POST_HANDSHAKE_AUTH:
             /* RFC 8446 4.2.6: the body is empty. */
             TRY(tls_rd_done(&e->body));
@@ -851,6 +864,15 @@ static int write_server_hello(tls_conn *c, tls_writer *w, const uint8_t *random,
         TRY(tls_wr_close(w, 2, m2));
     }
     TRY(tls_wr_close(w, 2, m));
+    if (!share && sv->cookie_len > 0) {
+        /* HelloRetryRequest: the cookie the second ClientHello must echo. */
+        TRY(tls_wr_u16(w, TLS_EXT_COOKIE));
+        TRY(tls_wr_open(w, 2, &m));
+        TRY(tls_wr_open(w, 2, &m2));
+        TRY(tls_wr_bytes(w, sv->cookie, sv->cookie_len));
+        TRY(tls_wr_close(w, 2, m2));
+        TRY(tls_wr_close(w, 2, m));
+    }
     if (share && c->psk.accepted) {
         /* struct { uint16 selected_identity; } (RFC 8446 4.2.11) */
         TRY(tls_wr_u16(w, TLS_EXT_PRE_SHARED_KEY));
@@ -876,6 +898,40 @@ static int maybe_send_ccs(tls_conn *c)
     return 0;
 }
 
+/*
+ * RFC 8446 4.2.2: the HelloRetryRequest's cookie. It is a MAC, under a key
+ * made once per process, of what the server decided from ClientHello1: the
+ * transcript so far (message_hash of ClientHello1), the suite and the group.
+ * This server keeps its state and simply compares the echo, but the cookie
+ * alone would let a stateless server rebuild and trust that state.
+ */
+static uint8_t cookie_key[32];
+static int cookie_key_ok;
+static pthread_once_t cookie_once = PTHREAD_ONCE_INIT;
+
+static void make_cookie_key(void)
+{
+    cookie_key_ok = tls_random(cookie_key, sizeof(cookie_key)) == 0;
+}
+
+static int make_cookie(tls_conn *c, const tls_suite *s, uint16_t group)
+{
+    struct tls13_server *sv = c->sv;
+    uint8_t in[TLS_MAX_HASH + 4];
+    const EVP_MD *sha256 = tls_md_by_nid(NID_sha256);
+    pthread_once(&cookie_once, make_cookie_key);
+    ENSURE(cookie_key_ok && sha256 != NULL, TLS_ERR_INTERNAL);
+    TRY(tls_transcript_hash(&sv->th, in));
+    size_t n = sv->th.hash_len;
+    in[n++] = (uint8_t)(s->id >> 8);
+    in[n++] = (uint8_t)s->id;
+    in[n++] = (uint8_t)(group >> 8);
+    in[n++] = (uint8_t)group;
+    TRY(tls_hmac(sha256, cookie_key, sizeof(cookie_key), in, n, sv->cookie));
+    sv->cookie_len = 32;
+    return 0;
+}
+
 static int send_hrr(tls_conn *c, const tls_suite *s, uint16_t group)
 {
     struct tls13_server *sv = c->sv;
@@ -885,6 +941,8 @@ static int send_hrr(tls_conn *c, const tls_suite *s, uint16_t group)
     int rc = tls_transcript_set_md(&sv->th, s->md);
     if (rc == 0)
         rc = tls_transcript_hrr(&sv->th);
+    if (rc == 0)
+        rc = make_cookie(c, s, group);
     if (rc == 0)
         rc = write_server_hello(c, &w, hrr_random, s->id, group, NULL, 0);
     if (rc == 0)
@@ -1125,6 +1183,11 @@ static int check_client_hello2(tls_conn *c, const client_hello *ch, const tls_su
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PACKET);
     if (s->id != c->suite->id)
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_CIPHER);
+    /* RFC 8446 4.2.2: the cookie of our HelloRetryRequest, unchanged. */
+    if (sv->cookie_len > 0 &&
+        (!ch->have_cookie || ch->cookie_len != sv->cookie_len ||
+         !tls_ct_equal(ch->cookie, sv->cookie, sv->cookie_len)))
+        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_COOKIE_MISMATCH);
     /* Early data is impossible after an HRR (RFC 8446 4.2.10). */
     if (ch->have_early_data)
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);

@@ -530,13 +530,19 @@ struct Hrr : Server {
         EXPECT_NE(std::string::npos, b.find(u16(TLS_EXT_KEY_SHARE) + u16(2) + u16(P256)));
         EXPECT_EQ(TLS_CT_CHANGE_CIPHER_SPEC, recs[1].type);
         EXPECT_TRUE(tls_conn_did_hrr(c));
+        // RFC 8446 4.2.2: a cookie of 32 bytes, to be echoed.
+        size_t at = b.find(u16(TLS_EXT_COOKIE) + u16(34) + u16(32));
+        ASSERT_NE(std::string::npos, at);
+        cookie = b.substr(at + 6, 32);
     }
     CH second()
     {
         CH ch2 = ch1;
         *ch2.find(TLS_EXT_KEY_SHARE) = u16(69) + share(P256, p256_share());
+        ch2.exts.push_back({TLS_EXT_COOKIE, u16(cookie.size()) + cookie});
         return ch2;
     }
+    std::string cookie;
 };
 
 TEST(Tls13ServerHostile, HrrThenGoodSecondHello)
@@ -555,6 +561,32 @@ TEST(Tls13ServerHostile, HrrThenGoodSecondHello)
     EXPECT_EQ(P256, tls_conn_group(s.c));
 }
 
+TEST(Tls13ServerHostile, HrrSecondHelloWithoutTheCookie)
+{
+    Hrr s;
+    ASSERT_NO_FATAL_FAILURE(s.first());
+    CH ch2 = s.second();
+    ch2.drop(TLS_EXT_COOKIE);
+    expect_rejected(s, ch2.rec(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_COOKIE_MISMATCH);
+}
+
+TEST(Tls13ServerHostile, HrrSecondHelloWithAnAlteredCookie)
+{
+    Hrr s;
+    ASSERT_NO_FATAL_FAILURE(s.first());
+    s.cookie[31] ^= 1;
+    expect_rejected(s, s.second().rec(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_COOKIE_MISMATCH);
+}
+
+TEST(Tls13ServerHostile, HrrSecondHelloWithAnEmptyCookie)
+{
+    Hrr s;
+    ASSERT_NO_FATAL_FAILURE(s.first());
+    CH ch2 = s.second();
+    *ch2.find(TLS_EXT_COOKIE) = u16(0);
+    expect_rejected(s, ch2.rec(), TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+}
+
 TEST(Tls13ServerHostile, HrrSecondHelloChangesCipherSuite)
 {
     Hrr s;
@@ -568,14 +600,16 @@ TEST(Tls13ServerHostile, HrrSecondHelloWrongGroup)
 {
     Hrr s;
     ASSERT_NO_FATAL_FAILURE(s.first());
-    expect_rejected(s, s.ch1.rec(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+    CH ch2 = s.ch1; // the first hello's share again, cookie echoed
+    ch2.exts.push_back({TLS_EXT_COOKIE, u16(s.cookie.size()) + s.cookie});
+    expect_rejected(s, ch2.rec(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
 }
 
 TEST(Tls13ServerHostile, HrrSecondHelloTwoShares)
 {
     Hrr s;
     ASSERT_NO_FATAL_FAILURE(s.first());
-    CH ch2 = s.ch1;
+    CH ch2 = s.second();
     std::string l = share(X25519, x25519_share()) + share(P256, p256_share());
     *ch2.find(TLS_EXT_KEY_SHARE) = u16(l.size()) + l;
     expect_rejected(s, ch2.rec(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
