@@ -386,6 +386,49 @@ TEST_F(Resume, EarlyDataIsAcceptedOnceAndReadByTheServer)
     }
 }
 
+// A server that enables early data (SSL_CTX_set_max_early_data) but then
+// just completes the handshake without SSL_read_early_data: as on OpenSSL
+// 3.0 (this test passes unchanged on the system libssl) the 0-RTT data is
+// accepted on the wire but skipped, and SSL_read never returns those
+// replayable bytes as if they were 1-RTT data.
+TEST_F(Resume, EarlyDataNeverSurfacesInSslReadWithoutSslReadEarlyData)
+{
+    SSL_CTX_set_max_early_data(sctx, 16384);
+    SSL_SESSION *ss = first();
+    ASSERT_NE(ss, nullptr);
+    SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
+    BIO *a, *b;
+    ASSERT_EQ(BIO_new_bio_pair(&a, 0, &b, 0), 1);
+    SSL_set_bio(c, a, a);
+    SSL_set_bio(s, b, b);
+    SSL_set_accept_state(s);
+    ASSERT_EQ(SSL_set_session(c, ss), 1);
+    size_t n = 0;
+    ASSERT_EQ(SSL_write_early_data(c, "early", 5, &n), 1) << ERR_error_string(ERR_peek_error(), nullptr);
+    int rc = 0, rs = 0;
+    for (int i = 0; i < 50 && (rc != 1 || rs != 1); i++) {
+        if (rs != 1)
+            rs = SSL_do_handshake(s);
+        if (rc != 1)
+            rc = SSL_do_handshake(c);
+    }
+    ASSERT_EQ(rc, 1) << ERR_error_string(ERR_peek_error(), nullptr);
+    ASSERT_EQ(rs, 1) << ERR_error_string(ERR_peek_error(), nullptr);
+    EXPECT_EQ(SSL_get_early_data_status(s), SSL_EARLY_DATA_ACCEPTED);
+    EXPECT_EQ(SSL_get_early_data_status(c), SSL_EARLY_DATA_ACCEPTED);
+    EXPECT_EQ(SSL_session_reused(s), 1);
+    // 1-RTT data arrives, the 0-RTT bytes never do.
+    ASSERT_EQ(SSL_write(c, "late", 4), 4);
+    char buf[32];
+    int got = 0;
+    for (int i = 0; i < 10 && got <= 0; i++)
+        got = SSL_read(s, buf, sizeof(buf));
+    ASSERT_EQ(got, 4);
+    EXPECT_EQ(std::string(buf, 4), "late");
+    SSL_free(c);
+    SSL_free(s);
+}
+
 // TLS 1.2 between our client and our server: by ticket, then by session id.
 TEST_F(Resume, Tls12OurClientResumesByTicketAndById)
 {
