@@ -169,6 +169,115 @@ TEST_F(Resume, Tls13TicketResumesAndKeepsThePeerCertificate)
     EXPECT_EQ(SSL_CTX_sess_accept_good(sctx), 2);
 }
 
+// A server that switches SSL_CTX in its servername callback (nginx's
+// virtual hosts), the vhost context with ticket keys of its own: resumption
+// works by ticket and by session id, in TLS 1.3 and TLS 1.2, and the
+// counters land where OpenSSL 3.0 puts them.
+SSL_CTX *vhost_ctx;
+int switch_to_vhost(SSL *s, int *, void *)
+{
+    const char *name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
+    if (name != nullptr && strcmp(name, "vhost.test") == 0)
+        SSL_set_SSL_CTX(s, vhost_ctx);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+TEST_F(Resume, SessionsStayWithTheOriginalContextAcrossAnSniSwitch)
+{
+    for (int v : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+        for (int tickets : {1, 0}) {
+            SCOPED_TRACE(std::string(v == TLS1_3_VERSION ? "TLS 1.3" : "TLS 1.2") +
+                         (tickets ? " tickets" : " session ids"));
+            drop_sessions();
+            vhost_ctx = SSL_CTX_new(TLS_server_method());
+            ASSERT_NE(vhost_ctx, nullptr);
+            ASSERT_EQ(SSL_CTX_use_certificate_chain_file(vhost_ctx, shimtest::cert("server.pem").c_str()), 1);
+            ASSERT_EQ(SSL_CTX_use_PrivateKey_file(vhost_ctx, shimtest::cert("server.key").c_str(),
+                                                  SSL_FILETYPE_PEM),
+                      1);
+            ASSERT_EQ(SSL_CTX_set_session_id_context(vhost_ctx, (const unsigned char *)"resume", 6), 1);
+            SSL_CTX_set_tlsext_servername_callback(sctx, switch_to_vhost);
+            SSL_CTX_set_max_proto_version(cctx, v);
+            SSL_CTX_clear_options(sctx, SSL_OP_NO_TICKET);
+            if (!tickets) {
+                SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+                SSL_CTX_set_options(vhost_ctx, SSL_OP_NO_TICKET);
+            }
+            long accepts = SSL_CTX_sess_accept(sctx);
+            long hits = SSL_CTX_sess_hits(sctx);
+            SSL_SESSION *ss = nullptr;
+            // First connection, with SNI.
+            {
+                Pair p;
+                p.c = SSL_new(cctx);
+                p.s = SSL_new(sctx);
+                ASSERT_EQ(SSL_set_tlsext_host_name(p.c, "vhost.test"), 1);
+                BIO *a, *b;
+                ASSERT_EQ(BIO_new_bio_pair(&a, 0, &b, 0), 1);
+                SSL_set_bio(p.c, a, a);
+                SSL_set_bio(p.s, b, b);
+                SSL_set_connect_state(p.c);
+                SSL_set_accept_state(p.s);
+                int rc = 0, rs = 0;
+                for (int i = 0; i < 50 && (rc != 1 || rs != 1); i++) {
+                    if (rc != 1)
+                        rc = SSL_do_handshake(p.c);
+                    if (rs != 1)
+                        rs = SSL_do_handshake(p.s);
+                }
+                ASSERT_EQ(rc, 1) << ERR_error_string(ERR_peek_error(), nullptr);
+                ASSERT_EQ(rs, 1) << ERR_error_string(ERR_peek_error(), nullptr);
+                EXPECT_EQ(SSL_get_SSL_CTX(p.s), vhost_ctx);
+                char buf[8];
+                ASSERT_EQ(SSL_write(p.s, "ping", 4), 4);
+                ASSERT_EQ(SSL_read(p.c, buf, sizeof(buf)), 4);
+                ss = SSL_get1_session(p.c);
+            }
+            ASSERT_NE(ss, nullptr);
+            ASSERT_EQ(SSL_SESSION_is_resumable(ss), 1);
+            // Second connection offers it, with the same SNI.
+            {
+                Pair p;
+                p.c = SSL_new(cctx);
+                p.s = SSL_new(sctx);
+                ASSERT_EQ(SSL_set_tlsext_host_name(p.c, "vhost.test"), 1);
+                ASSERT_EQ(SSL_set_session(p.c, ss), 1);
+                BIO *a, *b;
+                ASSERT_EQ(BIO_new_bio_pair(&a, 0, &b, 0), 1);
+                SSL_set_bio(p.c, a, a);
+                SSL_set_bio(p.s, b, b);
+                SSL_set_connect_state(p.c);
+                SSL_set_accept_state(p.s);
+                int rc = 0, rs = 0;
+                for (int i = 0; i < 50 && (rc != 1 || rs != 1); i++) {
+                    if (rc != 1)
+                        rc = SSL_do_handshake(p.c);
+                    if (rs != 1)
+                        rs = SSL_do_handshake(p.s);
+                }
+                ASSERT_EQ(rc, 1) << ERR_error_string(ERR_peek_error(), nullptr);
+                ASSERT_EQ(rs, 1) << ERR_error_string(ERR_peek_error(), nullptr);
+                EXPECT_EQ(SSL_session_reused(p.c), 1);
+                EXPECT_EQ(SSL_session_reused(p.s), 1);
+            }
+            SSL_SESSION_free(ss);
+            // The counters, as OpenSSL 3.0 keeps them (same numbers on the
+            // system libssl): connections started are counted on the
+            // original context, completed handshakes, hits and the cache
+            // entries (tickets: stateless, none) on the vhost's.
+            EXPECT_EQ(SSL_CTX_sess_accept(sctx), accepts + 2);
+            EXPECT_EQ(SSL_CTX_sess_hits(sctx), hits);
+            EXPECT_EQ(SSL_CTX_sess_accept(vhost_ctx), 0);
+            EXPECT_EQ(SSL_CTX_sess_accept_good(vhost_ctx), 2);
+            EXPECT_EQ(SSL_CTX_sess_hits(vhost_ctx), 1);
+            EXPECT_EQ(SSL_CTX_sess_number(vhost_ctx), tickets ? (v == TLS1_3_VERSION ? 0 : 1)
+                                                              : (v == TLS1_3_VERSION ? 2 : 1));
+            SSL_CTX_free(vhost_ctx);
+            vhost_ctx = nullptr;
+        }
+    }
+}
+
 // The server's session timeout is the ticket lifetime the client sees.
 TEST_F(Resume, ServerTimeoutIsTheTicketLifetime)
 {
