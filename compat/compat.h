@@ -187,6 +187,12 @@ struct ssl_ctx_st {
     DH *(*api_dh_tmp_cb)(SSL *ssl, int is_export, int keylength);
     SSL_client_hello_cb_fn api_client_hello_cb; /* ssl_clientauth.c */
     void *api_client_hello_arg;
+    /* Record sizes (ssl_record_size.c): max_fragment_length mode to offer,
+     * TLS 1.3 block padding / padding callback. */
+    uint8_t api_mfl_mode;
+    size_t api_block_padding;
+    size_t (*api_record_padding_cb)(SSL *s, int type, size_t len, void *arg);
+    void *api_record_padding_arg;
     /* --- end compat-api --- */
 };
 
@@ -328,6 +334,11 @@ struct ssl_st {
     uint8_t *api_ca_der;
     size_t api_ca_der_len;
     STACK_OF(X509_NAME) *api_peer_ca;
+    /* Record sizes, as in the SSL_CTX (ssl_record_size.c). */
+    uint8_t api_mfl_mode;
+    size_t api_block_padding;
+    size_t (*api_record_padding_cb)(SSL *s, int type, size_t len, void *arg);
+    void *api_record_padding_arg;
     /* --- end compat-api --- */
 };
 
@@ -419,6 +430,10 @@ void shimssl_api_ctx_free(SSL_CTX *ctx) __attribute__((weak));
 int shimssl_api_ssl_init(SSL *s) __attribute__((weak));
 void shimssl_api_ssl_free(SSL *s) __attribute__((weak));
 int shimssl_api_ssl_config(SSL *s, tls_config *cfg) __attribute__((weak));
+/* Record sizes (ssl_record_size.c): copy the SSL_CTX's settings at SSL_new;
+ * fill tls_config's max_fragment_code / max_send_fragment / padding. */
+void shimssl_recsize_ssl_init(SSL *s);
+void shimssl_recsize_config(SSL *s, tls_config *cfg);
 /* Client authentication settings and hooks (ssl_clientauth.c). 1 / 0. */
 int shimssl_clientauth_config(SSL *s, tls_config *cfg);
 void shimssl_clientauth_ssl_free(SSL *s);

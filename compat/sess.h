@@ -39,6 +39,7 @@ struct ssl_session_st {
     uint32_t max_early_data;
     int ems;                /* TLS 1.2 extended master secret */
     unsigned int comp_id;   /* TLS 1.2 compression method (0 = none) */
+    uint8_t max_fragment_len_mode; /* RFC 6066 code negotiated (0 = none) */
     uint32_t kex_group;     /* key exchange group of the handshake (IANA) */
     int not_resumable;      /* removed from a cache: never offered again */
     CRYPTO_EX_DATA ex_data;

@@ -431,13 +431,18 @@ static int parse_count(const char *v, long max, long *out)
     return 1;
 }
 
-/* Record padding is not done by the engine: the value is checked only. */
+/* TLS 1.3 block padding (SSL_CTX_set_block_padding checks the range). */
 static int do_record_padding(SSL_CONF_CTX *c, const char *v)
 {
     long n;
 
-    (void)c;
-    return parse_count(v, SSL3_RT_MAX_PLAIN_LENGTH, &n);
+    if (!parse_count(v, SSL3_RT_MAX_PLAIN_LENGTH, &n))
+        return 0;
+    if (c->ssl != NULL)
+        return SSL_set_block_padding(c->ssl, (size_t)n);
+    if (c->ctx != NULL)
+        return SSL_CTX_set_block_padding(c->ctx, (size_t)n);
+    return 1;
 }
 
 static int do_num_tickets(SSL_CONF_CTX *c, const char *v)

@@ -331,7 +331,9 @@ static long shimssl_common_ctrl(const struct shimssl_common *c, int cmd, long la
         *c->max_send_fragment = (unsigned int)larg;
         return 1;
     case SSL_CTRL_SET_SPLIT_SEND_FRAGMENT:
-        return larg >= 512 && larg <= (long)*c->max_send_fragment;
+        /* No pipelining: checked as OpenSSL does (1..max_send_fragment),
+         * records are never split further. */
+        return larg > 0 && larg <= (long)*c->max_send_fragment;
     case SSL_CTRL_SET_MAX_PIPELINES:
         return larg >= 1 && larg <= SSL_MAX_PIPELINES;
     case SSL_CTRL_SET_MSG_CALLBACK_ARG:
@@ -530,6 +532,9 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
     int handled;
     long ret;
 
+    /* OpenSSL turns read_ahead on for an SSL given several pipelines. */
+    if (cmd == SSL_CTRL_SET_MAX_PIPELINES && larg > 1 && larg <= SSL_MAX_PIPELINES)
+        s->read_ahead = 1;
     ret = shimssl_common_ctrl(&c, cmd, larg, parg, &handled);
     if (handled)
         return ret;

@@ -80,6 +80,7 @@ int shimssl_api_ssl_init(SSL *s)
         return 0;
     if (!shimssl_tls12_ssl_init(s))
         return 0;
+    shimssl_recsize_ssl_init(s);
     return 1;
 }
 
@@ -131,6 +132,7 @@ int shimssl_api_ssl_config(SSL *s, tls_config *cfg)
     cfg->n_tls12_suites = n12;
     /* TLS 1.2 flags, security level, DH; narrows the suites. */
     shimssl_tls12_config(s, cfg);
+    shimssl_recsize_config(s, cfg);
     n12 = cfg->n_tls12_suites;
     if (v13 != NULL && n13 == 0) {
         if (cfg->min_version == TLS_V13) {

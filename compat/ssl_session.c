@@ -103,6 +103,7 @@ SSL_SESSION *SSL_SESSION_dup(const SSL_SESSION *src)
     d->kex_group = src->kex_group;
     d->ems = src->ems;
     d->comp_id = src->comp_id;
+    d->max_fragment_len_mode = src->max_fragment_len_mode;
     d->not_resumable = src->not_resumable;
     if (src->peer != NULL && X509_up_ref(src->peer))
         d->peer = src->peer;
@@ -147,6 +148,7 @@ int shimssl_session_to_state(const SSL_SESSION *ss, tls_session_state *st)
         st->alpn_len = ss->alpn_len;
     }
     st->compression = (uint16_t)ss->comp_id;
+    st->max_fragment_code = ss->max_fragment_len_mode;
     return 1;
 }
 
@@ -186,8 +188,11 @@ SSL_SESSION *shimssl_session_from_state(SSL *s, const tls_session_state *st, con
     }
     ss->ems = st->ems;
     ss->comp_id = st->compression;
-    if (s->conn != NULL)
+    ss->max_fragment_len_mode = st->max_fragment_code;
+    if (s->conn != NULL) {
         ss->kex_group = tls_conn_group(s->conn);
+        ss->max_fragment_len_mode = tls_conn_max_fragment_code(s->conn);
+    }
     ss->time = st->time != 0 ? (time_t)st->time : time(NULL);
     ss->ticket_age_add = st->age_add;
     ss->max_early_data = st->max_early_data;
@@ -533,8 +538,7 @@ int SSL_SESSION_set_max_early_data(SSL_SESSION *s, uint32_t max)
 
 uint8_t SSL_SESSION_get_max_fragment_length(const SSL_SESSION *s)
 {
-    (void)s;
-    return TLSEXT_max_fragment_length_DISABLED;
+    return s->max_fragment_len_mode;
 }
 
 unsigned int SSL_SESSION_get_compress_id(const SSL_SESSION *s)
@@ -805,6 +809,7 @@ int i2d_SSL_SESSION(const SSL_SESSION *in, unsigned char **pp)
     d->max_early_data = in->max_early_data;
     d->ticket_age_add = in->ticket_age_add;
     d->kex_group = in->kex_group;
+    d->max_fragment_len = in->max_fragment_len_mode;
     d->flags = in->ems ? SHIMSSL_SESS_FLAG_EMS : 0;
     d->peer = in->peer; /* borrowed: detached before the free below */
     ASN1_OCTET_STRING_free(d->cipher);
@@ -869,6 +874,7 @@ SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long len
     ss->max_early_data = d->max_early_data;
     ss->ticket_age_add = d->ticket_age_add;
     ss->kex_group = d->kex_group;
+    ss->max_fragment_len_mode = d->max_fragment_len <= 4 ? (uint8_t)d->max_fragment_len : 0;
     ss->ems = (d->flags & SHIMSSL_SESS_FLAG_EMS) != 0;
     if (d->comp_id != NULL && ASN1_STRING_length(d->comp_id) == 1)
         ss->comp_id = ASN1_STRING_get0_data(d->comp_id)[0];

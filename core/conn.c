@@ -23,6 +23,7 @@
 
 #include "core/alert.h"
 #include "core/handshake.h"
+#include "core/maxfrag.h"
 #include "core/tls13_psk.h"
 #include "core/tls12_client.h"
 
@@ -84,7 +85,8 @@ static int send_one(tls_conn *c, int type, const uint8_t *data, size_t len)
         tls_rec_dir_init(&plain, 1);
         TRY(tls_rec_seal(&plain, (uint8_t)type, data, len, 0, &c->out));
     } else {
-        TRY(tls_rec_seal(&c->wr, (uint8_t)type, data, len, 0, &c->out));
+        TRY(tls_rec_seal(&c->wr, (uint8_t)type, data, len, tls_mfl_padding(c, type, len),
+                         &c->out));
     }
     trace(c, 1, 256, c->out.buf + at, 5);
     if (c->out.buf[at] == TLS_CT_APPLICATION_DATA && c->wr.mode != TLS_REC_PLAIN) {
@@ -97,8 +99,9 @@ static int send_one(tls_conn *c, int type, const uint8_t *data, size_t len)
 
 int tls_conn_send(tls_conn *c, int type, const uint8_t *data, size_t len)
 {
+    size_t limit = tls_conn_send_limit(c);
     do {
-        size_t n = len > TLS_MAX_PLAINTEXT ? TLS_MAX_PLAINTEXT : len;
+        size_t n = len > limit ? limit : len;
         TRY(send_one(c, type, data, n));
         data += n;
         len -= n;
@@ -362,6 +365,8 @@ static int step(tls_conn *c)
         }
     }
     TRY(orc);
+    /* RFC 6066 4: nothing larger than a negotiated max_fragment_length. */
+    TRY(tls_mfl_check_received(c, len));
     if (c->rbuf[0] == TLS_CT_APPLICATION_DATA && c->rd.mode != TLS_REC_PLAIN)
         trace(c, 0, 257, &type, 1);
     /* RFC 8446 5: a protected change_cipher_spec is unexpected_message. */
@@ -525,7 +530,8 @@ int tls_conn_write(tls_conn *c, const uint8_t *buf, size_t len, size_t *n)
     }
     if (c->close_sent)
         return TLS_ERR(TLS_AD_NONE, TLS_R_PROTOCOL_IS_SHUTDOWN);
-    size_t k = len > TLS_MAX_PLAINTEXT ? TLS_MAX_PLAINTEXT : len;
+    size_t limit = tls_conn_send_limit(c);
+    size_t k = len > limit ? limit : len;
     if (k == 0)
         return TLS_OK;
     /* RFC 8446 5.5: change keys before the AEAD's safety limit is reached. */
@@ -678,8 +684,20 @@ size_t tls_conn_finished(const tls_conn *c, int peer, uint8_t *buf, size_t len)
 /* ---------------------------------------------------------------------
  * Sessions and 0-RTT (the TLS 1.3 parts are in tls13_psk.c).
  */
+static int session_of_version(const tls_conn *c, tls_session_state *st, const uint8_t **ticket,
+                              size_t *ticket_len);
+
 int tls_conn_session(const tls_conn *c, tls_session_state *st, const uint8_t **ticket,
                      size_t *ticket_len)
+{
+    TRY(session_of_version(c, st, ticket, ticket_len));
+    /* RFC 6066 4: the negotiated length belongs to the session. */
+    st->max_fragment_code = c->mfl_code;
+    return 0;
+}
+
+static int session_of_version(const tls_conn *c, tls_session_state *st, const uint8_t **ticket,
+                              size_t *ticket_len)
 {
     switch (c->version) {
     case TLS_V13:

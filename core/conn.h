@@ -132,6 +132,9 @@ struct tls_conn {
     size_t ch_copy_len;
     uint8_t *peer_ca_names;
     size_t peer_ca_names_len;
+
+    /* RFC 6066 max_fragment_length code in force (core/maxfrag.c), 0 none. */
+    uint8_t mfl_code;
 };
 
 /* --- keys (conn.c) --------------------------------------------------- */

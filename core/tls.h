@@ -98,6 +98,7 @@ typedef struct tls_session_state {
     uint8_t alpn[255];               /* ALPN negotiated with it (0-RTT must match) */
     size_t alpn_len;
     uint16_t compression;            /* 1.2: TLS_COMP_* of the session */
+    uint8_t max_fragment_code;       /* RFC 6066 max_fragment_length code (0 = none) */
 } tls_session_state;
 
 typedef struct tls_conn tls_conn;
@@ -237,6 +238,19 @@ typedef struct tls_config {
     EVP_PKEY *dh_params;
     /* Security level (SSL_CTX_set_security_level): minimum DH/RSA sizes. */
     int security_level;
+
+    /* --- record sizes (core/maxfrag.c) ---------------------------------- */
+    /* Client: RFC 6066 max_fragment_length code to offer (1..4 = 512, 1024,
+     * 2048, 4096 bytes), 0 = none. A server always accepts a valid offer. */
+    uint8_t max_fragment_code;
+    /* Largest plaintext sent in one record, every record type (512..16384;
+     * 0 = 16384). A negotiated max_fragment_length takes precedence. */
+    size_t max_send_fragment;
+    /* TLS 1.3: zero bytes to pad a protected record with; len counts the
+     * content and its type byte (TLSInnerPlaintext without padding), type
+     * is the real content type. Core lowers the answer so the padded inner
+     * plaintext stays within the record size limit. NULL = no padding. */
+    size_t (*record_padding)(void *arg, int type, size_t len);
 } tls_config;
 
 /* tls_config.event `where` values */
@@ -404,6 +418,15 @@ int tls_conn_compression(const tls_conn *c);    /* TLS_COMP_* in use */
 int tls_conn_ems(const tls_conn *c);            /* extended master secret negotiated */
 int tls_conn_secure_reneg(const tls_conn *c);   /* peer supports RFC 5746 */
 int tls_conn_etm(const tls_conn *c);            /* encrypt-then-MAC in use */
+
+/* --- record sizes (core/maxfrag.c) -------------------------------------- */
+/* The negotiated RFC 6066 max_fragment_length code (1..4), 0 if none. */
+uint8_t tls_conn_max_fragment_code(const tls_conn *c);
+/* The largest plaintext a record may carry from now on, each direction:
+ * 2^(8+code) when max_fragment_length is in force, else 16384 (sending:
+ * further lowered by tls_config.max_send_fragment). */
+size_t tls_conn_send_limit(const tls_conn *c);
+size_t tls_conn_recv_limit(const tls_conn *c);
 
 /* --- descriptors for compat (names, strengths) --------------------------- */
 typedef struct tls_suite_info {

@@ -33,6 +33,7 @@
 
 #include "core/extensions.h"
 #include "core/handshake.h"
+#include "core/maxfrag.h"
 #include "core/tls12.h"
 
 enum {
@@ -382,6 +383,9 @@ static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, 
             break;
         case TLS_EXT_ALPN:
             TRY(on_alpn(c, &body));
+            break;
+        case TLS_EXT_MAX_FRAGMENT_LENGTH:
+            TRY(tls_mfl_client_echo(c, &body));
             break;
         default:
             /* Offered for TLS 1.3 only (key_share, psk_key_exchange_modes,

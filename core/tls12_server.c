@@ -39,6 +39,7 @@
 #include "core/conn.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
+#include "core/maxfrag.h"
 #include "core/tls12.h"
 
 enum {
@@ -494,6 +495,7 @@ static void fill_state(const tls_conn *c, tls_session_state *st)
     memcpy(st->alpn, c->alpn, c->alpn_len < sizeof(st->alpn) ? c->alpn_len : sizeof(st->alpn));
     st->alpn_len = c->alpn_len < sizeof(st->alpn) ? c->alpn_len : sizeof(st->alpn);
     st->compression = (uint16_t)sv->comp;
+    st->max_fragment_code = c->mfl_code;
 }
 
 int tls12_server_session(const tls_conn *c, tls_session_state *st, const uint8_t **ticket,
@@ -530,6 +532,7 @@ static int resumable(tls_conn *c, const ch12 *ch, const tls_session_state *st)
         return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_INCONSISTENT_EXTMS);
     if (!st->ems && ch->have_ems)
         return 0;
+    TRY(tls_mfl_server_resume(c, st));
     return 1;
 }
 
@@ -637,6 +640,7 @@ static int write_server_hello(tls_conn *c, tls_writer *w, const ch12 *ch)
     }
     if (sv->send_ticket)
         TRY(write_empty_ext(w, TLS_EXT_SESSION_TICKET));
+    TRY(tls_mfl_write_echo(c, w));
     if (c->alpn_len) {
         TRY(tls_wr_u16(w, TLS_EXT_ALPN));
         TRY(tls_wr_open(w, 2, &m));

@@ -30,6 +30,7 @@
 #include "core/conn.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
+#include "core/maxfrag.h"
 #include "core/tls12.h"
 #include "core/tls12_client.h"
 #include "core/tls13_auth.h"
@@ -242,6 +243,7 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
         TRY(tls_wr_close(w, 2, m2));
         TRY(tls_wr_close(w, 2, m));
     }
+    TRY(tls_mfl_write_offer(c, w, &cl->offered));
     if (cl->offer12)
         TRY(tls12_client_write_exts(c, w, cl->cbc_offered, &cl->offered));
     /* A TLS 1.2-only ClientHello has no supported_versions (RFC 8446 4.2.1). */
@@ -685,6 +687,9 @@ static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)
         }
         case TLS_EXT_ALPN:
             TRY(on_alpn(c, &e->body));
+            break;
+        case TLS_EXT_MAX_FRAGMENT_LENGTH:
+            TRY(tls_mfl_client_echo(c, &e->body));
             break;
         case TLS_EXT_EARLY_DATA:
             /* RFC 8446 4.2.10: empty in EncryptedExtensions. */

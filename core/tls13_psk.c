@@ -475,6 +475,7 @@ static int write_ticket(tls_conn *c, tls_writer *w, tls_session_state *st, uint8
     st->time = now_s();
     st->lifetime = cfg->ticket_lifetime ? cfg->ticket_lifetime : 7200;
     st->max_early_data = cfg->max_early_data;
+    st->max_fragment_code = c->mfl_code;
     st->alpn_len = c->alpn_len < sizeof(st->alpn) ? c->alpn_len : sizeof(st->alpn);
     memcpy(st->alpn, c->alpn, st->alpn_len);
     for (int i = 0; i < 8; i++)

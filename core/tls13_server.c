@@ -37,6 +37,7 @@
 #include "core/conn.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
+#include "core/maxfrag.h"
 #include "core/tls13_auth.h"
 #include "core/tls13_common.h"
 #include "core/tls13_psk.h"
@@ -985,6 +986,7 @@ static int write_ee(tls_conn *c, tls_writer *w)
         TRY(tls_wr_close(w, 2, m2));
         TRY(tls_wr_close(w, 2, m));
     }
+    TRY(tls_mfl_write_echo(c, w));
     if (c->psk.early_phase == TLS_EPH_READING) {
         /* RFC 8446 4.2.10: empty early_data says 0-RTT was accepted. */
         TRY(tls_wr_u16(w, TLS_EXT_EARLY_DATA));
@@ -1249,6 +1251,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
     if (version == TLS_V13)
         TRY(check_tls13_exts(&ch));
     TRY(tls13_auth_keep_client_hello(c, msg, len));
+    TRY(tls_mfl_server_client_hello(c));
     sv->pha_offered = ch.have_pha;
     if (sv->state == SS_WAIT_CH) {
         if (ch.have_sni) {
