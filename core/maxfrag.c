@@ -18,6 +18,7 @@
 
 #include "core/extensions.h"
 #include "core/record.h"
+#include "core/tls13_psk.h"
 
 #define ERR_BAD_BODY TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION)
 #define ERR_BAD_CODE                                                                               \
@@ -60,7 +61,18 @@ size_t tls_conn_send_limit(const tls_conn *c)
         limit = cfg;
     /* OpenSSL lets a negotiated max_fragment_length replace the setting. */
     if (c->mfl_code)
-        limit = code_bytes(c->mfl_code);
+        return code_bytes(c->mfl_code);
+    /* 0-RTT data goes out before the server answered. OpenSSL's server
+     * holds it to the length of the resumed session, ours to the length
+     * offered: stay within both. */
+    if (!c->is_server && c->psk.early_phase == TLS_EPH_SENDING) {
+        uint8_t offer = c->cfg->max_fragment_code;
+        uint8_t kept = c->cfg->resume ? c->cfg->resume->max_fragment_code : 0;
+        if (code_valid(offer) && code_bytes(offer) < limit)
+            limit = code_bytes(offer);
+        if (code_valid(kept) && code_bytes(kept) < limit)
+            limit = code_bytes(kept);
+    }
     return limit;
 }
 

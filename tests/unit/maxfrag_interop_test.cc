@@ -37,6 +37,8 @@ struct Ossl {
     std::string got;
     unsigned long err = 0; // first ERR entry of a failure
     bool failed = false;
+    bool read_early = false, early_done = false; // server: SSL_read_early_data first
+    std::string early;
 
     Ossl(bool server, uint16_t version)
     {
@@ -78,6 +80,23 @@ struct Ossl {
     {
         if (failed)
             return;
+        while (read_early && !early_done) {
+            char buf[4096];
+            size_t n = 0;
+            int r = SSL_read_early_data(s, buf, sizeof(buf), &n);
+            if (r == SSL_READ_EARLY_DATA_SUCCESS) {
+                early.append(buf, n);
+                continue;
+            }
+            if (r == SSL_READ_EARLY_DATA_FINISH) {
+                early_done = true;
+                break;
+            }
+            int e = SSL_get_error(s, 0);
+            if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+                fail();
+            return;
+        }
         if (!SSL_is_init_finished(s)) {
             int rc = SSL_do_handshake(s);
             if (rc <= 0) {
@@ -393,6 +412,57 @@ TEST(PaddingInterop, WeReadOpenSSLsPaddedRecords)
     for (const Rec &r : split(l.ossl_wire))
         padded += (r.body.size() - 16) % 512 == 0;
     EXPECT_GE(padded, 1u);
+}
+
+// 0-RTT under a length: OpenSSL's server holds early data to the length of
+// the resumed session, so our client writes it in records within it.
+TEST(EarlyDataInterop, OpenSSLServerTakesOurEarlyDataUnderLength)
+{
+    tls_session_state st;
+    std::string ticket;
+    SSL_CTX *sctx = nullptr;
+    {
+        Link l(false, TLS_V13);
+        ASSERT_EQ(1, SSL_CTX_set_max_early_data(l.ossl.ctx, 5000));
+        l.core.cfg.max_fragment_code = 1;
+        ASSERT_TRUE(l.handshake());
+        l.ossl_send("hello"); // the tickets arrive before it
+        EXPECT_EQ("hello", l.core.got);
+        const uint8_t *t = nullptr;
+        size_t tl = 0;
+        ASSERT_EQ(0, tls_conn_session(l.core.c, &st, &t, &tl));
+        ASSERT_NE(nullptr, t);
+        ticket.assign((const char *)t, tl);
+        EXPECT_EQ(1, st.max_fragment_code);
+        EXPECT_EQ(5000u, st.max_early_data);
+        sctx = l.ossl.ctx; // the ticket keys and the cache live in it
+        SSL_CTX_up_ref(sctx);
+        // A connection freed without shutdown has its session dropped.
+        SSL_set_shutdown(l.ossl.s, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    }
+    Link l(false, TLS_V13);
+    SSL_CTX_free(l.ossl.ctx);
+    l.ossl.ctx = sctx;
+    l.ossl.read_early = true;
+    l.core.cfg.max_fragment_code = 1;
+    l.core.cfg.resume = &st;
+    l.core.cfg.resume_ticket = (const uint8_t *)ticket.data();
+    l.core.cfg.resume_ticket_len = ticket.size();
+    l.start();
+    std::string early = pattern(3000, 17);
+    size_t n = 0;
+    ASSERT_EQ(TLS_OK,
+              tls_conn_write_early(l.core.c, (const uint8_t *)early.data(), early.size(), &n));
+    ASSERT_EQ(early.size(), n);
+    l.pump();
+    EXPECT_FALSE(l.ossl.failed) << ERR_reason_error_string(l.ossl.err);
+    EXPECT_EQ(early.size(), l.ossl.early.size());
+    EXPECT_TRUE(early == l.ossl.early);
+    EXPECT_EQ(SSL_EARLY_DATA_ACCEPTED, SSL_get_early_data_status(l.ossl.s));
+    EXPECT_EQ(TLS_EARLY_ACCEPTED, tls_conn_early_status(l.core.c));
+    EXPECT_EQ(1, SSL_session_reused(l.ossl.s));
+    EXPECT_EQ(1, tls_conn_max_fragment_code(l.core.c));
+    EXPECT_GE(check_records(l.core_wire, 512, TLS_V13), 5u);
 }
 
 } // namespace
