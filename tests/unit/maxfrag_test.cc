@@ -271,6 +271,26 @@ INSTANTIATE_TEST_SUITE_P(Codes, MaxFrag,
                                     "_" + std::to_string(code_bytes(i.param.code));
                          });
 
+// After a HelloRetryRequest the second ClientHello offers the length again
+// and the handshake goes on under it.
+TEST(MaxFragHrr, LengthSurvivesHelloRetryRequest)
+{
+    static const uint16_t p256 = 0x0017;
+    Pair p(TLS_V13);
+    p.srv.cfg.groups = &p256; // the client's first key share is X25519
+    p.srv.cfg.n_groups = 1;
+    p.ccfg.max_fragment_code = 2;
+    ASSERT_TRUE(p.handshake()) << TLS_ERR_REASON(tls_conn_error(p.cl.c)) << " "
+                               << TLS_ERR_REASON(tls_conn_error(p.sv.c));
+    EXPECT_EQ(1, tls_conn_did_hrr(p.cl.c));
+    EXPECT_EQ(2, tls_conn_max_fragment_code(p.cl.c));
+    EXPECT_EQ(2, tls_conn_max_fragment_code(p.sv.c));
+    std::string d = pattern(10000, 31);
+    p.send(p.sv, d);
+    EXPECT_EQ(d, p.cl.got);
+    EXPECT_EQ(9u, check_records(p.s2c, 1024, TLS_V13));
+}
+
 class Versions : public ::testing::TestWithParam<uint16_t>
 {
 };
