@@ -202,7 +202,7 @@ const STACK_OF(X509_NAME) * shimssl_peer_ca_list(const SSL *s)
     if (s->server || s->conn == NULL)
         return NULL;
     tls_conn_peer_ca_names(s->conn, &p, &len);
-    if (len == 0)
+    if (p == NULL)
         return NULL;
     if ((names = sk_X509_NAME_new_null()) == NULL)
         return NULL;

@@ -159,6 +159,8 @@ enum tls_reason {
     TLS_R_TOO_MANY_WARN_ALERTS = 409,
     /* added by core/maxfrag (RFC 6066 max_fragment_length) */
     TLS_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH = 232,
+    /* added by core/tls13_server (post-handshake auth, SSL_VERIFY_CLIENT_ONCE) */
+    TLS_R_INVALID_CONFIG = 283,
     /* A received alert is reported as 1000 + its description. */
     TLS_R_ALERT_OFFSET = 1000,
     /* Internal failures (allocation, libcrypto) are reported with

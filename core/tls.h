@@ -379,10 +379,14 @@ int tls_conn_early_status(const tls_conn *c); /* TLS_EARLY_* */
 
 /* --- client authentication -------------------------------------------- */
 /* Server, TLS 1.3 after the handshake: send a CertificateRequest (needs the
- * client's post_handshake_auth extension; else TLS_R_EXTENSION_NOT_RECEIVED). */
+ * client's post_handshake_auth extension; else TLS_R_EXTENSION_NOT_RECEIVED).
+ * With TLS_CFG_CLIENT_ONCE, once any CertificateRequest was sent on the
+ * connection: TLS_ERR(TLS_AD_NONE, TLS_R_INVALID_CONFIG), nothing sent. */
 TLS_MUST_CHECK int tls_conn_request_cert(tls_conn *c);
 /* Client: the certificate_authorities of the server's CertificateRequest
- * (DistinguishedName list body), *len = 0 if none. */
+ * (DistinguishedName list body), *len = 0 if none. *list is NULL when no
+ * list came (no CertificateRequest; TLS 1.3 without the extension), and
+ * non-NULL with *len = 0 for a TLS 1.2 request's empty list. */
 void tls_conn_peer_ca_names(const tls_conn *c, const uint8_t **list, size_t *len);
 /* Server, from the ClientHello (valid after it was parsed): its raw message
  * (header included), and the client's supported_groups / signature_algorithms

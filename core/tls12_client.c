@@ -88,8 +88,6 @@ struct tls12_client {
     size_t n_cert_types;
     uint16_t cr_sigalgs[MAX_LIST];
     size_t n_cr_sigalgs;
-    uint8_t *ca_names;
-    size_t ca_names_len;
 
     /* NewSessionTicket (RFC 5077 3.3). */
     uint8_t *ticket;
@@ -234,7 +232,6 @@ void tls12_client_free(tls_conn *c)
         return;
     tls_transcript_free(&cl->th);
     free(cl->ticket);
-    free(cl->ca_names);
     OPENSSL_cleanse(cl, sizeof(*cl));
     free(cl);
     c->cl12 = NULL;
@@ -736,21 +733,22 @@ static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
         TRY(tls_rd_vec_bounded(&walk, 2, 1, 0xffff, &dn));
     }
     size_t n = tls_rd_left(&cas);
-    uint8_t *copy = NULL;
-    if (n) {
-        copy = malloc(n);
-        if (!copy)
-            return TLS_ERR_INTERNAL;
-        int rc = tls_rd_copy(&cas, copy, n);
-        if (rc < 0) {
-            free(copy);
-            return rc;
-        }
+    /* An empty list is still a list (non-NULL, length 0). */
+    uint8_t *copy = malloc(n ? n : 1);
+    if (!copy)
+        return TLS_ERR_INTERNAL;
+    int rc = tls_rd_copy(&cas, copy, n);
+    if (rc < 0) {
+        free(copy);
+        return rc;
     }
-    /* Kept for tls_conn_peer_ca_names (the client_cert hook asks). */
-    free(cl->ca_names);
-    cl->ca_names = copy;
-    cl->ca_names_len = n;
+    /* Kept on the connection for tls_conn_peer_ca_names: the client_cert
+     * hook asks during the handshake, the application after it
+     * (SSL_get_client_CA_list, s_client's "Acceptable client certificate
+     * CA names"). */
+    free(c->peer_ca_names);
+    c->peer_ca_names = copy;
+    c->peer_ca_names_len = n;
     cl->cert_requested = 1;
     TRY(th_add(c, msg, len));
     cl->state = C12_WAIT_SHD;

@@ -1256,8 +1256,11 @@ int tls12_server_message(tls_conn *c, const uint8_t *msg, size_t len)
 int tls12_server_ccs(tls_conn *c)
 {
     struct tls12_server *sv = c->sv12;
+    /* A CCS where a handshake message is due (ClientKeyExchange, the
+     * CertificateVerify of a client that sent a certificate): OpenSSL's
+     * server reports it as any unexpected message. */
     if (sv->state != S12_WAIT_CCS)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_CCS_RECEIVED_EARLY);
+        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     TRY(install_keys(c, 0));
     sv->state = S12_WAIT_FIN;
     return 0;

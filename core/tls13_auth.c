@@ -126,10 +126,11 @@ int tls13_read_certificate(const uint8_t *msg, size_t len, const uint8_t *ctx, s
     TRY(tls_rd_vec_bounded(&r, 1, 0, 255, &rctx));
     TRY(tls_rd_vec(&r, 3, &list));
     TRY(tls_rd_done(&r));
-    /* RFC 8446 4.4.2: the context echoes the CertificateRequest's. */
+    /* RFC 8446 4.4.2: the context echoes the CertificateRequest's (the RFC
+     * names no alert; OpenSSL sends decode_error). */
     if (tls_rd_left(&rctx) != ctx_len ||
         (ctx_len && memcmp(rctx.p + rctx.off, ctx, ctx_len) != 0))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_CONTEXT);
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_INVALID_CONTEXT);
     STACK_OF(X509) *chain = sk_X509_new_null();
     if (!chain)
         return TLS_ERR_INTERNAL;

@@ -25,7 +25,7 @@ TLS_MUST_CHECK int tls13_write_certificate_request(tls_writer *w, const tls_conf
 
 /*
  * The peer's Certificate (header included). Its context must equal
- * ctx/ctx_len (illegal_parameter + TLS_R_INVALID_CONTEXT otherwise).
+ * ctx/ctx_len (decode_error + TLS_R_INVALID_CONTEXT otherwise).
  * *out receives the certificates, leaf first: an empty stack when the list
  * is empty (a client declining). per-certificate extensions must answer
  * something in offered (tls_ext_index bits).

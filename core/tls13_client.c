@@ -723,9 +723,15 @@ static int parse_certificate_request(tls_conn *c, const uint8_t *msg, size_t len
     tls_reader r, ctx, exts, l;
     tls_ext_block eb;
     tls_rd_init(&r, msg + 4, len - 4);
-    TRY(tls_rd_vec_bounded(&r, 1, 0, 255, &ctx));
-    TRY(tls_rd_vec_bounded(&r, 2, 2, 0xffff, &exts));
-    TRY(tls_rd_done(&r));
+    /* Framing errors carry OpenSSL's reasons: a context or trailing bytes
+     * that do not fit the message, length_mismatch; an extensions block
+     * that does not, bad_length. */
+    if (tls_rd_vec_bounded(&r, 1, 0, 255, &ctx) < 0)
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+    if (tls_rd_vec_bounded(&r, 2, 2, 0xffff, &exts) < 0)
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_LENGTH);
+    if (tls_rd_done(&r) < 0)
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     /* RFC 8446 4.3.2: in the main handshake the context is empty; after
      * it, the context names the exchange and our answer echoes it. */
     if (tls_rd_left(&ctx) != 0 && !post)

@@ -1391,6 +1391,10 @@ int tls_conn_request_cert(tls_conn *c)
     /* One exchange at a time. */
     if (sv->pha_active || sv->state != SS_DONE)
         return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+    /* SSL_VERIFY_CLIENT_ONCE (OpenSSL 3.0): once a CertificateRequest went
+     * out, in the handshake or after it, none is sent again. */
+    if ((c->cfg->flags & TLS_CFG_CLIENT_ONCE) && sv->cert_requested)
+        return TLS_ERR(TLS_AD_NONE, TLS_R_INVALID_CONFIG);
     /* RFC 8446 4.3.2: a context unique within the connection. */
     sv->cr_ctx_len = sizeof(sv->cr_ctx);
     TRY(tls_random(sv->cr_ctx, sv->cr_ctx_len));

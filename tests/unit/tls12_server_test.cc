@@ -334,7 +334,7 @@ TEST(Tls12Server, CcsBeforeClientKeyExchange)
     ASSERT_EQ(TLS_WANT_INPUT, feed(s, CH12().rec()));
     s.wire_out.clear();
     expect_refused(s, record(TLS_CT_CHANGE_CIPHER_SPEC, "\x01"), TLS_AD_UNEXPECTED_MESSAGE,
-                   TLS_R_CCS_RECEIVED_EARLY);
+                   TLS_R_UNEXPECTED_MESSAGE);
 }
 
 TEST(Tls12Server, FinishedBeforeClientKeyExchange)

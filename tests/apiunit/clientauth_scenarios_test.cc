@@ -1,0 +1,14 @@
+// The client authentication scenarios (tests/unit/clientauth_scenarios.h)
+// on ShimSSL at both ends, with the expectations the system's OpenSSL meets
+// (tests/unit/clientauth_openssl_interop_test.cc).
+#define CAH_SUITE ClientAuthOnShim
+#include "unit/clientauth_scenarios.h"
+
+// Stricter than OpenSSL 3.0, which echoes whatever context the handshake's
+// CertificateRequest has: RFC 8446 4.3.2 says it SHALL be zero length there
+// (only post-handshake requests carry one).
+TEST(ClientAuthOnShim, HandshakeCertificateRequestWithContextIsIllegal)
+{
+    cah::CrEdit t(cah::cr_body("\x01", cah::sigalgs_ext()));
+    t.expect(cah::AD_ILLEGAL_PARAMETER, SSL_R_INVALID_CONTEXT);
+}
