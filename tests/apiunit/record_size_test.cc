@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -359,6 +360,156 @@ TEST(RecordPaddingApi, CallbackDecidesPerRecord)
     ASSERT_TRUE(q.handshake());
     EXPECT_EQ(d, q.transfer(q.c, q.s, d));
     EXPECT_TRUE(seen12.calls.empty());
+}
+
+// --- hostile peers, as the application sees them ---------------------------------
+
+// Two ShimSSL ends on memory BIOs, every flight passing through a tamper
+// function, for the errors an application gets (SSL_get_error, ERR).
+struct Tampered {
+    SSL_CTX *cctx, *sctx;
+    SSL *c, *s;
+    BIO *c_in, *c_out, *s_in, *s_out;
+    std::function<void(std::string &)> to_server, to_client;
+
+    explicit Tampered(int version)
+    {
+        cctx = SSL_CTX_new(TLS_client_method());
+        sctx = SSL_CTX_new(TLS_server_method());
+        for (SSL_CTX *x : {cctx, sctx}) {
+            SSL_CTX_set_min_proto_version(x, version);
+            SSL_CTX_set_max_proto_version(x, version);
+        }
+        SSL_CTX_use_certificate_file(sctx, shimtest::cert("server-ec.pem").c_str(),
+                                     SSL_FILETYPE_PEM);
+        SSL_CTX_use_PrivateKey_file(sctx, shimtest::cert("server-ec.key").c_str(),
+                                    SSL_FILETYPE_PEM);
+        c = SSL_new(cctx);
+        s = SSL_new(sctx);
+        c_in = BIO_new(BIO_s_mem());
+        c_out = BIO_new(BIO_s_mem());
+        s_in = BIO_new(BIO_s_mem());
+        s_out = BIO_new(BIO_s_mem());
+        SSL_set_bio(c, c_in, c_out);
+        SSL_set_bio(s, s_in, s_out);
+        SSL_set_connect_state(c);
+        SSL_set_accept_state(s);
+    }
+    ~Tampered()
+    {
+        SSL_free(c);
+        SSL_free(s);
+        SSL_CTX_free(cctx);
+        SSL_CTX_free(sctx);
+    }
+    static std::string drain(BIO *b)
+    {
+        std::string out;
+        char buf[4096];
+        int n;
+        while ((n = BIO_read(b, buf, sizeof(buf))) > 0)
+            out.append(buf, (size_t)n);
+        return out;
+    }
+    // Run both handshakes; the first failure's SSL_get_error and reason.
+    struct Result {
+        int c_err = 0, s_err = 0;
+        int c_reason = 0, s_reason = 0;
+    } r;
+    void run()
+    {
+        bool c_done = false, s_done = false;
+        for (int i = 0; i < 20 && !(c_done && s_done); i++) {
+            if (!c_done && r.c_err == 0) {
+                int rc = SSL_do_handshake(c);
+                c_done = rc == 1;
+                if (rc <= 0 && SSL_get_error(c, rc) != SSL_ERROR_WANT_READ) {
+                    r.c_err = SSL_get_error(c, rc);
+                    r.c_reason = ERR_GET_REASON(ERR_peek_error());
+                }
+                ERR_clear_error();
+            }
+            std::string a = drain(c_out);
+            if (to_server && !a.empty())
+                to_server(a);
+            BIO_write(s_in, a.data(), (int)a.size());
+            if (!s_done && r.s_err == 0) {
+                int rc = SSL_do_handshake(s);
+                s_done = rc == 1;
+                if (rc <= 0 && SSL_get_error(s, rc) != SSL_ERROR_WANT_READ) {
+                    r.s_err = SSL_get_error(s, rc);
+                    r.s_reason = ERR_GET_REASON(ERR_peek_error());
+                }
+                ERR_clear_error();
+            }
+            std::string b = drain(s_out);
+            if (to_client && !b.empty())
+                to_client(b);
+            BIO_write(c_in, b.data(), (int)b.size());
+            if (a.empty() && b.empty() && (r.c_err || r.s_err))
+                break;
+        }
+    }
+};
+
+// Change the code of the max_fragment_length extension (type 1, length 1)
+// inside a plaintext hello; the surrounding lengths stay valid.
+bool set_code(std::string &flight, uint8_t from, uint8_t to)
+{
+    const std::string ext = std::string("\x00\x01\x00\x01", 4) + (char)from;
+    size_t p = flight.find(ext, 5 + 4 + 2 + 32);
+    if (p == std::string::npos)
+        return false;
+    flight[p + 4] = (char)to;
+    return true;
+}
+
+class HostileApi : public ::testing::TestWithParam<int>
+{
+};
+
+// An invalid code in the ClientHello: the server's handshake fails with
+// SSL_ERROR_SSL and SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH; the client
+// gets the illegal_parameter alert (SSL_R_SSLV3_ALERT_ILLEGAL_PARAMETER).
+TEST_P(HostileApi, InvalidCodeInClientHello)
+{
+    Tampered t(GetParam());
+    ASSERT_EQ(1, SSL_set_tlsext_max_fragment_length(t.c, TLSEXT_max_fragment_length_512));
+    bool done = false;
+    t.to_server = [&](std::string &f) {
+        if (!done)
+            done = set_code(f, 1, 5);
+    };
+    t.run();
+    ASSERT_TRUE(done);
+    EXPECT_EQ(SSL_ERROR_SSL, t.r.s_err);
+    EXPECT_EQ(SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH, t.r.s_reason);
+    EXPECT_EQ(SSL_ERROR_SSL, t.r.c_err);
+    EXPECT_EQ(SSL_R_SSLV3_ALERT_ILLEGAL_PARAMETER, t.r.c_reason);
+}
+
+INSTANTIATE_TEST_SUITE_P(Both, HostileApi, ::testing::Values(TLS1_3_VERSION, TLS1_2_VERSION),
+                         [](const ::testing::TestParamInfo<int> &i) {
+                             return std::string(i.param == TLS1_3_VERSION ? "Tls13" : "Tls12");
+                         });
+
+// A TLS 1.2 ServerHello whose echo is not the offer: the client fails with
+// SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH, the server gets the alert.
+TEST(HostileApi12, MismatchedEchoInServerHello)
+{
+    Tampered t(TLS1_2_VERSION);
+    ASSERT_EQ(1, SSL_set_tlsext_max_fragment_length(t.c, TLSEXT_max_fragment_length_2048));
+    bool done = false;
+    t.to_client = [&](std::string &f) {
+        if (!done)
+            done = set_code(f, 3, 4);
+    };
+    t.run();
+    ASSERT_TRUE(done);
+    EXPECT_EQ(SSL_ERROR_SSL, t.r.c_err);
+    EXPECT_EQ(SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH, t.r.c_reason);
+    EXPECT_EQ(SSL_ERROR_SSL, t.r.s_err);
+    EXPECT_EQ(SSL_R_SSLV3_ALERT_ILLEGAL_PARAMETER, t.r.s_reason);
 }
 
 } // namespace
