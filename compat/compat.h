@@ -255,6 +255,10 @@ struct ssl_st {
     /* Server: the ClientHello's cipher_suites body (SSL_get0_raw_cipherlist). */
     unsigned char *peer_ciphers;
     size_t peer_ciphers_len;
+    /* SSL_get_client_ciphers' stack (ssl_negotiated.c), built on the first
+     * call from the kept ClientHello whose suites start at client_ciphers_src. */
+    STACK_OF(SSL_CIPHER) *client_ciphers;
+    const uint8_t *client_ciphers_src;
     int status_type;
 
     void (*info_callback)(const SSL *ssl, int type, int val);
@@ -373,6 +377,12 @@ int shimssl_parse_groups(shimssl_u16_list *out, const char *str);
 int shimssl_parse_sigalgs(shimssl_u16_list *out, const char *str);
 int shimssl_set_groups_nids(shimssl_u16_list *out, const int *nids, size_t n);
 void shimssl_u16_list_free(shimssl_u16_list *l);
+
+/* ssl_negotiated.c: SSL_ctrl's GET_GROUPS (out may be NULL: count only),
+ * GET_SHARED_GROUP and GET_SIGNATURE_NID. */
+long shimssl_ctrl_get_groups(const SSL *s, int *out);
+long shimssl_ctrl_shared_group(const SSL *s, long n);
+long shimssl_ctrl_signature_nid(const SSL *s, int *pnid);
 
 /* Report an info-callback event (SSL's callback, else the SSL_CTX's). */
 void shimssl_info(const SSL *s, int where, int ret);

@@ -736,20 +736,6 @@ const SSL_CIPHER *SSL_get_pending_cipher(const SSL *s)
     return shimssl_cipher_by_id(tls_conn_cipher_suite(c));
 }
 
-/* The client's offered suites are not kept by the engine: as OpenSSL does
- * when it has no such list (client side, or before a ClientHello), NULL. */
-STACK_OF(SSL_CIPHER) * SSL_get_client_ciphers(const SSL *s)
-{
-    (void)s;
-    return NULL;
-}
-
-char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size)
-{
-    (void)s;
-    (void)buf;
-    (void)size;
-    return NULL;
-}
+/* SSL_get_client_ciphers, SSL_get_shared_ciphers: ssl_negotiated.c. */
 
 /* Compression (SSL_COMP_*, SSL_get_current_compression): ssl_comp.c. */

@@ -108,6 +108,9 @@ static void shimssl_reset_conn(SSL *s)
     OPENSSL_free(s->peer_ciphers);
     s->peer_ciphers = NULL;
     s->peer_ciphers_len = 0;
+    sk_SSL_CIPHER_free(s->client_ciphers);
+    s->client_ciphers = NULL;
+    s->client_ciphers_src = NULL;
 }
 
 int SSL_up_ref(SSL *s)
@@ -620,21 +623,7 @@ int SSL_get_peer_signature_type_nid(const SSL *s, int *pnid)
     return 1;
 }
 
-/* The peer's signature_algorithms list is not exposed by the engine: report
- * none, which is also OpenSSL's answer before the list arrived. */
-int SSL_get_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignhash, unsigned char *rsig,
-                    unsigned char *rhash)
-{
-    (void)s, (void)idx, (void)psign, (void)phash, (void)psignhash, (void)rsig, (void)rhash;
-    return 0;
-}
-
-int SSL_get_shared_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignhash,
-                           unsigned char *rsig, unsigned char *rhash)
-{
-    (void)s, (void)idx, (void)psign, (void)phash, (void)psignhash, (void)rsig, (void)rhash;
-    return 0;
-}
+/* SSL_get_sigalgs, SSL_get_shared_sigalgs: ssl_negotiated.c. */
 
 /* SRTP is not implemented: the "not used" answer. */
 SRTP_PROTECTION_PROFILE *SSL_get_selected_srtp_profile(SSL *s)
@@ -665,9 +654,4 @@ int SSL_get0_dane_authority(SSL *s, X509 **mcert, EVP_PKEY **mspki)
     return -1; /* "DANE not enabled" */
 }
 
-/* Our own CertificateVerify scheme is not reported by the engine. */
-int SSL_get_signature_type_nid(const SSL *s, int *pnid)
-{
-    (void)s, (void)pnid;
-    return 0;
-}
+/* SSL_get_signature_type_nid: ssl_negotiated.c. */

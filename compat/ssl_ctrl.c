@@ -597,20 +597,13 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
         if (s->conn == NULL || tls_conn_group(s->conn) == 0)
             return 0;
         return tls_group_nid(tls_conn_group(s->conn));
-    case SSL_CTRL_GET_GROUPS: {
-        const shimssl_u16_list *g = shimssl_ssl_groups(s);
-        const uint16_t *v = g->v;
-        size_t n = g->n;
-
-        if (n == 0)
-            v = tls_default_groups(&n);
-        if (parg != NULL)
-            for (size_t i = 0; i < n; i++)
-                ((int *)parg)[i] = tls_group_nid(v[i]);
-        return (long)n;
-    }
+    case SSL_CTRL_GET_GROUPS:
+        /* The peer's supported_groups (OpenSSL's answer; not our own list). */
+        return shimssl_ctrl_get_groups(s, parg);
     case SSL_CTRL_GET_SHARED_GROUP:
-        return 0; /* server side: not yet */
+        return shimssl_ctrl_shared_group(s, larg);
+    case SSL_CTRL_GET_SIGNATURE_NID:
+        return shimssl_ctrl_signature_nid(s, parg);
     case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
         *(STACK_OF(X509) **)parg = s->ctx->extra_certs;
         return 1;

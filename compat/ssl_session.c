@@ -541,10 +541,10 @@ uint8_t SSL_SESSION_get_max_fragment_length(const SSL_SESSION *s)
     return s->max_fragment_len_mode;
 }
 
+/* The compression method of the session: 1 (DEFLATE) or 0 (none). */
 unsigned int SSL_SESSION_get_compress_id(const SSL_SESSION *s)
 {
-    (void)s;
-    return 0;
+    return s != NULL ? s->comp_id : 0;
 }
 
 int SSL_SESSION_set1_ticket_appdata(SSL_SESSION *s, const void *data, size_t len)

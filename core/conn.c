@@ -186,6 +186,7 @@ void tls_conn_free(tls_conn *c)
     EVP_PKEY_free(c->peer_tmp_key);
     free(c->ch_copy);
     free(c->peer_ca_names);
+    tls_conn_free_peer_offer(c);
     for (int i = 0; i < TLS_CONN_TICKETS; i++)
         free(c->tickets[i].ticket);
     OPENSSL_cleanse(c, sizeof(*c));

@@ -135,6 +135,13 @@ struct tls_conn {
 
     /* RFC 6066 max_fragment_length code in force (core/maxfrag.c), 0 none. */
     uint8_t mfl_code;
+
+    /* peer_offer.c. Client: the signature_algorithms of the server's
+     * latest CertificateRequest (wire body, NULL until one arrives). Both
+     * sides: the scheme we signed with (0 = none yet). */
+    uint8_t *peer_cr_sigalgs;
+    size_t peer_cr_sigalgs_len;
+    uint16_t own_sigalg;
 };
 
 /* --- keys (conn.c) --------------------------------------------------- */
@@ -184,6 +191,9 @@ TLS_MUST_CHECK int tls12_server_export(tls_conn *c, uint8_t *out, size_t outlen,
                                        const char *label, size_t label_len,
                                        const uint8_t *context, size_t context_len,
                                        int use_context);
+/* --- what the peer offered (peer_offer.c) ------------------------------ */
+TLS_MUST_CHECK int tls_conn_keep_peer_cr_sigalgs(tls_conn *c, const uint16_t *v, size_t n);
+void tls_conn_free_peer_offer(tls_conn *c);
 /* Host name from the client's server_name extension (server side), or NULL. */
 const char *tls_conn_server_name(const tls_conn *c);
 

@@ -414,8 +414,16 @@ TLS_MUST_CHECK int tls_conn_client_hello_view(const tls_conn *c, tls_client_hell
  * extension's type and body, 0 after the last one. */
 int tls_client_hello_next_ext(const tls_client_hello_view *v, size_t *cursor, uint16_t *type,
                               const uint8_t **body, size_t *len);
+/* The peer's supported_groups / signature_algorithms vector bodies (no
+ * length): a server's from the ClientHello (both versions); a client's
+ * signature_algorithms from the server's latest CertificateRequest (both
+ * versions; no groups). *list = NULL, *len = 0 when there are none. */
 void tls_conn_peer_groups(const tls_conn *c, const uint8_t **list, size_t *len);
 void tls_conn_peer_sigalgs(const tls_conn *c, const uint8_t **list, size_t *len);
+/* The SignatureScheme we signed our CertificateVerify / ServerKeyExchange
+ * with, or chose for our certificate (TLS 1.2 RSA key transport); 0 if we
+ * did not authenticate (resumption, no client certificate). */
+uint16_t tls_conn_own_sigalg(const tls_conn *c);
 
 /* --- TLS 1.2 facts ----------------------------------------------------- */
 int tls_conn_compression(const tls_conn *c);    /* TLS_COMP_* in use */

@@ -726,6 +726,7 @@ static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
         if (cl->n_cr_sigalgs < MAX_LIST)
             cl->cr_sigalgs[cl->n_cr_sigalgs++] = v;
     }
+    TRY(tls_conn_keep_peer_cr_sigalgs(c, cl->cr_sigalgs, cl->n_cr_sigalgs));
     /* Each DistinguishedName is opaque<1..2^16-1>: checked, kept as a list body. */
     tls_reader walk = cas;
     while (tls_rd_left(&walk) > 0) {
@@ -819,6 +820,8 @@ static int write_certificate_verify(tls_conn *c, tls_writer *w, uint16_t scheme)
     if (!sig)
         return TLS_ERR_INTERNAL;
     int rc = tls_sig_sign(scheme, key, 0, cl->th.buf.buf, cl->th.buf.len, sig, cap, &sig_len);
+    if (rc == 0)
+        c->own_sigalg = scheme;
     if (rc == 0)
         rc = tls_wr_u8(w, TLS_HS_CERTIFICATE_VERIFY);
     if (rc == 0)

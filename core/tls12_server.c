@@ -1004,6 +1004,14 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
     } else {
         uint16_t group = 0;
         TRY(select_suite(c, &ch, &sv->s12, &group));
+        c->own_sigalg = sv->scheme;
+        /* RSA key transport signs nothing; like OpenSSL, still report the
+         * scheme our certificate would sign with (tls_conn_own_sigalg). */
+        const tls_identity *rsa_id;
+        uint16_t rsa_scheme;
+        if (!sv->scheme && pick_identity(c, &ch, sv->s12->au, 1, &rsa_id, &rsa_scheme) &&
+            rsa_id == sv->id)
+            c->own_sigalg = rsa_scheme;
         c->suite = sv->s12->suite;
         c->group = group;
         c->ems = ch.have_ems && !(cfg->flags & TLS_CFG_NO_EMS);

@@ -259,6 +259,11 @@ void tls_conn_peer_groups(const tls_conn *c, const uint8_t **list, size_t *len)
 
 void tls_conn_peer_sigalgs(const tls_conn *c, const uint8_t **list, size_t *len)
 {
+    if (!c->is_server) {
+        *list = c->peer_cr_sigalgs;
+        *len = c->peer_cr_sigalgs ? c->peer_cr_sigalgs_len : 0;
+        return;
+    }
     ch_ext(c, TLS_EXT_SIGNATURE_ALGORITHMS, list, len);
 }
 

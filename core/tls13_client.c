@@ -757,6 +757,7 @@ static int parse_certificate_request(tls_conn *c, const uint8_t *msg, size_t len
         if (cl->n_cr_sigalgs < MAX_LIST)
             cl->cr_sigalgs[cl->n_cr_sigalgs++] = v;
     }
+    TRY(tls_conn_keep_peer_cr_sigalgs(c, cl->cr_sigalgs, cl->n_cr_sigalgs));
     cl->cert_requested = 1;
     return 0;
 }
@@ -933,6 +934,7 @@ static int client_auth(tls_conn *c, tls_writer *w)
     uint8_t th[TLS_MAX_HASH];
     TRY(th_hash(c, th));
     TRY(tls13_write_certificate_verify(w, 0, scheme, cfg->key, th, c->suite->hash_len));
+    c->own_sigalg = scheme;
     return flush_msg(c, w);
 }
 

@@ -1006,6 +1006,7 @@ static int write_certificate_verify(tls_conn *c, tls_writer *w, uint16_t scheme)
 {
     uint8_t th[TLS_MAX_HASH];
     TRY(th_hash(c, th));
+    c->own_sigalg = scheme;
     return tls13_write_certificate_verify(w, 1, scheme, c->sv->id->key, th, c->suite->hash_len);
 }
 
