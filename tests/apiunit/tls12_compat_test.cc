@@ -481,6 +481,8 @@ TEST_F(Tls12Conn, GettersAfterTheHandshake)
         EXPECT_EQ(SSL_get_extms_support(x), 1);
         EXPECT_EQ(SSL_get_current_compression(x), nullptr);
         EXPECT_EQ(SSL_get_current_expansion(x), nullptr);
+        ASSERT_NE(SSL_get_session(x), nullptr);
+        EXPECT_EQ(SSL_SESSION_get_compress_id(SSL_get_session(x)), 0u);
         EXPECT_EQ(SSL_renegotiate(x), 0);
         EXPECT_EQ(last_reason(), SSL_R_NO_RENEGOTIATION);
     }
@@ -539,6 +541,9 @@ TEST_F(Tls12Conn, CompressionWhenBothClearTheOption)
         ASSERT_NE(m, nullptr);
         EXPECT_STREQ(SSL_COMP_get_name(m), "zlib compression");
         EXPECT_EQ(SSL_get_current_expansion(x), m);
+        // The session records the method: DEFLATE's id (RFC 3749), 1.
+        ASSERT_NE(SSL_get_session(x), nullptr);
+        EXPECT_EQ(SSL_SESSION_get_compress_id(SSL_get_session(x)), 1u);
     }
     // Data goes through intact.
     std::string msg(5000, 'z');
