@@ -401,13 +401,32 @@ s.sendall(b"bye\n")
 s.close()
 )PY";
 
-std::string python_shared(bool shim, const std::vector<std::string> &py_args,
+// Debian 12's python3 (3.11.2) builds shared_ciphers() on SSL_get_ciphers
+// alone (the server's whole list); later CPython releases intersect it with
+// SSL_get_client_ciphers. The first python3 found (PATH, then Debian's)
+// whose _ssl module calls SSL_get_client_ciphers, or "".
+std::string python_with_client_ciphers()
+{
+    const char probe[] = "import _ssl, sys\n"
+                         "f = getattr(_ssl, '__file__', None)\n"
+                         "sys.exit(0 if f and b'SSL_get_client_ciphers' in open(f, 'rb').read() "
+                         "else 1)\n";
+    for (std::string py : {std::string("python3"), std::string("/usr/bin/python3")}) {
+        RunResult r = run({py, "-c", probe});
+        if (r.exit_code == 0)
+            return py;
+    }
+    return "";
+}
+
+std::string python_shared(const std::string &python, bool shim,
+                          const std::vector<std::string> &py_args,
                           const std::vector<std::string> &cargs)
 {
     std::string dir = make_temp_dir("pyshared");
     std::string script = write_file(dir, "server.py", kPyServer);
     Process p;
-    std::vector<std::string> argv = {"/usr/bin/python3", script, cert_dir()};
+    std::vector<std::string> argv = {python, script, cert_dir()};
     argv.insert(argv.end(), py_args.begin(), py_args.end());
     if (!p.start(argv, server_options(shim))) {
         ADD_FAILURE() << p.error();
@@ -430,21 +449,40 @@ std::string python_shared(bool shim, const std::vector<std::string> &py_args,
     return out;
 }
 
-TEST(NegotiatedGettersApps, PythonSharedCiphersTls13)
+void compare_python(const std::string &python)
 {
-    std::string ref = python_shared(false, {}, {});
-    EXPECT_TRUE(has(ref, "SHARED TLS_AES_256_GCM_SHA384 TLSv1.3 256")) << ref;
-    EXPECT_EQ(python_shared(true, {}, {}), ref);
+    {
+        std::string ref = python_shared(python, false, {}, {});
+        EXPECT_TRUE(has(ref, "SHARED TLS_AES_256_GCM_SHA384 TLSv1.3 256")) << ref;
+        EXPECT_EQ(python_shared(python, true, {}, {}), ref);
+    }
+    // TLS 1.2, a server cipher list and a client offering a subset in
+    // another order.
+    std::vector<std::string> c = {
+        "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA:ECDHE-RSA-CHACHA20-POLY1305"};
+    std::vector<std::string> s = {"ECDHE+AESGCM:AES256-SHA"};
+    std::string ref = python_shared(python, false, s, c);
+    EXPECT_TRUE(has(ref, "SHARED ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 128")) << ref;
+    EXPECT_EQ(python_shared(python, true, s, c), ref);
 }
 
-TEST(NegotiatedGettersApps, PythonSharedCiphersTls12WithServerCipherList)
+TEST(NegotiatedGettersApps, DebianPythonSharedCiphers)
 {
-    std::vector<std::string> c = {"-tls1_2", "-cipher",
-                                  "ECDHE-RSA-AES128-GCM-SHA256:AES256-SHA:ECDHE-RSA-CHACHA20-POLY1305"};
-    std::vector<std::string> s = {"ECDHE+AESGCM:AES256-SHA"};
-    std::string ref = python_shared(false, s, c);
-    EXPECT_TRUE(has(ref, "SHARED ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 128")) << ref;
-    EXPECT_EQ(python_shared(true, s, c), ref);
+    compare_python("/usr/bin/python3");
+}
+
+TEST(NegotiatedGettersApps, PythonSharedCiphersFromTheClientsList)
+{
+    std::string py = python_with_client_ciphers();
+    if (py.empty())
+        GTEST_SKIP() << "no python3 whose shared_ciphers() uses SSL_get_client_ciphers";
+    compare_python(py);
+    // Only the suites the client offered (TLS 1.2: exactly its two).
+    std::string got = python_shared(
+        py, true, {}, {"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"});
+    EXPECT_TRUE(has(got, "SHARED ECDHE-RSA-AES128-GCM-SHA256 TLSv1.2 128\n")) << got;
+    EXPECT_TRUE(has(got, "SHARED ECDHE-RSA-AES256-GCM-SHA384 TLSv1.2 256\n")) << got;
+    EXPECT_TRUE(has(got, "COUNT 2\n")) << got;
 }
 
 } // namespace
