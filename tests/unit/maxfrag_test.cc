@@ -615,4 +615,26 @@ TEST(RecordPadding, Tls13RecordsPaddedToTheBlockWithinTheLimit)
     p.ccfg.cb_arg = nullptr;
 }
 
+// A callback asking for absurd padding gets a record filled to the limit,
+// never beyond it (RFC 8446 5.4: at most 2^14 + 1 inner bytes; here the
+// negotiated 1024).
+TEST(RecordPadding, HugeAnswerIsCappedAtTheLimit)
+{
+    Pair p(TLS_V13);
+    p.ccfg.record_padding = [](void *, int, size_t) -> size_t { return (size_t)-1; };
+    p.ccfg.max_fragment_code = 2;
+    ASSERT_TRUE(p.handshake());
+    p.c2s.clear();
+    std::string d = pattern(3000, 41);
+    p.send(p.cl, d);
+    EXPECT_EQ(d, p.sv.got);
+    size_t n = 0;
+    for (const Rec &r : split(p.c2s)) {
+        n++;
+        size_t inner = r.body.size() - 16;
+        EXPECT_TRUE(inner == 1024 || inner == 1025) << inner;
+    }
+    EXPECT_EQ(3u, n);
+}
+
 } // namespace
