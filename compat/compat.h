@@ -343,6 +343,15 @@ struct ssl_st {
     size_t api_block_padding;
     size_t (*api_record_padding_cb)(SSL *s, int type, size_t len, void *arg);
     void *api_record_padding_arg;
+    /* ssl_status.c (OCSP stapling): the response to staple (server, owned,
+     * SSL_set_tlsext_status_ocsp_resp), the responder ids and request
+     * extensions (client: to send; server: the client's), and the engine
+     * encoding of the client's request (owned, cfg.ocsp_ids points in). */
+    unsigned char *api_ocsp_resp;
+    size_t api_ocsp_resp_len;
+    STACK_OF(OCSP_RESPID) *api_ocsp_ids;
+    STACK_OF(X509_EXTENSION) *api_ocsp_exts;
+    uint8_t *api_ocsp_req;
     /* --- end compat-api --- */
 };
 

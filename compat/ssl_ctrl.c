@@ -8,6 +8,7 @@
  */
 #include "compat/compat.h"
 #include "compat/sess.h"
+#include "compat/ssl_status.h"
 #include "compat/init.h"
 
 #include <string.h>
@@ -613,9 +614,12 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_TYPE:
         return s->status_type;
     case SSL_CTRL_GET_TLSEXT_STATUS_REQ_OCSP_RESP:
-        /* No stapled response is ever received (status_request is not sent). */
-        *(unsigned char **)parg = NULL;
-        return -1;
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_OCSP_RESP:
+    case SSL_CTRL_GET_TLSEXT_STATUS_REQ_IDS:
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_IDS:
+    case SSL_CTRL_GET_TLSEXT_STATUS_REQ_EXTS:
+    case SSL_CTRL_SET_TLSEXT_STATUS_REQ_EXTS:
+        return shimssl_status_ctrl(s, cmd, larg, parg); /* compat/ssl_status.c */
     case SSL_CTRL_GET_RI_SUPPORT:
         return shimssl_tls12_ri_support(s);
     case SSL_CTRL_GET_EXTMS_SUPPORT:

@@ -10,6 +10,7 @@
 #include "compat/compat.h"
 #include "compat/init.h"
 #include "compat/sess.h"
+#include "compat/ssl_status.h"
 
 #include <string.h>
 
@@ -93,6 +94,7 @@ void shimssl_api_ssl_free(SSL *s)
     shimssl_cert_ssl_free(s);
     shimssl_tls12_ssl_free(s);
     shimssl_clientauth_ssl_free(s);
+    shimssl_status_ssl_free(s);
     OPENSSL_free(s->api_psk_identity_hint);
     s->api_psk_identity_hint = NULL;
 }
@@ -126,6 +128,8 @@ int shimssl_api_ssl_config(SSL *s, tls_config *cfg)
     if (!shimssl_sess_config(s, cfg))
         return 0;
     if (!shimssl_clientauth_config(s, cfg))
+        return 0;
+    if (!shimssl_status_config(s, cfg))
         return 0;
     n12 = shimssl_cipher_tls12_ids(s, &ids);
     cfg->tls12_suites = ids;

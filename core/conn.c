@@ -24,6 +24,7 @@
 #include "core/alert.h"
 #include "core/handshake.h"
 #include "core/maxfrag.h"
+#include "core/ocsp_status.h"
 #include "core/tls13_psk.h"
 #include "core/tls12_client.h"
 
@@ -187,6 +188,7 @@ void tls_conn_free(tls_conn *c)
     free(c->ch_copy);
     free(c->peer_ca_names);
     tls_conn_free_peer_offer(c);
+    tls_ocsp_free(c);
     for (int i = 0; i < TLS_CONN_TICKETS; i++)
         free(c->tickets[i].ticket);
     OPENSSL_cleanse(c, sizeof(*c));

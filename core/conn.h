@@ -142,6 +142,19 @@ struct tls_conn {
     uint8_t *peer_cr_sigalgs;
     size_t peer_cr_sigalgs_len;
     uint16_t own_sigalg;
+
+    /* OCSP stapling (ocsp_status.c). */
+    struct {
+        int requested; /* server: the ClientHello asked for OCSP */
+        int expected;  /* client, 1.2: acknowledged in ServerHello; server: we staple */
+        int window;    /* client, 1.2: a CertificateStatus may come next */
+        uint8_t *resp; /* client: the stapled response; server: the one to send */
+        size_t resp_len;
+        uint8_t *ids; /* server: the request's responder_id_list body */
+        size_t ids_len;
+        uint8_t *exts; /* server: its request_extensions body */
+        size_t exts_len;
+    } ocsp;
 };
 
 /* --- keys (conn.c) --------------------------------------------------- */

@@ -161,6 +161,11 @@ enum tls_reason {
     TLS_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH = 232,
     /* added by core/tls13_server (post-handshake auth, SSL_VERIFY_CLIENT_ONCE) */
     TLS_R_INVALID_CONFIG = 283,
+    /* added by core/ocsp_status (OCSP stapling) */
+    TLS_R_UNSUPPORTED_STATUS_TYPE = 329,
+    TLS_R_INVALID_STATUS_RESPONSE = 328,
+    TLS_R_OCSP_CALLBACK_FAILURE = 305,
+    TLS_R_CLIENTHELLO_TLSEXT = 226,
     /* A received alert is reported as 1000 + its description. */
     TLS_R_ALERT_OFFSET = 1000,
     /* Internal failures (allocation, libcrypto) are reported with

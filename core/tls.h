@@ -75,6 +75,9 @@ enum {
     TLS_CFG_NO_EMS = 1u << 12,           /* SSL_OP_NO_EXTENDED_MASTER_SECRET */
     TLS_CFG_LEGACY_RENEG = 1u << 13,     /* SSL_OP_LEGACY_SERVER_CONNECT: peer may lack RFC 5746 */
     TLS_CFG_EARLY_DATA = 1u << 14,       /* client: send early data when the session allows */
+    /* OCSP stapling: client asks for the server's OCSP response
+     * (status_request, RFC 6066 8); see tls_config.ocsp_status. */
+    TLS_CFG_STATUS_REQUEST = 1u << 15,
 };
 
 /*
@@ -251,6 +254,26 @@ typedef struct tls_config {
      * is the real content type. Core lowers the answer so the padded inner
      * plaintext stays within the record size limit. NULL = no padding. */
     size_t (*record_padding)(void *arg, int type, size_t len);
+    /* --- OCSP stapling (RFC 6066 8, RFC 8446 4.4.2.1) ----------------- */
+    /*
+     * Client (only with TLS_CFG_STATUS_REQUEST): called once the server's
+     * first flight is in, stapled or not (tls_conn_ocsp_response tells):
+     * TLS 1.2 at ServerHelloDone (full handshakes), TLS 1.3 at the server's
+     * Finished. Returns 0 to go on, or TLS_ERR(alert, reason) to fail.
+     * Server: called when the client asked for an OCSP response and our
+     * certificate is chosen and about to be sent; it provides the response
+     * with tls_conn_set_ocsp_response. Returns 0 (staple what was set, if
+     * anything), 1 (no staple), or TLS_ERR(alert, reason). NULL: a client
+     * does not check, a server staples nothing.
+     */
+    int (*ocsp_status)(void *arg, tls_conn *c);
+    /* Client: what the request names (SSL_set_tlsext_status_ids / _exts):
+     * the responder_id_list body (each ResponderID DER with its 2-byte
+     * length) and the request_extensions (DER Extensions); NULL = empty. */
+    const uint8_t *ocsp_ids;
+    size_t ocsp_ids_len;
+    const uint8_t *ocsp_exts;
+    size_t ocsp_exts_len;
 } tls_config;
 
 /* tls_config.event `where` values */
@@ -424,6 +447,19 @@ void tls_conn_peer_sigalgs(const tls_conn *c, const uint8_t **list, size_t *len)
  * with, or chose for our certificate (TLS 1.2 RSA key transport); 0 if we
  * did not authenticate (resumption, no client certificate). */
 uint16_t tls_conn_own_sigalg(const tls_conn *c);
+
+/* --- OCSP stapling ---------------------------------------------------- */
+/* Client: the OCSPResponse (DER) the server stapled, owned by the
+ * connection; *len = 0 if none. Server: the response being stapled. */
+void tls_conn_ocsp_response(const tls_conn *c, const uint8_t **resp, size_t *len);
+/* Server, inside tls_config.ocsp_status: the OCSPResponse to staple
+ * (copied; 1 <= len < 2^24). */
+TLS_MUST_CHECK int tls_conn_set_ocsp_response(tls_conn *c, const uint8_t *resp, size_t len);
+/* Server: did the client ask for an OCSP response? 1 with the bodies of its
+ * responder_id_list (ResponderID entries, each opaque<1..2^16-1> DER) and
+ * request_extensions (DER Extensions, possibly empty); 0 if it did not. */
+int tls_conn_ocsp_request(const tls_conn *c, const uint8_t **ids, size_t *ids_len,
+                          const uint8_t **exts, size_t *exts_len);
 
 /* --- TLS 1.2 facts ----------------------------------------------------- */
 int tls_conn_compression(const tls_conn *c);    /* TLS_COMP_* in use */

@@ -34,6 +34,7 @@
 #include "core/extensions.h"
 #include "core/handshake.h"
 #include "core/maxfrag.h"
+#include "core/ocsp_status.h"
 #include "core/tls12.h"
 
 enum {
@@ -384,6 +385,10 @@ static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, 
         case TLS_EXT_MAX_FRAGMENT_LENGTH:
             TRY(tls_mfl_client_echo(c, &body));
             break;
+        case TLS_EXT_STATUS_REQUEST:
+            /* RFC 6066 8: a CertificateStatus may follow the Certificate. */
+            TRY(tls_ocsp_client_server_hello(c, &body));
+            break;
         default:
             /* Offered for TLS 1.3 only (key_share, psk_key_exchange_modes,
              * supported_groups ...): not a TLS 1.2 ServerHello extension. */
@@ -574,6 +579,8 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     if (!leaf_fits_suite(cl->s12, key))
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CERTIFICATE_TYPE);
     TRY(th_add(c, msg, len));
+    /* RFC 6066 8: an announced CertificateStatus comes right after. */
+    c->ocsp.window = c->ocsp.expected;
     if (cl->s12->kx == TLS12_KX_RSA) {
         /* RFC 5246 7.4.7.1: the premaster secret goes to the certificate's key. */
         uint8_t pms[48];
@@ -924,6 +931,9 @@ static int on_server_hello_done(tls_conn *c, const uint8_t *msg, size_t len)
     if (cl->s12->kx != TLS12_KX_RSA && cl->pms_len == 0)
         return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     TRY(th_add(c, msg, len));
+    /* The server's flight is complete: the application judges the OCSP
+     * response (or its absence) before we answer, as OpenSSL's client. */
+    TRY(tls_ocsp_client_check(c));
     tls_writer w;
     tls_wr_init(&w);
     int rc = client_flight(c, &w);
@@ -931,6 +941,18 @@ static int on_server_hello_done(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(rc);
     cl->state = cl->ticket_expected ? C12_WAIT_NST : C12_WAIT_CCS;
     return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * CertificateStatus (RFC 6066 8): only right after the Certificate, and
+ * only when the ServerHello announced it; the server may still omit it.
+ */
+static int on_certificate_status(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    tls_reader r;
+    tls_rd_init(&r, msg + 4, len - 4);
+    TRY(tls_ocsp_read_status(c, &r));
+    return th_add(c, msg, len);
 }
 
 /* ---------------------------------------------------------------------
@@ -1052,6 +1074,10 @@ int tls12_client_message(tls_conn *c, const uint8_t *msg, size_t len)
         return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     if (type == TLS_HS_HELLO_REQUEST)
         return on_hello_request(c, len);
+    int status_ok = c->ocsp.window;
+    c->ocsp.window = 0;
+    if (type == TLS_HS_CERTIFICATE_STATUS && status_ok)
+        return on_certificate_status(c, msg, len);
     switch (cl->state) {
     case C12_WAIT_CERT:
         if (type == TLS_HS_CERTIFICATE)

@@ -40,6 +40,7 @@
 #include "core/extensions.h"
 #include "core/handshake.h"
 #include "core/maxfrag.h"
+#include "core/ocsp_status.h"
 #include "core/tls12.h"
 
 enum {
@@ -641,6 +642,9 @@ static int write_server_hello(tls_conn *c, tls_writer *w, const ch12 *ch)
     if (sv->send_ticket)
         TRY(write_empty_ext(w, TLS_EXT_SESSION_TICKET));
     TRY(tls_mfl_write_echo(c, w));
+    /* RFC 6066 8: empty; the response follows as CertificateStatus. */
+    if (c->ocsp.expected && !sv->resumed)
+        TRY(write_empty_ext(w, TLS_EXT_STATUS_REQUEST));
     if (c->alpn_len) {
         TRY(tls_wr_u16(w, TLS_EXT_ALPN));
         TRY(tls_wr_open(w, 2, &m));
@@ -893,7 +897,7 @@ static int full_flight(tls_conn *c, const ch12 *ch, const uint8_t *msg, size_t l
 {
     struct tls12_server *sv = c->sv12;
     tls_writer w;
-    size_t at[5], n = 0;
+    size_t at[6], n = 0;
     int rc = 0;
     tls_wr_init(&w);
     at[n++] = w.len;
@@ -908,6 +912,13 @@ static int full_flight(tls_conn *c, const ch12 *ch, const uint8_t *msg, size_t l
     }
     if (rc == 0)
         rc = th_add_from(c, &w, at[n - 1]);
+    /* RFC 6066 8: CertificateStatus immediately after Certificate. */
+    if (rc == 0 && c->ocsp.expected) {
+        at[n++] = w.len;
+        rc = tls_ocsp_write_status_msg(c, &w);
+        if (rc == 0)
+            rc = th_add_from(c, &w, at[n - 1]);
+    }
     if (rc == 0 && sv->s12->kx != TLS12_KX_RSA) {
         at[n++] = w.len;
         rc = write_server_key_exchange(c, &w);
@@ -1025,6 +1036,8 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
             TRY(tls_random(sv->session_id, 32));
         }
         sv->asked_cert = (cfg->flags & TLS_CFG_REQUEST_CERT) != 0;
+        /* The certificate is chosen: its OCSP response, if asked for. */
+        TRY(tls_ocsp_server_decide(c));
     }
     c->etm = ch.have_etm && sv->s12->cbc && !(cfg->flags & TLS_CFG_NO_ETM);
     c->compression = sv->comp;

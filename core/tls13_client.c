@@ -31,6 +31,7 @@
 #include "core/extensions.h"
 #include "core/handshake.h"
 #include "core/maxfrag.h"
+#include "core/ocsp_status.h"
 #include "core/tls12.h"
 #include "core/tls12_client.h"
 #include "core/tls13_auth.h"
@@ -246,6 +247,12 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
     TRY(tls_mfl_write_offer(c, w, &cl->offered));
     if (cl->offer12)
         TRY(tls12_client_write_exts(c, w, cl->cbc_offered, &cl->offered));
+    /* RFC 6066 8: ask for the server's OCSP response. */
+    if (tls_ocsp_client_wants(cfg)) {
+        TRY(ext_open(w, cl, TLS_EXT_STATUS_REQUEST, &m));
+        TRY(tls_ocsp_write_request(cfg, w));
+        TRY(tls_wr_close(w, 2, m));
+    }
     /* A TLS 1.2-only ClientHello has no supported_versions (RFC 8446 4.2.1). */
     if (cl->offer13) {
         TRY(ext_open(w, cl, TLS_EXT_SUPPORTED_VERSIONS, &m));
@@ -789,9 +796,14 @@ static int parse_chain(tls_conn *c, tls_reader *list, STACK_OF(X509) * chain)
         tls_ext_block eb;
         TRY(tls_rd_vec_bounded(list, 3, 1, 0xffffff, &data));
         TRY(tls_rd_vec(list, 2, &exts));
-        /* Per-certificate extensions answer ours (status_request, SCT):
-         * we sent none, so any is unsolicited (RFC 8446 4.4.2). */
+        /* Per-certificate extensions answer ours (RFC 8446 4.4.2): only
+         * status_request can be solicited. */
         TRY(tls_ext_parse(&exts, TLS_EXTM_CT, c->cl->offered, 1, &eb));
+        /* RFC 8446 4.4.2.1: the leaf's carries its OCSP response; others
+         * are ignored, as OpenSSL does. */
+        tls_ext *st = tls_ext_find(&eb, TLS_EXT_STATUS_REQUEST);
+        if (st && sk_X509_num(chain) == 0)
+            TRY(tls_ocsp_read_status(c, &st->body));
         size_t n = tls_rd_left(&data);
         const uint8_t *p, *q;
         TRY(tls_rd_bytes(&data, n, &p));
@@ -990,6 +1002,9 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     memcpy(c->fin_rcvd, msg + 4, hl);
     c->fin_len = hl;
     TRY(th_add(c, msg, len));
+    /* The server's flight is complete: the application judges the OCSP
+     * response (or its absence) now, as OpenSSL's client does. */
+    TRY(tls_ocsp_client_check(c));
     TRY(th_hash(c, th));
     /* tls_ks_master wipes the handshake secrets; our Finished still needs
      * the client one. */

@@ -7,7 +7,9 @@
 
 #include <openssl/x509.h>
 
+#include "core/extensions.h"
 #include "core/handshake.h"
+#include "core/ocsp_status.h"
 #include "core/tls13_common.h"
 
 /*
@@ -16,9 +18,9 @@
  *     Extension extensions<0..2^16-1>;
  * } CertificateEntry;
  */
-static int write_cert_entry(tls_writer *w, X509 *x)
+static int write_cert_entry(tls_writer *w, X509 *x, const tls_conn *status)
 {
-    size_t m;
+    size_t m, exts, e;
     int n = i2d_X509(x, NULL);
     uint8_t *p;
     if (n <= 0)
@@ -28,7 +30,15 @@ static int write_cert_entry(tls_writer *w, X509 *x)
     if (i2d_X509(x, &p) != n)
         return TLS_ERR_INTERNAL;
     TRY(tls_wr_close(w, 3, m));
-    return tls_wr_u16(w, 0); /* no per-certificate extensions */
+    if (!status)
+        return tls_wr_u16(w, 0); /* no per-certificate extensions */
+    /* RFC 8446 4.4.2.1: the OCSP response rides in the leaf's entry. */
+    TRY(tls_wr_open(w, 2, &exts));
+    TRY(tls_wr_u16(w, TLS_EXT_STATUS_REQUEST));
+    TRY(tls_wr_open(w, 2, &e));
+    TRY(tls_ocsp_write_status(status, w));
+    TRY(tls_wr_close(w, 2, e));
+    return tls_wr_close(w, 2, exts);
 }
 
 /* struct {
@@ -38,6 +48,12 @@ static int write_cert_entry(tls_writer *w, X509 *x)
 int tls13_write_certificate(tls_writer *w, const uint8_t *ctx, size_t ctx_len, X509 *leaf,
                             STACK_OF(X509) *chain)
 {
+    return tls13_write_certificate_status(w, ctx, ctx_len, leaf, chain, NULL);
+}
+
+int tls13_write_certificate_status(tls_writer *w, const uint8_t *ctx, size_t ctx_len, X509 *leaf,
+                                   STACK_OF(X509) *chain, const tls_conn *status)
+{
     size_t msg, list;
     ENSURE(ctx_len <= 255, TLS_ERR_INTERNAL);
     TRY(tls_wr_u8(w, TLS_HS_CERTIFICATE));
@@ -46,9 +62,9 @@ int tls13_write_certificate(tls_writer *w, const uint8_t *ctx, size_t ctx_len, X
     TRY(tls_wr_bytes(w, ctx, ctx_len));
     TRY(tls_wr_open(w, 3, &list));
     if (leaf != NULL) {
-        TRY(write_cert_entry(w, leaf));
+        TRY(write_cert_entry(w, leaf, status));
         for (int i = 0; chain != NULL && i < sk_X509_num(chain); i++)
-            TRY(write_cert_entry(w, sk_X509_value(chain, i)));
+            TRY(write_cert_entry(w, sk_X509_value(chain, i), NULL));
     }
     TRY(tls_wr_close(w, 3, list));
     return tls_wr_close(w, 3, msg);

@@ -38,6 +38,7 @@
 #include "core/extensions.h"
 #include "core/handshake.h"
 #include "core/maxfrag.h"
+#include "core/ocsp_status.h"
 #include "core/tls13_auth.h"
 #include "core/tls13_common.h"
 #include "core/tls13_psk.h"
@@ -134,6 +135,8 @@ typedef struct client_hello {
     int has13;
     int has12;
     int have_pha;
+    tls_reader status_req; /* status_request body (ocsp_status.c reads it) */
+    int have_status_req;
 } client_hello;
 
 static const uint16_t default_suites[] = {0x1302, 0x1303, 0x1301};
@@ -591,9 +594,13 @@ static int parse_extensions(client_hello *ch, tls_reader *exts)
             TRY(tls_rd_done(&e->body));
             ch->have_early_data = 1;
             break;
+        case TLS_EXT_STATUS_REQUEST:
+            ch->status_req = e->body;
+            ch->have_status_req = 1;
+            break;
         default:
             /* Known to the table but nothing we answer (TLS 1.2 ones,
-             * status_request, padding ...): ignored. */
+             * padding ...): ignored. */
             break;
         }
     }
@@ -999,7 +1006,8 @@ static int write_ee(tls_conn *c, tls_writer *w)
 /* RFC 8446 4.4.2: the context is empty for server authentication. */
 static int write_certificate(tls_conn *c, tls_writer *w)
 {
-    return tls13_write_certificate(w, NULL, 0, c->sv->id->cert, c->sv->id->chain);
+    return tls13_write_certificate_status(w, NULL, 0, c->sv->id->cert, c->sv->id->chain,
+                                          c->ocsp.expected ? c : NULL);
 }
 
 static int write_certificate_verify(tls_conn *c, tls_writer *w, uint16_t scheme)
@@ -1262,6 +1270,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
         }
         TRY(run_client_hello_hook(c, &ch));
     }
+    TRY(tls_ocsp_server_client_hello(c, ch.have_status_req ? &ch.status_req : NULL));
     if (version == TLS_V12) {
         TRY(select_alpn(c, &ch));
         return tls12_server_client_hello(c, msg, len, downgrade);
@@ -1291,6 +1300,9 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
         if (no_cert)
             return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
         TRY(select_sigalg(c, &ch, &scheme));
+        /* The certificate is chosen: its OCSP response, if asked for. */
+        if (!hrr)
+            TRY(tls_ocsp_server_decide(c));
     }
 
     memcpy(c->client_random, ch.random, 32);
