@@ -16,7 +16,8 @@
  * flags: bits 0-2 record size; bit 4: TLS 1.2 only (a pure TLS 1.2 hello,
  * no downgrade check) else TLS 1.2 and 1.3 offered; bit 5: DEFLATE offered;
  * bit 6: a server without renegotiation_info is accepted; bit 3: encrypt-
- * then-MAC and extended master secret not offered.
+ * then-MAC and extended master secret not offered; bit 7: an OCSP staple is
+ * asked for (status_request), so CertificateStatus is parsed.
  */
 #include <stdlib.h>
 
@@ -100,6 +101,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg.flags |= TLS_CFG_LEGACY_RENEG;
     if (flags & 0x08)
         cfg.flags |= TLS_CFG_NO_ETM | TLS_CFG_NO_EMS;
+    if (flags & 0x80)
+        cfg.flags |= TLS_CFG_STATUS_REQUEST;
     tls_conn *c = tls_conn_new(&cfg, 0);
     if (c != NULL) {
         int rc = tls_conn_handshake(c); /* queues the ClientHello */

@@ -961,4 +961,182 @@ TEST(Tls12Client, TamperedRecordIsBadRecordMac)
                 TLS_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC);
 }
 
+// --- OCSP stapling (RFC 6066 8) ----------------------------------------------
+
+const std::string kOcsp("\x30\x03\x0a\x01\x00", 5);
+
+int staple_cb(SSL *s, void *)
+{
+    unsigned char *copy = (unsigned char *)OPENSSL_memdup(kOcsp.data(), kOcsp.size());
+    SSL_set_tlsext_status_ocsp_resp(s, copy, (long)kOcsp.size());
+    return SSL_TLSEXT_ERR_OK;
+}
+
+// An OpenSSL server that staples whenever asked; ask = our client asks.
+struct Stapled12 : Peer12 {
+    explicit Stapled12(bool ask = true)
+    {
+        SSL_CTX_set_tlsext_status_cb(sctx, staple_cb);
+        if (ask)
+            cfg.flags |= TLS_CFG_STATUS_REQUEST;
+    }
+};
+
+// The whole handshake message of `type` (header included), cut out of the flight.
+std::string take_msg(std::vector<Rec> &recs, uint8_t type)
+{
+    size_t ri, off;
+    if (!find_msg(recs, type, &ri, &off))
+        return "";
+    std::string &b = recs[ri].body;
+    size_t len = (uint8_t)b[off + 1] << 16 | (uint8_t)b[off + 2] << 8 | (uint8_t)b[off + 3];
+    std::string m = b.substr(off, 4 + len);
+    b.erase(off, 4 + len);
+    if (b.empty())
+        recs.erase(recs.begin() + (long)ri);
+    return m;
+}
+
+// Put message m right after the message of `type`.
+void insert_after(std::vector<Rec> &recs, uint8_t type, const std::string &m)
+{
+    size_t ri, off;
+    ASSERT_TRUE(find_msg(recs, type, &ri, &off));
+    std::string &b = recs[ri].body;
+    size_t len = (uint8_t)b[off + 1] << 16 | (uint8_t)b[off + 2] << 8 | (uint8_t)b[off + 3];
+    b.insert(off + 4 + len, m);
+}
+
+void edit_status(Peer &p, const std::string &body)
+{
+    edit_first_flight(p, [body](std::vector<Rec> &recs) { replace_msg(recs, 22, body); });
+}
+
+TEST(Tls12Client, StapledResponseIsKept)
+{
+    Stapled12 p;
+    ASSERT_EQ(TLS_OK, p.handshake());
+    const uint8_t *r;
+    size_t n;
+    tls_conn_ocsp_response(p.c, &r, &n);
+    EXPECT_EQ(kOcsp, std::string((const char *)r, n));
+    // Our ClientHello asked for it.
+    Hello ch = parse_client_hello(first_msg(p.wire_out, 1));
+    EXPECT_TRUE(ch.has(5));
+}
+
+TEST(Tls12Client, CertificateStatusOfUnknownType)
+{
+    Stapled12 p;
+    edit_status(p, u8(2) + u24(kOcsp.size()) + kOcsp);
+    expect_fail(p, p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_UNSUPPORTED_STATUS_TYPE);
+}
+
+TEST(Tls12Client, CertificateStatusLongerThanItsMessage)
+{
+    Stapled12 p;
+    edit_status(p, u8(1) + u24(kOcsp.size() + 1) + kOcsp);
+    expect_fail(p, p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+}
+
+TEST(Tls12Client, CertificateStatusShorterThanItsMessage)
+{
+    Stapled12 p;
+    edit_status(p, u8(1) + u24(kOcsp.size() - 1) + kOcsp);
+    expect_fail(p, p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+}
+
+TEST(Tls12Client, CertificateStatusWithEmptyResponse)
+{
+    // opaque OCSPResponse<1..2^24-1>
+    Stapled12 p;
+    edit_status(p, u8(1) + u24(0));
+    expect_fail(p, p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+}
+
+TEST(Tls12Client, CertificateStatusTruncated)
+{
+    Stapled12 p;
+    edit_status(p, u8(1) + u8(0));
+    expect_fail(p, p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+}
+
+TEST(Tls12Client, EmptyCertificateStatus)
+{
+    Stapled12 p;
+    edit_status(p, "");
+    expect_fail(p, p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_UNSUPPORTED_STATUS_TYPE);
+}
+
+TEST(Tls12Client, CertificateStatusNotAnnounced)
+{
+    // The ServerHello does not acknowledge status_request: a CertificateStatus
+    // must not come.
+    Stapled12 p;
+    edit_server_hello(p, [](ServerHello &sh) { sh.drop(5); });
+    expect_fail(p, p.handshake(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+TEST(Tls12Client, CertificateStatusNobodyAskedFor)
+{
+    Stapled12 p(false);
+    edit_first_flight(p, [](std::vector<Rec> &recs) {
+        insert_after(recs, 11, hs(22, u8(1) + u24(kOcsp.size()) + kOcsp));
+    });
+    expect_fail(p, p.handshake(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+TEST(Tls12Client, CertificateStatusAfterServerKeyExchange)
+{
+    Stapled12 p;
+    edit_first_flight(p, [](std::vector<Rec> &recs) {
+        std::string m = take_msg(recs, 22);
+        ASSERT_FALSE(m.empty());
+        insert_after(recs, 12, m);
+    });
+    expect_fail(p, p.handshake(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+TEST(Tls12Client, TwoCertificateStatusMessages)
+{
+    Stapled12 p;
+    edit_first_flight(p, [](std::vector<Rec> &recs) {
+        insert_after(recs, 22, hs(22, u8(1) + u24(kOcsp.size()) + kOcsp));
+    });
+    expect_fail(p, p.handshake(), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+}
+
+TEST(Tls12Client, StatusRequestAcknowledgedWithoutBeingAsked)
+{
+    Peer12 p;
+    edit_server_hello(p, [](ServerHello &sh) { sh.exts.push_back({5, ""}); });
+    expect_fail(p, p.handshake(), TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
+}
+
+TEST(Tls12Client, StatusRequestAcknowledgementNotEmpty)
+{
+    Stapled12 p;
+    edit_server_hello(p, [](ServerHello &sh) {
+        for (auto &e : sh.exts)
+            if (e.first == 5)
+                e.second = u8(1);
+    });
+    expect_fail(p, p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+}
+
+TEST(Tls12Client, StatusHookRejects)
+{
+    Stapled12 p;
+    p.cfg.ocsp_status = [](void *, tls_conn *c) {
+        const uint8_t *r;
+        size_t n;
+        tls_conn_ocsp_response(c, &r, &n);
+        return n == 5 ? TLS_ERR(TLS_AD_BAD_CERTIFICATE_STATUS_RESPONSE,
+                                TLS_R_INVALID_STATUS_RESPONSE)
+                      : 0;
+    };
+    expect_fail(p, p.handshake(), TLS_AD_BAD_CERTIFICATE_STATUS_RESPONSE,
+                TLS_R_INVALID_STATUS_RESPONSE);
+}
+
 } // namespace

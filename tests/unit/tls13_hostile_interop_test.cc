@@ -565,4 +565,102 @@ TEST(HostileFlight, EveryByteFlipFails)
     }
 }
 
+// --- OCSP stapling: the leaf's status_request (RFC 8446 4.4.2.1) --------------
+
+const std::string kOcsp13("\x30\x03\x0a\x01\x00", 5);
+
+int staple13_cb(SSL *s, void *)
+{
+    unsigned char *copy = (unsigned char *)OPENSSL_memdup(kOcsp13.data(), kOcsp13.size());
+    SSL_set_tlsext_status_ocsp_resp(s, copy, (long)kOcsp13.size());
+    return SSL_TLSEXT_ERR_OK;
+}
+
+// The server's Certificate with the leaf's extension block replaced.
+void set_leaf_exts(std::vector<Rec> &recs, const std::string &exts)
+{
+    size_t ri, off;
+    if (!find_msg(recs, 11, &ri, &off))
+        return;
+    const std::string &b = recs[ri].body;
+    // context<0..255> = empty, certificate_list<3>, first entry: cert_data<3>, extensions<2>.
+    size_t at = off + 4 + 1 + 3;
+    size_t cert_len = (uint8_t)b[at] << 16 | (uint8_t)b[at + 1] << 8 | (uint8_t)b[at + 2];
+    std::string cert = b.substr(at + 3, cert_len);
+    std::string entry = u24(cert.size()) + cert + u16(exts.size()) + exts;
+    replace_msg(recs, 11, u8(0) + u24(entry.size()) + entry);
+}
+
+struct StapleTest : FlightTest {
+    void SetUp() override
+    {
+        SSL_CTX_set_tlsext_status_cb(p.sctx, staple13_cb);
+        p.cfg.flags |= TLS_CFG_STATUS_REQUEST;
+    }
+    void leaf_status(const std::string &body)
+    {
+        m.edit = [body](std::vector<Rec> &r) { set_leaf_exts(r, ext(5, body)); };
+    }
+};
+
+TEST_F(StapleTest, UneditedStapleArrives)
+{
+    ASSERT_EQ(TLS_OK, p.handshake());
+    const uint8_t *r;
+    size_t n;
+    tls_conn_ocsp_response(p.c, &r, &n);
+    EXPECT_EQ(kOcsp13, std::string((const char *)r, n));
+}
+
+TEST_F(StapleTest, UnknownStatusType)
+{
+    leaf_status(u8(2) + u24(kOcsp13.size()) + kOcsp13);
+    expect_fail(p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_UNSUPPORTED_STATUS_TYPE);
+}
+
+TEST_F(StapleTest, ResponseLengthMismatch)
+{
+    leaf_status(u8(1) + u24(kOcsp13.size() + 2) + kOcsp13);
+    expect_fail(p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+}
+
+TEST_F(StapleTest, EmptyResponse)
+{
+    leaf_status(u8(1) + u24(0));
+    expect_fail(p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+}
+
+TEST_F(StapleTest, EmptyStatusExtension)
+{
+    leaf_status("");
+    expect_fail(p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_UNSUPPORTED_STATUS_TYPE);
+}
+
+TEST_F(StapleTest, TwoStatusExtensionsInTheLeaf)
+{
+    std::string one = ext(5, u8(1) + u24(kOcsp13.size()) + kOcsp13);
+    m.edit = [one](std::vector<Rec> &r) { set_leaf_exts(r, one + one); };
+    expect_fail(p.handshake(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+}
+
+TEST_F(StapleTest, StatusInEncryptedExtensions)
+{
+    // RFC 8446 4.4.2.1: in TLS 1.3 the response is in the Certificate only.
+    m.edit = [](std::vector<Rec> &r) {
+        size_t ri, off;
+        std::string e = ext(5, "");
+        if (find_msg(r, 8, &ri, &off))
+            replace_msg(r, 8, u16(e.size()) + e);
+    };
+    expect_fail(p.handshake(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+}
+
+TEST_F(FlightTest, StapleNobodyAskedFor)
+{
+    m.edit = [](std::vector<Rec> &r) {
+        set_leaf_exts(r, ext(5, u8(1) + u24(kOcsp13.size()) + kOcsp13));
+    };
+    expect_fail(p.handshake(), TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
+}
+
 } // namespace
