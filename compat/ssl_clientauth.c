@@ -245,6 +245,13 @@ int SSL_verify_client_post_handshake(SSL *s)
         SHIMSSL_ERR(SSL_R_INVALID_CONFIG);
         return 0;
     }
+    /* The mode as it is now (s_server's "c" command sets it just before
+     * asking): FAIL_IF_NO_PEER_CERT and CLIENT_ONCE apply to this request. */
+    s->cfg.flags &= ~(uint32_t)(TLS_CFG_REQUIRE_CERT | TLS_CFG_CLIENT_ONCE);
+    if (s->verify_mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+        s->cfg.flags |= TLS_CFG_REQUIRE_CERT;
+    if (s->verify_mode & SSL_VERIFY_CLIENT_ONCE)
+        s->cfg.flags |= TLS_CFG_CLIENT_ONCE;
     rc = tls_conn_request_cert(s->conn);
     if (rc == TLS_ERR(TLS_AD_NONE, TLS_R_EXTENSION_NOT_RECEIVED)) {
         SHIMSSL_ERR(SSL_R_EXTENSION_NOT_RECEIVED);
@@ -252,6 +259,10 @@ int SSL_verify_client_post_handshake(SSL *s)
     }
     if (rc == TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE)) {
         SHIMSSL_ERR(SSL_R_REQUEST_SENT);
+        return 0;
+    }
+    if (rc == TLS_ERR(TLS_AD_NONE, TLS_R_INVALID_CONFIG)) {
+        SHIMSSL_ERR(SSL_R_INVALID_CONFIG);
         return 0;
     }
     if (rc < 0) {

@@ -745,6 +745,40 @@ TEST(CAH_SUITE, ClientOnceWithPostHandshakeAsksOnlyOnce)
     EXPECT_EQ(2, u.p.count(u.p.m.c2s.hs, cah::HS_CERT));
 }
 
+TEST(CAH_SUITE, VerifyModeIsReadWhenThePostHandshakeRequestIsMade)
+{
+    // s_server's `c` command sets the mode just before asking: the mode at
+    // that moment decides, not the one the handshake started with.
+    cah::Pha t(SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE);
+    SSL_set_verify(t.p.s, SSL_VERIFY_PEER, nullptr);
+    cah::Err e;
+    EXPECT_EQ(1, t.request(&e));
+    EXPECT_EQ(2, t.p.count(t.p.m.s2c.hs, cah::HS_CR));
+    SSL_set_verify(t.p.s, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, nullptr);
+    EXPECT_EQ(0, t.request(&e));
+    EXPECT_EQ(SSL_R_INVALID_CONFIG, e.reason);
+    EXPECT_EQ(2, t.p.count(t.p.m.s2c.hs, cah::HS_CR));
+}
+
+TEST(CAH_SUITE, PostHandshakeEmptyAnswerRefusedWhenRequired)
+{
+    cah::Pair p(TLS1_3_VERSION);
+    SSL_CTX_set_verify(p.sctx, SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE, nullptr);
+    p.start();
+    SSL_set_post_handshake_auth(p.c, 1);
+    ASSERT_TRUE(p.handshake());
+    // FAIL_IF_NO_PEER_CERT set after the handshake applies to the request.
+    SSL_set_verify(p.s, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    ASSERT_EQ(1, SSL_verify_client_post_handshake(p.s));
+    EXPECT_EQ("x", p.client_to_server("x"));
+    p.server_to_client("y");
+    p.client_to_server("z");
+    EXPECT_EQ(1, p.count(p.m.c2s.hs, cah::HS_CERT));
+    CAH_EXPECT_SSL_FAILURE(p.s_err, p.s_e, SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
+    ASSERT_FALSE(p.m.s2c.alerts.empty());
+    EXPECT_EQ(cah::AD_CERTIFICATE_REQUIRED, p.m.s2c.alerts.back());
+}
+
 // --- hostile CertificateRequests (TLS 1.3 client) -----------------------------
 
 TEST(CAH_SUITE, CertificateRequestContextOverrunsTheMessage)
