@@ -211,6 +211,10 @@ enum {
 struct ssl_st {
     int references; /* atomic */
     SSL_CTX *ctx;   /* one reference held */
+    /* The context the SSL was made from, one reference held. Sessions
+     * stay with it when a servername callback switches ctx (SSL_set_SSL_CTX):
+     * its cache, callbacks, ticket keys and hit counters, as in OpenSSL. */
+    SSL_CTX *session_ctx;
     const SSL_METHOD *method;
 
     /* Role: 1 server, 0 client. handshake_role_set tells whether
@@ -458,6 +462,17 @@ int shimssl_clientauth_config(SSL *s, tls_config *cfg);
 void shimssl_clientauth_ssl_free(SSL *s);
 const STACK_OF(X509_NAME) * shimssl_peer_ca_list(const SSL *s);
 void shimssl_api_ssl_clear(SSL *s) __attribute__((weak));
+/* A connection ended without our close_notify, or failed: its session
+ * leaves the cache and is never resumed (ssl_session.c). */
+void shimssl_clear_bad_session(SSL *s) __attribute__((weak));
+void shimssl_drop_failed_session(SSL *s) __attribute__((weak));
+/* SSL_set_SSL_CTX on a server: the accept counter follows the new context. */
+void shimssl_sess_ctx_switched(SSL *s, SSL_CTX *from, SSL_CTX *to) __attribute__((weak));
+
+static inline SSL_CTX *shimssl_session_ctx(const SSL *s)
+{
+    return s->session_ctx != NULL ? s->session_ctx : s->ctx;
+}
 void shimssl_api_ssl_event(SSL *s, int where, int value) __attribute__((weak));
 
 #endif

@@ -28,6 +28,8 @@ SSL *SSL_new(SSL_CTX *ctx)
     s->references = 1;
     SSL_CTX_up_ref(ctx);
     s->ctx = ctx;
+    SSL_CTX_up_ref(ctx);
+    s->session_ctx = ctx;
     s->method = ctx->method;
     /* OpenSSL considers an SSL whose method can accept to be a server until
      * SSL_set_connect_state says otherwise; SSL_is_server shows it. */
@@ -125,6 +127,8 @@ void SSL_free(SSL *s)
         return;
     /* Applications' ex_data free callbacks still see a complete SSL. */
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data);
+    if (shimssl_clear_bad_session != NULL && s->ctx != NULL)
+        shimssl_clear_bad_session(s);
     /* The engine goes first: its configuration points into fields that
      * compat-api's hook releases. */
     shimssl_reset_conn(s);
@@ -146,11 +150,14 @@ void SSL_free(SSL *s)
     OPENSSL_free(s->alpn);
     OPENSSL_free(s->hostname);
     SSL_CTX_free(s->ctx);
+    SSL_CTX_free(s->session_ctx);
     OPENSSL_free(s);
 }
 
 int SSL_clear(SSL *s)
 {
+    if (shimssl_clear_bad_session != NULL && s->ctx != NULL)
+        shimssl_clear_bad_session(s);
     shimssl_reset_conn(s);
     s->verify_result = X509_V_OK;
     s->client_version = s->method->version ? (uint16_t)s->method->version : 0;
@@ -187,6 +194,8 @@ SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
         if (!shimssl_cert_copy_ids(s->other_ids, ctx->other_ids))
             return NULL;
     }
+    if (s->server && shimssl_sess_ctx_switched != NULL)
+        shimssl_sess_ctx_switched(s, s->ctx, ctx);
     SSL_CTX_free(s->ctx);
     s->ctx = ctx;
     return ctx;
@@ -372,9 +381,16 @@ OSSL_HANDSHAKE_STATE SSL_get_state(const SSL *s)
 {
     return (OSSL_HANDSHAKE_STATE)s->hs_state;
 }
+/*
+ * A fatal error puts OpenSSL's state machine back "in init" (its error
+ * state), even after the handshake: SSL_in_init is 1, SSL_is_init_finished
+ * 0 and SSL_shutdown refuses. Servers rely on it to skip the close_notify
+ * of a connection that failed (nginx tests SSL_in_init, lighttpd
+ * SSL_is_init_finished).
+ */
 int SSL_in_init(const SSL *s)
 {
-    return s->hs_phase != SHIMSSL_HS_DONE;
+    return s->hs_phase != SHIMSSL_HS_DONE || s->fatal_rc != 0;
 }
 int SSL_in_before(const SSL *s)
 {
@@ -382,7 +398,7 @@ int SSL_in_before(const SSL *s)
 }
 int SSL_is_init_finished(const SSL *s)
 {
-    return s->hs_phase == SHIMSSL_HS_DONE;
+    return s->hs_phase == SHIMSSL_HS_DONE && s->fatal_rc == 0;
 }
 
 int SSL_version(const SSL *s)

@@ -300,10 +300,15 @@ static int first_use(shimssl_sess_ctx *sc, const tls_session_state *st)
 int shimssl_early_data_ok(void *arg, tls_conn *c, const tls_session_state *st)
 {
     SSL *s = arg;
-    shimssl_sess_ctx *sc = s->ctx->api_sess;
+    shimssl_sess_ctx *sc = shimssl_session_ctx(s)->api_sess;
 
     (void)c;
     if (sc == NULL || s->api_max_early_data == 0 || st->max_early_data == 0)
+        return 0;
+    /* Only for a server reading it with SSL_read_early_data: anything else
+     * would have the client believe data arrived that nobody reads
+     * (OpenSSL refuses it then too). */
+    if (shimssl_sess(s) == NULL || shimssl_sess(s)->early_state != SHIMSSL_EARLY_READING)
         return 0;
     if (s->api_allow_early_data_cb != NULL &&
         !s->api_allow_early_data_cb(s, s->api_allow_early_data_arg))

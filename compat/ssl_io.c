@@ -33,6 +33,8 @@ void shimssl_err_from_tls(int rc)
 /* Record a failure (sticky), report it, and return -1. */
 static int shimssl_fail(SSL *s, int rc)
 {
+    if (s->fatal_rc == 0 && shimssl_drop_failed_session != NULL)
+        shimssl_drop_failed_session(s);
     s->fatal_rc = rc;
     s->rwstate = SSL_NOTHING;
     if (s->hs_phase != SHIMSSL_HS_DONE)
@@ -590,7 +592,7 @@ int SSL_shutdown(SSL *s)
         SHIMSSL_ERR(SSL_R_UNINITIALIZED);
         return -1;
     }
-    if (s->hs_phase != SHIMSSL_HS_DONE) {
+    if (SSL_in_init(s)) { /* also after a fatal error, as OpenSSL */
         SHIMSSL_ERR(SSL_R_SHUTDOWN_WHILE_IN_INIT);
         return -1;
     }

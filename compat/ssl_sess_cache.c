@@ -217,7 +217,12 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
     shimssl_sess_ctx *sc = ctx != NULL ? sctx(ctx) : NULL;
     cache_node *n;
 
-    if (sc == NULL || ss == NULL || ss->id_len == 0)
+    if (ss == NULL || ss->id_len == 0)
+        return 0;
+    /* Never resumed again, whether the cache held it or not (a client's
+     * session, one the cache already dropped): as OpenSSL. */
+    ss->not_resumable = 1;
+    if (sc == NULL)
         return 0;
     CRYPTO_THREAD_write_lock(sc->lock);
     n = find_node(sc, ss->id, ss->id_len);
@@ -263,7 +268,7 @@ void SSL_CTX_flush_sessions(SSL_CTX *ctx, long tm)
  * LHASH is not what we keep. Programs use it only to count (rare). */
 int SSL_has_matching_session_id(const SSL *s, const unsigned char *id, unsigned int id_len)
 {
-    shimssl_sess_ctx *sc = s != NULL ? sctx(s->ctx) : NULL;
+    shimssl_sess_ctx *sc = s != NULL ? sctx(shimssl_session_ctx(s)) : NULL;
     int found;
 
     if (sc == NULL || id == NULL || id_len == 0 || id_len > SSL_MAX_SSL_SESSION_ID_LENGTH)
@@ -283,7 +288,7 @@ int SSL_has_matching_session_id(const SSL *s, const unsigned char *id, unsigned 
  */
 SSL_SESSION *shimssl_cache_get(SSL *s, const unsigned char *id, size_t id_len)
 {
-    SSL_CTX *ctx = s->ctx;
+    SSL_CTX *ctx = shimssl_session_ctx(s);
     shimssl_sess_ctx *sc = sctx(ctx);
     long mode = ctx->session_cache_mode;
     SSL_SESSION *ss = NULL;
@@ -342,10 +347,12 @@ SSL_SESSION *shimssl_cache_get(SSL *s, const unsigned char *id, size_t id_len)
  */
 void shimssl_cache_new_session(SSL *s, SSL_SESSION *ss, int side, int store)
 {
-    SSL_CTX *ctx = s->ctx;
+    SSL_CTX *ctx = shimssl_session_ctx(s);
     long mode = ctx->session_cache_mode;
 
-    if (!(mode & side))
+    /* No id, nothing to find it by: a TLS 1.2 session sent as a ticket
+     * (OpenSSL's server neither caches it nor tells the callback). */
+    if (!(mode & side) || (side == SSL_SESS_CACHE_SERVER && ss->id_len == 0))
         return;
     /* OpenSSL's rule: a server that verifies clients but has no session id
      * context caches nothing (resuming would skip the verification). */
@@ -480,10 +487,9 @@ int shimssl_sess_config(SSL *s, tls_config *cfg)
         cfg->ticket_open = shimssl_ticket_open;
         cfg->num_tickets = s->num_tickets;
         /* OpenSSL's TLS 1.3 ticket lifetime is the session timeout. */
-        if (s->ctx->session_timeout > 0)
-            cfg->ticket_lifetime = s->ctx->session_timeout > 604800
-                                       ? 604800
-                                       : (uint32_t)s->ctx->session_timeout;
+        long timeout = shimssl_session_ctx(s)->session_timeout;
+        if (timeout > 0)
+            cfg->ticket_lifetime = timeout > 604800 ? 604800 : (uint32_t)timeout;
         cfg->max_early_data = s->api_max_early_data;
         cfg->early_data_ok = shimssl_early_data_ok;
         cfg->session_new = shimssl_cache_session_new;
@@ -629,12 +635,14 @@ static void client_new_session(SSL *s)
 static void handshake_done(SSL *s)
 {
     shimssl_sess_ssl *ps = shimssl_sess(s);
-    SSL_CTX *ctx = s->ctx;
+    SSL_CTX *ctx = shimssl_session_ctx(s);
     tls_conn *c = shimssl_conn(s);
     long mode = ctx->session_cache_mode;
     int reused = SSL_session_reused(s);
 
-    shimssl_sess_count(ctx, s->server ? SSL_CTRL_SESS_ACCEPT_GOOD : SSL_CTRL_SESS_CONNECT_GOOD);
+    /* As OpenSSL: completed handshakes count on the current context (the
+     * one a servername callback chose), hits on the session context. */
+    shimssl_sess_count(s->ctx, s->server ? SSL_CTRL_SESS_ACCEPT_GOOD : SSL_CTRL_SESS_CONNECT_GOOD);
     if (reused)
         shimssl_sess_count(ctx, SSL_CTRL_SESS_HIT);
     resume_sync(s);
@@ -656,13 +664,26 @@ static void handshake_done(SSL *s)
         flush_sessions(ctx, (long)time(NULL));
 }
 
+/* OpenSSL moves the accept counted at the start to the context a
+ * servername callback switched to. */
+void shimssl_sess_ctx_switched(SSL *s, SSL_CTX *from, SSL_CTX *to)
+{
+    shimssl_sess_ssl *ps = shimssl_sess(s);
+    shimssl_sess_ctx *a = sctx(from), *b = sctx(to);
+
+    if (ps == NULL || !ps->counted_start || a == NULL || b == NULL)
+        return;
+    __atomic_sub_fetch(&a->stats[SSL_CTRL_SESS_ACCEPT - SSL_CTRL_SESS_NUMBER], 1, __ATOMIC_RELAXED);
+    shimssl_sess_count(to, SSL_CTRL_SESS_ACCEPT);
+}
+
 void shimssl_sess_event(SSL *s, int where, int value)
 {
     shimssl_sess_ssl *ps = shimssl_sess(s);
     tls_conn *c = shimssl_conn(s);
 
     (void)value;
-    if (ps == NULL || c == NULL || sctx(s->ctx) == NULL)
+    if (ps == NULL || c == NULL || sctx(s->ctx) == NULL || sctx(shimssl_session_ctx(s)) == NULL)
         return;
     switch (where) {
     case TLS_EV_HANDSHAKE_START:

@@ -180,7 +180,9 @@ SSL_SESSION *shimssl_session_from_state(SSL *s, const tls_session_state *st, con
     if (st->session_id_len > 0 && st->session_id_len <= sizeof(ss->id)) {
         memcpy(ss->id, st->session_id, st->session_id_len);
         ss->id_len = (unsigned int)st->session_id_len;
-    } else if (ticket_len > 0) {
+    } else if (ticket_len > 0 && !s->server) {
+        /* A client names a ticket's session by the ticket's SHA-256, as
+         * OpenSSL; a server's ticket session has no id. */
         unsigned int n = 0;
 
         if (EVP_Digest(ticket, ticket_len, ss->id, &n, EVP_sha256(), NULL))
@@ -196,13 +198,13 @@ SSL_SESSION *shimssl_session_from_state(SSL *s, const tls_session_state *st, con
     ss->time = st->time != 0 ? (time_t)st->time : time(NULL);
     ss->ticket_age_add = st->age_add;
     ss->max_early_data = st->max_early_data;
-    if (st->version == TLS_V13) {
+    /* The timeout is the session context's on both sides, whatever the
+     * ticket's lifetime hint says (OpenSSL 3.0 does the same). */
+    if (st->version == TLS_V13)
         ss->ticket_lifetime_hint = st->lifetime;
-        ss->timeout = st->lifetime;
-    } else {
+    else
         ss->ticket_lifetime_hint = ticket_len > 0 ? st->lifetime : 0;
-        ss->timeout = s->ctx->session_timeout;
-    }
+    ss->timeout = shimssl_session_ctx(s)->session_timeout;
     ss->verify_result = s->verify_result;
     memcpy(ss->sid_ctx, s->api_sid_ctx, s->api_sid_ctx_len);
     ss->sid_ctx_len = (unsigned int)s->api_sid_ctx_len;
@@ -300,6 +302,7 @@ SSL_SESSION *SSL_get1_session(SSL *s)
  */
 int SSL_set_session(SSL *s, SSL_SESSION *ss)
 {
+    shimssl_clear_bad_session(s);
     if (ss != NULL)
         SSL_SESSION_up_ref(ss);
     SSL_SESSION_free(s->api_session);
@@ -320,6 +323,31 @@ int SSL_copy_session_id(SSL *to, const SSL *from)
     if (!SSL_set_session(to, SSL_get_session(from)))
         return 0;
     return SSL_set_session_id_context(to, from->api_sid_ctx, (unsigned int)from->api_sid_ctx_len);
+}
+
+/*
+ * RFC 2246 7.2.1, and OpenSSL (SSL_set_shutdown(3), SSL_free(3)): a
+ * connection that completed its handshake but ends (SSL_free, SSL_clear,
+ * SSL_set_session) without our close_notify, sent by SSL_shutdown or
+ * declared by SSL_set_shutdown(SSL_SENT_SHUTDOWN), may have been truncated:
+ * its session is bad, leaves the cache and cannot be resumed.
+ */
+void shimssl_clear_bad_session(SSL *s)
+{
+    SSL_SESSION *ss;
+
+    if ((s->shutdown & SSL_SENT_SHUTDOWN) || SSL_in_init(s) || SSL_in_before(s))
+        return;
+    if ((ss = SSL_get_session(s)) != NULL)
+        (void)SSL_CTX_remove_session(shimssl_session_ctx(s), ss);
+}
+
+/* A fatal error, sent or received, condemns the session in use as OpenSSL
+ * does (the offered one on a client, the connection's own after it). */
+void shimssl_drop_failed_session(SSL *s)
+{
+    if (s->api_session != NULL)
+        (void)SSL_CTX_remove_session(shimssl_session_ctx(s), s->api_session);
 }
 
 void shimssl_session_ssl_free(SSL *s)

@@ -253,7 +253,7 @@ static int mac_compute(ticket_mac *m, const unsigned char *p, size_t len, unsign
  */
 static int seal(SSL *s, SSL_SESSION *ss, uint8_t *out, size_t cap, size_t *len)
 {
-    SSL_CTX *ctx = s->ctx;
+    SSL_CTX *ctx = shimssl_session_ctx(s);
     shimssl_sess_ctx *sc = ctx->api_sess;
     unsigned char *der = NULL, *p;
     unsigned char name[TICKET_NAME_LEN], iv[EVP_MAX_IV_LENGTH];
@@ -333,12 +333,12 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
     int rc;
 
     (void)c;
-    if (s->ctx->api_sess == NULL || !algs_ready())
+    if (shimssl_session_ctx(s)->api_sess == NULL || !algs_ready())
         return TLS_ERR_INTERNAL;
     /* The application may now put its data on the connection's session
      * (SSL_SESSION_set1_ticket_appdata); the ticket carries it. */
-    if (s->ctx->api_sess->appdata_gen_cb != NULL &&
-        !s->ctx->api_sess->appdata_gen_cb(s, s->ctx->api_sess->appdata_cb_arg))
+    if (shimssl_session_ctx(s)->api_sess->appdata_gen_cb != NULL &&
+        !shimssl_session_ctx(s)->api_sess->appdata_gen_cb(s, shimssl_session_ctx(s)->api_sess->appdata_cb_arg))
         return TLS_ERR(TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
     if ((ss = shimssl_session_from_state(s, st, NULL, 0)) == NULL)
         return TLS_ERR_INTERNAL;
@@ -476,10 +476,13 @@ done:
  */
 static int ask_dec_cb(SSL *s, SSL_SESSION *ss, const uint8_t *ticket, size_t len, int *renew)
 {
-    shimssl_sess_ctx *sc = s->ctx->api_sess;
-    SSL_TICKET_STATUS status = ss == NULL ? SSL_TICKET_NO_DECRYPT
-                               : *renew    ? SSL_TICKET_SUCCESS_RENEW
-                                           : SSL_TICKET_SUCCESS;
+    shimssl_sess_ctx *sc = shimssl_session_ctx(s)->api_sess;
+    /* TLS 1.3 always sends new tickets after a resumption: OpenSSL reports
+     * every good TLS 1.3 ticket as one to renew. */
+    SSL_TICKET_STATUS status =
+        ss == NULL                                                 ? SSL_TICKET_NO_DECRYPT
+        : *renew || SSL_SESSION_get_protocol_version(ss) == TLS1_3_VERSION ? SSL_TICKET_SUCCESS_RENEW
+                                                                   : SSL_TICKET_SUCCESS;
 
     SSL_TICKET_RETURN ret = sc->appdata_dec_cb(
         s, ss, ticket, len < TICKET_NAME_LEN ? len : TICKET_NAME_LEN, status, sc->appdata_cb_arg);
@@ -506,7 +509,7 @@ int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t le
     SSL_SESSION *ss;
     int renew = 0, rc;
 
-    if (s->ctx->api_sess == NULL)
+    if (shimssl_session_ctx(s)->api_sess == NULL)
         return 1;
     /* With SSL_OP_NO_TICKET only TLS 1.3 PSK identities reach here (a
      * TLS 1.2 server then takes no tickets): they are cache keys. */
@@ -514,10 +517,10 @@ int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t le
         /* Stateful: single use (RFC 8446 8.1), so out of the cache now. */
         if ((ss = shimssl_cache_get(s, ticket, len)) == NULL)
             return 1;
-        (void)SSL_CTX_remove_session(s->ctx, ss);
+        (void)SSL_CTX_remove_session(shimssl_session_ctx(s), ss);
     } else {
-        ss = shimssl_ticket_decode(s->ctx, s, ticket, len, &renew);
-        if (s->ctx->api_sess->appdata_dec_cb != NULL &&
+        ss = shimssl_ticket_decode(shimssl_session_ctx(s), s, ticket, len, &renew);
+        if (shimssl_session_ctx(s)->api_sess->appdata_dec_cb != NULL &&
             (rc = ask_dec_cb(s, ss, ticket, len, &renew)) != 0) {
             SSL_SESSION_free(ss);
             return rc;

@@ -1030,8 +1030,11 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
             sv->comp = TLS_COMP_DEFLATE;
         sv->send_ticket = ch.have_ticket_ext && cfg->ticket_seal &&
                           !(cfg->flags & TLS_CFG_NO_TICKET);
+        /* A session that travels in a ticket gets no id, as with
+         * OpenSSL: nothing for the cache to keep (RFC 5077 3.4 lets the
+         * client make up its own id when it offers the ticket back). */
         sv->session_id_len = 0;
-        if (cfg->session_new || sv->send_ticket) {
+        if (cfg->session_new && !sv->send_ticket) {
             sv->session_id_len = 32;
             TRY(tls_random(sv->session_id, 32));
         }
