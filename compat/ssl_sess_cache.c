@@ -626,6 +626,12 @@ static void client_new_session(SSL *s)
         s->api_session_is_own = 1;
         return;
     }
+    /* A new ticket replaces the session in use, which (with client caching
+     * on, as OpenSSL) leaves the cache and is never offered again: each
+     * ticket is used once (RFC 8446 C.4). */
+    if (ticket_len > 0 && s->api_session != NULL && s->api_session->id_len > 0 &&
+        (shimssl_session_ctx(s)->session_cache_mode & SSL_SESS_CACHE_CLIENT))
+        (void)SSL_CTX_remove_session(shimssl_session_ctx(s), s->api_session);
     if ((ss = shimssl_session_from_state(s, &st, ticket, ticket_len)) == NULL)
         return;
     shimssl_session_set_own(s, ss);
