@@ -134,6 +134,12 @@ struct Pair {
     }
     void start()
     {
+        // A connection freed without close_notify leaves a bad session
+        // (SSL_free(3)): close the previous one properly.
+        if (c != nullptr)
+            (void)SSL_shutdown(c);
+        if (s != nullptr)
+            (void)SSL_shutdown(s);
         SSL_free(c);
         SSL_free(s);
         ct = st = Trace();
