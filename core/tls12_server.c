@@ -398,9 +398,14 @@ static int pick_identity(tls_conn *c, const ch12 *ch, int au, int signed_kx,
             }
         return 0;
     }
-    for (size_t i = 0; i < ch->n_sigalgs; i++) {
-        uint16_t s = ch->sigalgs[i];
-        if (!scheme_allowed(c, s) || !in_list(ours, n_ours, s))
+    /* The shared list's order, as OpenSSL: the client's, or ours under
+     * server preference. */
+    int ours_first = (c->cfg->flags & TLS_CFG_SERVER_PREFERENCE) != 0;
+    size_t n_walk = ours_first ? n_ours : ch->n_sigalgs;
+    for (size_t i = 0; i < n_walk; i++) {
+        uint16_t s = ours_first ? ours[i] : ch->sigalgs[i];
+        if (!scheme_allowed(c, s) || !in_list(ours, n_ours, s) ||
+            !in_list(ch->sigalgs, ch->n_sigalgs, s))
             continue;
         for (size_t k = 0; k < n; k++)
             if (key_fits_au(ids[k]->key, au) && tls_sigalg_key_ok(s, ids[k]->key, 0)) {

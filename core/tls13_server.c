@@ -767,9 +767,10 @@ static int select_group(tls_conn *c, const client_hello *ch, uint16_t *group, in
 /* RFC 8446 4.4.2.2 / 4.2.3: a scheme the client offered, valid in TLS 1.3,
  * that our key can make, and that our own list (if configured) allows. */
 /*
- * The client's order decides (as OpenSSL 3.0 does): its first scheme that
- * we allow and that one of our certificates can sign with picks both the
- * scheme and the certificate. cfg->cert/key/chain is tried before ids[].
+ * The order of the shared list decides (as OpenSSL 3.0 does): the client's,
+ * or ours under server preference. Its first scheme that one of our
+ * certificates can sign with picks both the scheme and the certificate.
+ * cfg->cert/key/chain is tried before ids[].
  */
 static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
 {
@@ -783,10 +784,12 @@ static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
     sv->main_id.key = cfg->key;
     sv->main_id.chain = cfg->chain;
     size_t n_ids = cfg->n_ids < TLS_MAX_IDENTITIES ? cfg->n_ids : TLS_MAX_IDENTITIES;
-    for (size_t i = 0; i < ch->n_sigalgs; i++) {
-        uint16_t s = ch->sigalgs[i];
+    int ours_first = (cfg->flags & TLS_CFG_SERVER_PREFERENCE) != 0;
+    size_t n_walk = ours_first ? n : ch->n_sigalgs;
+    for (size_t i = 0; i < n_walk; i++) {
+        uint16_t s = ours_first ? ours[i] : ch->sigalgs[i];
         const tls_sigalg *sa = tls_sigalg_get(s);
-        if (!sa || !sa->tls13 || !in_list(ours, n, s))
+        if (!sa || !sa->tls13 || !in_list(ours, n, s) || !in_list(ch->sigalgs, ch->n_sigalgs, s))
             continue;
         for (size_t k = 0; k <= n_ids; k++) {
             const tls_identity *id = k == 0 ? &sv->main_id : &cfg->ids[k - 1];

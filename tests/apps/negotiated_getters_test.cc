@@ -188,6 +188,26 @@ TEST(NegotiatedGetters, Tls13ServerPreferenceAndChosenClientLists)
               "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"}));
 }
 
+// Under server preference the scheme signed with follows the server's
+// order (SSL_get_signature_nid / the client's peer_signature_nid show it).
+TEST(NegotiatedGetters, ServerPreferenceChoosesTheSchemeByTheServersOrder)
+{
+    const std::vector<std::string> s = {"-sigalgs", "rsa_pss_rsae_sha384:ECDSA+SHA256:rsa_pss_rsae_sha256",
+                                        "-serverpref", "-groups", "X25519:P-256"};
+    const std::vector<std::string> c = {"-sigalgs", "ECDSA+SHA256:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384"};
+    for (const char *v : {"-tls13", "-tls12"}) {
+        ProbeRun ref = probe(plus(plus(server_base(), s), {v}), plus(client_base(), c), false, false);
+        ProbeRun shim = probe(plus(plus(server_base(), s), {v}), plus(client_base(), c), true, false);
+        ASSERT_TRUE(ref.ok && shim.ok);
+        EXPECT_TRUE(has(ref.server, "== after")) << ref.server;
+        std::string after = ref.server.substr(ref.server.find("== after"));
+        EXPECT_TRUE(has(after, "signature_nid: 1 673\n")) << after; // SHA-384
+        EXPECT_TRUE(has(ref.client, "peer_signature_nid: 1 673\n")) << ref.client;
+        EXPECT_EQ(shim.server, ref.server) << v;
+        EXPECT_EQ(shim.client, ref.client) << v;
+    }
+}
+
 TEST(NegotiatedGetters, Tls13ServerAfterHelloRetryRequest)
 {
     // The client's key share (P-384) is not in the server's groups.
