@@ -82,7 +82,9 @@ static int shimssl_build_config(SSL *s)
     const unsigned char *alpn = s->alpn != NULL ? s->alpn : s->ctx->alpn;
     size_t alpn_len = s->alpn != NULL ? s->alpn_len : s->ctx->alpn_len;
     size_t host_len = s->hostname != NULL && !s->server ? strlen(s->hostname) + 1 : 0;
-    size_t n16 = n_suites + groups->n + sigalgs->n;
+    const shimssl_u16_list *csig = s->client_sigalgs.n > 0 ? &s->client_sigalgs
+                                                            : &s->ctx->client_sigalgs;
+    size_t n16 = n_suites + groups->n + sigalgs->n + csig->n;
     uint8_t *blob;
     uint16_t *p16;
 
@@ -116,6 +118,12 @@ static int shimssl_build_config(SSL *s)
         cfg->sigalgs = p16;
         cfg->n_sigalgs = sigalgs->n;
         p16 += sigalgs->n;
+    }
+    if (csig->n > 0) {
+        memcpy(p16, csig->v, csig->n * sizeof(uint16_t));
+        cfg->client_sigalgs = p16;
+        cfg->n_client_sigalgs = csig->n;
+        p16 += csig->n;
     }
     blob = (uint8_t *)p16;
     if (alpn_len > 0) {

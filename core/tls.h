@@ -134,6 +134,11 @@ typedef struct tls_config {
     size_t n_key_shares;          /* key shares sent in the first ClientHello (>= 1) */
     const uint16_t *sigalgs;      /* SignatureScheme values for signature_algorithms */
     size_t n_sigalgs;
+    /* SSL_CTX_set1_client_sigalgs (empty: sigalgs above). Server: the
+     * schemes a CertificateRequest lists (and the client's CertificateVerify
+     * must use); client: the schemes it may sign its certificate with. */
+    const uint16_t *client_sigalgs;
+    size_t n_client_sigalgs;
 
     const char *server_name;      /* SNI host name, or NULL (client) */
     const uint8_t *alpn;          /* ProtocolNameList wire body (no outer length), or NULL */

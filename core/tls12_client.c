@@ -777,9 +777,12 @@ static int cert_type_ok(const struct tls12_client *cl, EVP_PKEY *key)
 static int pick_sigalg(tls_conn *c, uint16_t *out)
 {
     struct tls12_client *cl = c->cl12;
+    /* SSL_CTX_set1_client_sigalgs, if set, decides what we sign with. */
+    const uint16_t *ours = c->cfg->n_client_sigalgs ? c->cfg->client_sigalgs : cl->sigalgs;
+    size_t n_ours = c->cfg->n_client_sigalgs ? c->cfg->n_client_sigalgs : cl->n_sigalgs;
     for (size_t i = 0; i < cl->n_cr_sigalgs; i++) {
         uint16_t s = cl->cr_sigalgs[i];
-        if (tls_sigalg_get(s) && in_list(cl->sigalgs, cl->n_sigalgs, s) &&
+        if (tls_sigalg_get(s) && in_list(ours, n_ours, s) &&
             tls_sigalg_key_ok(s, c->cfg->key, 0)) {
             *out = s;
             return 0;

@@ -752,8 +752,9 @@ static int write_server_key_exchange(tls_conn *c, tls_writer *w)
 static int write_certificate_request(tls_conn *c, tls_writer *w)
 {
     struct tls12_server *sv = c->sv12;
-    const uint16_t *ours = c->cfg->sigalgs;
-    size_t n = c->cfg->n_sigalgs, msg, l;
+    const tls_config *cfg = c->cfg;
+    const uint16_t *ours = cfg->n_client_sigalgs ? cfg->client_sigalgs : cfg->sigalgs;
+    size_t n = cfg->n_client_sigalgs ? cfg->n_client_sigalgs : cfg->n_sigalgs, msg, l;
     if (!n)
         ours = tls_default_sigalgs(&n);
     sv->n_our_sigalgs = 0;

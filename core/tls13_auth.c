@@ -24,13 +24,16 @@ static int in_list(const uint16_t *l, size_t n, uint16_t v)
 
 size_t tls13_auth_sigalgs(const tls_config *cfg, uint16_t *out, size_t cap)
 {
-    const uint16_t *l = cfg->sigalgs;
-    size_t n = cfg->n_sigalgs, k = 0;
+    const uint16_t *l = cfg->n_client_sigalgs ? cfg->client_sigalgs : cfg->sigalgs;
+    size_t n = cfg->n_client_sigalgs ? cfg->n_client_sigalgs : cfg->n_sigalgs, k = 0;
     if (!n)
         l = tls_default_sigalgs(&n);
+    /* RFC 8446 4.2.3: the list also speaks for the certificates, so
+     * rsa_pkcs1_* stay in it (as OpenSSL sends them); the CertificateVerify
+     * itself is held to the TLS 1.3 schemes when it arrives. */
     for (size_t i = 0; i < n && k < cap; i++) {
         const tls_sigalg *sa = tls_sigalg_get(l[i]);
-        if (sa && sa->tls13 && !in_list(out, k, l[i]))
+        if (sa && !in_list(out, k, l[i]))
             out[k++] = l[i];
     }
     return k;

@@ -14,8 +14,9 @@ extern "C" {
 
 #define TLS13_AUTH_MAX_SIGALGS 64
 
-/* The signature schemes a CertificateRequest offers: cfg->sigalgs (or
- * core's defaults) restricted to those valid in TLS 1.3. Returns the count. */
+/* The signature schemes a CertificateRequest offers: cfg->client_sigalgs,
+ * else cfg->sigalgs, else core's defaults (schemes core knows, rsa_pkcs1_*
+ * included: they speak for certificates). Returns the count. */
 size_t tls13_auth_sigalgs(const tls_config *cfg, uint16_t *out, size_t cap);
 
 /* CertificateRequest with context ctx, our signature_algorithms and, when

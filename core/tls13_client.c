@@ -903,10 +903,13 @@ static int on_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
 static int pick_sigalg(tls_conn *c, uint16_t *out)
 {
     struct tls13_client *cl = c->cl;
+    /* SSL_CTX_set1_client_sigalgs, if set, decides what we sign with. */
+    const uint16_t *ours = c->cfg->n_client_sigalgs ? c->cfg->client_sigalgs : cl->sigalgs;
+    size_t n_ours = c->cfg->n_client_sigalgs ? c->cfg->n_client_sigalgs : cl->n_sigalgs;
     for (size_t i = 0; i < cl->n_cr_sigalgs; i++) {
         uint16_t s = cl->cr_sigalgs[i];
         const tls_sigalg *sa = tls_sigalg_get(s);
-        if (sa && sa->tls13 && in_list(cl->sigalgs, cl->n_sigalgs, s) &&
+        if (sa && sa->tls13 && in_list(ours, n_ours, s) &&
             tls_sigalg_key_ok(s, c->cfg->key, 1)) {
             *out = s;
             return 0;

@@ -244,6 +244,32 @@ TEST(NegotiatedGetters, Tls13ClientAnswersAsOpenSsl)
              {"-client_sigalgs", "rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:RSA+SHA256"}));
 }
 
+// SSL_CTX_set1_client_sigalgs: a server lists them in its
+// CertificateRequest, a client signs its certificate with one of them
+// (its signature_algorithms may say something else).
+TEST(NegotiatedGetters, ClientSigalgsDecideTheCertificateRequestAndTheClientsScheme)
+{
+    const std::vector<std::string> s = {"-client_sigalgs", "rsa_pss_rsae_sha384:RSA+SHA256:ed25519",
+                                        "-groups", "X25519:P-256"};
+    const std::vector<std::string> c = {"-client_sigalgs", "RSA+SHA256:rsa_pss_rsae_sha384",
+                                        "-sigalgs", "rsa_pss_rsae_sha256:ECDSA+SHA256",
+                                        "-groups", "X25519:P-256:P-384"};
+    for (const char *v : {"-tls13", "-tls12"}) {
+        std::vector<std::string> sv = plus(plus(server_base(), s), {v});
+        ProbeRun ref = probe(sv, plus(client_base(), c), false, false);
+        ProbeRun shim_s = probe(sv, plus(client_base(), c), true, false);
+        ProbeRun shim_c = probe(sv, plus(client_base(), c), false, true);
+        ASSERT_TRUE(ref.ok && shim_s.ok && shim_c.ok);
+        std::string after = ref.client.substr(ref.client.find("== after"));
+        EXPECT_TRUE(has(after, "\nsigalgs: 3\n")) << after;
+        EXPECT_TRUE(has(after, "signature_type_nid: 1 ")) << after;
+        EXPECT_EQ(shim_s.server, ref.server) << v;
+        EXPECT_EQ(shim_s.client, ref.client) << v;
+        EXPECT_EQ(shim_c.server, ref.server) << v;
+        EXPECT_EQ(shim_c.client, ref.client) << v;
+    }
+}
+
 TEST(NegotiatedGetters, Tls12ClientAnswersAsOpenSsl)
 {
     compare_client_side(
