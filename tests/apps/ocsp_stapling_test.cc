@@ -8,6 +8,7 @@
 //   - curl --cert-status on ShimSSL checks it (and fails without a staple)
 //     exactly as on the system libssl.
 // Each ShimSSL run is proven by the loader trace.
+#include "ocsp_apps.h"
 #include "testlib/testlib.h"
 
 #include <gtest/gtest.h>
@@ -23,32 +24,6 @@ namespace
 bool has(const std::string &s, const std::string &needle)
 {
     return s.find(needle) != std::string::npos;
-}
-
-// The OCSP response (DER file) saying server.pem is good, made once.
-const std::string &ocsp_response()
-{
-    static std::string path;
-    if (!path.empty())
-        return path;
-    std::string dir = make_temp_dir("ocsp");
-    // index.txt: one valid entry for server.pem (serial, expiry, subject).
-    std::string script =
-        "set -e\n"
-        "cd \"$1\"\n"
-        "serial=$(openssl x509 -in \"$2/server.pem\" -noout -serial | cut -d= -f2)\n"
-        "end=$(date -u -d \"$(openssl x509 -in \"$2/server.pem\" -noout -enddate | cut -d= "
-        "-f2)\" +%y%m%d%H%M%SZ)\n"
-        "printf 'V\\t%s\\t\\t%s\\tunknown\\t%s\\n' \"$end\" \"$serial\" "
-        "'/O=ShimSSL Test/CN=localhost' > index.txt\n"
-        "openssl ocsp -issuer \"$2/ca.pem\" -cert \"$2/server.pem\" -no_nonce -reqout req.der\n"
-        "openssl ocsp -index index.txt -rsigner \"$2/ca.pem\" -rkey \"$2/ca.key\" -CA "
-        "\"$2/ca.pem\" -reqin req.der -respout resp.der -ndays 1\n";
-    std::vector<std::string> argv = {"sh", "-c", script, "sh", dir, cert_dir()};
-    RunResult r = run(argv);
-    EXPECT_EQ(r.exit_code, 0) << describe(argv, r);
-    path = dir + "/resp.der";
-    return path;
 }
 
 RunOptions on(bool shim, const std::string &input = "")
