@@ -216,9 +216,10 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
     TRY(tls_wr_open(w, 2, &m));
     for (size_t i = 0; i < cl->n_suites; i++)
         TRY(tls_wr_u16(w, cl->suites[i]));
-    /* RFC 5746 3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV, as OpenSSL sends it. */
-    if (cl->offer12)
-        TRY(tls_wr_u16(w, 0x00FF));
+    /* RFC 5746 3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV, as OpenSSL sends it
+     * (also when only TLS 1.3 is offered: its servers then report secure
+     * renegotiation support, as s_server prints). */
+    TRY(tls_wr_u16(w, 0x00FF));
     TRY(tls_wr_close(w, 2, m));
     /* RFC 3749: DEFLATE before null when compression is allowed (TLS 1.2). */
     if (cl->offer12 && (cfg->flags & TLS_CFG_COMPRESSION)) {

@@ -1238,6 +1238,21 @@ static int choose_version(tls_conn *c, const client_hello *ch, uint16_t *v, int 
     return 0;
 }
 
+/* Does the kept ClientHello have extension type want? */
+static int kept_ch_has_ext(const tls_conn *c, uint16_t want)
+{
+    tls_client_hello_view v;
+    size_t cursor = 0, len;
+    uint16_t type;
+    const uint8_t *body;
+    if (tls_conn_client_hello_view(c, &v) < 0)
+        return 0;
+    while (tls_client_hello_next_ext(&v, &cursor, &type, &body, &len))
+        if (type == want)
+            return 1;
+    return 0;
+}
+
 static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
 {
     struct tls13_server *sv = c->sv;
@@ -1265,6 +1280,11 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls13_auth_keep_client_hello(c, msg, len));
     TRY(tls_mfl_server_client_hello(c));
     sv->pha_offered = ch.have_pha;
+    /* SSL_get_secure_renegotiation_support on a TLS 1.3 server: OpenSSL
+     * reports whether the ClientHello carried RFC 5746's signal (the SCSV
+     * or the renegotiation_info extension), though 1.3 never renegotiates. */
+    if (version == TLS_V13)
+        c->secure_reneg = suite_offered(&ch, 0x00FF) || kept_ch_has_ext(c, TLS_EXT_RENEGOTIATION_INFO);
     if (sv->state == SS_WAIT_CH) {
         if (ch.have_sni) {
             memcpy(sv->sni, ch.sni, ch.sni_len);

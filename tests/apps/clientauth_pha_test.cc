@@ -185,6 +185,14 @@ TEST_P(PostHandshakeAuth, VerifyOneAsksAgainAfterTheHandshake)
                                     "O = ShimSSL Test, CN = ShimSSL Test Root CA\n"))
         << got.client_out;
     EXPECT_FALSE(has(got.server_out, ":error:")) << got.server_out;
+    // The summary s_server prints before: TLS 1.3 still reports whether the
+    // client signalled RFC 5746 support (its SCSV), as OpenSSL does.
+    auto reneg = [](const std::string &out) {
+        size_t at = out.find("Secure Renegotiation ");
+        return at == std::string::npos ? "<none>" : out.substr(at, out.find('\n', at) - at);
+    };
+    EXPECT_EQ("Secure Renegotiation IS supported", reneg(ref.server_out));
+    EXPECT_EQ(reneg(ref.server_out), reneg(got.server_out));
 }
 
 TEST_P(PostHandshakeAuth, RequiredCertificateIsVerifiedAfterTheHandshake)

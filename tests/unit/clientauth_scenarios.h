@@ -668,6 +668,20 @@ TEST(CAH_SUITE, NoCaNamesWhenTheServerSendsNone)
     }
 }
 
+TEST(CAH_SUITE, SecureRenegotiationSupportAsReported)
+{
+    // Not client authentication, but what s_server prints next to it:
+    // RFC 5746 support is reported on both versions (a TLS 1.3 server saw
+    // the client's SCSV; a TLS 1.3 client never hears the server's).
+    for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+        SCOPED_TRACE(version == TLS1_2_VERSION ? "TLS 1.2" : "TLS 1.3");
+        cah::Pair p(version);
+        ASSERT_TRUE(p.handshake());
+        EXPECT_EQ(1, SSL_get_secure_renegotiation_support(p.s));
+        EXPECT_EQ(version == TLS1_2_VERSION ? 1 : 0, SSL_get_secure_renegotiation_support(p.c));
+    }
+}
+
 // --- SSL_VERIFY_CLIENT_ONCE ----------------------------------------------------
 // OpenSSL 3.0: SSL_verify_client_post_handshake refuses (SSL_R_INVALID_CONFIG,
 // nothing sent) once a CertificateRequest went out on the connection, in

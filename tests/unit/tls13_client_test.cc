@@ -96,7 +96,8 @@ TEST(ClientHello, Defaults)
     EXPECT_EQ(0x0303, h.legacy_version);
     EXPECT_EQ(0, memcmp(h.random.data(), tls_conn_client_random(c.c), 32));
     EXPECT_EQ(32u, h.session_id.size()); // middlebox compatibility
-    EXPECT_EQ((std::vector<uint16_t>{0x1302, 0x1303, 0x1301}), h.suites);
+    // TLS_EMPTY_RENEGOTIATION_INFO_SCSV last, as OpenSSL's TLS 1.3-only hello.
+    EXPECT_EQ((std::vector<uint16_t>{0x1302, 0x1303, 0x1301, 0x00ff}), h.suites);
     EXPECT_EQ(std::string(1, '\0'), h.compression);
     EXPECT_EQ(std::string("\x02\x03\x04", 3), h.ext.at(TLS_EXT_SUPPORTED_VERSIONS));
     EXPECT_EQ(std::string("\x01\x01", 2), h.ext.at(TLS_EXT_PSK_KEX_MODES));
@@ -141,7 +142,7 @@ TEST(ClientHello, ConfiguredListsInOrder)
     c.cfg.sigalgs = sigalgs;
     c.cfg.n_sigalgs = 2;
     Hello h = hello_for(c);
-    EXPECT_EQ((std::vector<uint16_t>{0x1301, 0x1303}), h.suites);
+    EXPECT_EQ((std::vector<uint16_t>{0x1301, 0x1303, 0x00ff}), h.suites);
     EXPECT_EQ(std::string("\x00\x06\x00\x18\x00\x17\x00\x1d", 8),
               h.ext.at(TLS_EXT_SUPPORTED_GROUPS));
     EXPECT_EQ((std::vector<uint16_t>{0x0018, 0x0017}), share_groups(h.ext.at(TLS_EXT_KEY_SHARE)));
@@ -156,7 +157,7 @@ TEST(ClientHello, UnknownAndTls12SuitesAreNotOffered)
     c.cfg.tls13_suites = suites;
     c.cfg.n_tls13_suites = 3;
     Hello h = hello_for(c);
-    EXPECT_EQ(std::vector<uint16_t>{0x1303}, h.suites);
+    EXPECT_EQ((std::vector<uint16_t>{0x1303, 0x00ff}), h.suites);
 }
 
 TEST(ClientHello, NoUsableSuiteFails)
