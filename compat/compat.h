@@ -180,6 +180,9 @@ struct ssl_ctx_st {
     GEN_SESSION_CB api_gen_session_cb;
     int (*api_not_resumable_cb)(SSL *s, int is_forward_secure);
     struct shimssl_sess_ctx *api_sess; /* session cache, ticket keys (compat/sess.h) */
+    /* ssl_custom_ext.c: registered extensions, serverinfo per certificate. */
+    struct shimssl_cext *api_cext;
+    struct shimssl_serverinfo *api_serverinfo;
     /* TLS 1.2 DHE (ssl_tls12.c): SSL_CTX_set0_tmp_dh_pkey's key (owned),
      * SSL_CTX_set_dh_auto, SSL_CTX_set_tmp_dh_callback. */
     EVP_PKEY *api_dh_tmp;
@@ -331,6 +334,7 @@ struct ssl_st {
     GEN_SESSION_CB api_gen_session_cb;
     int (*api_not_resumable_cb)(SSL *s, int is_forward_secure);
     struct shimssl_sess_ssl *api_sess; /* resumption / 0-RTT state (compat/sess.h) */
+    struct shimssl_cext *api_cext; /* ssl_custom_ext.c: the SSL_CTX's, copied at SSL_new */
     /* TLS 1.2 DHE, as in the SSL_CTX; api_dh_cb_key: what the tmp_dh
      * callback returned (owned; cfg.dh_params may point at it). */
     EVP_PKEY *api_dh_tmp;

@@ -8,6 +8,7 @@
  * what was stored.
  */
 #include "compat/compat.h"
+#include "compat/custom_ext.h"
 #include "compat/init.h"
 #include "compat/sess.h"
 #include "compat/ssl_status.h"
@@ -43,6 +44,7 @@ void shimssl_api_ctx_free(SSL_CTX *ctx)
     shimssl_cipher_ctx_free(ctx);
     shimssl_cert_ctx_free(ctx);
     shimssl_sess_ctx_free(ctx);
+    shimssl_cext_ctx_free(ctx);
     shimssl_tls12_ctx_free(ctx);
     OPENSSL_free(ctx->api_psk_identity_hint);
     ctx->api_psk_identity_hint = NULL;
@@ -72,6 +74,8 @@ int shimssl_api_ssl_init(SSL *s)
         return 0;
     if (!shimssl_sess_ssl_init(s))
         return 0;
+    if (!shimssl_cext_ssl_init(s))
+        return 0;
     /* The SSL's cipher lists start as copies so that SSL_get_ciphers
      * returns the same list object for the life of the SSL. */
     if (ctx->api_tls12_ciphers != NULL &&
@@ -91,6 +95,7 @@ void shimssl_api_ssl_free(SSL *s)
     shimssl_verify_ssl_free(s);
     shimssl_session_ssl_free(s);
     shimssl_sess_ssl_free(s);
+    shimssl_cext_ssl_free(s);
     shimssl_cert_ssl_free(s);
     shimssl_tls12_ssl_free(s);
     shimssl_clientauth_ssl_free(s);
@@ -131,6 +136,7 @@ int shimssl_api_ssl_config(SSL *s, tls_config *cfg)
         return 0;
     if (!shimssl_status_config(s, cfg))
         return 0;
+    shimssl_cext_config(s, cfg);
     n12 = shimssl_cipher_tls12_ids(s, &ids);
     cfg->tls12_suites = ids;
     cfg->n_tls12_suites = n12;

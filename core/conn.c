@@ -186,6 +186,7 @@ void tls_conn_free(tls_conn *c)
         sk_X509_pop_free(c->peer_chain, X509_free);
     EVP_PKEY_free(c->peer_tmp_key);
     free(c->ch_copy);
+    free(c->cext_flags);
     free(c->peer_ca_names);
     tls_conn_free_peer_offer(c);
     tls_ocsp_free(c);

@@ -125,6 +125,12 @@ struct tls_conn {
     struct tls12_client *cl12; /* TLS 1.2 client state (tls12_client.c), once 1.2 is chosen */
     int warn_alerts;           /* TLS 1.2 warning alerts in a row */
 
+    /* Custom extensions (custom_ext.c): per registered extension, sent /
+     * received flags (NULL until first needed); the version a server chose
+     * from the ClientHello, before c->version is set. */
+    uint8_t *cext_flags;
+    uint16_t cext_version;
+
     /* Client authentication (tls13_auth.c). Server: the first ClientHello,
      * kept for the application's callbacks; client: the certificate
      * authorities of the latest CertificateRequest. */

@@ -118,6 +118,8 @@ enum tls_reason {
     TLS_R_BAD_DATA = 390,
     TLS_R_NO_SHARED_GROUPS = 410,
     TLS_R_BAD_RECORD_TYPE = 443,
+    /* added by core/custom_ext */
+    TLS_R_CALLBACK_FAILED = 234,
     /* added by core/record, core/crypto */
     TLS_R_HTTPS_PROXY_REQUEST = 155,
     TLS_R_HTTP_REQUEST = 156,

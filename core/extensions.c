@@ -62,6 +62,12 @@ int tls_ext_index(uint16_t type)
 int tls_ext_parse(tls_reader *r, unsigned msg, uint64_t offered, int is_response,
                   tls_ext_block *out)
 {
+    return tls_ext_parse_skip(r, msg, offered, is_response, out, NULL, NULL);
+}
+
+int tls_ext_parse_skip(tls_reader *r, unsigned msg, uint64_t offered, int is_response,
+                       tls_ext_block *out, int (*skip)(void *arg, uint16_t type), void *arg)
+{
     uint64_t seen = 0;
     out->n = 0;
     while (tls_rd_left(r) > 0) {
@@ -69,6 +75,9 @@ int tls_ext_parse(tls_reader *r, unsigned msg, uint64_t offered, int is_response
         tls_reader body;
         TRY(tls_rd_u16(r, &type));
         TRY(tls_rd_vec(r, 2, &body));
+        /* Someone else's to check (the application's own extensions). */
+        if (skip && skip(arg, type))
+            continue;
         int idx = tls_ext_index(type);
         if (idx < 0) {
             /* RFC 8446 4.2: a response may only carry what was asked for. */

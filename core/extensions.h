@@ -83,6 +83,11 @@ int tls_ext_index(uint16_t type);
  */
 TLS_MUST_CHECK int tls_ext_parse(tls_reader *r, unsigned msg, uint64_t offered, int is_response,
                                  tls_ext_block *out);
+/* The same, leaving out (unchecked, not in *out) every type for which
+ * skip(arg, type) is true. */
+TLS_MUST_CHECK int tls_ext_parse_skip(tls_reader *r, unsigned msg, uint64_t offered,
+                                      int is_response, tls_ext_block *out,
+                                      int (*skip)(void *arg, uint16_t type), void *arg);
 /* The body of an extension in a parsed block, or NULL. */
 tls_ext *tls_ext_find(tls_ext_block *b, uint16_t type);
 

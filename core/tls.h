@@ -120,6 +120,35 @@ typedef struct tls_identity {
     STACK_OF(X509) * chain;
 } tls_identity;
 
+/*
+ * The application's own extensions (SSL_CTX_add_custom_ext; rules in
+ * core/custom_ext.h). context is a mask of TLS_EXTCTX_* (OpenSSL's
+ * SSL_EXT_* values); role says which side registered it.
+ */
+enum {
+    TLS_EXTCTX_TLS_ONLY = 0x0001,
+    TLS_EXTCTX_DTLS_ONLY = 0x0002,
+    TLS_EXTCTX_TLS_IMPLEMENTATION_ONLY = 0x0004,
+    TLS_EXTCTX_SSL3_ALLOWED = 0x0008,
+    TLS_EXTCTX_TLS1_2_AND_BELOW_ONLY = 0x0010,
+    TLS_EXTCTX_TLS1_3_ONLY = 0x0020,
+    TLS_EXTCTX_IGNORE_ON_RESUMPTION = 0x0040,
+    TLS_EXTCTX_CLIENT_HELLO = 0x0080,
+    TLS_EXTCTX_TLS1_2_SERVER_HELLO = 0x0100,
+    TLS_EXTCTX_TLS1_3_SERVER_HELLO = 0x0200,
+    TLS_EXTCTX_TLS1_3_ENCRYPTED_EXTENSIONS = 0x0400,
+    TLS_EXTCTX_TLS1_3_HELLO_RETRY_REQUEST = 0x0800,
+    TLS_EXTCTX_TLS1_3_CERTIFICATE = 0x1000,
+    TLS_EXTCTX_TLS1_3_NEW_SESSION_TICKET = 0x2000,
+    TLS_EXTCTX_TLS1_3_CERTIFICATE_REQUEST = 0x4000,
+};
+enum { TLS_CEXT_BOTH = 0, TLS_CEXT_CLIENT = 1, TLS_CEXT_SERVER = 2 };
+typedef struct tls_custom_ext {
+    uint16_t type;
+    unsigned context; /* TLS_EXTCTX_* */
+    int role;         /* TLS_CEXT_* */
+} tls_custom_ext;
+
 typedef struct tls_config {
     uint16_t min_version; /* TLS_V12 or TLS_V13 (0 = lowest supported) */
     uint16_t max_version; /* (0 = highest supported) */
@@ -189,6 +218,21 @@ typedef struct tls_config {
      */
     tls_identity ids[TLS_MAX_IDENTITIES];
     size_t n_ids;
+
+    /* --- custom extensions (core/custom_ext.h) ------------------------- */
+    /* Registered extensions in registration order; n_custom_exts = 0 (the
+     * default) costs nothing. The hooks get the index i into the array:
+     * ext_add returns 1 with *out / *len set (sent, then ext_free is
+     * called with out), 0 (not sent), or TLS_ERR(alert, reason); ext_parse
+     * returns 0 or TLS_ERR(alert, reason). x / chainidx: the certificate
+     * of a TLS 1.3 CertificateEntry, else NULL / 0. */
+    const tls_custom_ext *custom_exts;
+    size_t n_custom_exts;
+    int (*ext_add)(void *arg, tls_conn *c, size_t i, unsigned ctx, X509 *x, size_t chainidx,
+                   const uint8_t **out, size_t *len);
+    void (*ext_free)(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *out);
+    int (*ext_parse)(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *in,
+                     size_t len, X509 *x, size_t chainidx);
 
     /* --- sessions (issue 3 / issue 4) ----------------------------------- */
     /*
@@ -465,6 +509,10 @@ TLS_MUST_CHECK int tls_conn_set_ocsp_response(tls_conn *c, const uint8_t *resp, 
  * request_extensions (DER Extensions, possibly empty); 0 if it did not. */
 int tls_conn_ocsp_request(const tls_conn *c, const uint8_t **ids, size_t *ids_len,
                           const uint8_t **exts, size_t *exts_len);
+
+/* --- custom extensions ------------------------------------------------ */
+/* Server: the certificate the handshake chose (NULL before the choice). */
+X509 *tls_conn_own_cert(const tls_conn *c);
 
 /* --- TLS 1.2 facts ----------------------------------------------------- */
 int tls_conn_compression(const tls_conn *c);    /* TLS_COMP_* in use */

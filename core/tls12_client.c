@@ -31,6 +31,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "core/custom_ext.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
 #include "core/maxfrag.h"
@@ -323,6 +324,9 @@ static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, 
         tls_reader body;
         TRY(tls_rd_u16(exts, &type));
         TRY(tls_rd_vec(exts, 2, &body));
+        /* The application's own (tls_cext_check / tls_cext_parse). */
+        if (tls_cext_owns(c, type, TLS_EXTCTX_TLS1_2_SERVER_HELLO))
+            continue;
         int idx = tls_ext_index(type);
         /* RFC 5246 7.4.1.4: no extension type twice. */
         if (idx >= 0 && (seen & (1ull << idx)))
@@ -465,6 +469,8 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNSUPPORTED_COMPRESSION_ALGORITHM);
 
     int have_ri = 0, ems = 0, etm = 0;
+    tls_reader all_exts = exts;
+    TRY(tls_cext_check(c, TLS_EXTCTX_TLS1_2_SERVER_HELLO, all_exts));
     TRY(sh_extensions(c, &exts, &have_ri, &ems, &etm));
     /* RFC 5746 4.1: a server without renegotiation_info may be
      * renegotiation-attacked; OpenSSL refuses it unless told otherwise. */
@@ -500,6 +506,7 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
          * a ticket we are not resuming now): a server cannot know it. */
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_SESSION_ID);
     }
+    TRY(tls_cext_parse(c, TLS_EXTCTX_TLS1_2_SERVER_HELLO, all_exts, NULL, 0));
     TRY(tls_transcript_set_md(&cl->th, s12->prf_md));
     TRY(th_add(c, msg, len));
     if (cl->reused) {

@@ -37,6 +37,7 @@
 #include <openssl/x509.h>
 
 #include "core/conn.h"
+#include "core/custom_ext.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
 #include "core/maxfrag.h"
@@ -625,6 +626,7 @@ static int write_server_hello(tls_conn *c, tls_writer *w, const ch12 *ch)
     TRY(tls_wr_u16(w, c->suite->id));
     TRY(tls_wr_u8(w, (uint8_t)sv->comp));
     TRY(tls_wr_open(w, 2, &exts));
+    TRY(tls_cext_write(c, TLS_EXTCTX_TLS1_2_SERVER_HELLO, NULL, 0, w));
     if (ch->have_reneg) {
         /* RFC 5746 3.6: an empty renegotiated_connection. */
         TRY(tls_wr_u16(w, TLS_EXT_RENEGOTIATION_INFO));
@@ -681,6 +683,11 @@ static int write_cert_entry(tls_writer *w, X509 *x)
     TRY(tls_wr_space(w, (size_t)n, &p));
     ENSURE(i2d_X509(x, &p) == n, TLS_ERR_INTERNAL);
     return 0;
+}
+
+X509 *tls12_server_own_cert(const tls_conn *c)
+{
+    return c->sv12 && c->sv12->id ? c->sv12->id->cert : NULL;
 }
 
 static int write_certificate(tls_conn *c, tls_writer *w)

@@ -28,6 +28,7 @@
 #include <openssl/x509.h>
 
 #include "core/conn.h"
+#include "core/custom_ext.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
 #include "core/maxfrag.h"
@@ -230,6 +231,7 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
     }
     TRY(tls_wr_u8(w, 0));
     TRY(tls_wr_open(w, 2, &exts));
+    TRY(tls_cext_write(c, TLS_EXTCTX_CLIENT_HELLO, NULL, 0, w));
 
     /* RFC 6066 3: HostName only, and "Literal IPv4 and IPv6 addresses are
      * not permitted in HostName". */
@@ -539,7 +541,9 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     uint64_t allowed = cl->offered;
     if (is_hrr)
         allowed |= 1ull << tls_ext_index(TLS_EXT_COOKIE);
-    TRY(tls_ext_parse(&exts, is_hrr ? TLS_EXTM_HRR : TLS_EXTM_SH, allowed, 1, &eb));
+    tls_reader all_exts = exts;
+    unsigned cctx = is_hrr ? TLS_EXTCTX_TLS1_3_HELLO_RETRY_REQUEST : TLS_EXTCTX_TLS1_3_SERVER_HELLO;
+    TRY(tls_cext_ext_parse(c, &exts, is_hrr ? TLS_EXTM_HRR : TLS_EXTM_SH, allowed, 1, cctx, &eb));
 
     tls_ext *sv = tls_ext_find(&eb, TLS_EXT_SUPPORTED_VERSIONS);
     if (!sv) {
@@ -579,11 +583,13 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     c->version = TLS_V13;
 
     if (is_hrr) {
+        TRY(tls_cext_parse(c, cctx, all_exts, NULL, 0));
         return on_hrr(c, s, &eb, msg, len);
     }
     memcpy(c->server_random, random, 32);
     c->suite = s;
     TRY(tls13_psk_client_server_hello(c, tls_ext_find(&eb, TLS_EXT_PRE_SHARED_KEY), s));
+    TRY(tls_cext_parse(c, cctx, all_exts, NULL, 0));
 
     /* struct { KeyShareEntry server_share; } KeyShareServerHello; */
     tls_ext *ks = tls_ext_find(&eb, TLS_EXT_KEY_SHARE);
@@ -676,7 +682,9 @@ static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)
     tls_rd_init(&r, msg + 4, len - 4);
     TRY(tls_rd_vec(&r, 2, &exts));
     TRY(tls_rd_done(&r));
-    TRY(tls_ext_parse(&exts, TLS_EXTM_EE, cl->offered, 1, &eb));
+    tls_reader all_exts = exts;
+    TRY(tls_cext_ext_parse(c, &exts, TLS_EXTM_EE, cl->offered, 1,
+                           TLS_EXTCTX_TLS1_3_ENCRYPTED_EXTENSIONS, &eb));
     for (size_t i = 0; i < eb.n; i++) {
         tls_ext *e = &eb.ext[i];
         switch (e->type) {
@@ -709,6 +717,7 @@ static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)
             return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
         }
     }
+    TRY(tls_cext_parse(c, TLS_EXTCTX_TLS1_3_ENCRYPTED_EXTENSIONS, all_exts, NULL, 0));
     TRY(tls13_early_client_ee(c, early));
     TRY(th_add(c, msg, len));
     /* RFC 8446 4.3.2: no CertificateRequest, and no server Certificate, in
@@ -746,7 +755,9 @@ static int parse_certificate_request(tls_conn *c, const uint8_t *msg, size_t len
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_CONTEXT);
     cl->cr_ctx_len = tls_rd_left(&ctx);
     TRY(tls_rd_copy(&ctx, cl->cr_ctx, cl->cr_ctx_len));
-    TRY(tls_ext_parse(&exts, TLS_EXTM_CR, 0, 0, &eb));
+    tls_reader all_exts = exts;
+    TRY(tls_cext_ext_parse(c, &exts, TLS_EXTM_CR, 0, 0, TLS_EXTCTX_TLS1_3_CERTIFICATE_REQUEST,
+                           &eb));
     tls_ext *cas = tls_ext_find(&eb, TLS_EXT_CERTIFICATE_AUTHORITIES);
     if (cas)
         TRY(tls13_auth_keep_ca_names(c, &cas->body));
@@ -766,6 +777,7 @@ static int parse_certificate_request(tls_conn *c, const uint8_t *msg, size_t len
             cl->cr_sigalgs[cl->n_cr_sigalgs++] = v;
     }
     TRY(tls_conn_keep_peer_cr_sigalgs(c, cl->cr_sigalgs, cl->n_cr_sigalgs));
+    TRY(tls_cext_parse(c, TLS_EXTCTX_TLS1_3_CERTIFICATE_REQUEST, all_exts, NULL, 0));
     cl->cert_requested = 1;
     return 0;
 }
@@ -798,8 +810,11 @@ static int parse_chain(tls_conn *c, tls_reader *list, STACK_OF(X509) * chain)
         TRY(tls_rd_vec_bounded(list, 3, 1, 0xffffff, &data));
         TRY(tls_rd_vec(list, 2, &exts));
         /* Per-certificate extensions answer ours (RFC 8446 4.4.2): only
-         * status_request can be solicited. */
-        TRY(tls_ext_parse(&exts, TLS_EXTM_CT, c->cl->offered, 1, &eb));
+         * status_request can be solicited (besides the application's own,
+         * tls_cext_parse below). */
+        tls_reader all_exts = exts;
+        TRY(tls_cext_ext_parse(c, &exts, TLS_EXTM_CT, c->cl->offered, 1,
+                               TLS_EXTCTX_TLS1_3_CERTIFICATE, &eb));
         /* RFC 8446 4.4.2.1: the leaf's carries its OCSP response; others
          * are ignored, as OpenSSL does. */
         tls_ext *st = tls_ext_find(&eb, TLS_EXT_STATUS_REQUEST);
@@ -820,6 +835,8 @@ static int parse_chain(tls_conn *c, tls_reader *list, STACK_OF(X509) * chain)
             X509_free(x);
             return TLS_ERR_INTERNAL;
         }
+        TRY(tls_cext_parse(c, TLS_EXTCTX_TLS1_3_CERTIFICATE, all_exts, x,
+                           (size_t)sk_X509_num(chain) - 1));
     }
     return 0;
 }
@@ -942,8 +959,12 @@ static int client_auth(tls_conn *c, tls_writer *w)
     uint16_t scheme = 0;
     if (have && pick_sigalg(c, &scheme) < 0)
         have = 0; /* no usable scheme: answer with an empty Certificate */
-    TRY(tls13_write_certificate(w, cl->cr_ctx, cl->cr_ctx_len, have ? cfg->cert : NULL,
-                                cfg->chain));
+    if (tls_cext_any(c))
+        TRY(tls_cext_write_certificate(c, w, cl->cr_ctx, cl->cr_ctx_len,
+                                       have ? cfg->cert : NULL, cfg->chain, NULL));
+    else
+        TRY(tls13_write_certificate(w, cl->cr_ctx, cl->cr_ctx_len, have ? cfg->cert : NULL,
+                                    cfg->chain));
     TRY(flush_msg(c, w));
     if (!have)
         return 0;
@@ -1068,7 +1089,10 @@ static int on_new_session_ticket(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls_rd_vec_bounded(&r, 2, 1, 0xffff, &ticket));
     TRY(tls_rd_vec_bounded(&r, 2, 0, 0xfffe, &exts));
     TRY(tls_rd_done(&r));
-    TRY(tls_ext_parse(&exts, TLS_EXTM_NST, 0, 0, &eb));
+    tls_reader all_exts = exts;
+    TRY(tls_cext_ext_parse(c, &exts, TLS_EXTM_NST, 0, 0, TLS_EXTCTX_TLS1_3_NEW_SESSION_TICKET,
+                           &eb));
+    TRY(tls_cext_parse(c, TLS_EXTCTX_TLS1_3_NEW_SESSION_TICKET, all_exts, NULL, 0));
     tls_ext *ed = tls_ext_find(&eb, TLS_EXT_EARLY_DATA);
     if (ed) {
         TRY(tls_rd_u32(&ed->body, &max_early));

@@ -24,6 +24,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/custom_ext.h"
 #include "core/handshake.h"
 #include "core/tls13_psk.h"
 
@@ -502,6 +503,7 @@ static int write_ticket(tls_conn *c, tls_writer *w, tls_session_state *st, uint8
     TRY(tls_wr_u16(w, (uint16_t)tl));
     TRY(tls_wr_bytes(w, tbuf, tl));
     TRY(tls_wr_open(w, 2, &exts));
+    TRY(tls_cext_write(c, TLS_EXTCTX_TLS1_3_NEW_SESSION_TICKET, NULL, 0, w));
     if (cfg->max_early_data > 0) {
         /* struct { uint32 max_early_data_size; } in NewSessionTicket. */
         TRY(tls_wr_u16(w, TLS_EXT_EARLY_DATA));

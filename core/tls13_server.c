@@ -35,6 +35,7 @@
 #include <openssl/x509.h>
 
 #include "core/conn.h"
+#include "core/custom_ext.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
 #include "core/maxfrag.h"
@@ -860,6 +861,9 @@ static int write_server_hello(tls_conn *c, tls_writer *w, const uint8_t *random,
     TRY(tls_wr_u16(w, suite));
     TRY(tls_wr_u8(w, 0));
     TRY(tls_wr_open(w, 2, &exts));
+    TRY(tls_cext_write(c,
+                       share ? TLS_EXTCTX_TLS1_3_SERVER_HELLO : TLS_EXTCTX_TLS1_3_HELLO_RETRY_REQUEST,
+                       NULL, 0, w));
     /* struct { ProtocolVersion selected_version; } in SH and HRR. */
     TRY(tls_wr_u16(w, TLS_EXT_SUPPORTED_VERSIONS));
     TRY(tls_wr_open(w, 2, &m));
@@ -981,6 +985,7 @@ static int write_ee(tls_conn *c, tls_writer *w)
     TRY(tls_wr_u8(w, TLS_HS_ENCRYPTED_EXTENSIONS));
     TRY(tls_wr_open(w, 3, &msg));
     TRY(tls_wr_open(w, 2, &exts));
+    TRY(tls_cext_write(c, TLS_EXTCTX_TLS1_3_ENCRYPTED_EXTENSIONS, NULL, 0, w));
     if (c->sv->sni_present) {
         /* RFC 6066 3: the acknowledgement is an empty extension. */
         TRY(tls_wr_u16(w, TLS_EXT_SERVER_NAME));
@@ -1009,8 +1014,16 @@ static int write_ee(tls_conn *c, tls_writer *w)
 /* RFC 8446 4.4.2: the context is empty for server authentication. */
 static int write_certificate(tls_conn *c, tls_writer *w)
 {
+    if (tls_cext_any(c))
+        return tls_cext_write_certificate(c, w, NULL, 0, c->sv->id->cert, c->sv->id->chain,
+                                          c->ocsp.expected ? c : NULL);
     return tls13_write_certificate_status(w, NULL, 0, c->sv->id->cert, c->sv->id->chain,
                                           c->ocsp.expected ? c : NULL);
+}
+
+X509 *tls13_server_own_cert(const tls_conn *c)
+{
+    return c->sv && c->sv->id ? c->sv->id->cert : NULL;
 }
 
 static int write_certificate_verify(tls_conn *c, tls_writer *w, uint16_t scheme)
@@ -1059,6 +1072,8 @@ static int encrypted_flight(tls_conn *c, uint16_t scheme)
      * never in a PSK (resumed) handshake, as OpenSSL. */
     if (rc == 0 && want_client_cert(c) && !c->psk.accepted) {
         rc = tls13_write_certificate_request(&w, c->cfg, NULL, 0);
+        if (rc == 0)
+            rc = tls_cext_append(c, TLS_EXTCTX_TLS1_3_CERTIFICATE_REQUEST, &w, at[1], 4 + 1);
         if (rc == 0)
             rc = th_add_from(c, &w, at[1]);
         sv->cert_requested = 1;
@@ -1294,6 +1309,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
         TRY(run_client_hello_hook(c, &ch));
     }
     TRY(tls_ocsp_server_client_hello(c, ch.have_status_req ? &ch.status_req : NULL));
+    TRY(tls_cext_client_hello(c, msg, len, version));
     if (version == TLS_V12) {
         TRY(select_alpn(c, &ch));
         return tls12_server_client_hello(c, msg, len, downgrade);
@@ -1353,7 +1369,7 @@ static int on_client_certificate(tls_conn *c, const uint8_t *msg, size_t len)
 {
     struct tls13_server *sv = c->sv;
     STACK_OF(X509) *chain;
-    TRY(tls13_read_certificate(msg, len, sv->cr_ctx, sv->cr_ctx_len, 0, &chain));
+    TRY(tls_cext_read_certificate(c, msg, len, sv->cr_ctx, sv->cr_ctx_len, 0, &chain));
     int rc = 0;
     if (sk_X509_num(chain) == 0) {
         sk_X509_free(chain);
@@ -1438,6 +1454,9 @@ int tls_conn_request_cert(tls_conn *c)
     TRY(tls13_auth_transcript_copy(&sv->th, &sv->pha_base));
     tls_wr_init(&w);
     int rc = tls13_write_certificate_request(&w, c->cfg, sv->cr_ctx, sv->cr_ctx_len);
+    if (rc == 0)
+        rc = tls_cext_append(c, TLS_EXTCTX_TLS1_3_CERTIFICATE_REQUEST, &w, 0,
+                             4 + 1 + sv->cr_ctx_len);
     if (rc == 0)
         rc = th_add(c, w.buf, w.len);
     if (rc == 0)
