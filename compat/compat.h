@@ -360,6 +360,8 @@ struct ssl_st {
     STACK_OF(OCSP_RESPID) *api_ocsp_ids;
     STACK_OF(X509_EXTENSION) *api_ocsp_exts;
     uint8_t *api_ocsp_req;
+    X509 *api_ocsp_old_cert; /* displaced during the status callback */
+    EVP_PKEY *api_ocsp_old_key;
     /* --- end compat-api --- */
 };
 

@@ -117,6 +117,47 @@ bad:
 
 /* --- the engine hook ----------------------------------------------------------- */
 
+/*
+ * Server: OpenSSL makes the certificate it chose for this client current
+ * before calling the status callback, so that SSL_get_certificate names the
+ * one the staple is for (nginx keeps a staple per certificate). The chosen
+ * pair is installed with references of its own for the call; afterwards
+ * the SSL's own pair comes back, unless the callback installed another
+ * one itself: then the displaced pair is kept until SSL_free, since the
+ * engine's configuration of this handshake still points at it.
+ */
+static int call_with_chosen_cert(SSL *s, tls_conn *c)
+{
+    const tls_identity *id = tls_conn_ocsp_identity(c);
+    X509 *cert = s->cert;
+    EVP_PKEY *key = s->key;
+    int ret;
+
+    if (id == NULL || id->cert == NULL || id->key == NULL || id->cert == cert)
+        return s->ctx->status_cb(s, s->ctx->status_arg);
+    if (!X509_up_ref(id->cert))
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    if (!EVP_PKEY_up_ref(id->key)) {
+        X509_free(id->cert);
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    }
+    s->cert = id->cert;
+    s->key = id->key;
+    ret = s->ctx->status_cb(s, s->ctx->status_arg);
+    if (s->cert == id->cert && s->key == id->key) {
+        X509_free(s->cert);
+        EVP_PKEY_free(s->key);
+        s->cert = cert;
+        s->key = key;
+    } else {
+        X509_free(s->api_ocsp_old_cert);
+        EVP_PKEY_free(s->api_ocsp_old_key);
+        s->api_ocsp_old_cert = cert;
+        s->api_ocsp_old_key = key;
+    }
+    return ret;
+}
+
 static int status_hook(void *arg, tls_conn *c)
 {
     SSL *s = arg;
@@ -136,7 +177,7 @@ static int status_hook(void *arg, tls_conn *c)
     take_request(s, c);
     if (ctx->status_cb == NULL)
         return 1;
-    ret = ctx->status_cb(s, ctx->status_arg);
+    ret = call_with_chosen_cert(s, c);
     switch (ret) {
     case SSL_TLSEXT_ERR_NOACK:
         return 1;
@@ -170,6 +211,10 @@ void shimssl_status_ssl_free(SSL *s)
     s->api_ocsp_exts = NULL;
     OPENSSL_free(s->api_ocsp_req);
     s->api_ocsp_req = NULL;
+    X509_free(s->api_ocsp_old_cert);
+    s->api_ocsp_old_cert = NULL;
+    EVP_PKEY_free(s->api_ocsp_old_key);
+    s->api_ocsp_old_key = NULL;
 }
 
 /* --- SSL_ctrl -------------------------------------------------------------------- */

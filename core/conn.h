@@ -160,6 +160,7 @@ struct tls_conn {
         size_t ids_len;
         uint8_t *exts; /* server: its request_extensions body */
         size_t exts_len;
+        const tls_identity *id; /* server, during the hook: the certificate chosen */
     } ocsp;
 };
 

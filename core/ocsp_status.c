@@ -213,6 +213,11 @@ int tls_conn_ocsp_request(const tls_conn *c, const uint8_t **ids, size_t *ids_le
     return c->ocsp.requested;
 }
 
+const tls_identity *tls_conn_ocsp_identity(const tls_conn *c)
+{
+    return c->ocsp.id;
+}
+
 int tls_conn_set_ocsp_response(tls_conn *c, const uint8_t *resp, size_t len)
 {
     ENSURE(c->is_server && resp && len > 0 && len <= 0xffffff, TLS_ERR_INTERNAL);
@@ -225,13 +230,16 @@ int tls_conn_set_ocsp_response(tls_conn *c, const uint8_t *resp, size_t len)
     return 0;
 }
 
-int tls_ocsp_server_decide(tls_conn *c)
+int tls_ocsp_server_decide(tls_conn *c, const tls_identity *id)
 {
     const tls_config *cfg = c->cfg;
     c->ocsp.expected = 0;
     if (!c->ocsp.requested || !cfg->ocsp_status)
         return 0;
+    /* The hook may look at it (OpenSSL makes it SSL_get_certificate's). */
+    c->ocsp.id = id;
     int rc = cfg->ocsp_status(cfg->cb_arg, c);
+    c->ocsp.id = NULL;
     if (rc < 0)
         return rc;
     /* 0: staple, if the application gave a response at all. */

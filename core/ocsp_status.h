@@ -48,10 +48,10 @@ TLS_MUST_CHECK int tls_ocsp_client_check(tls_conn *c);
  * request is validated (decode_error + TLS_R_BAD_EXTENSION when malformed)
  * and kept; other status types are ignored (RFC 6066 8). */
 TLS_MUST_CHECK int tls_ocsp_server_client_hello(tls_conn *c, tls_reader *body);
-/* Our certificate is chosen and will be sent: ask the application for a
- * response if the client wants one. Afterwards c->ocsp.expected says
+/* Our certificate (id) is chosen and will be sent: ask the application for
+ * a response if the client wants one. Afterwards c->ocsp.expected says
  * whether we staple. A hook failure is returned as it came. */
-TLS_MUST_CHECK int tls_ocsp_server_decide(tls_conn *c);
+TLS_MUST_CHECK int tls_ocsp_server_decide(tls_conn *c, const tls_identity *id);
 /* CertificateStatus (type and response, no handshake header). */
 TLS_MUST_CHECK int tls_ocsp_write_status(const tls_conn *c, tls_writer *w);
 /* The TLS 1.2 CertificateStatus handshake message (header included). */

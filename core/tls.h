@@ -504,6 +504,9 @@ void tls_conn_ocsp_response(const tls_conn *c, const uint8_t **resp, size_t *len
 /* Server, inside tls_config.ocsp_status: the OCSPResponse to staple
  * (copied; 1 <= len < 2^24). */
 TLS_MUST_CHECK int tls_conn_set_ocsp_response(tls_conn *c, const uint8_t *resp, size_t len);
+/* Server, inside tls_config.ocsp_status: the certificate (with its key and
+ * chain) that will be sent, i.e. the one the response must be for. */
+const tls_identity *tls_conn_ocsp_identity(const tls_conn *c);
 /* Server: did the client ask for an OCSP response? 1 with the bodies of its
  * responder_id_list (ResponderID entries, each opaque<1..2^16-1> DER) and
  * request_extensions (DER Extensions, possibly empty); 0 if it did not. */

@@ -1053,7 +1053,7 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
         }
         sv->asked_cert = (cfg->flags & TLS_CFG_REQUEST_CERT) != 0;
         /* The certificate is chosen: its OCSP response, if asked for. */
-        TRY(tls_ocsp_server_decide(c));
+        TRY(tls_ocsp_server_decide(c, sv->id));
     }
     c->etm = ch.have_etm && sv->s12->cbc && !(cfg->flags & TLS_CFG_NO_ETM);
     c->compression = sv->comp;

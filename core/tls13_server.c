@@ -1341,7 +1341,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
         TRY(select_sigalg(c, &ch, &scheme));
         /* The certificate is chosen: its OCSP response, if asked for. */
         if (!hrr)
-            TRY(tls_ocsp_server_decide(c));
+            TRY(tls_ocsp_server_decide(c, sv->id));
     }
 
     memcpy(c->client_random, ch.random, 32);

@@ -328,3 +328,81 @@ INSTANTIATE_TEST_SUITE_P(Versions, OcspStatus, ::testing::Values(TLS1_3_VERSION,
                          });
 
 } // namespace
+
+namespace
+{
+
+// A server with an RSA and an ECDSA certificate: its status callback sees
+// the one chosen for this client as SSL_get_certificate (nginx looks its
+// staple up by it), as OpenSSL makes it current before the call.
+int seen_key_type;
+int type_cb(SSL *s, void *)
+{
+    X509 *x = SSL_get_certificate(s);
+    seen_key_type = x ? EVP_PKEY_get_base_id(X509_get0_pubkey(x)) : 0;
+    EVP_PKEY *k = SSL_get_privatekey(s);
+    if (!k || EVP_PKEY_get_base_id(k) != seen_key_type)
+        seen_key_type = -1;
+    return SSL_TLSEXT_ERR_NOACK;
+}
+
+int handshake_pair(SSL *c, SSL *s)
+{
+    int rc = 0, rs = 0;
+    for (int i = 0; i < 100 && (rc != 1 || rs != 1); i++) {
+        if (rc != 1)
+            rc = SSL_do_handshake(c);
+        if (rs != 1)
+            rs = SSL_do_handshake(s);
+        if ((rc <= 0 && SSL_get_error(c, rc) != SSL_ERROR_WANT_READ) ||
+            (rs <= 0 && SSL_get_error(s, rs) != SSL_ERROR_WANT_READ))
+            return 0;
+    }
+    return rc == 1 && rs == 1;
+}
+
+TEST(OcspStatusCert, CallbackSeesTheCertificateChosenForTheClient)
+{
+    for (int version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+        for (const char *sigalgs : {"RSA-PSS+SHA256", "ECDSA+SHA256"}) {
+            SCOPED_TRACE(std::string(sigalgs) + " " + std::to_string(version));
+            SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
+            SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+            // RSA first, ECDSA last: the ECDSA one is "current".
+            ASSERT_EQ(SSL_CTX_use_certificate_file(sctx, shimtest::cert("server.pem").c_str(),
+                                                   SSL_FILETYPE_PEM),
+                      1);
+            ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, shimtest::cert("server.key").c_str(),
+                                                  SSL_FILETYPE_PEM),
+                      1);
+            ASSERT_EQ(SSL_CTX_use_certificate_file(sctx, shimtest::cert("server-ec.pem").c_str(),
+                                                   SSL_FILETYPE_PEM),
+                      1);
+            ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, shimtest::cert("server-ec.key").c_str(),
+                                                  SSL_FILETYPE_PEM),
+                      1);
+            SSL_CTX_set_tlsext_status_cb(sctx, type_cb);
+            SSL_CTX_set_max_proto_version(cctx, version);
+            SSL_CTX_set_tlsext_status_type(cctx, TLSEXT_STATUSTYPE_ocsp);
+            ASSERT_EQ(SSL_CTX_set1_sigalgs_list(cctx, sigalgs), 1);
+            SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
+            BIO *a, *b;
+            ASSERT_EQ(BIO_new_bio_pair(&a, 0, &b, 0), 1);
+            SSL_set_bio(c, a, a);
+            SSL_set_bio(s, b, b);
+            SSL_set_connect_state(c);
+            SSL_set_accept_state(s);
+            seen_key_type = 0;
+            EXPECT_EQ(handshake_pair(c, s), 1);
+            int want = sigalgs[0] == 'R' ? EVP_PKEY_RSA : EVP_PKEY_EC;
+            EXPECT_EQ(seen_key_type, want);
+            EXPECT_EQ(EVP_PKEY_get_base_id(X509_get0_pubkey(SSL_get0_peer_certificate(c))), want);
+            SSL_free(c);
+            SSL_free(s);
+            SSL_CTX_free(sctx);
+            SSL_CTX_free(cctx);
+        }
+    }
+}
+
+} // namespace
