@@ -724,13 +724,16 @@ static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
 {
     struct tls12_client *cl = c->cl12;
     tls_reader r, types, algs, cas;
+    /* Framing errors carry OpenSSL's reasons: length_mismatch for a vector
+     * or trailing bytes that do not fit, an empty or odd signature list is
+     * internal_error + signature_algorithms_error. */
+    const int mismatch = TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     tls_rd_init(&r, msg + 4, len - 4);
-    TRY(tls_rd_vec_bounded(&r, 1, 1, 255, &types));
-    TRY(tls_rd_vec_bounded(&r, 2, 2, 0xfffe, &algs));
-    TRY(tls_rd_vec(&r, 2, &cas));
-    TRY(tls_rd_done(&r));
-    if (tls_rd_left(&algs) % 2)
-        return TLS_ERR_DECODE;
+    if (tls_rd_vec_bounded(&r, 1, 1, 255, &types) < 0 || tls_rd_vec(&r, 2, &algs) < 0 ||
+        tls_rd_vec(&r, 2, &cas) < 0 || tls_rd_done(&r) < 0)
+        return mismatch;
+    if (tls_rd_left(&algs) == 0 || tls_rd_left(&algs) % 2)
+        return TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_SIGNATURE_ALGORITHMS_ERROR);
     cl->n_cert_types = tls_rd_left(&types);
     TRY(tls_rd_copy(&types, cl->cert_types, cl->n_cert_types));
     cl->n_cr_sigalgs = 0;
@@ -745,7 +748,8 @@ static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
     tls_reader walk = cas;
     while (tls_rd_left(&walk) > 0) {
         tls_reader dn;
-        TRY(tls_rd_vec_bounded(&walk, 2, 1, 0xffff, &dn));
+        if (tls_rd_vec_bounded(&walk, 2, 1, 0xffff, &dn) < 0)
+            return mismatch;
     }
     size_t n = tls_rd_left(&cas);
     /* An empty list is still a list (non-NULL, length 0). */

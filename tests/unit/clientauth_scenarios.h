@@ -97,6 +97,7 @@ enum {
     AD_DECRYPT_ERROR = 51,
     AD_MISSING_EXTENSION = 109,
     AD_CERTIFICATE_REQUIRED = 116,
+    AD_INTERNAL_ERROR = 80,
 };
 
 // One direction of the man in the middle.
@@ -960,6 +961,63 @@ TEST(CAH_SUITE, Tls12CcsBeforeClientKeyExchange)
     p.m.c2s.edit = [](std::string &m) { return (uint8_t)m[0] != cah::HS_CKE; };
     EXPECT_FALSE(p.handshake());
     cah::expect_server_failure(p, cah::AD_UNEXPECTED_MESSAGE, SSL_R_UNEXPECTED_MESSAGE);
+}
+
+// --- hostile CertificateRequests (TLS 1.2 client) -----------------------------
+
+namespace cah
+{
+struct Cr12Edit {
+    Pair p{TLS1_2_VERSION};
+    explicit Cr12Edit(const std::string &body)
+    {
+        SSL_CTX_set_verify(p.sctx, SSL_VERIFY_PEER, nullptr);
+        p.client_cert();
+        p.m.s2c.edit = [body](std::string &m) {
+            if ((uint8_t)m[0] == HS_CR)
+                m = hsmsg(HS_CR, body);
+            return true;
+        };
+        EXPECT_FALSE(p.handshake());
+    }
+};
+inline std::string cr12(const std::string &types, const std::string &algs, const std::string &cas)
+{
+    return b8((unsigned)types.size()) + types + b16((unsigned)algs.size()) + algs +
+           b16((unsigned)cas.size()) + cas;
+}
+} // namespace cah
+
+TEST(CAH_SUITE, Tls12CertificateRequestFraming)
+{
+    std::string algs = cah::b16(0x0804) + cah::b16(0x0403);
+    struct {
+        const char *name;
+        std::string body;
+        int alert, reason;
+    } cases[] = {
+        {"trailing byte", cah::cr12("\x01", algs, "") + std::string(1, '\0'), cah::AD_DECODE_ERROR,
+         SSL_R_LENGTH_MISMATCH},
+        {"name overruns the list", cah::cr12("\x01", algs, cah::b16(30) + "abc"),
+         cah::AD_DECODE_ERROR, SSL_R_LENGTH_MISMATCH},
+        {"list overruns the message",
+         std::string("\x01\x01", 2) + cah::b16(4) + algs + cah::b16(100), cah::AD_DECODE_ERROR,
+         SSL_R_LENGTH_MISMATCH},
+        {"types overrun the message", std::string("\x40\x01", 2), cah::AD_DECODE_ERROR,
+         SSL_R_LENGTH_MISMATCH},
+        {"odd signature list", cah::cr12("\x01", algs + "\x01", ""), cah::AD_INTERNAL_ERROR,
+         SSL_R_SIGNATURE_ALGORITHMS_ERROR},
+        {"empty signature list", cah::cr12("\x01", "", ""), cah::AD_INTERNAL_ERROR,
+         SSL_R_SIGNATURE_ALGORITHMS_ERROR},
+    };
+    for (auto &k : cases) {
+        SCOPED_TRACE(k.name);
+        cah::Cr12Edit t(k.body);
+        CAH_EXPECT_SSL_FAILURE(t.p.c_err, t.p.c_e, k.reason);
+        ASSERT_FALSE(t.p.m.c2s.alerts.empty());
+        EXPECT_EQ(k.alert, t.p.m.c2s.alerts.back());
+        CAH_EXPECT_SSL_FAILURE(t.p.s_err, t.p.s_e, SSL_AD_REASON_OFFSET + k.alert);
+    }
 }
 
 #endif
