@@ -61,10 +61,13 @@ struct Pair {
 
 // Handshake our client and our server over a BIO pair; then let the client
 // read so that it processes the server's tickets.
-bool connect_pair(Pair &p, SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume = nullptr)
+bool connect_pair(Pair &p, SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume = nullptr,
+                  const char *sni = nullptr)
 {
     p.c = SSL_new(cctx);
     p.s = SSL_new(sctx);
+    if (sni != nullptr && SSL_set_tlsext_host_name(p.c, sni) != 1)
+        return false;
     BIO *a, *b;
     if (BIO_new_bio_pair(&a, 0, &b, 0) != 1)
         return false;
@@ -222,57 +225,20 @@ TEST_F(Resume, SessionsStayWithTheOriginalContextAcrossAnSniSwitch)
             long hits = SSL_CTX_sess_hits(sctx);
             long cached = SSL_CTX_sess_number(sctx);
             SSL_SESSION *ss = nullptr;
-            // First connection, with SNI.
+            // First connection, with SNI; the second offers its session.
             {
                 Pair p;
-                p.c = SSL_new(cctx);
-                p.s = SSL_new(sctx);
-                ASSERT_EQ(SSL_set_tlsext_host_name(p.c, "vhost.test"), 1);
-                BIO *a, *b;
-                ASSERT_EQ(BIO_new_bio_pair(&a, 0, &b, 0), 1);
-                SSL_set_bio(p.c, a, a);
-                SSL_set_bio(p.s, b, b);
-                SSL_set_connect_state(p.c);
-                SSL_set_accept_state(p.s);
-                int rc = 0, rs = 0;
-                for (int i = 0; i < 50 && (rc != 1 || rs != 1); i++) {
-                    if (rc != 1)
-                        rc = SSL_do_handshake(p.c);
-                    if (rs != 1)
-                        rs = SSL_do_handshake(p.s);
-                }
-                ASSERT_EQ(rc, 1) << ERR_error_string(ERR_peek_error(), nullptr);
-                ASSERT_EQ(rs, 1) << ERR_error_string(ERR_peek_error(), nullptr);
+                ASSERT_TRUE(connect_pair(p, cctx, sctx, nullptr, "vhost.test"))
+                    << ERR_error_string(ERR_peek_error(), nullptr);
                 EXPECT_EQ(SSL_get_SSL_CTX(p.s), vhost_ctx);
-                char buf[8];
-                ASSERT_EQ(SSL_write(p.s, "ping", 4), 4);
-                ASSERT_EQ(SSL_read(p.c, buf, sizeof(buf)), 4);
                 ss = SSL_get1_session(p.c);
             }
             ASSERT_NE(ss, nullptr);
             ASSERT_EQ(SSL_SESSION_is_resumable(ss), 1);
-            // Second connection offers it, with the same SNI.
             {
                 Pair p;
-                p.c = SSL_new(cctx);
-                p.s = SSL_new(sctx);
-                ASSERT_EQ(SSL_set_tlsext_host_name(p.c, "vhost.test"), 1);
-                ASSERT_EQ(SSL_set_session(p.c, ss), 1);
-                BIO *a, *b;
-                ASSERT_EQ(BIO_new_bio_pair(&a, 0, &b, 0), 1);
-                SSL_set_bio(p.c, a, a);
-                SSL_set_bio(p.s, b, b);
-                SSL_set_connect_state(p.c);
-                SSL_set_accept_state(p.s);
-                int rc = 0, rs = 0;
-                for (int i = 0; i < 50 && (rc != 1 || rs != 1); i++) {
-                    if (rc != 1)
-                        rc = SSL_do_handshake(p.c);
-                    if (rs != 1)
-                        rs = SSL_do_handshake(p.s);
-                }
-                ASSERT_EQ(rc, 1) << ERR_error_string(ERR_peek_error(), nullptr);
-                ASSERT_EQ(rs, 1) << ERR_error_string(ERR_peek_error(), nullptr);
+                ASSERT_TRUE(connect_pair(p, cctx, sctx, ss, "vhost.test"))
+                    << ERR_error_string(ERR_peek_error(), nullptr);
                 EXPECT_EQ(SSL_session_reused(p.c), 1);
                 EXPECT_EQ(SSL_session_reused(p.s), 1);
             }
