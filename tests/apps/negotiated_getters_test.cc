@@ -281,7 +281,7 @@ TEST(NegotiatedGetters, Tls12ClientAnswersAsOpenSsl)
 
 const char *const kServerLines[] = {"Shared ciphers:", "Signature Algorithms:",
                                     "Shared Signature Algorithms:", "Supported groups:",
-                                    "Shared groups:", "CIPHER is"};
+                                    "Shared groups:", "CIPHER is", "Secure Renegotiation"};
 
 std::string lines_with(const std::string &out, const std::string &prefix)
 {
