@@ -60,7 +60,7 @@ RunResult s_client(int port, const std::string &version, bool shim, std::vector<
 {
     std::vector<std::string> argv = {
         "openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(port), "-servername",
-        "localhost", "-status", "-CAfile", cert("ca.pem"), version};
+        "localhost", "-status", "-state", "-CAfile", cert("ca.pem"), version};
     *cmd = argv;
     return run(argv, on(shim, "Q\n"));
 }
@@ -95,6 +95,10 @@ TEST_P(Stapling, ShimClientReadsTheStapleOfOpensslServer)
         EXPECT_TRUE(has(r.out, "OCSP Response Status: successful (0x0)")) << describe(cmd, r);
         EXPECT_TRUE(has(r.out, "Cert Status: good")) << describe(cmd, r);
         EXPECT_TRUE(has(r.out, "Verify return code: 0 (ok)")) << describe(cmd, r);
+        // The info callback names the TLS 1.2 CertificateStatus state.
+        EXPECT_EQ(std::string(GetParam()) == "-tls1_2",
+                  has(r.err, "SSL_connect:SSLv3/TLS read certificate status"))
+            << describe(cmd, r);
         if (shim) {
             EXPECT_TRUE(ran_on_shim(r.err));
         }
