@@ -403,8 +403,8 @@ TEST(RsaKx, ImplicitRejection)
         uint8_t bad[256];
         memcpy(bad, enc, n);
         bad[pos] ^= 0x01;
-        if (pos == 0)
-            bad[0] = 0x00; // stay below the modulus
+        if (pos == 0) // changed, and below the modulus (its top byte is >= 0x80)
+            bad[0] = enc[0] == 0x00 ? 0x01 : 0x00;
         ASSERT_EQ(tls_rsa_kx_decrypt(key.k, 0x0303, bad, n, got), 0) << pos;
         ASSERT_EQ(tls_rsa_kx_decrypt(key.k, 0x0303, bad, n, got2), 0) << pos;
         EXPECT_NE(memcmp(got, pms, 48), 0) << pos;
