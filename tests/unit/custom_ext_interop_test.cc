@@ -647,6 +647,36 @@ TEST(CustomExtServer, AfterHelloRetryRequestTheSecondHelloIsParsedAgain)
     EXPECT_EQ((unsigned)SSL_EXT_TLS1_3_HELLO_RETRY_REQUEST, cp[0].ctx);
 }
 
+// With an OCSP staple in the same leaf entry: both reach OpenSSL's client.
+TEST(CustomExtServer, CertificateEntryWithStapleAndCustomExtension)
+{
+    ServerPeer p;
+    p.cfg.ocsp_status = [](void *, tls_conn *c) {
+        static const uint8_t resp[] = {0x30, 0x03, 0x0a, 0x01, 0x00};
+        return tls_conn_set_ocsp_response(c, resp, sizeof(resp));
+    };
+    CoreExts ce;
+    OsslExts oe;
+    ce.add(kType, kCtx13, "srv");
+    ce.attach(p.cfg);
+    ASSERT_TRUE(ossl_register(p.cctx, kType, kCtx13, &oe));
+    static long staple_len;
+    staple_len = -1;
+    SSL_CTX_set_tlsext_status_type(p.cctx, TLSEXT_STATUSTYPE_ocsp);
+    int (*status_cb)(SSL *, void *) = [](SSL *s, void *) {
+        const unsigned char *r = nullptr;
+        staple_len = SSL_get_tlsext_status_ocsp_resp(s, &r);
+        return 1;
+    };
+    SSL_CTX_set_tlsext_status_cb(p.cctx, status_cb);
+    ASSERT_EQ(TLS_OK, p.handshake());
+    EXPECT_EQ(5, staple_len);
+    auto cp = only(oe.calls, 'p');
+    ASSERT_EQ(2u, cp.size());
+    EXPECT_EQ((unsigned)SSL_EXT_TLS1_3_CERTIFICATE, cp[1].ctx);
+    EXPECT_EQ(tagged("srv", SSL_EXT_TLS1_3_CERTIFICATE), cp[1].data);
+}
+
 const unsigned kCtxAuth = SSL_EXT_TLS1_3_CERTIFICATE_REQUEST | SSL_EXT_TLS1_3_CERTIFICATE;
 
 // Our CertificateRequest carries the extension; OpenSSL's client, having
