@@ -334,12 +334,13 @@ int SSL_copy_session_id(SSL *to, const SSL *from)
  */
 void shimssl_clear_bad_session(SSL *s)
 {
-    SSL_SESSION *ss;
-
+    /* Only a session object that exists can be in a cache or in the
+     * application's hands: one never built (SSL_get_session is lazy) is not
+     * made now just to be condemned, at every connection's end. */
     if ((s->shutdown & SSL_SENT_SHUTDOWN) || SSL_in_init(s) || SSL_in_before(s))
         return;
-    if ((ss = SSL_get_session(s)) != NULL)
-        (void)SSL_CTX_remove_session(shimssl_session_ctx(s), ss);
+    if (s->api_session != NULL)
+        (void)SSL_CTX_remove_session(shimssl_session_ctx(s), s->api_session);
 }
 
 /* A fatal error, sent or received, condemns the session in use as OpenSSL
