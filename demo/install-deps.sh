@@ -1,19 +1,17 @@
 #!/bin/bash
-# Installs every Debian 12 package the build, the demo and the test suite
-# need (run as root, or it uses sudo). Used by README's first command and
-# by .ci/run.
+# Installs what building the library and running the demo need, and nothing
+# else (run as root, or it uses sudo). README's first command.
+# The test suite's peers (web and mail servers, fuzzing tools) are installed
+# by tests/install-deps.sh instead, so that trying the library never puts a
+# server on anyone's machine.
 set -euo pipefail
 
 packages=(
-    # build
-    build-essential cmake pkg-config libssl-dev libgtest-dev zlib1g-dev python3
-    # fuzzing (libFuzzer and the sanitizer runtimes for clang)
-    clang libclang-rt-14-dev
-    # real programs and peers the tests run
-    openssl curl socat ca-certificates nginx-light haproxy stunnel4
-    lighttpd lighttpd-mod-openssl gnutls-bin
-    # tooling used by tests and packaging
-    valgrind dpkg-dev file binutils
+    # build: compiler, cmake, libcrypto headers, zlib (TLS 1.2 compression),
+    # python3 (the build generates the stubs and the coverage document)
+    build-essential cmake pkg-config libssl-dev zlib1g-dev python3
+    # the demo: Debian's curl on ShimSSL against Debian's openssl s_server
+    openssl curl ca-certificates
 )
 
 sudo=()
@@ -21,19 +19,5 @@ if [ "$(id -u)" -ne 0 ]; then
     sudo=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
-
-# Installing nginx/haproxy/lighttpd would start system services listening
-# on ports 80/443; tests start their own instances. On a CI machine, stop
-# the package scripts from starting anything (policy-rc.d, exit 101).
-policy=/usr/sbin/policy-rc.d
-made_policy=0
-if [ "${CI:-}" = true ] && [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
-    "${sudo[@]}" chmod 755 "$policy"
-    made_policy=1
-fi
-cleanup() { if [ "$made_policy" = 1 ]; then "${sudo[@]}" rm -f "$policy"; fi; }
-trap cleanup EXIT
-
 "${sudo[@]}" apt-get update
 "${sudo[@]}" apt-get install -y --no-install-recommends "${packages[@]}" </dev/null
