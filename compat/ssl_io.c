@@ -40,6 +40,11 @@ static int shimssl_fail(SSL *s, int rc)
     if (s->hs_phase != SHIMSSL_HS_DONE)
         s->hs_phase = SHIMSSL_HS_FAILED;
     shimssl_err_from_tls(rc);
+    /* Name the place in the engine that detected the failure, as OpenSSL's
+     * entries name its state-machine function, not this reporting helper. */
+    const tls_err_origin *o = s->conn != NULL ? tls_conn_error_origin(s->conn) : NULL;
+    if (o != NULL && o->rc == rc)
+        ERR_set_debug(o->file, o->line, o->func);
     return -1;
 }
 

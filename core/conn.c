@@ -145,6 +145,7 @@ int tls_conn_fail(tls_conn *c, int rc)
     if (rc >= 0)
         rc = TLS_ERR_INTERNAL;
     c->err = rc;
+    (void)tls_err_take(rc, &c->err_origin);
     int alert = TLS_ERR_ALERT(rc);
     if (alert != TLS_AD_NONE && !c->close_sent)
         send_alert(c, TLS_AL_FATAL, (uint8_t)alert);
@@ -605,6 +606,11 @@ int tls_conn_peer_key_update(tls_conn *c, int requested)
 /* ---------------------------------------------------------------------
  * Getters.
  */
+const tls_err_origin *tls_conn_error_origin(const tls_conn *c)
+{
+    return c->err != 0 && c->err_origin.func != NULL ? &c->err_origin : NULL;
+}
+
 int tls_conn_error(const tls_conn *c)
 {
     return c->err;

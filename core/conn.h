@@ -70,6 +70,7 @@ struct tls_conn {
     const tls_config *cfg;
     int is_server;
     int err;        /* sticky failure, 0 if none */
+    tls_err_origin err_origin; /* where err arose, if noted (core/err.h) */
     int alert_rcvd; /* description of a received alert, -1 if none */
     int transport_eof;
     int close_sent;

@@ -190,11 +190,46 @@ enum tls_reason {
             return tls_try_rc_;                                                                    \
     } while (0)
 
-/* Fail with the given error unless cond holds. */
+/*
+ * Where a failure arose. OpenSSL's ERR entries name the function, file and
+ * line that detected an error (not a generic reporting helper), and
+ * programs print them (`s_client`, curl, nginx's error log). A failure
+ * site notes itself with TLS_FAIL / ENSURE; tls_conn_fail() takes the note
+ * when the failure becomes the connection's sticky error, and compat puts
+ * it on the ERR entry. Paths are relative to the source tree (the build
+ * maps the source directory away, -fmacro-prefix-map).
+ */
+typedef struct {
+    const char *file;
+    const char *func;
+    int line;
+    int rc;
+} tls_err_origin;
+
+/* Records (file, line, func) as the origin of rc in this thread. */
+__attribute__((cold)) void tls_err_note(int rc, const char *file, int line, const char *func);
+/* The same, returning rc (inline, so the compiler still sees which value a
+ * failing path returns). */
+static inline int tls_err_at(int rc, const char *file, int line, const char *func)
+{
+    tls_err_note(rc, file, line, func);
+    return rc;
+}
+/* If the last failure noted in this thread is rc, moves its origin to *out
+ * and returns 1; 0 (and *out untouched) otherwise. */
+int tls_err_take(int rc, tls_err_origin *out);
+
+/* A failure, noted at the place it arises. */
+#define TLS_FAIL(alert, reason) tls_err_at(TLS_ERR(alert, reason), __FILE__, __LINE__, __func__)
+
+/* Fail with the given error unless cond holds (err is a constant or a
+ * plain variable: it is evaluated twice). */
 #define ENSURE(cond, err)                                                                          \
     do {                                                                                           \
-        if (!(cond))                                                                               \
+        if (!(cond)) {                                                                             \
+            tls_err_note((err), __FILE__, __LINE__, __func__);                                     \
             return (err);                                                                          \
+        }                                                                                          \
     } while (0)
 
 #endif

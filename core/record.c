@@ -303,8 +303,8 @@ static int next_seq(tls_rec_dir *d, uint64_t *seq)
 {
     /* RFC 8446 5.3: a sequence number must never wrap; we stop one short
      * of 2^64 - 1 so the failure happens before any reuse is possible. */
-    ENSURE(d->seq < UINT64_MAX, ERR_SEQ_EXHAUSTED);
     *seq = d->seq;
+    ENSURE(d->seq < UINT64_MAX, ERR_SEQ_EXHAUSTED);
     return 0;
 }
 

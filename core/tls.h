@@ -385,6 +385,9 @@ TLS_MUST_CHECK int tls_conn_key_update(tls_conn *c, int request);
 /* --- state ------------------------------------------------------------ */
 /* The sticky failure (< 0), or 0. */
 int tls_conn_error(const tls_conn *c);
+/* Where the sticky failure arose (file relative to the source tree, line,
+ * function), or NULL if its site did not note itself. */
+const tls_err_origin *tls_conn_error_origin(const tls_conn *c);
 /* Alert received from the peer: description, or -1 if none. */
 int tls_conn_alert_received(const tls_conn *c);
 
