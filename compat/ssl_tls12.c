@@ -214,30 +214,40 @@ void shimssl_tls12_ssl_free(SSL *s)
 /* --- the engine's configuration -------------------------------------------------- */
 
 /*
- * Server: the DH parameters for cfg->dh_params. 1 with *params set (NULL =
- * automatic), 0 when DHE is not available at all.
+ * core's dh_params_hook: the application's tmp_dh callback, asked when a
+ * DHE ServerKeyExchange is written, as OpenSSL 3.0 asks it (is_export 0,
+ * keylength 1024; the result is checked against the security level by
+ * core). Not cached: OpenSSL asks at every DHE handshake.
  */
-static int shimssl_dh_for_config(SSL *s, EVP_PKEY **params)
+static EVP_PKEY *shimssl_dh_from_callback(void *arg, tls_conn *c)
 {
-    *params = NULL;
+    SSL *s = arg;
+    DH *dh = s->api_dh_tmp_cb(s, 0, 1024);
+
+    (void)c;
+    EVP_PKEY_free(s->api_dh_cb_key);
+    s->api_dh_cb_key = dh != NULL ? shimssl_dh_to_pkey(dh) : NULL;
+    return s->api_dh_cb_key;
+}
+
+/*
+ * Server: where DHE parameters come from, in OpenSSL's order: automatic,
+ * then set parameters, then the callback (asked only when a DHE suite is
+ * chosen). 0 when DHE is not available at all.
+ */
+static int shimssl_dh_for_config(SSL *s, tls_config *cfg)
+{
+    cfg->dh_params = NULL;
+    cfg->dh_params_hook = NULL;
     if (s->api_dh_auto)
         return 1;
     if (s->api_dh_tmp != NULL) {
-        *params = s->api_dh_tmp;
+        cfg->dh_params = s->api_dh_tmp;
         return 1;
     }
     if (s->api_dh_tmp_cb == NULL)
         return 0;
-    /* OpenSSL 3.0 asks the callback for 1024 bits and checks what comes
-     * back against the security level when it sends ServerKeyExchange; core
-     * does that check (min bits from cfg->security_level). */
-    if (s->api_dh_cb_key == NULL) {
-        DH *dh = s->api_dh_tmp_cb(s, 0, 1024);
-
-        if (dh == NULL || (s->api_dh_cb_key = shimssl_dh_to_pkey(dh)) == NULL)
-            return 0;
-    }
-    *params = s->api_dh_cb_key;
+    cfg->dh_params_hook = shimssl_dh_from_callback;
     return 1;
 }
 
@@ -272,7 +282,7 @@ void shimssl_tls12_config(SSL *s, tls_config *cfg)
         cfg->flags |= TLS_CFG_LEGACY_RENEG;
     cfg->security_level = s->security_level;
     if (s->server)
-        dhe = shimssl_dh_for_config(s, &cfg->dh_params);
+        dhe = shimssl_dh_for_config(s, cfg);
 
     for (size_t i = 0; i < cfg->n_tls12_suites && s->api_tls12_ids != NULL; i++) {
         uint16_t id = s->api_tls12_ids[i];

@@ -288,6 +288,12 @@ typedef struct tls_config {
     /* Server DHE parameters (SSL_CTX_set_tmp_dh / set0_tmp_dh_pkey), or NULL
      * for RFC 7919 groups chosen automatically. */
     EVP_PKEY *dh_params;
+    /* Server: when set and dh_params is NULL, DHE parameters come from this
+     * hook, asked only once a DHE suite was chosen, when ServerKeyExchange
+     * is written (the application's tmp_dh callback: OpenSSL asks it there,
+     * never for TLS 1.3 or ECDHE). The hook keeps ownership; NULL fails the
+     * handshake with internal_error. */
+    EVP_PKEY *(*dh_params_hook)(void *arg, tls_conn *c);
     /* Security level (SSL_CTX_set_security_level): minimum DH/RSA sizes. */
     int security_level;
 

@@ -728,8 +728,13 @@ static int write_server_key_exchange(tls_conn *c, tls_writer *w)
         TRY(tls_wr_u8(w, (uint8_t)share_len));
         TRY(tls_wr_bytes(w, share, share_len));
     } else {
-        TRY(tls_dhe_server_params(c->cfg->dh_params, sv->id->key,
-                                  dh_min_bits(c->cfg->security_level), &sv->kx_priv, w));
+        EVP_PKEY *params = c->cfg->dh_params;
+        if (params == NULL && c->cfg->dh_params_hook != NULL) {
+            params = c->cfg->dh_params_hook(c->cfg->cb_arg, c);
+            ENSURE(params != NULL, TLS_ERR_INTERNAL);
+        }
+        TRY(tls_dhe_server_params(params, sv->id->key, dh_min_bits(c->cfg->security_level),
+                                  &sv->kx_priv, w));
     }
     ENSURE(!w->failed, TLS_ERR_INTERNAL);
     size_t plen = w->len - params;
