@@ -8,9 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <fstream>
-#include <thread>
 
 using namespace shimtest;
 using namespace shimtest::apps;
@@ -231,10 +229,13 @@ TEST(SServerEarlyData, ReplayedEarlyDataIsRejected)
     int port = server.wait_openssl_accept();
     ASSERT_NE(port, 0) << server.output();
     // s_client's stdin stays open a second so that the tickets arrive
-    // before it ends the connection.
-    auto client = [&](const std::string &args, std::vector<std::string> *cmd) {
+    // before it ends the connection; `first` is written to it at once (and
+    // goes out as ordinary application data after the handshake).
+    auto client = [&](const std::string &args, std::vector<std::string> *cmd,
+                      const std::string &first = "") {
+        std::string feed = first.empty() ? "sleep 1" : "{ echo " + first + "; sleep 1; }";
         *cmd = {"sh", "-c",
-                "sleep 1 | exec openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                feed + " | exec openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
                     " -CAfile " + cert("ca.pem") + " " + args};
         RunOptions o;
         o.timeout_ms = 20000;
@@ -255,11 +256,16 @@ TEST(SServerEarlyData, ReplayedEarlyDataIsRejected)
     // ticket itself - single use - and makes a full handshake; ShimSSL
     // resumes but refuses the 0-RTT data. Both are safe; this checks what
     // the user of the server sees: the early data is not delivered.)
-    RunResult r3 = client("-sess_in " + sess + " -early_data " + early, &cmd);
+    // No fixed wait: after its handshake this client sends a marker as
+    // ordinary data. The server reads a connection in order (early data,
+    // if it took any, comes before it), so once the marker is in its
+    // output, so is any replayed early data.
+    RunResult r3 =
+        client("-sess_in " + sess + " -early_data " + early, &cmd, "after-replay-marker");
     EXPECT_EQ(r3.exit_code, 0) << describe(cmd, r3);
     EXPECT_TRUE(has(r3.out, "Early data was rejected")) << describe(cmd, r3);
     EXPECT_TRUE(has(r3.out, "Verify return code: 0 (ok)")) << describe(cmd, r3);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ASSERT_TRUE(server.wait_output("after-replay-marker")) << server.output();
     EXPECT_EQ(count(server.output(), "early bytes 0rtt"), 1) << server.output();
     EXPECT_TRUE(ran_on_shim(server.output()));
 }
