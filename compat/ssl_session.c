@@ -883,9 +883,23 @@ SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long len
         SHIMSSL_ERR(SSL_R_BAD_DATA);
         goto fail;
     }
+    /* As OpenSSL: a TLS/SSL 3 or DTLS version, a known cipher suite and a
+     * one-byte compression id, or no session (a session without a cipher,
+     * or with a compression id it cannot write back, is nothing to resume). */
+    if ((d->ssl_version >> 8) != SSL3_VERSION_MAJOR &&
+        (d->ssl_version >> 8) != DTLS1_VERSION_MAJOR && d->ssl_version != DTLS1_BAD_VER) {
+        SHIMSSL_ERR(SSL_R_UNSUPPORTED_SSL_VERSION);
+        goto fail;
+    }
+    if (d->comp_id != NULL && ASN1_STRING_length(d->comp_id) != 1) {
+        SHIMSSL_ERR(SSL_R_BAD_LENGTH);
+        goto fail;
+    }
+    cs = ASN1_STRING_get0_data(d->cipher);
+    if (shimssl_cipher_by_id((uint16_t)(cs[0] << 8 | cs[1])) == NULL)
+        goto fail;
     if ((ss = SSL_SESSION_new()) == NULL)
         goto fail;
-    cs = ASN1_STRING_get0_data(d->cipher);
     ss->ssl_version = d->ssl_version;
     ss->cipher = shimssl_cipher_by_id((uint16_t)(cs[0] << 8 | cs[1]));
     ss->id_len = (unsigned int)ASN1_STRING_length(d->session_id);
@@ -905,7 +919,7 @@ SSL_SESSION *d2i_SSL_SESSION(SSL_SESSION **a, const unsigned char **pp, long len
     ss->kex_group = d->kex_group;
     ss->max_fragment_len_mode = d->max_fragment_len <= 4 ? (uint8_t)d->max_fragment_len : 0;
     ss->ems = (d->flags & SHIMSSL_SESS_FLAG_EMS) != 0;
-    if (d->comp_id != NULL && ASN1_STRING_length(d->comp_id) == 1)
+    if (d->comp_id != NULL)
         ss->comp_id = ASN1_STRING_get0_data(d->comp_id)[0];
     ss->peer = d->peer;
     d->peer = NULL;
