@@ -18,6 +18,9 @@
  * bit 6: a server without renegotiation_info is accepted; bit 3: encrypt-
  * then-MAC and extended master secret not offered; bit 7: an OCSP staple is
  * asked for (status_request), so CertificateStatus is parsed.
+ *
+ * Properties: those of fuzz_common.h (no handshake completes, no
+ * internal_error, the connection fails once the input ends, sticky errors).
  */
 #include <stdlib.h>
 
@@ -103,12 +106,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg.flags |= TLS_CFG_NO_ETM | TLS_CFG_NO_EMS;
     if (flags & 0x80)
         cfg.flags |= TLS_CFG_STATUS_REQUEST;
+    fuzz_watch w;
+    fuzz_watch_config(&cfg, &w);
     tls_conn *c = tls_conn_new(&cfg, 0);
     if (c != NULL) {
         int rc = tls_conn_handshake(c); /* queues the ClientHello */
         fuzz_drain(c);
-        if (rc == TLS_WANT_INPUT)
+        if (rc == TLS_WANT_INPUT) {
             fuzz_pump(c, stream, slen, TLS_MAX_RECORD);
+            fuzz_finish(c, &w);
+        }
         tls_conn_free(c);
     }
     free(stream);

@@ -12,6 +12,9 @@
  * most a size chosen by `flags`, so messages also span and share records.
  * flags bit 7 puts a ChangeCipherSpec record first, as a middlebox-compatible
  * server would (RFC 8446 D.4).
+ *
+ * Properties: those of fuzz_common.h (no handshake completes, no
+ * internal_error, the connection fails once the input ends, sticky errors).
  */
 #include <stdlib.h>
 
@@ -79,9 +82,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     tls_config cfg;
-    tls_conn *c = fuzz_client_new(&cfg);
+    fuzz_watch w;
+    tls_conn *c = fuzz_client_new(&cfg, &w);
     if (c != NULL) {
         fuzz_pump(c, stream, slen, TLS_MAX_RECORD);
+        fuzz_finish(c, &w);
         tls_conn_free(c);
     }
     free(stream);

@@ -14,6 +14,18 @@
  * rest is instead plaintext, cut into records of a size chosen by byte 1,
  * sealed by the matching sending direction, opened again and compared.
  *
+ * Properties (fuzz_common.h's FUZZ_REQUIRE, abort() on violation):
+ *  - a record that fails to open fails with an alert a peer's bad record
+ *    deserves (bad_record_mac, record_overflow, decode_error,
+ *    decompression_failure, unexpected_message, protocol_version), never
+ *    internal_error;
+ *  - an opened record keeps its content type, and its plaintext lies in the
+ *    record or the direction's buffer, at most 2^14 bytes;
+ *  - the same record with its last byte changed (tag, MAC or padding) does
+ *    not open under the same key and sequence number: bad_record_mac
+ *    (uncompressed modes; a compressed stream cannot be re-opened alone);
+ *  - round trip: what is sealed opens to the same type and bytes.
+ *
  * The seed corpus (corpus/fuzz_record12) holds records sealed under the
  * fixed key: build this file with -DFUZZ_RECORD12_SEEDS into a program
  * linked with shimssl_corelib and run it in the corpus directory.
@@ -23,6 +35,7 @@
 #include <string.h>
 
 #include "core/tls12.h"
+#include "fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,8 +72,47 @@ static void check_span(const tls_rec_dir *d, const uint8_t *rec, size_t rec_len,
 {
     int in_rec = p >= rec && len <= rec_len && p - rec <= (ptrdiff_t)(rec_len - len);
     int in_zbuf = d->zbuf != NULL && p >= d->zbuf && p + len <= d->zbuf + TLS_REC_MAX_PLAIN;
-    if (len > TLS_REC_MAX_PLAIN || !(in_rec || in_zbuf))
-        abort();
+    FUZZ_REQUIRE(len <= TLS_REC_MAX_PLAIN && (in_rec || in_zbuf), "span",
+                 "the plaintext lies outside the record and the buffer");
+}
+
+/* A peer's bad record may cost these alerts, nothing else. */
+static void check_failure(int rc)
+{
+    int a = TLS_ERR_ALERT(rc);
+    FUZZ_REQUIRE(rc < 0, "alert", "a failure that is not negative");
+    FUZZ_REQUIRE(a != TLS_AD_INTERNAL_ERROR && TLS_ERR_REASON(rc) != TLS_R_INTERNAL, "alert",
+                 "internal error for a peer's record");
+    FUZZ_REQUIRE(a == TLS_AD_BAD_RECORD_MAC || a == TLS_AD_RECORD_OVERFLOW ||
+                     a == TLS_AD_DECODE_ERROR || a == TLS_AD_DECOMPRESSION_FAILURE ||
+                     a == TLS_AD_UNEXPECTED_MESSAGE || a == TLS_AD_PROTOCOL_VERSION,
+                 "alert", "unexpected alert for a bad record");
+}
+
+/* rec (total bytes, already opened once at sequence seq) with its last byte
+ * flipped must not open under a fresh direction at that sequence number. */
+static void check_tampered(size_t mode, const uint8_t *rec, size_t total, uint64_t seq)
+{
+    if (modes[mode].comp || total <= TLS_REC_HEADER_LEN)
+        return;
+    uint8_t *copy = malloc(total);
+    tls_rec_dir d;
+    if (copy == NULL)
+        return;
+    memcpy(copy, rec, total);
+    copy[total - 1] ^= 0x01;
+    if (keyed(&d, 0, mode) == 0) {
+        d.seq = seq;
+        uint8_t type, *p;
+        size_t len;
+        int rc = tls_rec_open(&d, copy, total, &type, &p, &len);
+        FUZZ_REQUIRE(rc < 0, "tamper", "a record with a changed last byte opened");
+        if (rc < 0)
+            FUZZ_REQUIRE(TLS_ERR_ALERT(rc) == TLS_AD_BAD_RECORD_MAC, "tamper",
+                         "a changed record failed without bad_record_mac");
+    }
+    tls_rec_dir_clear(&d);
+    free(copy);
 }
 
 static void open_stream(size_t mode, uint8_t *buf, size_t n)
@@ -73,18 +125,32 @@ static void open_stream(size_t mode, uint8_t *buf, size_t n)
     size_t off = 0;
     while (n - off >= TLS_REC_HEADER_LEN) {
         tls_rec_header h;
-        if (tls_rec_parse_header(&rd, buf + off, &h) < 0)
+        int rc = tls_rec_parse_header(&rd, buf + off, &h);
+        if (rc < 0) {
+            check_failure(rc);
             break;
+        }
         size_t total = TLS_REC_HEADER_LEN + (size_t)h.length;
         if (total > n - off)
             break;
-        uint8_t type, *p;
+        uint8_t type, *p, orig[TLS_REC_HEADER_LEN];
         size_t len;
-        if (tls_rec_open(&rd, buf + off, total, &type, &p, &len) < 0)
+        uint64_t seq = rd.seq;
+        uint8_t *saved = malloc(total);
+        if (saved == NULL)
             break;
-        if (type != buf[off])
-            abort();
+        memcpy(saved, buf + off, total);
+        memcpy(orig, buf + off, sizeof orig);
+        rc = tls_rec_open(&rd, buf + off, total, &type, &p, &len);
+        if (rc < 0) {
+            free(saved);
+            check_failure(rc);
+            break;
+        }
+        FUZZ_REQUIRE(type == orig[0], "type", "the content type changed");
         check_span(&rd, buf + off, total, p, len);
+        check_tampered(mode, saved, total, seq);
+        free(saved);
         off += total;
     }
     tls_rec_dir_clear(&rd);
@@ -107,16 +173,17 @@ static void round_trip(size_t mode, const uint8_t *data, size_t size)
     do {
         size_t n = size - off < chunk ? size - off : chunk;
         tls_wr_reset(&w);
-        if (tls_rec_seal(&wr, TLS_CT_APPLICATION_DATA, data + off, n, 0, &w) < 0)
-            abort();
-        if (w.len - TLS_REC_HEADER_LEN > TLS_REC_MAX_CIPHER12)
-            abort();
+        FUZZ_REQUIRE(tls_rec_seal(&wr, TLS_CT_APPLICATION_DATA, data + off, n, 0, &w) >= 0,
+                     "roundtrip", "sealing failed");
+        FUZZ_REQUIRE(w.len - TLS_REC_HEADER_LEN <= TLS_REC_MAX_CIPHER12, "roundtrip",
+                     "a sealed record is too long");
         uint8_t type, *p;
         size_t len;
-        if (tls_rec_open(&rd, w.buf, w.len, &type, &p, &len) < 0)
-            abort();
-        if (type != TLS_CT_APPLICATION_DATA || len != n || (n > 0 && memcmp(p, data + off, n)))
-            abort();
+        FUZZ_REQUIRE(tls_rec_open(&rd, w.buf, w.len, &type, &p, &len) >= 0, "roundtrip",
+                     "a sealed record does not open");
+        FUZZ_REQUIRE(type == TLS_CT_APPLICATION_DATA && len == n &&
+                         (n == 0 || memcmp(p, data + off, n) == 0),
+                     "roundtrip", "a record opened to other bytes");
         off += n;
     } while (off < size && chunk > 0);
 out:

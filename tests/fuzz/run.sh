@@ -10,7 +10,7 @@ dir=${1:?usage: run.sh FUZZ_BUILD_DIR [SECONDS]}
 secs=${2:-60}
 src=$(cd "$(dirname "$0")" && pwd)
 status=0
-for t in fuzz_record fuzz_client_handshake fuzz_server_hello fuzz_ticket fuzz_server12_handshake fuzz_client12_handshake fuzz_record12; do
+for t in fuzz_record fuzz_client_handshake fuzz_client_hello fuzz_ticket fuzz_server12_handshake fuzz_client12_handshake fuzz_record12; do
     exe=$(find "$dir" -type f -name "$t" -perm -u+x | head -n 1)
     if [ -z "$exe" ]; then
         echo "run.sh: $t not found under $dir" >&2

@@ -1,6 +1,7 @@
 /*
- * fuzz_server_hello: the server's ClientHello parser and everything a
- * client can make it do before its Finished.
+ * fuzz_client_hello: the server's ClientHello parser and everything a
+ * client can make it do before its Finished. (The client's ServerHello
+ * parser is fuzzed by fuzz_client_handshake and fuzz_client12_handshake.)
  *
  *   input := flags(1) rest
  *
@@ -13,6 +14,9 @@
  *
  * The server has a P-256 key and a self-signed certificate made once at
  * start-up, so inputs can reach certificate and signature selection.
+ *
+ * Properties: those of fuzz_common.h (no handshake completes, no
+ * internal_error, the connection fails once the input ends, sticky errors).
  */
 #include <stdlib.h>
 
@@ -68,12 +72,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const uint8_t alpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     cfg.alpn = alpn;
     cfg.alpn_len = sizeof alpn;
+    fuzz_watch w;
+    fuzz_watch_config(&cfg, &w);
     tls_conn *c = tls_conn_new(&cfg, 1);
     if (c == NULL)
         return 0;
 
     if (flags & 1) {
         fuzz_pump(c, rest, rest_len, (size_t)-1);
+        fuzz_finish(c, &w);
         tls_conn_free(c);
         return 0;
     }
@@ -107,6 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         off += n;
     }
     fuzz_pump(c, wire, wlen, (size_t)-1);
+    fuzz_finish(c, &w);
     free(msg);
     free(wire);
     tls_conn_free(c);
