@@ -228,21 +228,29 @@ TEST(SServerEarlyData, ReplayedEarlyDataIsRejected)
                              so));
     int port = server.wait_openssl_accept();
     ASSERT_NE(port, 0) << server.output();
-    // s_client's stdin stays open a second so that the tickets arrive
-    // before it ends the connection; `first` is written to it at once (and
-    // goes out as ordinary application data after the handshake).
+    // Each s_client keeps its stdin open until it has saved a session from
+    // the server's NewSessionTicket (-sess_out; s_server sends tickets after
+    // every handshake, resumed or not), i.e. until the handshake is over and
+    // the tickets arrived: an event, not a duration (at most 15 s). `first`
+    // is written to its stdin at once and goes out as ordinary application
+    // data after the handshake.
+    int nclient = 0;
     auto client = [&](const std::string &args, std::vector<std::string> *cmd,
-                      const std::string &first = "") {
-        std::string feed = first.empty() ? "sleep 1" : "{ echo " + first + "; sleep 1; }";
+                      const std::string &first = "", const std::string &sess_out = "") {
+        std::string out =
+            sess_out.empty() ? dir + "/ticket" + std::to_string(nclient++) + ".pem" : sess_out;
+        std::string feed = "{ " + (first.empty() ? std::string() : "echo " + first + "; ") +
+                           "i=0; while [ ! -s " + out +
+                           " ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done; }";
         *cmd = {"sh", "-c",
                 feed + " | exec openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
-                    " -CAfile " + cert("ca.pem") + " " + args};
+                    " -CAfile " + cert("ca.pem") + " -sess_out " + out + " " + args};
         RunOptions o;
         o.timeout_ms = 20000;
         return run(*cmd, o);
     };
     std::vector<std::string> cmd;
-    RunResult r1 = client("-sess_out " + sess, &cmd);
+    RunResult r1 = client("", &cmd, "", sess);
     EXPECT_TRUE(has(r1.out, "New, TLSv1.3")) << describe(cmd, r1);
     EXPECT_TRUE(has(r1.out, "Max Early Data: 16384")) << describe(cmd, r1);
 
