@@ -17,7 +17,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 extern char **environ;
@@ -254,7 +256,11 @@ std::vector<std::string> shim_env(std::vector<std::string> extra, bool asan_runt
 
 // ---- running programs --------------------------------------------------------
 
-RunResult run(const std::vector<std::string> &argv, const RunOptions &opt)
+namespace
+{
+
+// run() without the proof: for the harness's own probe.
+RunResult run_unchecked(const std::vector<std::string> &argv, const RunOptions &opt)
 {
     RunResult r;
     int in_pipe[2], out_pipe[2], err_pipe[2];
@@ -372,6 +378,146 @@ RunResult run(const std::vector<std::string> &argv, const RunOptions &opt)
     return r;
 }
 
+// ---- the proof, made by the harness itself ----------------------------------
+//
+// A program is started "on ShimSSL" when its environment preloads
+// shim_lib() (shim_env(), preload_env() or a list of one's own). For every
+// such program the harness makes the loader trace (LD_DEBUG=files) and
+// records a gtest failure unless ran_on_shim() accepts it, so no test can
+// forget the proof and no run can fall back to the system libssl unseen.
+// Programs started without it (the peers, on the system libssl) are left
+// alone.
+
+// Does this environment preload the library under test?
+bool on_shim(const RunOptions &opt)
+{
+    const std::string lib = shim_lib();
+    for (const auto &e : opt.env) {
+        if (var_name(e) != "LD_PRELOAD")
+            continue;
+        // The loader splits LD_PRELOAD at colons and spaces.
+        std::string list = e.substr(e.find('=') + 1);
+        for (char &c : list) {
+            if (c == ' ')
+                c = ':';
+        }
+        std::istringstream in(list);
+        std::string item;
+        while (std::getline(in, item, ':')) {
+            if (!item.empty() && (item == lib || real_path(item) == lib || same_file(item, lib)))
+                return true;
+        }
+    }
+    return false;
+}
+
+// opt with the loader trace on (LD_DEBUG=files, or "files" added to the
+// categories the test chose).
+RunOptions traced(const RunOptions &opt)
+{
+    RunOptions o = opt;
+    for (auto &e : o.env) {
+        if (var_name(e) != "LD_DEBUG")
+            continue;
+        if (e.find("files") == std::string::npos && e.find("all") == std::string::npos)
+            e += ",files";
+        return o;
+    }
+    o.env.push_back("LD_DEBUG=files");
+    return o;
+}
+
+// Thrown at a spawn on ShimSSL when the library under test cannot be loaded
+// at all: gtest reports it as the test's failure and the stack unwinds (every
+// Process stops), so a missing or broken library fails each test at its
+// first spawn in milliseconds instead of letting it run on the system libssl.
+struct LibraryUnavailable : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Once per library path and test program: /bin/true on the library under
+// test must show the proof. Throws LibraryUnavailable if it does not.
+void require_loadable()
+{
+    static std::map<std::string, std::string> verdicts; // path -> "" or why not
+    const std::string lib = shim_lib();
+    auto it = verdicts.find(lib);
+    if (it == verdicts.end()) {
+        std::string why;
+        if (access(lib.c_str(), R_OK) != 0) {
+            why = std::string("cannot read it: ") + strerror(errno);
+        } else {
+            RunOptions o;
+            o.env = shim_env();
+            o.timeout_ms = 20000;
+            RunResult r = run_unchecked({"/bin/true"}, o);
+            ::testing::AssertionResult proof = ran_on_shim(r.err);
+            if (!proof)
+                why = std::string("/bin/true on it gave no proof: ") + proof.message() + "\n" +
+                      describe({"/bin/true"}, r);
+        }
+        it = verdicts.emplace(lib, why).first;
+    }
+    if (!it->second.empty()) {
+        throw LibraryUnavailable("testlib: the library under test " + lib +
+                                 " (SHIMSSL_TEST_LIB / the build's libssl) cannot be loaded, so "
+                                 "no program can run on it: " +
+                                 it->second);
+    }
+}
+
+// Records a gtest failure unless the trace proves the program ran on
+// shim_lib() and not on the system libssl.
+void check_proof(const std::vector<std::string> &argv, const std::string &trace,
+                 const std::string &details)
+{
+    ::testing::AssertionResult proof = ran_on_shim(trace);
+    if (proof)
+        return;
+    std::string cmd;
+    for (const auto &a : argv)
+        cmd += " '" + a + "'";
+    ADD_FAILURE() << "testlib: a program started on ShimSSL did not prove it ran on "
+                  << shim_lib() << ": " << proof.message() << "\ncommand:" << cmd << details;
+}
+
+} // namespace
+
+RunResult run(const std::vector<std::string> &argv, const RunOptions &opt)
+{
+    bool shim = on_shim(opt);
+    if (shim)
+        require_loadable();
+    RunResult r = run_unchecked(argv, shim ? traced(opt) : opt);
+    if (shim)
+        check_proof(argv, r.err, "\n" + describe(argv, r));
+    return r;
+}
+
+namespace
+{
+
+// The loader trace is long: keeps the lines about libssl, counts the others.
+std::string without_loader_noise(const std::string &text, size_t *dropped)
+{
+    std::string kept;
+    std::istringstream es(text);
+    std::string line;
+    while (std::getline(es, line)) {
+        bool trace = line.find("file=") != std::string::npos ||
+                     line.find("calling init") != std::string::npos ||
+                     line.find("calling fini") != std::string::npos;
+        if (trace && line.find("libssl") == std::string::npos) {
+            ++*dropped;
+            continue;
+        }
+        kept += line + "\n";
+    }
+    return kept;
+}
+
+} // namespace
+
 std::string describe(const std::vector<std::string> &argv, const RunResult &r)
 {
     std::ostringstream os;
@@ -383,21 +529,8 @@ std::string describe(const std::vector<std::string> &argv, const RunResult &r)
         os << " (signal " << r.term_signal << ")";
     if (r.timed_out)
         os << " (TIMED OUT)";
-    // The loader trace is long; keep the interesting part of stderr.
-    std::string err;
-    std::istringstream es(r.err);
-    std::string line;
     size_t dropped = 0;
-    while (std::getline(es, line)) {
-        bool trace = line.find("file=") != std::string::npos ||
-                     line.find("calling init") != std::string::npos ||
-                     line.find("calling fini") != std::string::npos;
-        if (trace && line.find("libssl") == std::string::npos) {
-            ++dropped;
-            continue;
-        }
-        err += line + "\n";
-    }
+    std::string err = without_loader_noise(r.err, &dropped);
     os << "\n--- stdout ---\n"
        << r.out.substr(0, 8000) << "\n--- stderr (" << dropped
        << " loader lines not about libssl omitted) ---\n"
@@ -414,6 +547,10 @@ Process::~Process()
 
 bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt)
 {
+    stop(); // a previous program (and its proof) is done with first
+    const bool shim = on_shim(opt);
+    if (shim)
+        require_loadable();
     std::string dir = make_temp_dir("proc");
     if (dir.empty()) {
         error_ = "mkdtemp failed";
@@ -436,7 +573,7 @@ bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt)
         error_ = "cannot open output file";
         return false;
     }
-    std::vector<std::string> env = child_env(opt);
+    std::vector<std::string> env = child_env(shim ? traced(opt) : opt);
     pid_t pid = fork();
     if (pid == 0)
         exec_child(argv, env, null_fd, out_fd, out_fd);
@@ -449,6 +586,8 @@ bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt)
     setpgid(pid, pid);
     pid_ = pid;
     reaped_ = false;
+    on_shim_ = shim;
+    argv_ = argv;
     return true;
 }
 
@@ -547,6 +686,14 @@ int Process::stop(int grace_ms)
     int code, sig;
     decode_status(status_, &code, &sig);
     pid_ = -1;
+    if (on_shim_) {
+        on_shim_ = false;
+        size_t dropped = 0;
+        std::string out = without_loader_noise(output(), &dropped);
+        check_proof(argv_, output(),
+                    "\n--- output (" + std::to_string(dropped) +
+                        " loader lines not about libssl omitted) ---\n" + out.substr(0, 8000));
+    }
     return code;
 }
 

@@ -64,6 +64,17 @@ struct RunOptions {
     bool stdin_pipe = false;
 };
 
+// Programs on ShimSSL. A program is started on ShimSSL when its
+// environment preloads shim_lib() (shim_env(), preload_env()). For each such
+// run() and Process the harness itself turns the loader trace on
+// (LD_DEBUG=files) and, once the program is done (run() returns,
+// Process::stop() or the destructor), records a gtest failure unless
+// ran_on_shim() accepts the trace: a test cannot forget the proof. If the
+// library under test cannot be loaded at all (checked once, at the first such
+// spawn), run() / Process::start() throw instead: gtest fails the test at
+// once and the unwinding stops its other programs. Programs started without
+// the preload (the peers, on the system libssl) are not checked.
+
 // Runs argv[0] (searched in PATH if it has no '/'), waits at most
 // timeout_ms, then SIGTERM, then SIGKILL to its whole process group.
 RunResult run(const std::vector<std::string> &argv, const RunOptions &opt = RunOptions());
@@ -106,6 +117,8 @@ class Process
     int status_ = 0;
     int stdin_fd_ = -1;
     bool reaped_ = false;
+    bool on_shim_ = false; // started on ShimSSL: stop() checks the proof
+    std::vector<std::string> argv_;
     std::string out_path_;
     std::string error_;
 };
@@ -128,6 +141,8 @@ int start_on_free_port(Process &p, const std::function<std::vector<std::string>(
 
 // ---- the proof ---------------------------------------------------------------
 
+// run() and Process make this check for every program on ShimSSL (see
+// above); a test may still call it, e.g. on a log the program wrote.
 // Given the stderr of a program run with LD_DEBUG=files and preload_env(),
 // succeeds iff the dynamic linker ran the constructor of shim_lib() and never
 // opened the system's libssl.so.3. (In harness-validation mode, where the
