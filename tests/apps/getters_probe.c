@@ -3,6 +3,8 @@
  * headers and libssl) that makes one TLS connection on 127.0.0.1 and prints
  * what the "what did we negotiate / what did the peer offer" calls answer:
  * SSL_get_client_ciphers, SSL_get_shared_ciphers (at several buffer sizes),
+ * the shared ciphers as later CPython releases build them from SSL_get_ciphers
+ * and SSL_get_client_ciphers,
  * SSL_get_sigalgs, SSL_get_shared_sigalgs, SSL_get_signature_type_nid and its
  * peer variants, SSL_get1_groups, SSL_get_shared_group and
  * SSL_SESSION_get_compress_id, before and after the handshake.
@@ -71,6 +73,34 @@ static void print_shared_ciphers(SSL *s)
     }
 }
 
+/*
+ * SSLSocket.shared_ciphers() as later CPython releases compute it (Debian 12's
+ * python3 3.11.2 does not): the local list (SSL_get_ciphers) in its order, a
+ * cipher kept when sk_SSL_CIPHER_find finds that very SSL_CIPHER (the stack
+ * has no comparison function: the same pointer) in SSL_get_client_ciphers;
+ * each as (name, version, bits). NULL for either list gives None.
+ */
+static void print_python_shared(SSL *s)
+{
+    STACK_OF(SSL_CIPHER) *mine = SSL_get_ciphers(s);
+    STACK_OF(SSL_CIPHER) *peer = SSL_get_client_ciphers(s);
+    int n = 0;
+
+    if (mine == NULL || peer == NULL) {
+        printf("python_shared: None\n");
+        return;
+    }
+    for (int i = 0; i < sk_SSL_CIPHER_num(mine); i++) {
+        const SSL_CIPHER *c = sk_SSL_CIPHER_value(mine, i);
+        if (sk_SSL_CIPHER_find(peer, c) < 0)
+            continue;
+        printf("python_shared: %s %s %d\n", SSL_CIPHER_get_name(c), SSL_CIPHER_get_version(c),
+               SSL_CIPHER_get_bits(c, NULL));
+        n++;
+    }
+    printf("python_shared_count: %d\n", n);
+}
+
 static void print_sigalgs(SSL *s, int shared)
 {
     const char *label = shared ? "shared_sigalgs" : "sigalgs";
@@ -119,6 +149,7 @@ static void report(SSL *s, const char *when)
     printf("== %s\n", when);
     print_ciphers("client_ciphers", SSL_get_client_ciphers(s));
     print_shared_ciphers(s);
+    print_python_shared(s);
     print_sigalgs(s, 0);
     print_sigalgs(s, 1);
     /* (Each call before its printf: argument evaluation order is unspecified.) */
