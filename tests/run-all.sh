@@ -5,8 +5,15 @@
 #   1. Release build (-Werror), the demo, ctest (all labels)
 #   2. harness self-check: apps/interop tests pointed at the SYSTEM
 #      libssl must pass (proves the tests, not the library)
+#   2b. proof of the library under test: every apps/interop/shimonly test
+#      pointed at a library that does not exist must FAIL (a test passing
+#      there never proved it ran on ShimSSL)
 #   3. ASan+UBSan build (-DSHIMSSL_SANITIZE=ON), ctest (all labels)
 #   4. clang libFuzzer build, each target for $SHIMSSL_FUZZ_SECONDS (60) s
+#
+# Every ctest run is followed by a skip check: a test ctest reports as not
+# run (GTEST_SKIP, disabled) must be listed in tests/skip-allowlist.txt with
+# its reason, and an entry that skipped in no run fails the last check.
 #
 # Build trees go to $SHIMSSL_CI_DIR (default: ./build-ci). Every stage runs
 # even if an earlier one's tests failed; the exit status is non-zero if any
@@ -20,6 +27,36 @@ fuzz_secs=${SHIMSSL_FUZZ_SECONDS:-60}
 system_libssl=/usr/lib/x86_64-linux-gnu/libssl.so.3
 failed=()
 start=$(date +%s)
+
+# ---- h-proof: honest skips and the proof of the library under test ----------
+skip_allowlist=$root/tests/skip-allowlist.txt
+junits=()        # ctest's JUnit files of this run, for the final stale-entry check
+junits_missing=0 # ctest runs that left no JUnit file
+verdicts() { python3 "$root/tests/ctest-verdicts.py" "$1" "$skip_allowlist" "${@:2}"; }
+# check_skips JUNIT: the tests of one ctest run that did not run are allowed.
+check_skips() {
+    if [ ! -e "$1" ]; then
+        echo "no JUnit file $1: ctest did not finish"
+        junits_missing=$((junits_missing + 1))
+        return 1
+    fi
+    junits+=("$1")
+    verdicts skips "$1"
+}
+# no_shim_run BUILD-DIR: the apps/interop/shimonly tests with the library
+# under test pointed at a file that does not exist. The harness fails a test
+# at its first program on ShimSSL, so this takes seconds; every test must
+# fail (ctest's own status is therefore not the verdict).
+no_shim_run() {
+    local dir=$1 junit=$1/junit-no-shim.xml
+    rm -f "$junit"
+    SHIMSSL_TEST_LIB=/nonexistent/shimssl-not-built/libssl.so.3 \
+        ctest --test-dir "$dir" -j "$jobs" --timeout 120 -L 'apps|interop|shimonly' \
+        --output-junit "$junit" >"$dir/no-shim-ctest.log" 2>&1 || true
+    tail -n 3 "$dir/no-shim-ctest.log"
+    verdicts all-fail "$junit"
+}
+# ---- end h-proof ---------------------------------------------------------------
 
 section() { printf '\n========== %s  [%ss]\n' "$*" "$(($(date +%s) - start))"; }
 # run_stage NAME CMD...: runs CMD, records NAME as failed if it fails.
@@ -66,11 +103,17 @@ if [ -e "$out/release/lib/libssl.so.3" ]; then
     section "1. Demo (curl on ShimSSL)"
     run_stage "demo" env SHIMSSL_LIB="$out/release/lib/libssl.so.3" "$root/demo/run.sh" || true
     section "1. Test suite (Release)"
-    run_stage "release tests" ctest_all "$out/release" || true
+    run_stage "release tests" ctest_all "$out/release" --output-junit "$out/release/junit-release.xml" || true
+    run_stage "release skips" check_skips "$out/release/junit-release.xml" || true
 
     section "2. Harness self-check: apps/interop tests on the system libssl"
     run_stage "harness self-check" env SHIMSSL_TEST_LIB="$system_libssl" \
-        ctest --test-dir "$out/release" --output-on-failure -j "$jobs" --timeout 600 -L 'apps|interop' || true
+        ctest --test-dir "$out/release" --output-on-failure -j "$jobs" --timeout 600 -L 'apps|interop' \
+        --output-junit "$out/release/junit-system-libssl.xml" || true
+    run_stage "harness self-check skips" check_skips "$out/release/junit-system-libssl.xml" || true
+
+    section "2b. Proof of the library under test: apps/interop/shimonly tests without it must all fail"
+    run_stage "no-shim negative run" no_shim_run "$out/release" || true
 fi
 
 section "3. ASan+UBSan build"
@@ -78,13 +121,22 @@ run_stage "sanitizer build" configure_and_build "$out/asan" -DCMAKE_BUILD_TYPE=R
 if [ -e "$out/asan/lib/libssl.so.3" ]; then
     section "3. Test suite (ASan+UBSan)"
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-    run_stage "sanitizer tests" ctest_all "$out/asan" || true
+    run_stage "sanitizer tests" ctest_all "$out/asan" --output-junit "$out/asan/junit-asan.xml" || true
+    run_stage "sanitizer skips" check_skips "$out/asan/junit-asan.xml" || true
     unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
 section "4. Fuzzing (clang, libFuzzer, ${fuzz_secs}s per target)"
 if run_stage "fuzz build" bash -c "CC=clang CXX=clang++ cmake -S '$root' -B '$out/fuzz' -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHIMSSL_FUZZ=ON && cmake --build '$out/fuzz' -j '$jobs' --target fuzz_record fuzz_client_handshake fuzz_client_hello fuzz_ticket fuzz_server12_handshake fuzz_client12_handshake fuzz_record12"; then
     run_stage "fuzz run" "$root/tests/fuzz/run.sh" "$out/fuzz/tests/fuzz" "$fuzz_secs" || true
+fi
+
+# h-proof: the allowlist only shrinks. Judged only when every ctest run
+# (Release, system libssl, ASan+UBSan: at least 3) left its verdicts, as an
+# entry may be about one stage only.
+if [ "${#junits[@]}" -ge 3 ] && [ "$junits_missing" -eq 0 ]; then
+    section "Skip allowlist: entries that skipped in no run"
+    run_stage "skip allowlist" verdicts stale "${junits[@]}" || true
 fi
 
 section "Summary"
