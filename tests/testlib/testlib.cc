@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -439,8 +440,10 @@ struct LibraryUnavailable : std::runtime_error {
 // test must show the proof. Throws LibraryUnavailable if it does not.
 void require_loadable()
 {
+    static std::mutex lock;
     static std::map<std::string, std::string> verdicts; // path -> "" or why not
     const std::string lib = shim_lib();
+    std::lock_guard<std::mutex> hold(lock);
     auto it = verdicts.find(lib);
     if (it == verdicts.end()) {
         std::string why;
