@@ -5,6 +5,10 @@
 #   1. Release build (-Werror), the demo, ctest (all labels)
 #   2. harness self-check: apps/interop tests pointed at the SYSTEM
 #      libssl must pass (proves the tests, not the library)
+#   2b. conformance gate (tests/conformance, ctest label "conformance"):
+#      OpenSSL's own TLS test programs, built from the installed version's
+#      Debian source (needs deb.debian.org), run on the system libssl (all
+#      must pass) and on ShimSSL (failures == expected-failures.txt)
 #   3. ASan+UBSan build (-DSHIMSSL_SANITIZE=ON), ctest (all labels)
 #   4. clang libFuzzer build, each target for $SHIMSSL_FUZZ_SECONDS (60) s
 #
@@ -49,7 +53,8 @@ configure_and_build() {
 ctest_all() { # build-dir [extra ctest args]
     local dir=$1
     shift
-    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$jobs" --timeout 600 "$@"
+    # The conformance gate has its own stage (2b), on the Release build only.
+    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$jobs" --timeout 600 -LE conformance "$@"
 }
 
 section "Environment"
@@ -71,6 +76,19 @@ if [ -e "$out/release/lib/libssl.so.3" ]; then
     section "2. Harness self-check: apps/interop tests on the system libssl"
     run_stage "harness self-check" env SHIMSSL_TEST_LIB="$system_libssl" \
         ctest --test-dir "$out/release" --output-on-failure -j "$jobs" --timeout 600 -L 'apps|interop' || true
+
+    # Not in the ASan stage: the test programs are not instrumented (only the
+    # shim would be, through LD_PRELOAD of the runtime) and it would double
+    # the gate's time for little: ShimSSL's own tests run under ASan there.
+    section "2b. Conformance gate: fetch and build OpenSSL's test programs"
+    if run_stage "conformance build (Debian source fetch + build)" "$root/tests/conformance/build.sh"; then
+        section "2b. Conformance self-check: OpenSSL's tests on the system libssl"
+        run_stage "conformance self-check (system libssl)" \
+            ctest --test-dir "$out/release" -V --no-tests=error --timeout 3600 -R '^conformance_system$' || true
+        section "2b. Conformance gate: OpenSSL's tests on ShimSSL"
+        run_stage "conformance gate (ShimSSL vs expected-failures.txt)" \
+            ctest --test-dir "$out/release" -V --no-tests=error --timeout 3600 -R '^conformance_shimssl$' || true
+    fi
 fi
 
 section "3. ASan+UBSan build"
