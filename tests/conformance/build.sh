@@ -11,9 +11,9 @@
 # installed libssl3 version and a hash of this script and fetch-source.sh,
 # so a second run takes a second. Never depends on the cache existing.
 #
-# Configuration: as Debian 12 configures its package (the options below; the
-# compile flags and options `openssl version -a` reports for the installed
-# library). The build checks that the generated <openssl/configuration.h>
+# Configuration: as Debian configures its package: Debian's patches that
+# apply, the debian-<arch> target and debian/rules' CONFARGS (from the
+# packaging tarball fetch-source.sh gets). The build checks that the generated <openssl/configuration.h>
 # defines exactly the same OPENSSL_NO_* macros as the installed one and
 # fails if not, so the test programs see the features the library has.
 set -euo pipefail
@@ -54,20 +54,53 @@ rm -rf "$bld"
 mkdir -p "$bld"
 cd "$bld"
 
-multiarch=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
-case "$multiarch" in
-    x86_64-*) target=linux-x86_64; extra=(enable-ec_nistp_64_gcc_128) ;;
-    aarch64-*) target=linux-aarch64; extra=(enable-ec_nistp_64_gcc_128) ;;
-    *) target=linux-generic64; extra=() ;;
-esac
-# Debian 12's debian/rules CONFARGS (openssl 3.0.x), plus the -D flags of
-# `openssl version -a`: security level 2 compiled in, no zlib.
-log "Configure $target (Debian 12 options)"
-perl "$src/Configure" "$target" shared --prefix=/usr --openssldir=/usr/lib/ssl \
-    --libdir="lib/$multiarch" no-idea no-mdc2 no-rc5 no-zlib no-ssl3 \
-    no-ssl3-method enable-unit-test enable-rfc3779 enable-cms no-capieng \
-    no-rdrand enable-ktls "${extra[@]}" \
-    -DOPENSSL_TLS_SECURITY_LEVEL=2 -DOPENSSL_USE_NODELETE >configure.log 2>&1 ||
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+arch=$(dpkg --print-architecture)
+cpu=$(dpkg-architecture -qDEB_HOST_ARCH_CPU 2>/dev/null || echo "$arch")
+pkg=$src/debian-packaging/debian
+
+# Debian's patches, in series order, on a pristine copy of the source: the
+# ones that apply (the packaging ones: target debian-<arch>, apps/openssl.cnf,
+# tests fixed for security level 2, ...). Those that do not apply are fixes
+# this upstream version already has (the packaging may be an older revision's,
+# see fetch-source.sh); they are listed in patches.log.
+tree=$top/tree
+rm -rf "$tree"
+cp -a "$src" "$tree"
+: >"$bld/patches.log"
+while read -r p _; do
+    case "$p" in ''|'#'*) continue ;; esac
+    if patch -d "$tree" -p1 -N -s --dry-run <"$pkg/patches/$p" >/dev/null 2>&1; then
+        patch -d "$tree" -p1 -N -s <"$pkg/patches/$p" >/dev/null
+        echo "applied $p" >>"$bld/patches.log"
+    else
+        echo "skipped $p (does not apply: already upstream)" >>"$bld/patches.log"
+    fi
+done <"$pkg/patches/series"
+for must in debian-targets.patch Fix-tests-for-new-default-security-level.patch; do
+    if ! grep -q "^applied $must" "$bld/patches.log"; then
+        log "FAILED: Debian's $must does not apply"
+        exit 1
+    fi
+done
+src=$tree
+
+# debian/rules: CONFARGS (with the += of blocks whose DEB_HOST_ARCH[_CPU]
+# condition matches this machine) and the target debian-$(DEB_HOST_ARCH).
+confargs=$(awk -v cpu="$cpu" -v arch="$arch" '
+    /^ifeq \(\$\(DEB_HOST_ARCH_CPU\), *[a-z0-9]+\)/ {c=$0; sub(/.*, */, "", c); sub(/\).*/, "", c); on=(c==cpu); depth++; next}
+    /^ifeq \(\$\(DEB_HOST_ARCH\), *[a-z0-9]+\)/ {c=$0; sub(/.*, */, "", c); sub(/\).*/, "", c); on=(c==arch); depth++; next}
+    /^if/ {depth++; other++; next}
+    /^endif/ {depth--; if (other) other--; else on=0; next}
+    /^CONFARGS *=/ && depth==0 {sub(/^CONFARGS *= */, ""); args=$0}
+    /^[ \t]*CONFARGS *\+=/ && (depth==0 || on) {sub(/^[ \t]*CONFARGS *\+= */, ""); args=args " " $0}
+    END {print args}' "$pkg/rules")
+confargs=${confargs//\$(DEB_HOST_MULTIARCH)/$multiarch}
+case "$confargs" in *'$('*|'') log "FAILED: cannot read CONFARGS from debian/rules: $confargs"; exit 1 ;; esac
+target=debian-$arch
+log "Configure shared $confargs $target ($(cat "$src/debian-packaging/SOURCE"))"
+# shellcheck disable=SC2086 # CONFARGS is a word list
+perl "$src/Configure" shared $confargs "$target" >configure.log 2>&1 ||
     { cat configure.log >&2; log "FAILED: Configure"; exit 1; }
 log "make build_generated"
 make build_generated >generate.log 2>&1 ||
@@ -123,7 +156,7 @@ for mode in none default; do
 done
 rm -rf test-runs
 
-ln -sfn "$src" "$top/source"
+ln -sfn "$tree" "$top/source"
 touch "$top/done"
 log "built $(wc -l <programs.txt) programs in $bld"
 echo "$top"

@@ -104,11 +104,44 @@ if [ ! -f "$srcdir/VERSION.dat" ]; then
     echo "fetch-source: FAILED: $tarball did not unpack to $srcdir" >&2
     exit 1
 fi
-# Debian's packaging (if the .debian.tar.xz came along) is kept next to it
-# for reference: debian/rules holds the Configure options.
-deb=$(ls openssl_"$upstream"-*.debian.tar.xz 2>/dev/null | tail -n1 || true)
-if [ -n "$deb" ]; then
-    tar -xJf "$deb" -C "$srcdir" 2>/dev/null || true
+# Debian's packaging: debian/rules (the Configure options) and the patches
+# (among them the target debian-<arch>, apps/openssl.cnf without the
+# provider section, and upstream's tests fixed for security level 2). The
+# exact revision's .debian.tar.xz first; if the mirror no longer has it, the
+# newest revision apt's source records name for this distribution (same
+# packaging, older upstream; build.sh applies the patches that still apply).
+records=$( (apt-cache "${aptopt[@]}" showsrc openssl 2>/dev/null || true) |
+    awk '/^Package:/{v=""; d=""} /^Version:/{v=$2} /^Directory:/{d=$2}
+         /^Checksums-Sha256:/{s=1; next} /^[^ ]/{s=0}
+         s && $3 ~ /\.debian\.tar\.xz$/ {f[NR]=$3; h[NR]=$1; z[NR]=$2; V[NR]=v}
+         /^$/{for (k in f) print V[k], d, f[k], h[k], z[k]; delete f; delete h; delete z; delete V}
+         END{for (k in f) print V[k], d, f[k], h[k], z[k]}')
+debfile=""
+for ver in "$full" $(echo "$records" | awk -v f="$full" '$1!=f {print $1}' | sort -u | sort -r -V); do
+    rec=$(echo "$records" | awk -v v="$ver" '$1==v {print; exit}')
+    [ -n "$rec" ] || continue
+    read -r _ dir file sha size <<<"$rec"
+    if [ ! -s "$file" ]; then
+        echo "fetch-source: downloading Debian packaging $file" >&2
+        curl -fsSL --retry 3 -o "$file.part" "http://deb.debian.org/debian-security/$dir/$file" 2>/dev/null ||
+            curl -fsSL --retry 3 -o "$file.part" "http://deb.debian.org/debian/$dir/$file" 2>/dev/null ||
+            { rm -f "$file.part"; continue; }
+        mv "$file.part" "$file"
+    fi
+    if [ "$(sha256sum "$file" | cut -d' ' -f1) $(stat -c %s "$file")" = "$sha $size" ]; then
+        debfile=$file
+        break
+    fi
+    echo "fetch-source: $file does not match apt's SHA256/size; ignored" >&2
+    rm -f "$file"
+done
+if [ -z "$debfile" ]; then
+    echo "fetch-source: FAILED: no Debian packaging (.debian.tar.xz) of openssl on the mirror" >&2
+    exit 1
 fi
+mkdir -p "$srcdir/debian-packaging"
+tar -xJf "$debfile" -C "$srcdir/debian-packaging"
+echo "$debfile" >"$srcdir/debian-packaging/SOURCE"
+echo "fetch-source: Debian packaging from $debfile" >&2
 touch "$srcdir/.shimssl-fetched"
 echo "$srcdir"
