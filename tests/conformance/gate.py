@@ -666,7 +666,8 @@ def write_doc(path, table, results, expect, npass, nfail, target, elapsed):
             per = {}
             for c in cs:
                 per[c.split("#")[0]] = per.get(c.split("#")[0], 0) + 1
-            shown = ", ".join("`%s`%s" % (k, " (%d)" % n if n > 1 else "")
+            single = {c.split("#")[0]: c for c in cs}
+            shown = ", ".join("`%s`%s" % (k, " (%d)" % n) if n > 1 else "`%s`" % single[k]
                               for k, n in sorted(per.items(), key=lambda kv: natural_key(kv[0])))
             out.append("* **%s** (%d): %s" % (reason, len(cs), shown))
         out.append("")
