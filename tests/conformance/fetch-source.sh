@@ -47,7 +47,7 @@ aptopt=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts
     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Debug::NoLocking=1
     -o APT::Sandbox::User="$(id -un)")
 echo "fetch-source: apt-get update (private deb-src list for $codename)" >&2
-if ! apt-get "${aptopt[@]}" update >&2; then
+if ! apt-get "${aptopt[@]}" --error-on=any update >&2; then
     echo "fetch-source: FAILED: apt-get update against deb.debian.org (network?)" >&2
     exit 1
 fi
