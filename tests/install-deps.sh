@@ -23,6 +23,9 @@ packages=(
     lighttpd lighttpd-mod-openssl gnutls-bin python3 dovecot-imapd postfix
     # tooling used by tests and packaging
     valgrind dpkg-dev file binutils
+    # conformance gate (tests/conformance): fetches OpenSSL's Debian source
+    # with apt-get source, patches it and builds its test programs
+    perl make patch xz-utils
 )
 
 sudo=()

@@ -8,6 +8,10 @@
 #   2b. proof of the library under test: every apps/interop/shimonly test
 #      pointed at a library that does not exist must FAIL (a test passing
 #      there never proved it ran on ShimSSL)
+#   2c. conformance gate (tests/conformance, ctest label "conformance"):
+#      OpenSSL's own TLS test programs, built from the installed version's
+#      Debian source (needs deb.debian.org), run on the system libssl (all
+#      must pass) and on ShimSSL (failures == expected-failures.txt)
 #   3. ASan+UBSan build (-DSHIMSSL_SANITIZE=ON), ctest (all labels)
 #   4. clang libFuzzer build, each target for $SHIMSSL_FUZZ_SECONDS (60) s
 #
@@ -86,7 +90,8 @@ configure_and_build() {
 ctest_all() { # build-dir [extra ctest args]
     local dir=$1
     shift
-    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$jobs" --timeout 600 "$@"
+    # The conformance gate has its own stage (2b), on the Release build only.
+    ctest --test-dir "$dir" --output-on-failure --no-tests=error -j "$jobs" --timeout 600 -LE conformance "$@"
 }
 
 section "Environment"
@@ -114,6 +119,19 @@ if [ -e "$out/release/lib/libssl.so.3" ]; then
 
     section "2b. Proof of the library under test: apps/interop/shimonly tests without it must all fail"
     run_stage "no-shim negative run" no_shim_run "$out/release" || true
+
+    # Not in the ASan stage: the test programs are not instrumented (only the
+    # shim would be, through LD_PRELOAD of the runtime) and it would double
+    # the gate's time for little: ShimSSL's own tests run under ASan there.
+    section "2c. Conformance gate: fetch and build OpenSSL's test programs"
+    if run_stage "conformance build (Debian source fetch + build)" "$root/tests/conformance/build.sh"; then
+        section "2c. Conformance self-check: OpenSSL's tests on the system libssl"
+        run_stage "conformance self-check (system libssl)" \
+            ctest --test-dir "$out/release" -V --no-tests=error --timeout 3600 -R '^conformance_system$' || true
+        section "2c. Conformance gate: OpenSSL's tests on ShimSSL"
+        run_stage "conformance gate (ShimSSL vs expected-failures.txt)" \
+            ctest --test-dir "$out/release" -V --no-tests=error --timeout 3600 -R '^conformance_shimssl$' || true
+    fi
 fi
 
 section "3. ASan+UBSan build"
