@@ -362,6 +362,11 @@ struct ssl_st {
     uint8_t *api_ocsp_req;
     X509 *api_ocsp_old_cert; /* displaced during the status callback */
     EVP_PKEY *api_ocsp_old_key;
+    /* ssl_chain.c: chains completed from a store for this handshake (owned;
+     * cfg's chain pointers may point at them): [0] the current certificate,
+     * [1 + i] cfg.ids[i]. */
+#define SHIMSSL_AUTO_CHAINS (1 + TLS_MAX_IDENTITIES)
+    STACK_OF(X509) *api_auto_chain[SHIMSSL_AUTO_CHAINS];
     /* --- end compat-api --- */
 };
 

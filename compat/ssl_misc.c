@@ -8,6 +8,7 @@
  * what was stored.
  */
 #include "compat/compat.h"
+#include "compat/chain.h"
 #include "compat/custom_ext.h"
 #include "compat/init.h"
 #include "compat/sess.h"
@@ -100,6 +101,7 @@ void shimssl_api_ssl_free(SSL *s)
     shimssl_tls12_ssl_free(s);
     shimssl_clientauth_ssl_free(s);
     shimssl_status_ssl_free(s);
+    shimssl_chain_ssl_free(s);
     OPENSSL_free(s->api_psk_identity_hint);
     s->api_psk_identity_hint = NULL;
 }
