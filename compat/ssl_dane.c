@@ -28,6 +28,24 @@
 
 #include <openssl/x509_vfy.h>
 
+#include <stddef.h>
+
+/* The layout libcrypto reads and writes (x86-64 / LP64 offsets of OpenSSL
+ * 3.0's structs): a change to compat/dane.h must fail here, not at run time. */
+#if defined(__LP64__)
+_Static_assert(offsetof(danetls_record, data) == 8 && offsetof(danetls_record, spki) == 24 &&
+                   sizeof(danetls_record) == 32,
+               "danetls_record layout");
+_Static_assert(offsetof(struct dane_ctx_st, mdmax) == 16 &&
+                   offsetof(struct dane_ctx_st, flags) == 24 && sizeof(struct dane_ctx_st) == 32,
+               "dane_ctx_st layout");
+_Static_assert(offsetof(struct ssl_dane_st, mtlsa) == 24 &&
+                   offsetof(struct ssl_dane_st, umask) == 40 &&
+                   offsetof(struct ssl_dane_st, pdpth) == 48 &&
+                   offsetof(struct ssl_dane_st, flags) == 56 && sizeof(struct ssl_dane_st) == 64,
+               "ssl_dane_st layout");
+#endif
+
 #define USAGE_BIT(u) ((uint32_t)1 << (u))
 #define TA_USAGES (USAGE_BIT(SHIMSSL_DANE_PKIX_TA) | USAGE_BIT(SHIMSSL_DANE_DANE_TA))
 
