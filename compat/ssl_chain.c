@@ -18,10 +18,15 @@
  * Case 3 happens when the Certificate message is written, with the store
  * as it is then, so it is done here per handshake, for the certificate the
  * handshake may use, after every callback that can still change it.
- * Building costs one X509_verify_cert (a few signature checks) per
- * handshake, as in OpenSSL; the result cannot be kept safely across
- * handshakes because a store's contents (and a hashed directory behind it)
- * may change at any time.
+ * Building costs one X509_verify_cert per handshake, as in OpenSSL:
+ * measured with a leaf -> intermediate -> root chain in memory (client and
+ * server in one process, CPU time), about 40 us of a 1.25 ms handshake
+ * pair here, 80 us on OpenSSL. The result is not kept across handshakes:
+ * libcrypto's public API cannot tell when it goes stale (certificates added
+ * to the store, a hashed directory that gains a file, store flags, the
+ * store's verify callback, validity periods that pick among issuers).
+ * Servers that want to avoid the cost configure the chain, or build it
+ * once with SSL_CTX_build_cert_chain.
  *
  * SSL_build_cert_chain instead builds once and stores the result as the
  * certificate's chain (case 1), which also turns case 3 off for it.

@@ -264,7 +264,7 @@ TEST_P(AutoChain, ClientCertificateIsCompletedToo)
     SSL_CTX_set_cert_store(sctx, st);
     SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
     // The server's own chain is given explicitly.
-    ASSERT_EQ(1, SSL_CTX_add1_chain_cert(sctx, load_cert("chain-inter.pem")));
+    ASSERT_EQ(1, SSL_CTX_add0_chain_cert(sctx, load_cert("chain-inter.pem")));
     ASSERT_EQ(1, SSL_CTX_use_certificate_file(cctx, path("chain-client.pem").c_str(),
                                               SSL_FILETYPE_PEM));
     ASSERT_EQ(1, SSL_CTX_use_PrivateKey_file(cctx, path("chain-client.key").c_str(),
@@ -282,7 +282,7 @@ TEST_P(AutoChain, ClientCertificateNoAutoChain)
     X509_STORE *st = store_of({"ca.pem"});
     SSL_CTX_set_cert_store(sctx, st);
     SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-    ASSERT_EQ(1, SSL_CTX_add1_chain_cert(sctx, load_cert("chain-inter.pem")));
+    ASSERT_EQ(1, SSL_CTX_add0_chain_cert(sctx, load_cert("chain-inter.pem")));
     ASSERT_EQ(1, SSL_CTX_use_certificate_file(cctx, path("chain-client.pem").c_str(),
                                               SSL_FILETYPE_PEM));
     ASSERT_EQ(1, SSL_CTX_use_PrivateKey_file(cctx, path("chain-client.key").c_str(),
