@@ -59,15 +59,15 @@ struct dane_ctx_st {
 
 /* Per SSL (libcrypto ABI). */
 struct ssl_dane_st {
-    struct dane_ctx_st *dctx;       /* the SSL_CTX's */
-    STACK_OF(danetls_record) *trecs; /* sorted as libcrypto expects; NULL = off */
-    STACK_OF(X509) *certs;          /* certificates of TA Cert(0) Full(0) records */
-    danetls_record *mtlsa;          /* written by X509_verify_cert: the match */
-    X509 *mcert;                    /* ... the matched certificate (owned) */
-    uint32_t umask;                 /* bit per usage present */
-    int mdpth;                      /* depth of the match, -1 none */
-    int pdpth;                      /* depth of PKIX trust, -1 none */
-    unsigned long flags;            /* DANE_FLAG_* */
+    struct dane_ctx_st *dctx;         /* the SSL_CTX's */
+    STACK_OF(danetls_record) * trecs; /* sorted as libcrypto expects; NULL = off */
+    STACK_OF(X509) * certs;           /* certificates of TA Cert(0) Full(0) records */
+    danetls_record *mtlsa;            /* written by X509_verify_cert: the match */
+    X509 *mcert;                      /* ... the matched certificate (owned) */
+    uint32_t umask;                   /* bit per usage present */
+    int mdpth;                        /* depth of the match, -1 none */
+    int pdpth;                        /* depth of PKIX trust, -1 none */
+    unsigned long flags;              /* DANE_FLAG_* */
 };
 
 void shimssl_dane_ctx_free(SSL_CTX *ctx);

@@ -141,8 +141,8 @@ fail:
  * result holds no CA certificate, since checking one resets the value),
  * 0 failed with an ERR entry and the chain unchanged.
  */
-static long build_chain(X509 *leaf, STACK_OF(X509) * *chain, X509_STORE *chain_store,
-                        SSL_CTX *ctx, long flags)
+static long build_chain(X509 *leaf, STACK_OF(X509) * *chain, X509_STORE *chain_store, SSL_CTX *ctx,
+                        long flags)
 {
     X509_STORE *store, *own = NULL;
     X509_STORE_CTX *xs = NULL;

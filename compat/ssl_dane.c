@@ -47,7 +47,7 @@ _Static_assert(offsetof(struct ssl_dane_st, mtlsa) == 24 &&
 #endif
 
 #define USAGE_BIT(u) ((uint32_t)1 << (u))
-#define TA_USAGES (USAGE_BIT(SHIMSSL_DANE_PKIX_TA) | USAGE_BIT(SHIMSSL_DANE_DANE_TA))
+#define TA_USAGES    (USAGE_BIT(SHIMSSL_DANE_PKIX_TA) | USAGE_BIT(SHIMSSL_DANE_DANE_TA))
 
 static int dane_on(const struct ssl_dane_st *d)
 {
@@ -86,7 +86,8 @@ int SSL_CTX_dane_enable(SSL_CTX *ctx)
     static const struct {
         uint8_t mtype, ord;
         int nid;
-    } defaults[] = {{SHIMSSL_DANE_MATCH_SHA256, 1, NID_sha256}, {SHIMSSL_DANE_MATCH_SHA512, 2, NID_sha512}};
+    } defaults[] = {{SHIMSSL_DANE_MATCH_SHA256, 1, NID_sha256},
+                    {SHIMSSL_DANE_MATCH_SHA512, 2, NID_sha512}};
 
     if (dc->mdevp != NULL)
         return 1;

@@ -69,10 +69,10 @@ X509_STORE *store_of(std::initializer_list<const char *> files)
 SSL_CTX *server_ctx(int version)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
-    EXPECT_EQ(1, SSL_CTX_use_certificate_file(ctx, path("chain-server.pem").c_str(),
-                                              SSL_FILETYPE_PEM));
-    EXPECT_EQ(1, SSL_CTX_use_PrivateKey_file(ctx, path("chain-server.key").c_str(),
-                                             SSL_FILETYPE_PEM));
+    EXPECT_EQ(
+        1, SSL_CTX_use_certificate_file(ctx, path("chain-server.pem").c_str(), SSL_FILETYPE_PEM));
+    EXPECT_EQ(1,
+              SSL_CTX_use_PrivateKey_file(ctx, path("chain-server.key").c_str(), SSL_FILETYPE_PEM));
     SSL_CTX_set_min_proto_version(ctx, version);
     SSL_CTX_set_max_proto_version(ctx, version);
     return ctx;
@@ -265,10 +265,10 @@ TEST_P(AutoChain, ClientCertificateIsCompletedToo)
     SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
     // The server's own chain is given explicitly.
     ASSERT_EQ(1, SSL_CTX_add0_chain_cert(sctx, load_cert("chain-inter.pem")));
-    ASSERT_EQ(1, SSL_CTX_use_certificate_file(cctx, path("chain-client.pem").c_str(),
-                                              SSL_FILETYPE_PEM));
-    ASSERT_EQ(1, SSL_CTX_use_PrivateKey_file(cctx, path("chain-client.key").c_str(),
-                                             SSL_FILETYPE_PEM));
+    ASSERT_EQ(
+        1, SSL_CTX_use_certificate_file(cctx, path("chain-client.pem").c_str(), SSL_FILETYPE_PEM));
+    ASSERT_EQ(
+        1, SSL_CTX_use_PrivateKey_file(cctx, path("chain-client.key").c_str(), SSL_FILETYPE_PEM));
     // The client's store holds the root already (client_ctx): both go.
     ASSERT_EQ(1, SSL_CTX_load_verify_locations(cctx, path("chain-inter.pem").c_str(), nullptr));
     Result r = handshake(cctx, sctx);
@@ -283,10 +283,10 @@ TEST_P(AutoChain, ClientCertificateNoAutoChain)
     SSL_CTX_set_cert_store(sctx, st);
     SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
     ASSERT_EQ(1, SSL_CTX_add0_chain_cert(sctx, load_cert("chain-inter.pem")));
-    ASSERT_EQ(1, SSL_CTX_use_certificate_file(cctx, path("chain-client.pem").c_str(),
-                                              SSL_FILETYPE_PEM));
-    ASSERT_EQ(1, SSL_CTX_use_PrivateKey_file(cctx, path("chain-client.key").c_str(),
-                                             SSL_FILETYPE_PEM));
+    ASSERT_EQ(
+        1, SSL_CTX_use_certificate_file(cctx, path("chain-client.pem").c_str(), SSL_FILETYPE_PEM));
+    ASSERT_EQ(
+        1, SSL_CTX_use_PrivateKey_file(cctx, path("chain-client.key").c_str(), SSL_FILETYPE_PEM));
     ASSERT_EQ(1, SSL_CTX_load_verify_locations(cctx, path("chain-cafile.pem").c_str(), nullptr));
     SSL_CTX_set_mode(cctx, SSL_MODE_NO_AUTO_CHAIN);
     Result r = handshake(cctx, sctx);

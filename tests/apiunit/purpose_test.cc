@@ -32,15 +32,13 @@ SSL_CTX *server_ctx()
 SSL_CTX *client_ctx()
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    EXPECT_EQ(1,
-              SSL_CTX_load_verify_locations(ctx, shimtest::cert("ca.pem").c_str(), nullptr));
+    EXPECT_EQ(1, SSL_CTX_load_verify_locations(ctx, shimtest::cert("ca.pem").c_str(), nullptr));
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     return ctx;
 }
 
 // Handshake in memory; the client's verify result (or -1).
-long client_verify(SSL_CTX *cctx, SSL_CTX *sctx, void (*tweak)(SSL *) = nullptr,
-                   bool *ok = nullptr)
+long client_verify(SSL_CTX *cctx, SSL_CTX *sctx, void (*tweak)(SSL *) = nullptr, bool *ok = nullptr)
 {
     SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
     BIO *a, *b;
@@ -107,9 +105,9 @@ TEST_F(Purpose, ClientPurposeOnTheConnectionRejectsAServerCertificate)
 {
     bool ok = true;
     EXPECT_EQ(X509_V_ERR_INVALID_PURPOSE,
-              client_verify(cctx, sctx,
-                            [](SSL *c) { EXPECT_EQ(1, SSL_set_purpose(c, X509_PURPOSE_SSL_CLIENT)); },
-                            &ok));
+              client_verify(
+                  cctx, sctx,
+                  [](SSL *c) { EXPECT_EQ(1, SSL_set_purpose(c, X509_PURPOSE_SSL_CLIENT)); }, &ok));
     EXPECT_FALSE(ok);
 }
 
@@ -157,10 +155,10 @@ TEST_F(Purpose, TrustDecidesWhichRootsCount)
     EXPECT_EQ(X509_V_OK, client_verify(c, sctx, nullptr, &ok));
     EXPECT_TRUE(ok);
     // The connection's own setting wins over the context's.
-    EXPECT_EQ(X509_V_ERR_CERT_REJECTED,
-              client_verify(c, sctx,
-                            [](SSL *s) { EXPECT_EQ(1, SSL_set_trust(s, X509_TRUST_SSL_SERVER)); },
-                            &ok));
+    EXPECT_EQ(
+        X509_V_ERR_CERT_REJECTED,
+        client_verify(
+            c, sctx, [](SSL *s) { EXPECT_EQ(1, SSL_set_trust(s, X509_TRUST_SSL_SERVER)); }, &ok));
     SSL_CTX_free(c);
 }
 

@@ -28,16 +28,11 @@ bool has(const std::string &text, const std::string &needle)
 int start_leaf_only_server(Process &p, bool shim, const std::vector<std::string> &extra = {},
                            const char *cafile = "chain-inter.pem")
 {
-    std::vector<std::string> argv = {"openssl",
-                                     "s_server",
-                                     "-accept",
-                                     "127.0.0.1:0",
-                                     "-cert",
-                                     cert("chain-server.pem"),
-                                     "-key",
-                                     cert("chain-server.key"),
-                                     "-CAfile",
-                                     cert(cafile),
+    std::vector<std::string> argv = {"openssl", "s_server",
+                                     "-accept", "127.0.0.1:0",
+                                     "-cert",   cert("chain-server.pem"),
+                                     "-key",    cert("chain-server.key"),
+                                     "-CAfile", cert(cafile),
                                      "-www"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     RunOptions o;
@@ -82,9 +77,9 @@ Seen against_server(bool shim_server)
     int port = start_leaf_only_server(server, shim_server);
     if (port == 0)
         return s;
-    std::vector<std::string> sc = {"openssl",  "s_client", "-connect",
-                                   "127.0.0.1:" + std::to_string(port),
-                                   "-showcerts", "-CAfile", cert("ca.pem")};
+    std::vector<std::string> sc = {
+        "openssl",    "s_client", "-connect",    "127.0.0.1:" + std::to_string(port),
+        "-showcerts", "-CAfile",  cert("ca.pem")};
     RunOptions o;
     o.stdin_data = "Q\n";
     o.timeout_ms = 20000;
@@ -94,9 +89,10 @@ Seen against_server(bool shim_server)
         s.certs++;
     s.verified = has(r.out, "Verify return code: 0 (ok)");
 
-    std::vector<std::string> curl = {"curl",     "-sS",        "--max-time",
-                                     "15",       "--resolve",  "localhost:" + std::to_string(port) + ":127.0.0.1",
-                                     "--cacert", cert("ca.pem"), "https://localhost:" + std::to_string(port) + "/"};
+    std::vector<std::string> curl = {
+        "curl",     "-sS",          "--max-time",
+        "15",       "--resolve",    "localhost:" + std::to_string(port) + ":127.0.0.1",
+        "--cacert", cert("ca.pem"), "https://localhost:" + std::to_string(port) + "/"};
     RunOptions co;
     co.timeout_ms = 30000;
     RunResult c = run(curl, co);
@@ -198,8 +194,8 @@ TEST(AutoChainApps, CurlClientCertificateIsSentWithItsIntermediate)
     for (bool shim : {false, true}) {
         Process server;
         // -Verify: a client certificate is required and verified against ca.pem.
-        int port = start_openssl_server(server, {"-www", "-Verify", "2", "-CAfile", cert("ca.pem"),
-                                                 "-verify_return_error"});
+        int port = start_openssl_server(
+            server, {"-www", "-Verify", "2", "-CAfile", cert("ca.pem"), "-verify_return_error"});
         ASSERT_NE(port, 0);
         RunResult r = curl_client_cert(shim, port);
         if (shim) {
@@ -210,7 +206,8 @@ TEST(AutoChainApps, CurlClientCertificateIsSentWithItsIntermediate)
         EXPECT_TRUE(has(r.out, kPage)) << r.out;
         server.stop();
         // s_server's verify callback saw the client's intermediate at depth 1.
-        EXPECT_TRUE(has(server.output(), "depth=1 O = ShimSSL Test, CN = ShimSSL Test Intermediate CA"))
+        EXPECT_TRUE(
+            has(server.output(), "depth=1 O = ShimSSL Test, CN = ShimSSL Test Intermediate CA"))
             << server.output();
     }
 }

@@ -119,9 +119,8 @@ TEST_F(DaneApps, DaneEeSpkiSha256Matches)
     std::string h = sha256_of("server.pem", 1);
     std::string out =
         same_on_both({"-dane_tlsa_domain", "localhost", "-dane_tlsa_rrdata", "3 1 1 " + h});
-    EXPECT_NE(std::string::npos,
-              out.find("DANE TLSA 3 1 1 ..." + h.substr(h.size() - 24) +
-                       " matched EE certificate at depth 0"))
+    EXPECT_NE(std::string::npos, out.find("DANE TLSA 3 1 1 ..." + h.substr(h.size() - 24) +
+                                          " matched EE certificate at depth 0"))
         << out;
     EXPECT_NE(std::string::npos, out.find("Verification: OK")) << out;
 }
@@ -160,8 +159,8 @@ TEST_F(DaneApps, DaneEeNameChecksAndTheirOptOut)
     std::string out = same_on_both({"-dane_tlsa_domain", "example.com", "-dane_tlsa_rrdata", rr});
     EXPECT_EQ(std::string::npos, out.find("Verification: OK")) << out;
     // ... unless the client turned DANE-EE name checks off.
-    out = same_on_both({"-dane_tlsa_domain", "example.com", "-dane_tlsa_rrdata", rr,
-                        "-dane_ee_no_namechecks"});
+    out = same_on_both(
+        {"-dane_tlsa_domain", "example.com", "-dane_tlsa_rrdata", rr, "-dane_ee_no_namechecks"});
     EXPECT_NE(std::string::npos, out.find("Verification: OK")) << out;
 }
 
