@@ -265,6 +265,21 @@ TEST_F(Dane, DaneTaKeyNotInTheChainIsReportedAtTheDepthItSigned)
     EXPECT_EQ(1, EVP_PKEY_eq(mspki, X509_get0_pubkey(root)));
 }
 
+TEST_F(Dane, DaneTaFullCertificateNotSentByThePeer)
+{
+    // "2 0 0": the root's whole certificate, which the server does not send:
+    // the record itself supplies the anchor.
+    dane_client();
+    ASSERT_EQ(1, add(2, 0, 0, cert_der(root)));
+    EXPECT_TRUE(handshake());
+    X509 *mcert = nullptr;
+    EVP_PKEY *mspki = reinterpret_cast<EVP_PKEY *>(1);
+    EXPECT_EQ(1, SSL_get0_dane_authority(c, &mcert, &mspki));
+    ASSERT_NE(nullptr, mcert);
+    EXPECT_EQ(0, X509_cmp(mcert, root));
+    EXPECT_EQ(nullptr, mspki);
+}
+
 TEST_F(Dane, RecordOrderPrefersDaneEeAndStrongerDigests)
 {
     // A wrong DANE-TA record and a right DANE-EE one added after it: the
