@@ -35,6 +35,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "compat/dane.h"
 #include "core/tls.h"
 
 /* ------------------------------------------------------------------------ */
@@ -196,6 +197,8 @@ struct ssl_ctx_st {
     size_t api_block_padding;
     size_t (*api_record_padding_cb)(SSL *s, int type, size_t len, void *arg);
     void *api_record_padding_arg;
+    /* ssl_dane.c: SSL_CTX_dane_enable's digests (libcrypto's layout). */
+    struct dane_ctx_st api_dane;
     /* --- end compat-api --- */
 };
 
@@ -362,6 +365,14 @@ struct ssl_st {
     uint8_t *api_ocsp_req;
     X509 *api_ocsp_old_cert; /* displaced during the status callback */
     EVP_PKEY *api_ocsp_old_key;
+    /* ssl_chain.c: chains completed from a store for this handshake (owned;
+     * cfg's chain pointers may point at them): [0] the current certificate,
+     * [1 + i] cfg.ids[i]. */
+#define SHIMSSL_AUTO_CHAINS (1 + TLS_MAX_IDENTITIES)
+    STACK_OF(X509) *api_auto_chain[SHIMSSL_AUTO_CHAINS];
+    /* ssl_dane.c: TLSA records and what verification matched (SSL_get0_dane
+     * returns it; libcrypto's layout). */
+    struct ssl_dane_st api_dane;
     /* --- end compat-api --- */
 };
 

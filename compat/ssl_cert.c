@@ -280,6 +280,13 @@ static int chain_file(own_cert o, const char *file)
     if (ERR_GET_LIB(err) == ERR_LIB_PEM && ERR_GET_REASON(err) == PEM_R_NO_START_LINE) {
         ERR_clear_error();
         sk_X509_pop_free(*o.chain, X509_free);
+        /* A file with the leaf alone leaves no chain set (OpenSSL clears
+         * the chain first and adds each certificate after the leaf), so
+         * automatic chain completion still applies. */
+        if (sk_X509_num(chain) == 0) {
+            sk_X509_free(chain);
+            chain = NULL;
+        }
         *o.chain = chain;
         ok = 1;
     } else {

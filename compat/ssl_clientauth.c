@@ -11,6 +11,7 @@
  * SSL_R_CERT_CB_ERROR / SSL_R_CALLBACK_FAILED.
  */
 #include "compat/compat.h"
+#include "compat/chain.h"
 
 #include <string.h>
 
@@ -116,7 +117,7 @@ static int client_cert_hook(void *arg, tls_conn *c)
         EVP_PKEY_free(k);
     }
     refresh_cert(s);
-    return 0;
+    return shimssl_chain_complete(s, &s->cfg);
 }
 
 /*
@@ -148,7 +149,8 @@ static int client_hello_hook(void *arg, tls_conn *c)
         refresh_cert(s);
         s->cfg.n_ids = shimssl_cert_fill_ids(s->cfg.ids, s->other_ids);
     }
-    return 0;
+    /* The certificate is final now: complete its chain if it has none. */
+    return shimssl_chain_complete(s, &s->cfg);
 }
 
 int shimssl_clientauth_config(SSL *s, tls_config *cfg)

@@ -662,14 +662,4 @@ int SSL_ct_is_enabled(const SSL *s)
     return 0;
 }
 
-int SSL_get0_dane_authority(SSL *s, X509 **mcert, EVP_PKEY **mspki)
-{
-    (void)s;
-    if (mcert != NULL)
-        *mcert = NULL;
-    if (mspki != NULL)
-        *mspki = NULL;
-    return -1; /* "DANE not enabled" */
-}
-
 /* SSL_get_signature_type_nid: ssl_negotiated.c. */

@@ -7,6 +7,7 @@
  * method does not handle; programs treat it as "not supported".
  */
 #include "compat/compat.h"
+#include "compat/chain.h"
 #include "compat/sess.h"
 #include "compat/ssl_status.h"
 #include "compat/init.h"
@@ -454,6 +455,8 @@ static long shimssl_ctx_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
         return ctx->session_cache_mode;
     case SSL_CTRL_EXTRA_CHAIN_CERT:
         return shimssl_add_chain_cert(&ctx->extra_certs, parg, 0);
+    case SSL_CTRL_BUILD_CERT_CHAIN:
+        return shimssl_ctx_build_cert_chain(ctx, larg);
     case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
         /* larg == 0: if there are no extra certificates, the chain of the
          * current certificate is returned instead (documented). */
@@ -605,6 +608,8 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
         return shimssl_ctrl_shared_group(s, larg);
     case SSL_CTRL_GET_SIGNATURE_NID:
         return shimssl_ctrl_signature_nid(s, parg);
+    case SSL_CTRL_BUILD_CERT_CHAIN:
+        return shimssl_ssl_build_cert_chain(s, larg);
     case SSL_CTRL_GET_EXTRA_CHAIN_CERTS:
         *(STACK_OF(X509) **)parg = s->ctx->extra_certs;
         return 1;

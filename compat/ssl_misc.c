@@ -8,6 +8,7 @@
  * what was stored.
  */
 #include "compat/compat.h"
+#include "compat/chain.h"
 #include "compat/custom_ext.h"
 #include "compat/init.h"
 #include "compat/sess.h"
@@ -46,6 +47,7 @@ void shimssl_api_ctx_free(SSL_CTX *ctx)
     shimssl_sess_ctx_free(ctx);
     shimssl_cext_ctx_free(ctx);
     shimssl_tls12_ctx_free(ctx);
+    shimssl_dane_ctx_free(ctx);
     OPENSSL_free(ctx->api_psk_identity_hint);
     ctx->api_psk_identity_hint = NULL;
 }
@@ -86,6 +88,7 @@ int shimssl_api_ssl_init(SSL *s)
     if (!shimssl_tls12_ssl_init(s))
         return 0;
     shimssl_recsize_ssl_init(s);
+    shimssl_dane_ssl_init(s);
     return 1;
 }
 
@@ -100,6 +103,8 @@ void shimssl_api_ssl_free(SSL *s)
     shimssl_tls12_ssl_free(s);
     shimssl_clientauth_ssl_free(s);
     shimssl_status_ssl_free(s);
+    shimssl_chain_ssl_free(s);
+    shimssl_dane_ssl_free(s);
     OPENSSL_free(s->api_psk_identity_hint);
     s->api_psk_identity_hint = NULL;
 }
@@ -109,6 +114,7 @@ void shimssl_api_ssl_clear(SSL *s)
     shimssl_verify_ssl_free(s);
     shimssl_session_ssl_clear(s);
     shimssl_sess_ssl_clear(s);
+    shimssl_dane_ssl_clear(s);
 }
 
 /* Engine events compat-api acts on (sessions, counters). */

@@ -161,6 +161,7 @@ int shimssl_verify_chain(void *arg, STACK_OF(X509) * chain)
         X509_STORE_CTX_free(xs);
         return TLS_ERR_INTERNAL;
     }
+    shimssl_dane_attach(s, xs);
     /* A client checks a server certificate and the other way round. */
     X509_STORE_CTX_set_default(xs, s->server ? "ssl_client" : "ssl_server");
     X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(xs), ssl_param(s));

@@ -85,6 +85,34 @@ openssl ca -batch -config "$work/ca.cnf" -cert ca.pem -keyfile ca.key \
     -startdate 20000101000000Z -enddate 20010101000000Z -notext \
     -in "$work/expired.csr" -out expired.pem
 
+# --- intermediate CA chain (auto-chain, SSL_build_cert_chain tests) ---------
+# Root (ca.pem) -> "ShimSSL Test Intermediate CA" -> chain-server / chain-client.
+# The leaves are given to servers without their chain; the intermediate sits
+# only in a CA file (chain-cafile.pem: intermediate + root, chain-inter.pem:
+# the intermediate alone), as in an Apache SSLCACertificateFile setup.
+ext_inter="basicConstraints=critical,CA:TRUE
+keyUsage=critical,keyCertSign,cRLSign
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid"
+inter_issue() { # name CN extensions-text
+    openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1.key"
+    openssl req -new -key "$1.key" -subj "$SUBJ_BASE/CN=$2" -out "$work/$1.csr"
+    printf '%s\n' "$3" >"$work/$1.ext"
+    openssl x509 -req -in "$work/$1.csr" -CA chain-inter.pem -CAkey chain-inter.key \
+        -CAcreateserial -CAserial "$work/inter.srl" -days "$DAYS" -sha256 \
+        -extfile "$work/$1.ext" -out "$1.pem"
+}
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out chain-inter.key
+openssl req -new -key chain-inter.key -subj "$SUBJ_BASE/CN=ShimSSL Test Intermediate CA" \
+    -out "$work/inter.csr"
+printf '%s\n' "$ext_inter" >"$work/inter.ext"
+openssl x509 -req -in "$work/inter.csr" -CA ca.pem -CAkey ca.key -CAcreateserial \
+    -CAserial "$work/ca2.srl" -days "$DAYS" -sha256 -extfile "$work/inter.ext" -out chain-inter.pem
+inter_issue chain-server localhost "$ext_server"
+inter_issue chain-client "ShimSSL Test Chain Client" "$ext_client"
+cat chain-inter.pem ca.pem >chain-cafile.pem
+# --- end of the intermediate CA chain ----------------------------------------
+
 # Convenience bundles: server chain (leaf + CA) for servers that want one file.
 cat server.pem ca.pem >server-chain.pem
 chmod 644 ./*.pem ./*.key
