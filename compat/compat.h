@@ -80,6 +80,7 @@ struct ssl_ctx_st {
     long session_cache_size;
     long session_timeout;    /* seconds */
     int read_ahead;
+    int several_pipelines;   /* max_pipelines > 1: SSL_new turns read_ahead on */
     int quiet_shutdown;
     unsigned int max_send_fragment;
     size_t num_tickets;

@@ -38,7 +38,9 @@ SSL *SSL_new(SSL_CTX *ctx)
     s->mode = ctx->mode;
     s->min_proto_version = ctx->min_proto_version;
     s->max_proto_version = ctx->max_proto_version;
-    s->read_ahead = ctx->read_ahead;
+    /* As OpenSSL's SSL_new: a context with several pipelines gives its
+     * connections read_ahead. */
+    s->read_ahead = ctx->read_ahead || ctx->several_pipelines;
     s->quiet_shutdown = ctx->quiet_shutdown;
     s->max_send_fragment = ctx->max_send_fragment;
     s->security_level = ctx->security_level;
@@ -562,6 +564,10 @@ int SSL_export_keying_material(SSL *s, unsigned char *out, size_t olen, const ch
 {
     int rc;
 
+    /* No session at all (nothing negotiated, nothing set): -1 and nothing
+     * on ERR, as OpenSSL 3.0. */
+    if (s->conn == NULL && SSL_get_session(s) == NULL)
+        return -1;
     if (s->conn == NULL || s->hs_phase != SHIMSSL_HS_DONE) {
         SHIMSSL_ERR(SSL_R_STILL_IN_INIT);
         return 0;
@@ -578,18 +584,23 @@ int SSL_export_keying_material(SSL *s, unsigned char *out, size_t olen, const ch
 
 int SSL_key_update(SSL *s, int updatetype)
 {
-    int rc;
+    int rc, version = s->conn != NULL ? tls_conn_version(s->conn) : 0;
 
+    /* OpenSSL 3.0's order: the version (the negotiated one, else the
+     * method's: only a TLS 1.3 method knows it before the handshake), then
+     * the type, then the handshake state. */
+    if (version == 0)
+        version = s->method->version;
+    if (version != TLS_V13) {
+        SHIMSSL_ERR(SSL_R_WRONG_SSL_VERSION);
+        return 0;
+    }
     if (updatetype != SSL_KEY_UPDATE_NOT_REQUESTED && updatetype != SSL_KEY_UPDATE_REQUESTED) {
         SHIMSSL_ERR(SSL_R_INVALID_KEY_UPDATE_TYPE);
         return 0;
     }
     if (s->conn == NULL || s->hs_phase != SHIMSSL_HS_DONE) {
         SHIMSSL_ERR(SSL_R_STILL_IN_INIT);
-        return 0;
-    }
-    if (tls_conn_version(s->conn) != TLS_V13) {
-        SHIMSSL_ERR(SSL_R_WRONG_SSL_VERSION);
         return 0;
     }
     /* Queued now; it goes out with the next SSL_write / SSL_do_handshake. */

@@ -431,6 +431,8 @@ static long shimssl_ctx_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
     int handled;
     long ret, old;
 
+    if (cmd == SSL_CTRL_SET_MAX_PIPELINES && larg >= 1 && larg <= SSL_MAX_PIPELINES)
+        ctx->several_pipelines = larg > 1;
     ret = shimssl_common_ctrl(&c, cmd, larg, parg, &handled);
     if (handled)
         return ret;
@@ -544,10 +546,14 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
         return ret;
     switch (cmd) {
     case SSL_CTRL_SET_TLSEXT_HOSTNAME: {
-        char *copy = NULL;
-
-        if (larg != TLSEXT_NAMETYPE_host_name)
+        if (larg != TLSEXT_NAMETYPE_host_name) {
+            SHIMSSL_ERR(SSL_R_SSL3_EXT_INVALID_SERVERNAME_TYPE);
             return 0;
+        }
+        /* As OpenSSL 3.0: the old name goes first, so a refused name leaves
+         * none set. */
+        OPENSSL_free(s->hostname);
+        s->hostname = NULL;
         if (parg != NULL) {
             size_t len = strlen(parg);
 
@@ -556,11 +562,9 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
                 SHIMSSL_ERR(SSL_R_SSL3_EXT_INVALID_SERVERNAME);
                 return 0;
             }
-            if ((copy = OPENSSL_strdup(parg)) == NULL)
+            if ((s->hostname = OPENSSL_strdup(parg)) == NULL)
                 return 0;
         }
-        OPENSSL_free(s->hostname);
-        s->hostname = copy;
         return 1;
     }
     case SSL_CTRL_GET_PEER_SIGNATURE_NID: {

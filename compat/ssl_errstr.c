@@ -101,28 +101,38 @@ static const ERR_STRING_DATA ssl_reason_strings[] = {
 #include "compat/ssl_errstr_table.h"
 #undef SHIMSSL_REASON
 
-static pthread_once_t strings_once = PTHREAD_ONCE_INIT;
-static int strings_ok;
+/*
+ * OpenSSL 3.0's rules: OPENSSL_init_ssl loads the texts only when asked to
+ * (OPENSSL_INIT_LOAD_SSL_STRINGS, which SSL_CTX_new passes), and the first
+ * call that says either LOAD or NO_LOAD decides for the life of the process
+ * (one run-once for both). ERR_load_SSL_strings always loads.
+ */
+static pthread_mutex_t strings_lock = PTHREAD_MUTEX_INITIALIZER;
+static int strings_decided;
+static int strings_loaded;
 
-static void load_strings(void)
+static int load_strings_locked(void)
 {
-    strings_ok = ERR_load_strings_const(ssl_reason_strings) == 1;
+    if (!strings_loaded)
+        strings_loaded = ERR_load_strings_const(ssl_reason_strings) == 1;
+    return strings_loaded;
 }
 
-static int ensure_strings(void)
-{
-    pthread_once(&strings_once, load_strings);
-    return strings_ok;
-}
-
-/* Deprecated in 3.0 but still exported; OPENSSL_init_ssl does the same. */
+/* Deprecated in 3.0 but still exported. */
 int ERR_load_SSL_strings(void)
 {
-    return ensure_strings();
+    int ok;
+
+    pthread_mutex_lock(&strings_lock);
+    ok = load_strings_locked();
+    pthread_mutex_unlock(&strings_lock);
+    return ok;
 }
 
 int OPENSSL_init_ssl(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)
 {
+    int ok = 1;
+
     /*
      * libssl needs every cipher and digest registered and, unless told
      * otherwise, the configuration file read, exactly as OpenSSL's own
@@ -133,10 +143,16 @@ int OPENSSL_init_ssl(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)
         opts |= OPENSSL_INIT_LOAD_CONFIG;
     if (!OPENSSL_init_crypto(opts, settings) || !shimssl_api_hooks_linked())
         return 0;
-    /* NO_LOAD_SSL_STRINGS only means "not now": a later call may load them. */
-    if ((opts & OPENSSL_INIT_NO_LOAD_SSL_STRINGS) == 0 && !ensure_strings())
-        return 0;
-    return 1;
+    if (opts & (OPENSSL_INIT_NO_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_SSL_STRINGS)) {
+        pthread_mutex_lock(&strings_lock);
+        if (!strings_decided) {
+            strings_decided = 1;
+            if ((opts & OPENSSL_INIT_NO_LOAD_SSL_STRINGS) == 0)
+                ok = load_strings_locked();
+        }
+        pthread_mutex_unlock(&strings_lock);
+    }
+    return ok;
 }
 
 int shimssl_init(void)

@@ -234,16 +234,21 @@ static int shimssl_flush(SSL *s)
 }
 
 /*
- * Read what the engine asks for. On EOF from the transport the engine is
- * told, and the failure is OpenSSL 3.0's: SSL_R_UNEXPECTED_EOF_WHILE_READING
- * as SSL_ERROR_SSL (SSL_OP_IGNORE_UNEXPECTED_EOF is handled by the callers
- * that return application data).
+ * Read what the engine asks for. EOF is what the BIO says it is (BIO_eof
+ * after a read that failed without asking for a retry), as in OpenSSL 3.0:
+ * then the engine is told, and the failure is
+ * SSL_R_UNEXPECTED_EOF_WHILE_READING as SSL_ERROR_SSL, or a close_notify
+ * under SSL_OP_IGNORE_UNEXPECTED_EOF (both handled by the callers). A read
+ * of 0 or less from a BIO that does not report EOF is a transport error:
+ * SSL_ERROR_SYSCALL with nothing on ERR, and the connection stays usable.
  */
-static int shimssl_fill(SSL *s)
+static int shimssl_fill_n(SSL *s, int *got)
 {
     size_t want = 0;
     uint8_t *buf = tls_conn_rbuf(s->conn, &want);
     int n;
+
+    *got = -1;
 
     if (buf == NULL || want == 0) {
         /* A failure is pending: the next engine call reports it. Anything
@@ -256,6 +261,7 @@ static int shimssl_fill(SSL *s)
     if (want > INT_MAX)
         want = INT_MAX;
     n = BIO_read(s->rbio, buf, (int)want);
+    *got = n;
     if (n > 0) {
         tls_conn_rbuf_commit(s->conn, (size_t)n);
         return IO_OK;
@@ -265,13 +271,21 @@ static int shimssl_fill(SSL *s)
         return IO_BLOCKED;
     }
     s->rwstate = SSL_NOTHING;
-    if (n == 0 || BIO_eof(s->rbio)) {
+    if (BIO_eof(s->rbio)) {
         s->eof_seen = 1;
         tls_conn_transport_eof(s->conn);
         return IO_FAILED;
     }
-    /* A transport error: SSL_ERROR_SYSCALL with errno, nothing on ERR. */
+    /* A transport error (or a 0 without EOF): SSL_ERROR_SYSCALL with
+     * errno, nothing on ERR. */
     return IO_FAILED;
+}
+
+static int shimssl_fill(SSL *s)
+{
+    int got;
+
+    return shimssl_fill_n(s, &got);
 }
 
 /* The transport ended (or failed) while the engine wanted input. */
@@ -340,8 +354,15 @@ static int shimssl_handshake(SSL *s)
         io = shimssl_fill(s);
         if (io == IO_BLOCKED)
             return -1;
-        if (io == IO_FAILED)
+        if (io == IO_FAILED) {
+            if (s->eof_seen && (s->options & SSL_OP_IGNORE_UNEXPECTED_EOF)) {
+                /* As a close_notify: -1 and SSL_ERROR_ZERO_RETURN, as
+                 * OpenSSL 3.0 does in the handshake. */
+                s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+                return -1;
+            }
             return shimssl_input_failed(s);
+        }
     }
 }
 
@@ -388,7 +409,7 @@ static int shimssl_ready(SSL *s)
 
 static int shimssl_read(SSL *s, void *buf, size_t num, size_t *readbytes, int peek)
 {
-    int rc, io;
+    int rc, io, got;
     size_t n = 0;
 
     *readbytes = 0;
@@ -438,7 +459,7 @@ static int shimssl_read(SSL *s, void *buf, size_t num, size_t *readbytes, int pe
             BIO_set_retry_read(s->rbio);
             return -1;
         }
-        io = shimssl_fill(s);
+        io = shimssl_fill_n(s, &got);
         if (io == IO_BLOCKED)
             return -1;
         if (io == IO_FAILED) {
@@ -447,10 +468,13 @@ static int shimssl_read(SSL *s, void *buf, size_t num, size_t *readbytes, int pe
                 s->shutdown |= SSL_RECEIVED_SHUTDOWN;
                 return 0;
             }
-            rc = shimssl_input_failed(s);
             /* OpenSSL 3.0 passes the transport's 0 up: SSL_read returns 0
-             * (SSL_ERROR_SSL, unexpected eof) the first time, -1 after. */
-            return s->eof_seen ? 0 : rc;
+             * (SSL_ERROR_SSL, unexpected eof) the first time, -1 after; a 0
+             * without EOF is 0 with SSL_ERROR_SYSCALL, not fatal. */
+            if (!s->eof_seen)
+                return got == 0 ? 0 : -1;
+            (void)shimssl_input_failed(s);
+            return 0;
         }
     }
 }
@@ -531,8 +555,9 @@ static int shimssl_write(SSL *s, const void *buf, size_t num, size_t *written)
     if (s->wpend_len > 0) {
         if (num < s->wpend_len ||
             (buf != s->wpend_buf && !(s->mode & SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER))) {
-            SHIMSSL_ERR(SSL_R_BAD_WRITE_RETRY);
-            return -1;
+            /* Fatal, as OpenSSL 3.0's SSLfatal here: what went out of
+             * the first buffer cannot be matched with the new one. */
+            return shimssl_fail(s, TLS_ERR(TLS_AD_NONE, SSL_R_BAD_WRITE_RETRY));
         }
         done = s->wpend_done;
         num = s->wpend_len;
@@ -651,8 +676,14 @@ int SSL_shutdown(SSL *s)
         io = shimssl_fill(s);
         if (io == IO_BLOCKED)
             return -1;
-        if (io == IO_FAILED)
+        if (io == IO_FAILED) {
+            if (s->eof_seen && (s->options & SSL_OP_IGNORE_UNEXPECTED_EOF)) {
+                /* The peer's close counts as its close_notify: done. */
+                s->shutdown |= SSL_RECEIVED_SHUTDOWN;
+                return 1;
+            }
             return shimssl_input_failed(s);
+        }
     }
 }
 
@@ -759,20 +790,19 @@ int SSL_get_async_status(SSL *s, int *status)
     return 0; /* no async wait context */
 }
 
+/* No async job ever runs, so there is no wait context: OpenSSL 3.0 answers
+ * 0 and leaves the counts alone then. */
 int SSL_get_all_async_fds(SSL *s, OSSL_ASYNC_FD *fds, size_t *numfds)
 {
-    (void)s, (void)fds;
-    *numfds = 0;
-    return 1;
+    (void)s, (void)fds, (void)numfds;
+    return 0;
 }
 
 int SSL_get_changed_async_fds(SSL *s, OSSL_ASYNC_FD *addfd, size_t *numaddfds, OSSL_ASYNC_FD *delfd,
                               size_t *numdelfds)
 {
-    (void)s, (void)addfd, (void)delfd;
-    *numaddfds = 0;
-    *numdelfds = 0;
-    return 1;
+    (void)s, (void)addfd, (void)delfd, (void)numaddfds, (void)numdelfds;
+    return 0;
 }
 
 /* Accepted, never called: no operation ever pauses for an async job. */

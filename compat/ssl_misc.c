@@ -256,9 +256,13 @@ int SSL_use_psk_identity_hint(SSL *s, const char *hint)
 {
     return set_hint(&s->api_psk_identity_hint, hint);
 }
+/* The hint a server sent in a TLS 1.2 PSK key exchange, kept in the session
+ * (OpenSSL 3.0: NULL without a session, never the hint this side set).
+ * ShimSSL has no TLS 1.2 PSK key exchange, so no session carries one. */
 const char *SSL_get_psk_identity_hint(const SSL *s)
 {
-    return s != NULL ? s->api_psk_identity_hint : NULL;
+    (void)s;
+    return NULL;
 }
 
 /* No PSK handshake happens yet, so there is no identity to report. */

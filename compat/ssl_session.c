@@ -20,7 +20,12 @@
 #include <openssl/asn1t.h>
 #include <openssl/pem.h>
 
-#define SESSION_DEFAULT_TIMEOUT 7200 /* seconds: TLS_method's lifetime */
+/* A bare SSL_SESSION_new()'s values in OpenSSL 3.0: 304 seconds, and a
+ * verify result that is not X509_V_OK (1, X509_V_ERR_UNSPECIFIED) until a
+ * handshake or d2i fills in the real one. Sessions from a handshake take the
+ * context's timeout instead. */
+#define SESSION_DEFAULT_TIMEOUT 304
+#define SESSION_DEFAULT_VERIFY_RESULT X509_V_ERR_UNSPECIFIED
 
 
 CRYPTO_EX_DATA *shimssl_session_ex_data(SSL_SESSION *sess)
@@ -39,7 +44,7 @@ SSL_SESSION *SSL_SESSION_new(void)
     ss->references = 1;
     ss->timeout = SESSION_DEFAULT_TIMEOUT;
     ss->time = time(NULL);
-    ss->verify_result = X509_V_OK;
+    ss->verify_result = SESSION_DEFAULT_VERIFY_RESULT;
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_SESSION, ss, &ss->ex_data)) {
         OPENSSL_free(ss);
         return NULL;

@@ -52,16 +52,33 @@ TEST(ErrStrings, SslCtxNewLoadsThemImplicitly)
         ::testing::ExitedWithCode(0), "");
 }
 
-TEST(ErrStrings, NoLoadOptionDefersLoading)
+// OpenSSL 3.0: OPENSSL_init_ssl loads the texts only when asked, and the
+// first LOAD / NO_LOAD decides for good; ERR_load_SSL_strings always loads.
+TEST(ErrStrings, NoLoadOptionHoldsUntilErrLoadSslStrings)
 {
     EXPECT_EXIT(
         {
             OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_SSL_STRINGS, nullptr);
-            int before = reason(SSL_R_WRONG_VERSION_NUMBER) == nullptr;
-            OPENSSL_init_ssl(0, nullptr);
+            bool ok = reason(SSL_R_WRONG_VERSION_NUMBER) == nullptr;
+            OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS, nullptr);
+            SSL_CTX_free(SSL_CTX_new(TLS_method()));
+            ok = ok && reason(SSL_R_WRONG_VERSION_NUMBER) == nullptr;
+            ok = ok && ERR_load_SSL_strings() == 1;
             const char *after = reason(SSL_R_WRONG_VERSION_NUMBER);
-            _exit(before && after != nullptr && std::string(after) == "wrong version number" ? 0
-                                                                                             : 1);
+            _exit(ok && after != nullptr && std::string(after) == "wrong version number" ? 0 : 1);
+        },
+        ::testing::ExitedWithCode(0), "");
+}
+
+TEST(ErrStrings, InitWithoutTheLoadOptionLoadsNothing)
+{
+    EXPECT_EXIT(
+        {
+            OPENSSL_init_ssl(0, nullptr);
+            bool ok = reason(SSL_R_WRONG_VERSION_NUMBER) == nullptr;
+            OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS, nullptr);
+            const char *after = reason(SSL_R_WRONG_VERSION_NUMBER);
+            _exit(ok && after != nullptr && std::string(after) == "wrong version number" ? 0 : 1);
         },
         ::testing::ExitedWithCode(0), "");
 }
@@ -91,7 +108,7 @@ TEST(ErrStrings, CommonReasonsReadAsInOpenSsl)
 // ones); the table is generated from the system library.
 TEST(ErrStrings, EveryHeaderReasonHasAText)
 {
-    ASSERT_EQ(OPENSSL_init_ssl(0, nullptr), 1);
+    ASSERT_EQ(OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS, nullptr), 1);
     std::map<std::string, long> reasons = header_reasons();
     for (const auto &r : reasons)
         EXPECT_NE(reason((int)r.second), nullptr) << "SSL_R_" << r.first;

@@ -62,11 +62,17 @@ TEST(RecordSizeApi, SettersCheckAsOpenSSL)
 
     SSL *s = SSL_new(ctx);
     ASSERT_NE(nullptr, s);
-    // A CTX with several pipelines does not turn read_ahead on for its SSLs;
-    // setting them on the SSL does (as OpenSSL).
-    EXPECT_EQ(0, SSL_get_read_ahead(s));
+    // A CTX with several pipelines keeps its own read_ahead (0) but turns it
+    // on for the SSLs it makes, and so does setting them on an SSL (as
+    // OpenSSL 3.0's SSL_new and SSL_ctrl).
+    EXPECT_EQ(1, SSL_get_read_ahead(s));
+    SSL_set_read_ahead(s, 0);
     EXPECT_EQ(1, SSL_set_max_pipelines(s, 4));
     EXPECT_EQ(1, SSL_get_read_ahead(s));
+    EXPECT_EQ(1, SSL_CTX_set_max_pipelines(ctx, 1));
+    SSL *s1 = SSL_new(ctx);
+    EXPECT_EQ(0, SSL_get_read_ahead(s1));
+    SSL_free(s1);
     EXPECT_EQ(0, SSL_set_tlsext_max_fragment_length(s, 255));
     EXPECT_EQ(SSL_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH, last_reason());
     ERR_clear_error();

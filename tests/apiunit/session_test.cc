@@ -58,7 +58,9 @@ class SessionApi : public ::testing::Test
 
 TEST_F(SessionApi, Getters)
 {
-    EXPECT_EQ(SSL_SESSION_get_timeout(ss), 7200);
+    // A new session's timeout in OpenSSL 3.0 (ssl_sess.c): 304 seconds (its
+    // verify result, not X509_V_OK yet, shows in the print test).
+    EXPECT_EQ(SSL_SESSION_get_timeout(ss), 304);
     EXPECT_GT(SSL_SESSION_get_time(ss), 0);
     EXPECT_EQ(SSL_SESSION_set_protocol_version(ss, TLS1_3_VERSION), 1);
     EXPECT_EQ(SSL_SESSION_get_protocol_version(ss), TLS1_3_VERSION);
@@ -145,10 +147,12 @@ TEST_F(SessionApi, PrintMatchesOpenSslLayout)
                              "    Session-ID: \n";
     EXPECT_EQ(s.substr(0, head.size()), head);
     EXPECT_NE(s.find("\n    Resumption PSK: \n"), std::string::npos) << s;
-    EXPECT_NE(s.find("\n    Start Time: 1700000000\n    Timeout   : 7200 (sec)\n"),
+    EXPECT_NE(s.find("\n    Start Time: 1700000000\n    Timeout   : 304 (sec)\n"),
               std::string::npos)
         << s;
-    EXPECT_NE(s.find("    Verify return code: 0 (ok)\n"), std::string::npos) << s;
+    EXPECT_NE(s.find("    Verify return code: 1 (unspecified certificate verification error)\n"),
+              std::string::npos)
+        << s;
     SSL_SESSION_set_protocol_version(ss, TLS1_2_VERSION);
     EXPECT_NE(print(ss).find("    Protocol  : TLSv1.2\n"), std::string::npos);
     EXPECT_NE(print(ss).find("\n    Master-Key: \n"), std::string::npos);
