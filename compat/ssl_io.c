@@ -296,11 +296,12 @@ static int shimssl_input_failed(SSL *s)
     return -1;
 }
 
-/* A sticky failure: report it again. */
+/* A sticky failure: the connection stays failed. As in OpenSSL 3.0, only the
+ * call that failed reports why; later ones return -1 with nothing on the
+ * error queue (SSL_ERROR_SYSCALL). */
 static int shimssl_refail(SSL *s)
 {
     s->rwstate = SSL_NOTHING;
-    shimssl_err_from_tls(s->fatal_rc);
     return -1;
 }
 
@@ -642,6 +643,7 @@ int SSL_shutdown(SSL *s)
         s->shutdown |= SSL_SENT_SHUTDOWN;
         if (s->fatal_rc == 0 && tls_conn_close(s->conn) < 0) {
             (void)shimssl_flush(s);
+            ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
             return shimssl_refail(s);
         }
         io = shimssl_flush(s);
