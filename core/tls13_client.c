@@ -654,7 +654,7 @@ static int on_alpn(tls_conn *c, tls_reader *body)
     TRY(tls_rd_done(body));
     TRY(tls_rd_vec_bounded(&list, 1, 1, 255, &name));
     if (tls_rd_left(&list) != 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     size_t n = tls_rd_left(&name);
     const uint8_t *p;
     TRY(tls_rd_bytes(&name, n, &p));
@@ -670,7 +670,8 @@ static int on_alpn(tls_conn *c, tls_reader *body)
             return 0;
         }
     }
-    return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+    /* Not one we offered: decode_error, as OpenSSL's client answers it. */
+    return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
 }
 
 static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)

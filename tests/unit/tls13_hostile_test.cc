@@ -210,6 +210,37 @@ TEST_F(ShTest, HelloRetryRequestForGroupAlreadySent)
     expect_fail(feed(record(22, hs(2, hrr))), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
 }
 
+// The client offers X25519 and P-256 only; an HRR naming P-384 (a group it
+// could do, but did not offer) is refused as OpenSSL's client refuses it
+// (RFC 8446 4.2.8; illegal_parameter, SSL_R_BAD_KEY_SHARE).
+struct ShTestTwoGroups : ShTest {
+    void SetUp() override
+    {
+        static const uint16_t groups[] = {0x001d, 0x0017};
+        p.cfg.groups = groups;
+        p.cfg.n_groups = 2;
+        ShTest::SetUp();
+    }
+};
+
+TEST_F(ShTestTwoGroups, HelloRetryRequestForGroupNotOffered)
+{
+    std::string hrr = sh_body(ext(43, u16(0x0304)) + ext(51, u16(0x18)), 0x1302, kHrrRandom);
+    expect_fail(feed(record(22, hs(2, hrr))), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+    // No second ClientHello went out: the alert is all the client sent.
+    std::vector<Rec> recs = split(p.wire_out.substr(mark));
+    ASSERT_EQ(1u, recs.size());
+    EXPECT_EQ(TLS_CT_ALERT, recs[0].type);
+}
+
+TEST_F(ShTestTwoGroups, HelloRetryRequestForOfferedGroupIsFollowed)
+{
+    // Control for the test above: P-256 was offered, so the HRR is taken.
+    std::string hrr = sh_body(ext(43, u16(0x0304)) + ext(51, u16(0x17)), 0x1302, kHrrRandom);
+    EXPECT_EQ(TLS_WANT_INPUT, feed(record(22, hs(2, hrr))));
+    EXPECT_EQ(0, tls_conn_error(p.c));
+}
+
 TEST_F(ShTest, HelloRetryRequestChangingNothing)
 {
     std::string hrr = sh_body(ext(43, u16(0x0304)), 0x1302, kHrrRandom);
