@@ -547,12 +547,11 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
 
     tls_ext *sv = tls_ext_find(&eb, TLS_EXT_SUPPORTED_VERSIONS);
     if (!sv) {
-        /* RFC 8446 4.1.3: a TLS 1.3 client that is offered TLS 1.2 or below
-         * checks the downgrade sentinels first. */
-        static const uint8_t sentinel[7] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
-        if (memcmp(random + 24, sentinel, 7) == 0 && (random[31] == 0 || random[31] == 1))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INAPPROPRIATE_FALLBACK);
-        /* We offered TLS 1.3 only (TLS 1.2 is a later issue). */
+        /* We offered TLS 1.3 only: a version outside our range is
+         * protocol_version, checked before any downgrade sentinel (as
+         * OpenSSL's ssl_choose_client_version does; the sentinel matters
+         * only to a client that would accept the lower version, and that
+         * one is the TLS 1.2 client). */
         return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     }
     uint16_t selected;

@@ -114,6 +114,32 @@ TEST_F(ShTest, DowngradeSentinel)
     expect_fail(feed(record(22, hs(2, body))), TLS_AD_ILLEGAL_PARAMETER, 373);
 }
 
+// A TLS 1.3-only client: a TLS 1.2 ServerHello is out of its range, which
+// OpenSSL's client reports before it looks at the downgrade sentinel
+// (ssl_choose_client_version): protocol_version + SSL_R_UNSUPPORTED_PROTOCOL,
+// with or without the sentinel.
+struct ShTestTls13Only : ShTest {
+    void SetUp() override
+    {
+        p.cfg.min_version = TLS_V13;
+        ShTest::SetUp();
+    }
+};
+
+TEST_F(ShTestTls13Only, Tls12ServerHelloWithDowngradeSentinel)
+{
+    std::string random = std::string(24, '\x11') + "DOWNGRD" + u8(1);
+    std::string body = u16(0x0303) + random + u8(sid.size()) + sid + u16(0xc02f) + u8(0) + u16(0);
+    expect_fail(feed(record(22, hs(2, body))), TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+}
+
+TEST_F(ShTestTls13Only, Tls12ServerHelloWithoutSentinel)
+{
+    std::string body = u16(0x0303) + std::string(32, '\x11') + u8(sid.size()) + sid + u16(0xc02f) +
+                       u8(0) + u16(0);
+    expect_fail(feed(record(22, hs(2, body))), TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+}
+
 TEST_F(ShTest, SupportedVersionsSelectsTls12)
 {
     std::string exts = ext(43, u16(0x0303)) + ext(51, u16(0x1d) + u16(32) + x25519_share());
