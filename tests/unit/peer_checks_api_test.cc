@@ -132,10 +132,22 @@ struct Pair {
         return false; // wants more input
     }
 
+    // Use another pair's contexts (its session cache, ticket keys).
+    void share(Pair &o)
+    {
+        SSL_CTX_up_ref(o.cctx);
+        SSL_CTX_up_ref(o.sctx);
+        SSL_CTX_free(cctx);
+        SSL_CTX_free(sctx);
+        cctx = o.cctx;
+        sctx = o.sctx;
+    }
+
     // Runs both ends until neither moves.
     void run()
     {
-        start();
+        if (client.ssl == nullptr)
+            start();
         for (int i = 0; i < 40; i++) {
             bool moved = step(client);
             moved = step(server) || moved;
@@ -256,6 +268,72 @@ TEST_P(PeerPurpose, VerifyNoneRecordsThePurposeFailureButConnects)
 INSTANTIATE_TEST_SUITE_P(Versions, PeerPurpose, ::testing::Values(TLS1_2_VERSION, TLS1_3_VERSION),
                          [](const ::testing::TestParamInfo<int> &i) {
                              return std::string(i.param == TLS1_3_VERSION ? "Tls13" : "Tls12");
+                         });
+
+// --- session id context ----------------------------------------------------------
+
+// A session made under one session id context is not resumed under another
+// (SSL_set_session_id_context). OpenSSL's ssl_get_prev_session compares the
+// contexts before it refuses a verifying server without one
+// (SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED): a session from another context
+// there means a full handshake, not a failure.
+struct SidCtxCase {
+    int version;
+    bool tickets;
+};
+
+class SessionIdContext : public ::testing::TestWithParam<SidCtxCase>
+{
+};
+
+TEST_P(SessionIdContext, SessionFromAnotherContextIsNotResumed)
+{
+    const unsigned char ctx_a[] = "A";
+    Pair first(GetParam().version);
+    SSL_CTX_set_session_cache_mode(first.sctx, SSL_SESS_CACHE_SERVER);
+    if (GetParam().tickets)
+        SSL_CTX_clear_options(first.sctx, SSL_OP_NO_TICKET);
+    Pair::use_cert(first.sctx, "server");
+    Pair::trust_ca(first.sctx, SSL_VERIFY_PEER);
+    first.start();
+    ASSERT_EQ(1, SSL_set_session_id_context(first.server.ssl, ctx_a, 1));
+    first.run();
+    ASSERT_TRUE(first.client.done && first.server.done) << reason(first.server.fail_err);
+    SSL_SESSION *sess = SSL_get1_session(first.client.ssl);
+    ASSERT_NE(nullptr, sess);
+    ASSERT_EQ(1, SSL_SESSION_is_resumable(sess));
+
+    // A server SSL without a context, verifying (the context's settings).
+    Pair other(GetParam().version);
+    other.share(first);
+    other.start();
+    ASSERT_EQ(1, SSL_set_session(other.client.ssl, sess));
+    other.run();
+    EXPECT_TRUE(other.client.done && other.server.done) << reason(other.server.fail_err);
+    EXPECT_FALSE(other.server.failed) << reason(other.server.fail_err);
+    EXPECT_EQ(0, SSL_session_reused(other.server.ssl));
+    EXPECT_EQ(0, SSL_session_reused(other.client.ssl));
+
+    // Control: under context A the same session is resumed.
+    Pair same(GetParam().version);
+    same.share(first);
+    same.start();
+    ASSERT_EQ(1, SSL_set_session_id_context(same.server.ssl, ctx_a, 1));
+    ASSERT_EQ(1, SSL_set_session(same.client.ssl, sess));
+    same.run();
+    EXPECT_TRUE(same.client.done && same.server.done) << reason(same.server.fail_err);
+    EXPECT_EQ(1, SSL_session_reused(same.server.ssl));
+    SSL_SESSION_free(sess);
+}
+
+INSTANTIATE_TEST_SUITE_P(Resumption, SessionIdContext,
+                         ::testing::Values(SidCtxCase{TLS1_2_VERSION, false},
+                                           SidCtxCase{TLS1_2_VERSION, true},
+                                           SidCtxCase{TLS1_3_VERSION, true}),
+                         [](const ::testing::TestParamInfo<SidCtxCase> &i) {
+                             return std::string(i.param.version == TLS1_3_VERSION ? "Tls13"
+                                                                                  : "Tls12") +
+                                    (i.param.tickets ? "Ticket" : "SessionId");
                          });
 
 // --- ALPN on a server without a select callback -------------------------------
