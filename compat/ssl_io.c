@@ -84,8 +84,12 @@ static int shimssl_build_config(SSL *s)
     const shimssl_u16_list *groups = shimssl_ssl_groups(s), *sigalgs = shimssl_ssl_sigalgs(s);
     const uint16_t *suites = s->tls13_suites != NULL ? s->tls13_suites : s->ctx->tls13_suites;
     size_t n_suites = s->tls13_suites != NULL ? s->n_tls13_suites : s->ctx->n_tls13_suites;
-    const unsigned char *alpn = s->alpn != NULL ? s->alpn : s->ctx->alpn;
-    size_t alpn_len = s->alpn != NULL ? s->alpn_len : s->ctx->alpn_len;
+    /* SSL_set_alpn_protos is what a client offers. A server chooses only
+     * through its select callback: OpenSSL's negotiates nothing without
+     * one, whatever list it was given, so the engine gets no list of its
+     * own to choose from. */
+    const unsigned char *alpn = s->server ? NULL : s->alpn != NULL ? s->alpn : s->ctx->alpn;
+    size_t alpn_len = s->server ? 0 : s->alpn != NULL ? s->alpn_len : s->ctx->alpn_len;
     size_t host_len = s->hostname != NULL && !s->server ? strlen(s->hostname) + 1 : 0;
     const shimssl_u16_list *csig = s->client_sigalgs.n > 0 ? &s->client_sigalgs
                                                             : &s->ctx->client_sigalgs;

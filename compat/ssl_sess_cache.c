@@ -545,16 +545,19 @@ int shimssl_sess_check_found(SSL *s, tls_conn *c, SSL_SESSION *ss, tls_session_s
 {
     uint16_t v = c != NULL ? tls_conn_version(c) : 0;
 
-    /* OpenSSL: resuming with client verification on needs an id context. */
-    if ((s->verify_mode & SSL_VERIFY_PEER) && s->api_sid_ctx_len == 0)
-        return TLS_ERR(TLS_AD_INTERNAL_ERROR, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED);
     if (!shimssl_session_to_state(ss, st))
         return 1;
     if (v != 0 && v != st->version)
         return 1;
+    /* A session of another id context is a full handshake; only then does
+     * a verifying server without a context fail (OpenSSL's order in
+     * ssl_get_prev_session: the session may not be reused out of context,
+     * and an application that forgot the context must notice). */
     if (ss->sid_ctx_len != s->api_sid_ctx_len ||
         memcmp(ss->sid_ctx, s->api_sid_ctx, ss->sid_ctx_len) != 0)
         return 1;
+    if ((s->verify_mode & SSL_VERIFY_PEER) && s->api_sid_ctx_len == 0)
+        return TLS_ERR(TLS_AD_INTERNAL_ERROR, SSL_R_SESSION_ID_CONTEXT_UNINITIALIZED);
     return 0;
 }
 

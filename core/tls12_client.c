@@ -298,7 +298,7 @@ static int on_alpn(tls_conn *c, tls_reader *body)
     TRY(tls_rd_done(body));
     TRY(tls_rd_vec_bounded(&list, 1, 1, 255, &name));
     if (tls_rd_left(&list) != 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     size_t n = tls_rd_left(&name);
     const uint8_t *p;
     TRY(tls_rd_bytes(&name, n, &p));
@@ -312,7 +312,8 @@ static int on_alpn(tls_conn *c, tls_reader *body)
             return 0;
         }
     }
-    return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+    /* Not one we offered: decode_error, as OpenSSL's client answers it. */
+    return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
 }
 
 static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, int *etm)
@@ -491,7 +492,7 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
         memcmp(cl->session_id, cl->sid_sent, sid_len) == 0) {
         const tls_session_state *st = cfg->resume;
         if (st->suite != suite_id)
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
+            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_OLD_SESSION_CIPHER_NOT_RETURNED);
         if (st->compression != comp)
             return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNSUPPORTED_COMPRESSION_ALGORITHM);
         /* RFC 7627 5.3: the extended master secret must be used as it was. */

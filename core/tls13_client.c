@@ -547,12 +547,11 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
 
     tls_ext *sv = tls_ext_find(&eb, TLS_EXT_SUPPORTED_VERSIONS);
     if (!sv) {
-        /* RFC 8446 4.1.3: a TLS 1.3 client that is offered TLS 1.2 or below
-         * checks the downgrade sentinels first. */
-        static const uint8_t sentinel[7] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
-        if (memcmp(random + 24, sentinel, 7) == 0 && (random[31] == 0 || random[31] == 1))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INAPPROPRIATE_FALLBACK);
-        /* We offered TLS 1.3 only (TLS 1.2 is a later issue). */
+        /* We offered TLS 1.3 only: a version outside our range is
+         * protocol_version, checked before any downgrade sentinel (as
+         * OpenSSL's ssl_choose_client_version does; the sentinel matters
+         * only to a client that would accept the lower version, and that
+         * one is the TLS 1.2 client). */
         return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     }
     uint16_t selected;
@@ -654,7 +653,7 @@ static int on_alpn(tls_conn *c, tls_reader *body)
     TRY(tls_rd_done(body));
     TRY(tls_rd_vec_bounded(&list, 1, 1, 255, &name));
     if (tls_rd_left(&list) != 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     size_t n = tls_rd_left(&name);
     const uint8_t *p;
     TRY(tls_rd_bytes(&name, n, &p));
@@ -670,7 +669,8 @@ static int on_alpn(tls_conn *c, tls_reader *body)
             return 0;
         }
     }
-    return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+    /* Not one we offered: decode_error, as OpenSSL's client answers it. */
+    return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
 }
 
 static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)

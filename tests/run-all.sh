@@ -13,6 +13,7 @@
 #      Debian source (needs deb.debian.org), run on the system libssl (all
 #      must pass) and on ShimSSL (failures == expected-failures.txt)
 #   3. ASan+UBSan build (-DSHIMSSL_SANITIZE=ON), ctest (all labels)
+#   3b. mutation check: the quick subset of tools/mutation/mutants.ini
 #   4. clang libFuzzer build, each target for $SHIMSSL_FUZZ_SECONDS (60) s
 #
 # Every ctest run is followed by a skip check: a test ctest reports as not
@@ -143,6 +144,12 @@ if [ -e "$out/asan/lib/libssl.so.3" ]; then
     run_stage "sanitizer skips" check_skips "$out/asan/junit-asan.xml" || true
     unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
+
+section "3b. Mutation check (quick subset of tools/mutation/mutants.ini)"
+# Each listed security check taken out in turn (in a copy of the tree, build
+# in $out/mutation) must make its tests fail; all anchors are checked too.
+# The whole list: tools/mutation/run.py --all.
+run_stage "mutation check" python3 "$root/tools/mutation/run.py" --dir "$out/mutation" --jobs "$jobs" || true
 
 section "4. Fuzzing (clang, libFuzzer, ${fuzz_secs}s per target)"
 if run_stage "fuzz build" bash -c "CC=clang CXX=clang++ cmake -S '$root' -B '$out/fuzz' -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHIMSSL_FUZZ=ON && cmake --build '$out/fuzz' -j '$jobs' --target fuzz_record fuzz_client_handshake fuzz_client_hello fuzz_ticket fuzz_server12_handshake fuzz_client12_handshake fuzz_record12"; then

@@ -564,6 +564,47 @@ TEST(Tls12Client, Alpn)
     EXPECT_EQ("http/1.1", std::string((const char *)proto, len));
 }
 
+// The failure as the user sees it, strictly: the value, the fatal alert as
+// the last (plaintext) record we sent, and stickiness.
+void expect_plain_alert_fail(Peer &p, int rc, int alert, int reason)
+{
+    EXPECT_EQ(TLS_ERR(alert, reason), rc)
+        << "alert " << TLS_ERR_ALERT(rc) << " reason " << TLS_ERR_REASON(rc);
+    std::vector<Rec> recs = split(p.wire_out);
+    ASSERT_FALSE(recs.empty());
+    ASSERT_EQ(TLS_CT_ALERT, recs.back().type);
+    ASSERT_EQ(2u, recs.back().body.size());
+    EXPECT_EQ(2, recs.back().body[0]);
+    EXPECT_EQ(alert, (uint8_t)recs.back().body[1]);
+    expect_sticky(p, rc);
+}
+
+TEST(Tls12Client, AlpnNotOfferedIsRefused)
+{
+    // RFC 7301 3.1: the server picks one of the client's protocols. OpenSSL's
+    // client refuses any other with decode_error + SSL_R_BAD_EXTENSION
+    // (tls_parse_stoc_alpn); OpenSSL's server does not check what its select
+    // callback returns, so it sends this one as it is.
+    Peer12 p;
+    static const uint8_t protos[] = {2, 'h', '2'};
+    p.cfg.alpn = protos;
+    p.cfg.alpn_len = sizeof(protos);
+    SSL_CTX_set_alpn_select_cb(
+        p.sctx,
+        [](SSL *, const unsigned char **out, unsigned char *outlen, const unsigned char *,
+           unsigned int, void *) {
+            *out = (const unsigned char *)"http/1.1";
+            *outlen = 8;
+            return SSL_TLSEXT_ERR_OK;
+        },
+        nullptr);
+    expect_plain_alert_fail(p, p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+    const uint8_t *proto = nullptr;
+    size_t len = 99;
+    tls_conn_alpn(p.c, &proto, &len);
+    EXPECT_EQ(0u, len);
+}
+
 // --- client authentication ---------------------------------------------------
 
 struct CertHook {
@@ -747,6 +788,45 @@ TEST(Tls12Client, ResumedSessionMustKeepEms)
     // The server resumes with EMS; a session without it cannot be resumed so.
     st.ems = 0;
     expect_fail(b, b.handshake(), TLS_AD_HANDSHAKE_FAILURE, TLS_R_INCONSISTENT_EXTMS);
+}
+
+TEST(Tls12Client, ResumptionWithAnotherSuiteIsRefused)
+{
+    // RFC 5246 7.4.1.3: a resumed session keeps its cipher suite. The
+    // resuming ServerHello (echoing our session id) names the other suite we
+    // offered; OpenSSL's client refuses it with illegal_parameter +
+    // SSL_R_OLD_SESSION_CIPHER_NOT_RETURNED (set_client_ciphersuite).
+    static const uint16_t suites[] = {0xC02B, 0xC02C};
+    Peer12 a;
+    a.cfg.tls12_suites = suites;
+    a.cfg.n_tls12_suites = 2;
+    SSL_CTX_set_options(a.sctx, SSL_OP_NO_TICKET);
+    ASSERT_EQ(TLS_OK, a.handshake());
+    tls_session_state st;
+    const uint8_t *ticket;
+    size_t ticket_len;
+    ASSERT_EQ(0, tls_conn_session(a.c, &st, &ticket, &ticket_len));
+    ASSERT_GT(st.session_id_len, 0u);
+    uint16_t other = st.suite == 0xC02B ? 0xC02C : 0xC02B;
+
+    Peer12 b;
+    b.share_ctx(a);
+    b.cfg.tls12_suites = suites;
+    b.cfg.n_tls12_suites = 2;
+    b.cfg.resume = &st;
+    bool resumed = false;
+    edit_server_hello(b, [&](ServerHello &sh) {
+        // Only meaningful when the server does resume (echoes our id).
+        size_t sid_len = (uint8_t)sh.fixed[34];
+        resumed = sh.fixed.substr(35, sid_len) ==
+                  std::string((const char *)st.session_id, st.session_id_len);
+        size_t at = sh.fixed.size() - 3;
+        sh.fixed.replace(at, 2, u16(other));
+    });
+    int rc = b.handshake();
+    ASSERT_TRUE(resumed);
+    expect_plain_alert_fail(b, rc, TLS_AD_ILLEGAL_PARAMETER,
+                            TLS_R_OLD_SESSION_CIPHER_NOT_RETURNED);
 }
 
 // --- after the handshake --------------------------------------------------

@@ -923,6 +923,65 @@ TEST(Tls12ServerInterop, FinishedBeforeCcsIsNotAccepted)
         EXPECT_NE(TLS_CT_CHANGE_CIPHER_SPEC, r.type);
 }
 
+TEST(Tls12ServerInterop, WrongClientFinishedValueIsDecryptError)
+{
+    // The client's Finished decrypts fine but its verify_data is wrong: an
+    // unused suite in the ClientHello is changed on the way, so both sides
+    // derive the same keys (no EMS: the master secret does not cover the
+    // transcript) but hash different transcripts (RFC 5246 7.4.9). OpenSSL's
+    // server answers decrypt_error + SSL_R_DIGEST_CHECK_FAILED
+    // (tls_process_finished), and sends neither CCS nor Finished.
+    Pair p;
+    p.watch_client_alerts();
+    SSL_CTX_set_options(p.cctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    ASSERT_EQ(1, SSL_CTX_set_cipher_list(
+                     p.cctx, "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384"));
+    bool edited = false;
+    p.mangle = [&edited](std::string &bytes) {
+        std::vector<Rec> recs = records(bytes);
+        for (Rec &r : recs) {
+            if (edited || r.type != TLS_CT_HANDSHAKE || r.body.empty() || (uint8_t)r.body[0] != 1)
+                continue;
+            // hs header 4, version 2, random 32, session id, suites.
+            size_t o = 4 + 2 + 32;
+            o += 1 + (uint8_t)r.body[o];
+            size_t n = (uint8_t)r.body[o] << 8 | (uint8_t)r.body[o + 1];
+            for (size_t i = o + 2; i < o + 2 + n; i += 2)
+                if ((uint8_t)r.body[i] == 0xC0 && (uint8_t)r.body[i + 1] == 0x2C) {
+                    r.body[i + 1] = 0x30; // ECDHE-RSA-AES256-GCM-SHA384
+                    edited = true;
+                }
+        }
+        bytes = join(recs);
+    };
+    int rc = p.handshake();
+    ASSERT_TRUE(edited);
+    EXPECT_EQ(TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED), rc)
+        << "alert " << TLS_ERR_ALERT(rc) << " reason " << TLS_ERR_REASON(rc);
+    EXPECT_FALSE(tls_conn_handshake_done(p.c));
+    // On the wire: our flight, then the fatal alert (plaintext: our CCS never
+    // went out), and the client received it.
+    std::vector<Rec> out = split(p.wire_out);
+    ASSERT_FALSE(out.empty());
+    for (const Rec &r : out)
+        EXPECT_NE(TLS_CT_CHANGE_CIPHER_SPEC, r.type);
+    ASSERT_EQ(TLS_CT_ALERT, out.back().type);
+    ASSERT_EQ(2u, out.back().body.size());
+    EXPECT_EQ(2, out.back().body[0]);
+    EXPECT_EQ(TLS_AD_DECRYPT_ERROR, (uint8_t)out.back().body[1]);
+    EXPECT_EQ(TLS_AD_DECRYPT_ERROR, p.client_alert_received());
+    // Sticky: every later call fails the same way and sends nothing.
+    size_t before = p.wire_out.size();
+    EXPECT_EQ(rc, tls_conn_error(p.c));
+    EXPECT_EQ(rc, p.run([&] { return tls_conn_handshake(p.c); }));
+    uint8_t b[8];
+    size_t n = 0;
+    EXPECT_EQ(rc, tls_conn_read(p.c, b, sizeof(b), &n, 0));
+    EXPECT_EQ(rc, tls_conn_write(p.c, (const uint8_t *)"x", 1, &n));
+    p.drain();
+    EXPECT_EQ(before, p.wire_out.size());
+}
+
 TEST(Tls12ServerInterop, TamperedFinishedRecordFails)
 {
     Pair p;

@@ -216,7 +216,8 @@ TEST_F(FlightTest, AlpnNotOffered)
         if (find_msg(r, 8, &ri, &off))
             replace_msg(r, 8, u16(a.size()) + a);
     };
-    expect_fail(p.handshake(), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+    // OpenSSL's client: decode_error + SSL_R_BAD_EXTENSION (tls_parse_stoc_alpn).
+    expect_fail(p.handshake(), TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
 }
 
 TEST_F(FlightTest, CertificateBeforeEncryptedExtensions)

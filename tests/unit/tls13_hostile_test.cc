@@ -114,6 +114,32 @@ TEST_F(ShTest, DowngradeSentinel)
     expect_fail(feed(record(22, hs(2, body))), TLS_AD_ILLEGAL_PARAMETER, 373);
 }
 
+// A TLS 1.3-only client: a TLS 1.2 ServerHello is out of its range, which
+// OpenSSL's client reports before it looks at the downgrade sentinel
+// (ssl_choose_client_version): protocol_version + SSL_R_UNSUPPORTED_PROTOCOL,
+// with or without the sentinel.
+struct ShTestTls13Only : ShTest {
+    void SetUp() override
+    {
+        p.cfg.min_version = TLS_V13;
+        ShTest::SetUp();
+    }
+};
+
+TEST_F(ShTestTls13Only, Tls12ServerHelloWithDowngradeSentinel)
+{
+    std::string random = std::string(24, '\x11') + "DOWNGRD" + u8(1);
+    std::string body = u16(0x0303) + random + u8(sid.size()) + sid + u16(0xc02f) + u8(0) + u16(0);
+    expect_fail(feed(record(22, hs(2, body))), TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+}
+
+TEST_F(ShTestTls13Only, Tls12ServerHelloWithoutSentinel)
+{
+    std::string body = u16(0x0303) + std::string(32, '\x11') + u8(sid.size()) + sid + u16(0xc02f) +
+                       u8(0) + u16(0);
+    expect_fail(feed(record(22, hs(2, body))), TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+}
+
 TEST_F(ShTest, SupportedVersionsSelectsTls12)
 {
     std::string exts = ext(43, u16(0x0303)) + ext(51, u16(0x1d) + u16(32) + x25519_share());
@@ -208,6 +234,37 @@ TEST_F(ShTest, HelloRetryRequestForGroupAlreadySent)
 {
     std::string hrr = sh_body(ext(43, u16(0x0304)) + ext(51, u16(0x1d)), 0x1302, kHrrRandom);
     expect_fail(feed(record(22, hs(2, hrr))), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+}
+
+// The client offers X25519 and P-256 only; an HRR naming P-384 (a group it
+// could do, but did not offer) is refused as OpenSSL's client refuses it
+// (RFC 8446 4.2.8; illegal_parameter, SSL_R_BAD_KEY_SHARE).
+struct ShTestTwoGroups : ShTest {
+    void SetUp() override
+    {
+        static const uint16_t groups[] = {0x001d, 0x0017};
+        p.cfg.groups = groups;
+        p.cfg.n_groups = 2;
+        ShTest::SetUp();
+    }
+};
+
+TEST_F(ShTestTwoGroups, HelloRetryRequestForGroupNotOffered)
+{
+    std::string hrr = sh_body(ext(43, u16(0x0304)) + ext(51, u16(0x18)), 0x1302, kHrrRandom);
+    expect_fail(feed(record(22, hs(2, hrr))), TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+    // No second ClientHello went out: the alert is all the client sent.
+    std::vector<Rec> recs = split(p.wire_out.substr(mark));
+    ASSERT_EQ(1u, recs.size());
+    EXPECT_EQ(TLS_CT_ALERT, recs[0].type);
+}
+
+TEST_F(ShTestTwoGroups, HelloRetryRequestForOfferedGroupIsFollowed)
+{
+    // Control for the test above: P-256 was offered, so the HRR is taken.
+    std::string hrr = sh_body(ext(43, u16(0x0304)) + ext(51, u16(0x17)), 0x1302, kHrrRandom);
+    EXPECT_EQ(TLS_WANT_INPUT, feed(record(22, hs(2, hrr))));
+    EXPECT_EQ(0, tls_conn_error(p.c));
 }
 
 TEST_F(ShTest, HelloRetryRequestChangingNothing)
