@@ -293,6 +293,13 @@ struct ssl_st {
 
     /* I/O state. */
     int rwstate;      /* SSL_NOTHING, SSL_READING, SSL_WRITING ... */
+    /* The engine is suspended in a hook (TLS_WANT_CALLBACK): the rwstate
+     * that says which callback waits (SSL_CLIENT_HELLO_CB, SSL_X509_LOOKUP,
+     * SSL_RETRY_VERIFY), set by the hook that suspended (ssl_clientauth.c). */
+    int api_suspend_want;
+    /* Server: the steps of the ClientHello hook already done when it was
+     * suspended, not repeated when it runs again (ssl_clientauth.c). */
+    int api_hello_stage;
     int shutdown;     /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
     int eof_seen;     /* the transport reported EOF */
     int key_update;   /* SSL_KEY_UPDATE_* pending, or SSL_KEY_UPDATE_NONE */
@@ -465,6 +472,9 @@ int shimssl_io_start(SSL *s);
 int shimssl_io_flush(SSL *s);
 int shimssl_io_fill(SSL *s);
 int shimssl_io_fail(SSL *s, int rc);
+/* The engine returned TLS_WANT_CALLBACK: set rwstate to the callback that
+ * asked to be retried; returns -1. */
+int shimssl_io_suspended(SSL *s);
 
 int shimssl_api_ctx_init(SSL_CTX *ctx) __attribute__((weak));
 void shimssl_api_ctx_free(SSL_CTX *ctx) __attribute__((weak));

@@ -1,0 +1,244 @@
+// Handshake callbacks that suspend the handshake and resume it on the next
+// call, as nginx/OpenResty and haproxy use them for asynchronous certificate,
+// OCSP and key lookups: a client-hello callback returning
+// SSL_CLIENT_HELLO_RETRY (SSL_ERROR_WANT_CLIENT_HELLO_CB) and a server
+// cert_cb returning -1 (SSL_ERROR_WANT_X509_LOOKUP). While suspended nothing
+// is sent and nothing lands on the error queue; the next call runs the
+// waiting callback again (and only it) and the handshake completes. Public
+// API only: also built against the system OpenSSL (label reference).
+#include <gtest/gtest.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <unistd.h>
+
+#include "testlib/ssl_pair.h"
+#include "testlib/testlib.h"
+
+namespace
+{
+
+struct Counts {
+    int retries_left = 0; // how many more calls ask to be retried
+    int hello_calls = 0;
+    int cert_calls = 0;
+    int sni_calls = 0;
+    size_t ciphers_len = 0; // SSL_client_hello_get0_ciphers in the last call
+    int ext_ok = 0;         // SSL_client_hello_get1_extensions_present in the last call
+    int cert_fail = 0;      // cert_cb returns 0
+};
+
+int hello_cb(SSL *s, int *al, void *arg)
+{
+    (void)al;
+    Counts *n = static_cast<Counts *>(arg);
+    n->hello_calls++;
+    const unsigned char *p = nullptr;
+    n->ciphers_len = SSL_client_hello_get0_ciphers(s, &p);
+    int *types = nullptr;
+    size_t ntypes = 0;
+    n->ext_ok = SSL_client_hello_get1_extensions_present(s, &types, &ntypes);
+    OPENSSL_free(types);
+    if (n->retries_left > 0) {
+        n->retries_left--;
+        return SSL_CLIENT_HELLO_RETRY;
+    }
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+int cert_cb(SSL *s, void *arg)
+{
+    (void)s;
+    Counts *n = static_cast<Counts *>(arg);
+    n->cert_calls++;
+    if (n->cert_fail)
+        return 0;
+    if (n->retries_left > 0) {
+        n->retries_left--;
+        return -1;
+    }
+    return 1;
+}
+
+int sni_cb(SSL *s, int *al, void *arg)
+{
+    (void)s;
+    (void)al;
+    static_cast<Counts *>(arg)->sni_calls++;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+class SuspendCb : public ::testing::TestWithParam<int>
+{
+  protected:
+    void SetUp() override
+    {
+        alarm(60);
+        sctx = SSL_CTX_new(TLS_server_method());
+        cctx = SSL_CTX_new(TLS_client_method());
+        ASSERT_NE(sctx, nullptr);
+        ASSERT_NE(cctx, nullptr);
+        ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, shimtest::cert("server.pem").c_str()),
+                  1);
+        ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, shimtest::cert("server.key").c_str(),
+                                              SSL_FILETYPE_PEM),
+                  1);
+        ASSERT_EQ(SSL_CTX_set_max_proto_version(cctx, GetParam()), 1);
+        SSL_CTX_set_tlsext_servername_callback(sctx, sni_cb);
+        SSL_CTX_set_tlsext_servername_arg(sctx, &n);
+    }
+    void TearDown() override
+    {
+        SSL_CTX_free(sctx);
+        SSL_CTX_free(cctx);
+        alarm(0);
+    }
+
+    // The client's ClientHello is in flight; the server's next call
+    // suspends with want, sending nothing and leaving no error.
+    void expect_suspended(shimtest::SslPair &p, int want)
+    {
+        ERR_clear_error();
+        int rc = SSL_do_handshake(p.server);
+        EXPECT_EQ(rc, -1);
+        EXPECT_EQ(SSL_get_error(p.server, rc), want);
+        EXPECT_EQ(ERR_peek_error(), 0UL);
+        EXPECT_EQ(BIO_ctrl_pending(SSL_get_rbio(p.client)), 0U) << "sent while suspended";
+    }
+
+    // One client call (sends its ClientHello), then the server suspended
+    // `times` times with want, then both to the end.
+    void run(int want, int times)
+    {
+        shimtest::SslPair p(cctx, sctx);
+        ASSERT_NE(p.client, nullptr);
+        ASSERT_NE(p.server, nullptr);
+        SSL_set_tlsext_host_name(p.client, "localhost");
+        int rc = SSL_do_handshake(p.client);
+        ASSERT_EQ(rc, -1);
+        ASSERT_EQ(SSL_get_error(p.client, rc), SSL_ERROR_WANT_READ);
+        for (int i = 0; i < times; i++)
+            expect_suspended(p, want);
+        if (want == SSL_ERROR_WANT_CLIENT_HELLO_CB)
+            EXPECT_TRUE(SSL_want_client_hello_cb(p.server));
+        else
+            EXPECT_TRUE(SSL_want_x509_lookup(p.server));
+        ASSERT_TRUE(p.handshake()) << "client " << SSL_get_error(p.client, p.client_rc)
+                                   << " server " << SSL_get_error(p.server, p.server_rc);
+        EXPECT_EQ(SSL_version(p.client), GetParam());
+        EXPECT_EQ(SSL_version(p.server), GetParam());
+        EXPECT_FALSE(SSL_want_client_hello_cb(p.server));
+        EXPECT_FALSE(SSL_want_x509_lookup(p.server));
+    }
+
+    SSL_CTX *sctx = nullptr;
+    SSL_CTX *cctx = nullptr;
+    Counts n;
+};
+
+TEST_P(SuspendCb, ClientHelloRetryResumes)
+{
+    SSL_CTX_set_client_hello_cb(sctx, hello_cb, &n);
+    n.retries_left = 2;
+    run(SSL_ERROR_WANT_CLIENT_HELLO_CB, 2);
+    EXPECT_EQ(n.hello_calls, 3);
+    // The getters still work in the retried call.
+    EXPECT_GT(n.ciphers_len, 0U);
+    EXPECT_EQ(n.ext_ok, 1);
+    // servername comes after the client-hello callback succeeded, once.
+    EXPECT_EQ(n.sni_calls, 1);
+}
+
+TEST_P(SuspendCb, CertCbRetryResumes)
+{
+    SSL_CTX_set_cert_cb(sctx, cert_cb, &n);
+    // hello_cb sees retries_left 0 and succeeds; then cert_cb retries twice.
+    struct Arm {
+        static int hello(SSL *s, int *al, void *arg)
+        {
+            int r = hello_cb(s, al, arg);
+            static_cast<Counts *>(arg)->retries_left = 2;
+            return r;
+        }
+    };
+    SSL_CTX_set_client_hello_cb(sctx, Arm::hello, &n);
+    run(SSL_ERROR_WANT_X509_LOOKUP, 2);
+    EXPECT_EQ(n.cert_calls, 3);
+    // What ran before the suspending callback is not run again.
+    EXPECT_EQ(n.hello_calls, 1);
+    EXPECT_EQ(n.sni_calls, 1);
+}
+
+TEST_P(SuspendCb, CertCbZeroReason)
+{
+    SSL_CTX_set_cert_cb(sctx, cert_cb, &n);
+    n.cert_fail = 1;
+    shimtest::SslPair p(cctx, sctx);
+    ERR_clear_error();
+    ASSERT_EQ(SSL_do_handshake(p.client), -1);
+    int rc = SSL_do_handshake(p.server);
+    EXPECT_EQ(rc, -1);
+    EXPECT_EQ(SSL_get_error(p.server, rc), SSL_ERROR_SSL);
+    EXPECT_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_CERT_CB_ERROR);
+    EXPECT_EQ(n.cert_calls, 1);
+    // The client hears internal_error.
+    ERR_clear_error();
+    rc = SSL_do_handshake(p.client);
+    EXPECT_EQ(rc, -1);
+    EXPECT_EQ(SSL_get_error(p.client, rc), SSL_ERROR_SSL);
+    EXPECT_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_TLSV1_ALERT_INTERNAL_ERROR);
+}
+
+TEST_P(SuspendCb, ClientCertCbZeroIsCallbackFailed)
+{
+    // OpenSSL's client: cert_cb returning 0 is SSL_R_CALLBACK_FAILED.
+    SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_cert_cb(cctx, cert_cb, &n);
+    n.cert_fail = 1;
+    shimtest::SslPair p(cctx, sctx);
+    ERR_clear_error();
+    int rc = 0;
+    for (int i = 0; i < 8; i++) {
+        rc = SSL_do_handshake(p.client);
+        if (rc == -1 && SSL_get_error(p.client, rc) != SSL_ERROR_WANT_READ)
+            break;
+        (void)SSL_do_handshake(p.server);
+    }
+    EXPECT_EQ(SSL_get_error(p.client, rc), SSL_ERROR_SSL);
+    EXPECT_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_CALLBACK_FAILED);
+    EXPECT_EQ(n.cert_calls, 1);
+}
+
+TEST_P(SuspendCb, ClientHelloErrorUsesAlert)
+{
+    struct Deny {
+        static int hello(SSL *s, int *al, void *arg)
+        {
+            (void)s;
+            static_cast<Counts *>(arg)->hello_calls++;
+            *al = SSL_AD_ACCESS_DENIED;
+            return SSL_CLIENT_HELLO_ERROR;
+        }
+    };
+    SSL_CTX_set_client_hello_cb(sctx, Deny::hello, &n);
+    shimtest::SslPair p(cctx, sctx);
+    ERR_clear_error();
+    ASSERT_EQ(SSL_do_handshake(p.client), -1);
+    int rc = SSL_do_handshake(p.server);
+    EXPECT_EQ(rc, -1);
+    EXPECT_EQ(SSL_get_error(p.server, rc), SSL_ERROR_SSL);
+    EXPECT_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_CALLBACK_FAILED);
+    ERR_clear_error();
+    rc = SSL_do_handshake(p.client);
+    EXPECT_EQ(SSL_get_error(p.client, rc), SSL_ERROR_SSL);
+    EXPECT_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_TLSV1_ALERT_ACCESS_DENIED);
+    EXPECT_EQ(n.hello_calls, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, SuspendCb, ::testing::Values(TLS1_3_VERSION, TLS1_2_VERSION),
+                         [](const ::testing::TestParamInfo<int> &i) {
+                             return std::string(i.param == TLS1_3_VERSION ? "TLS13" : "TLS12");
+                         });
+
+} // namespace
