@@ -300,6 +300,10 @@ struct ssl_st {
     /* Server: the steps of the ClientHello hook already done when it was
      * suspended, not repeated when it runs again (ssl_clientauth.c). */
     int api_hello_stage;
+    /* Client: verification asked to be retried (SSL_set_retry_verify); the
+     * next run verifies SSL_get_peer_cert_chain's stack, which the
+     * application may have completed meanwhile (ssl_verify.c). */
+    int api_verify_retry;
     int shutdown;     /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
     int eof_seen;     /* the transport reported EOF */
     int key_update;   /* SSL_KEY_UPDATE_* pending, or SSL_KEY_UPDATE_NONE */

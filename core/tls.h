@@ -193,7 +193,9 @@ typedef struct tls_config {
      * verify callback, host checks). Called with the peer's chain, leaf
      * first. Returns 0 to accept, or TLS_ERR(alert, reason) to fail the
      * handshake with that alert (e.g. bad_certificate / unknown_ca with
-     * TLS_R_CERTIFICATE_VERIFY_FAILED). NULL accepts everything.
+     * TLS_R_CERTIFICATE_VERIFY_FAILED), or (client) TLS_WANT_CALLBACK to
+     * suspend: it is called again on the same Certificate message by the
+     * next tls_conn_handshake. NULL accepts everything.
      */
     int (*verify_chain)(void *arg, STACK_OF(X509) *chain);
     /* NSS key log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <hex cr> <hex secret>"), or NULL. */

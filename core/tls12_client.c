@@ -580,8 +580,13 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(chain, 0));
     if (!key)
         return TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_UNKNOWN_CERTIFICATE_TYPE);
-    if (c->cfg->verify_chain)
-        TRY(c->cfg->verify_chain(c->cfg->cb_arg, chain));
+    if (c->cfg->verify_chain) {
+        /* An error, or TLS_WANT_CALLBACK: suspended, this message runs
+         * again from its start (all above is idempotent). */
+        int vrc = c->cfg->verify_chain(c->cfg->cb_arg, chain);
+        if (vrc != 0)
+            return vrc;
+    }
     /* RFC 5246 7.4.2: the key must suit the key exchange. */
     if (!leaf_fits_suite(cl->s12, key))
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CERTIFICATE_TYPE);

@@ -869,8 +869,10 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     if (!X509_get0_pubkey(sk_X509_value(chain, 0)))
         return TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_UNKNOWN_CERTIFICATE_TYPE);
     if (c->cfg->verify_chain) {
+        /* An error, or TLS_WANT_CALLBACK: suspended, this message runs
+         * again from its start (all above is idempotent). */
         rc = c->cfg->verify_chain(c->cfg->cb_arg, chain);
-        if (rc < 0)
+        if (rc != 0)
             return rc;
     }
     TRY(th_add(c, msg, len));

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include <unistd.h>
@@ -234,6 +235,76 @@ TEST_P(SuspendCb, ClientHelloErrorUsesAlert)
     EXPECT_EQ(SSL_get_error(p.client, rc), SSL_ERROR_SSL);
     EXPECT_EQ(ERR_GET_REASON(ERR_peek_last_error()), SSL_R_TLSV1_ALERT_ACCESS_DENIED);
     EXPECT_EQ(n.hello_calls, 1);
+}
+
+// OpenSSL 3.0's retry_verify (sslapitest's test_client_cert_verify_cb): a
+// client's verify callback that calls SSL_set_retry_verify (and returns its
+// 1) suspends with SSL_ERROR_WANT_RETRY_VERIFY; the application completes
+// SSL_get_peer_cert_chain's stack and the next call verifies again.
+int verify_calls = 0;
+
+int retry_verify_cb(X509_STORE_CTX *ctx, void *arg)
+{
+    (void)arg;
+    verify_calls++;
+    int res = X509_verify_cert(ctx);
+    SSL *ssl =
+        static_cast<SSL *>(X509_STORE_CTX_get_ex_data(ctx, SSL_get_ex_data_X509_STORE_CTX_idx()));
+    if (ssl == nullptr)
+        return 0;
+    if (res == 0 && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
+        return SSL_set_retry_verify(ssl);
+    return res;
+}
+
+TEST_P(SuspendCb, RetryVerifyResumesWithCompletedChain)
+{
+    SSL_CTX_free(sctx);
+    sctx = SSL_CTX_new(TLS_server_method());
+    ASSERT_EQ(SSL_CTX_use_certificate_file(sctx, shimtest::cert("chain-server.pem").c_str(),
+                                           SSL_FILETYPE_PEM),
+              1);
+    ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, shimtest::cert("chain-server.key").c_str(),
+                                          SSL_FILETYPE_PEM),
+              1);
+    ASSERT_EQ(SSL_CTX_load_verify_locations(cctx, shimtest::cert("ca.pem").c_str(), nullptr), 1);
+    SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, nullptr);
+    SSL_CTX_set_cert_verify_callback(cctx, retry_verify_cb, nullptr);
+    verify_calls = 0;
+    shimtest::SslPair p(cctx, sctx);
+    int rc = 0;
+    for (int i = 0; i < 8; i++) {
+        rc = SSL_do_handshake(p.client);
+        if (rc == -1 && SSL_get_error(p.client, rc) != SSL_ERROR_WANT_READ)
+            break;
+        (void)SSL_do_handshake(p.server);
+    }
+    ASSERT_EQ(rc, -1);
+    EXPECT_EQ(SSL_get_error(p.client, rc), SSL_ERROR_WANT_RETRY_VERIFY);
+    EXPECT_TRUE(SSL_want_retry_verify(p.client));
+    EXPECT_EQ(ERR_peek_error(), 0UL);
+    EXPECT_EQ(verify_calls, 1);
+    // Asked again without a change: the same answer, nothing sent.
+    size_t before = BIO_ctrl_pending(SSL_get_rbio(p.server));
+    rc = SSL_do_handshake(p.client);
+    EXPECT_EQ(rc, -1);
+    EXPECT_EQ(SSL_get_error(p.client, rc), SSL_ERROR_WANT_RETRY_VERIFY);
+    EXPECT_EQ(verify_calls, 2);
+    EXPECT_EQ(BIO_ctrl_pending(SSL_get_rbio(p.server)), before) << "sent while suspended";
+    // The application supplies the missing intermediate.
+    STACK_OF(X509) *chain = SSL_get_peer_cert_chain(p.client);
+    ASSERT_NE(chain, nullptr);
+    BIO *b = BIO_new_file(shimtest::cert("chain-inter.pem").c_str(), "r");
+    ASSERT_NE(b, nullptr);
+    X509 *inter = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+    BIO_free(b);
+    ASSERT_NE(inter, nullptr);
+    ASSERT_GT(sk_X509_push(chain, inter), 0);
+    ASSERT_TRUE(p.handshake());
+    EXPECT_EQ(verify_calls, 3);
+    EXPECT_EQ(SSL_get_verify_result(p.client), X509_V_OK);
+    EXPECT_EQ(SSL_version(p.client), GetParam());
+    EXPECT_FALSE(SSL_want_retry_verify(p.client));
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, SuspendCb, ::testing::Values(TLS1_3_VERSION, TLS1_2_VERSION),
