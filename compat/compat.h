@@ -297,8 +297,9 @@ struct ssl_st {
      * that says which callback waits (SSL_CLIENT_HELLO_CB, SSL_X509_LOOKUP,
      * SSL_RETRY_VERIFY), set by the hook that suspended (ssl_clientauth.c). */
     int api_suspend_want;
-    /* Server: the steps of the ClientHello hook already done when it was
-     * suspended, not repeated when it runs again (ssl_clientauth.c). */
+    /* The steps of a suspended hook already done, not repeated when it runs
+     * again: the server's ClientHello hook, the client's certificate hook
+     * (ssl_clientauth.c). */
     int api_hello_stage;
     /* Client: verification asked to be retried (SSL_set_retry_verify); the
      * next run verifies SSL_get_peer_cert_chain's stack, which the

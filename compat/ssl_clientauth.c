@@ -9,9 +9,9 @@
  * handshake: the hook sets api_suspend_want and returns TLS_WANT_CALLBACK,
  * the engine keeps the ClientHello and runs the hook again on the next
  * call, which resumes after the steps already done (api_hello_stage).
- * Not yet suspendable (they fail as before): a client's cert_cb or
- * client_cert_cb returning < 0 (the engine calls them while writing its
- * flight, past the point a message can be run again).
+ * A client's cert_cb or client_cert_cb returning < 0 suspends the same way
+ * (SSL_ERROR_WANT_X509_LOOKUP; the engine asks before any of its flight is
+ * sent), except during post-handshake authentication, where it fails.
  */
 #include "compat/compat.h"
 #include "compat/chain.h"
@@ -97,19 +97,33 @@ static int run_cert_cb(SSL *s)
 static int client_cert_hook(void *arg, tls_conn *c)
 {
     SSL *s = arg;
+    /* During the handshake a callback may ask to be retried; after it
+     * (post-handshake authentication) that is not supported and fails. */
+    int may_suspend = s->hs_phase != SHIMSSL_HS_DONE;
+    int r;
 
     (void)c;
-    /* OpenSSL's client: 0 from cert_cb is SSL_R_CALLBACK_FAILED. */
-    if (run_cert_cb(s) <= 0)
-        return fail_tls(s, TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
+    /* As OpenSSL's client: cert_cb first (0 is SSL_R_CALLBACK_FAILED),
+     * then client_cert_cb; a retry resumes at the callback that asked. */
+    if (s->api_hello_stage < 1) {
+        r = run_cert_cb(s);
+        if (r < 0 && may_suspend)
+            return suspend(s, SSL_X509_LOOKUP);
+        if (r <= 0)
+            return fail_tls(s, TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
+        s->api_hello_stage = 1;
+    }
     if ((s->cert == NULL || s->key == NULL) && s->ctx->api_client_cert_cb != NULL) {
         X509 *x = NULL;
         EVP_PKEY *k = NULL;
-        int r = s->ctx->api_client_cert_cb(s, &x, &k);
 
+        r = s->ctx->api_client_cert_cb(s, &x, &k);
         if (r < 0) {
             X509_free(x);
             EVP_PKEY_free(k);
+            if (may_suspend)
+                return suspend(s, SSL_X509_LOOKUP);
+            s->api_hello_stage = 0;
             return fail_tls(s, TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
         }
         if (r == 1 && x != NULL && k != NULL) {
@@ -122,6 +136,7 @@ static int client_cert_hook(void *arg, tls_conn *c)
         X509_free(x);
         EVP_PKEY_free(k);
     }
+    s->api_hello_stage = 0;
     refresh_cert(s);
     return shimssl_chain_complete(s, &s->cfg);
 }

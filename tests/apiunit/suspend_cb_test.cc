@@ -307,6 +307,88 @@ TEST_P(SuspendCb, RetryVerifyResumesWithCompletedChain)
     EXPECT_FALSE(SSL_want_retry_verify(p.client));
 }
 
+// The client's certificate callbacks: cert_cb and then client_cert_cb each
+// returning -1 suspend with SSL_ERROR_WANT_X509_LOOKUP before any of the
+// client's second flight is sent; a retry resumes at the callback that
+// asked (cert_cb is not run again for client_cert_cb's retries).
+struct ClientCounts {
+    int cert_calls = 0, cert_retries = 0;
+    int ccb_calls = 0, ccb_retries = 0;
+};
+ClientCounts cc;
+
+int client_cert_cb_fn(SSL *s, X509 **x509, EVP_PKEY **pkey)
+{
+    (void)s;
+    cc.ccb_calls++;
+    if (cc.ccb_retries > 0) {
+        cc.ccb_retries--;
+        return -1;
+    }
+    BIO *b = BIO_new_file(shimtest::cert("client.pem").c_str(), "r");
+    *x509 = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+    BIO_free(b);
+    b = BIO_new_file(shimtest::cert("client.key").c_str(), "r");
+    *pkey = PEM_read_bio_PrivateKey(b, nullptr, nullptr, nullptr);
+    BIO_free(b);
+    return *x509 != nullptr && *pkey != nullptr ? 1 : 0;
+}
+
+int client_cert_cb_retry(SSL *s, void *arg)
+{
+    (void)s;
+    (void)arg;
+    cc.cert_calls++;
+    if (cc.cert_retries > 0) {
+        cc.cert_retries--;
+        return -1;
+    }
+    return 1;
+}
+
+int accept_any(int ok, X509_STORE_CTX *ctx)
+{
+    (void)ok;
+    (void)ctx;
+    return 1;
+}
+
+TEST_P(SuspendCb, ClientCertCallbacksRetryResume)
+{
+    SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_any);
+    SSL_CTX_set_cert_cb(cctx, client_cert_cb_retry, nullptr);
+    SSL_CTX_set_client_cert_cb(cctx, client_cert_cb_fn);
+    cc = ClientCounts();
+    cc.cert_retries = 1;
+    cc.ccb_retries = 2;
+    shimtest::SslPair p(cctx, sctx);
+    int rc = 0, suspended = 0;
+    for (int i = 0; i < 16; i++) {
+        size_t before = BIO_ctrl_pending(SSL_get_rbio(p.server));
+        rc = SSL_do_handshake(p.client);
+        int err = SSL_get_error(p.client, rc);
+        if (err == SSL_ERROR_WANT_X509_LOOKUP) {
+            suspended++;
+            EXPECT_TRUE(SSL_want_x509_lookup(p.client));
+            EXPECT_EQ(ERR_peek_error(), 0UL);
+            EXPECT_EQ(BIO_ctrl_pending(SSL_get_rbio(p.server)), before) << "sent while suspended";
+            continue;
+        }
+        if (rc == 1)
+            break;
+        ASSERT_EQ(err, SSL_ERROR_WANT_READ);
+        (void)SSL_do_handshake(p.server);
+    }
+    EXPECT_EQ(suspended, 3);
+    EXPECT_EQ(cc.cert_calls, 2);
+    EXPECT_EQ(cc.ccb_calls, 3);
+    ASSERT_TRUE(p.handshake());
+    X509 *peer = SSL_get_peer_certificate(p.server);
+    EXPECT_NE(peer, nullptr);
+    X509_free(peer);
+    EXPECT_EQ(SSL_version(p.client), GetParam());
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, SuspendCb, ::testing::Values(TLS1_3_VERSION, TLS1_2_VERSION),
                          [](const ::testing::TestParamInfo<int> &i) {
                              return std::string(i.param == TLS1_3_VERSION ? "TLS13" : "TLS12");
