@@ -389,6 +389,32 @@ TEST_P(SuspendCb, ClientCertCallbacksRetryResume)
     EXPECT_EQ(SSL_version(p.client), GetParam());
 }
 
+// The message callback sees the received ClientHello once, however often
+// the handshake was suspended on it.
+int hello_msgs = 0;
+
+void count_msgs(int write_p, int version, int content_type, const void *buf, size_t len, SSL *ssl,
+                void *arg)
+{
+    (void)version;
+    (void)ssl;
+    (void)arg;
+    if (!write_p && content_type == SSL3_RT_HANDSHAKE && len > 0 &&
+        static_cast<const unsigned char *>(buf)[0] == SSL3_MT_CLIENT_HELLO)
+        hello_msgs++;
+}
+
+TEST_P(SuspendCb, SuspendedClientHelloIsTracedOnce)
+{
+    SSL_CTX_set_client_hello_cb(sctx, hello_cb, &n);
+    SSL_CTX_set_msg_callback(sctx, count_msgs);
+    n.retries_left = 3;
+    hello_msgs = 0;
+    run(SSL_ERROR_WANT_CLIENT_HELLO_CB, 3);
+    EXPECT_EQ(n.hello_calls, 4);
+    EXPECT_EQ(hello_msgs, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Versions, SuspendCb, ::testing::Values(TLS1_3_VERSION, TLS1_2_VERSION),
                          [](const ::testing::TestParamInfo<int> &i) {
                              return std::string(i.param == TLS1_3_VERSION ? "TLS13" : "TLS12");
