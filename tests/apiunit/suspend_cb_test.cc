@@ -14,6 +14,8 @@
 
 #include <unistd.h>
 
+#include <string>
+
 #include "testlib/ssl_pair.h"
 #include "testlib/testlib.h"
 
@@ -413,6 +415,63 @@ TEST_P(SuspendCb, SuspendedClientHelloIsTracedOnce)
     run(SSL_ERROR_WANT_CLIENT_HELLO_CB, 3);
     EXPECT_EQ(n.hello_calls, 4);
     EXPECT_EQ(hello_msgs, 1);
+}
+
+// SSL_read_early_data on a server whose client-hello callback retries:
+// SSL_READ_EARLY_DATA_ERROR with SSL_ERROR_WANT_CLIENT_HELLO_CB, then the
+// early data is still accepted and read.
+TEST_P(SuspendCb, ClientHelloRetryBeforeEarlyData)
+{
+    if (GetParam() != TLS1_3_VERSION)
+        GTEST_SKIP() << "early data is TLS 1.3";
+    SSL_CTX_set_max_early_data(sctx, 16384);
+    SSL_SESSION *ss = nullptr;
+    {
+        shimtest::SslPair p(cctx, sctx);
+        ASSERT_TRUE(p.handshake());
+        size_t w = 0, r = 0;
+        char b[4];
+        ASSERT_EQ(SSL_write_ex(p.server, "x", 1, &w), 1);
+        ASSERT_EQ(SSL_read_ex(p.client, b, 1, &r), 1);
+        ss = SSL_get1_session(p.client);
+        ASSERT_NE(ss, nullptr);
+        ASSERT_EQ(SSL_SESSION_get_max_early_data(ss), 16384u);
+        // Freed without a shutdown, OpenSSL marks the session unusable.
+        (void)SSL_shutdown(p.client);
+        (void)SSL_shutdown(p.server);
+    }
+    SSL_CTX_set_client_hello_cb(sctx, hello_cb, &n);
+    n.retries_left = 2;
+    shimtest::SslPair p(cctx, sctx);
+    ASSERT_EQ(SSL_set_session(p.client, ss), 1);
+    SSL_SESSION_free(ss);
+    size_t len = 0;
+    ASSERT_EQ(SSL_write_early_data(p.client, "early", 5, &len), 1);
+    char buf[32];
+    std::string early;
+    int r = 0, suspended = 0;
+    for (int i = 0; i < 20; i++) {
+        r = SSL_read_early_data(p.server, buf, sizeof(buf), &len);
+        if (r == SSL_READ_EARLY_DATA_SUCCESS) {
+            early.append(buf, len);
+            continue;
+        }
+        if (r == SSL_READ_EARLY_DATA_FINISH)
+            break;
+        int err = SSL_get_error(p.server, 0);
+        if (err == SSL_ERROR_WANT_CLIENT_HELLO_CB) {
+            suspended++;
+            continue;
+        }
+        ASSERT_EQ(err, SSL_ERROR_WANT_READ);
+        (void)SSL_do_handshake(p.client);
+    }
+    EXPECT_EQ(r, SSL_READ_EARLY_DATA_FINISH);
+    EXPECT_EQ(suspended, 2);
+    EXPECT_EQ(n.hello_calls, 3);
+    ASSERT_TRUE(p.handshake());
+    EXPECT_EQ(early, "early");
+    EXPECT_EQ(SSL_get_early_data_status(p.server), SSL_EARLY_DATA_ACCEPTED);
 }
 
 INSTANTIATE_TEST_SUITE_P(Versions, SuspendCb, ::testing::Values(TLS1_3_VERSION, TLS1_2_VERSION),
