@@ -293,6 +293,18 @@ struct ssl_st {
 
     /* I/O state. */
     int rwstate;      /* SSL_NOTHING, SSL_READING, SSL_WRITING ... */
+    /* The engine is suspended in a hook (TLS_WANT_CALLBACK): the rwstate
+     * that says which callback waits (SSL_CLIENT_HELLO_CB, SSL_X509_LOOKUP,
+     * SSL_RETRY_VERIFY), set by the hook that suspended (ssl_clientauth.c). */
+    int api_suspend_want;
+    /* The steps of a suspended hook already done, not repeated when it runs
+     * again: the server's ClientHello hook, the client's certificate hook
+     * (ssl_clientauth.c). */
+    int api_hello_stage;
+    /* Client: verification asked to be retried (SSL_set_retry_verify); the
+     * next run verifies SSL_get_peer_cert_chain's stack, which the
+     * application may have completed meanwhile (ssl_verify.c). */
+    int api_verify_retry;
     int shutdown;     /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
     int eof_seen;     /* the transport reported EOF */
     int key_update;   /* SSL_KEY_UPDATE_* pending, or SSL_KEY_UPDATE_NONE */
@@ -465,6 +477,9 @@ int shimssl_io_start(SSL *s);
 int shimssl_io_flush(SSL *s);
 int shimssl_io_fill(SSL *s);
 int shimssl_io_fail(SSL *s, int rc);
+/* The engine returned TLS_WANT_CALLBACK: set rwstate to the callback that
+ * asked to be retried; returns -1. */
+int shimssl_io_suspended(SSL *s);
 
 int shimssl_api_ctx_init(SSL_CTX *ctx) __attribute__((weak));
 void shimssl_api_ctx_free(SSL_CTX *ctx) __attribute__((weak));

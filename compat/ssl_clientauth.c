@@ -4,11 +4,14 @@
  * received, the certificate callbacks (client_cert_cb, cert_cb), the
  * client-hello callback, and post-handshake authentication.
  *
- * Simplifications (documented): a callback asking to suspend the handshake
- * (cert_cb or client_hello_cb returning < 0, client_cert_cb returning < 0 for
- * SSL_ERROR_WANT_X509_LOOKUP) is not supported by the engine, which cannot
- * pause in the middle of a message; the handshake fails instead, with
- * SSL_R_CERT_CB_ERROR / SSL_R_CALLBACK_FAILED.
+ * A callback asking to be retried (client_hello_cb returning
+ * SSL_CLIENT_HELLO_RETRY, a server's cert_cb returning < 0) suspends the
+ * handshake: the hook sets api_suspend_want and returns TLS_WANT_CALLBACK,
+ * the engine keeps the ClientHello and runs the hook again on the next
+ * call, which resumes after the steps already done (api_hello_stage).
+ * A client's cert_cb or client_cert_cb returning < 0 suspends the same way
+ * (SSL_ERROR_WANT_X509_LOOKUP; the engine asks before any of its flight is
+ * sent), except during post-handshake authentication, where it fails.
  */
 #include "compat/compat.h"
 #include "compat/chain.h"
@@ -70,17 +73,20 @@ static void refresh_cert(SSL *s)
                                                           : NULL;
 }
 
-/* SSL_CTX_set_cert_cb / SSL_set_cert_cb: 1 go on, 0 fail. */
+/* Suspend the handshake until the callback behind want is retried. */
+static int suspend(SSL *s, int want)
+{
+    s->api_suspend_want = want;
+    return TLS_WANT_CALLBACK;
+}
+
+/* SSL_CTX_set_cert_cb / SSL_set_cert_cb: > 0 go on (also without a
+ * callback), 0 failed, < 0 retry later. */
 static int run_cert_cb(SSL *s)
 {
-    int r;
-
     if (s->api_cert_cb == NULL)
-        return 0;
-    r = s->api_cert_cb(s, s->api_cert_cb_arg);
-    if (r <= 0)
-        return fail_tls(s, TLS_AD_INTERNAL_ERROR, SSL_R_CERT_CB_ERROR);
-    return 0;
+        return 1;
+    return s->api_cert_cb(s, s->api_cert_cb_arg);
 }
 
 /*
@@ -91,19 +97,33 @@ static int run_cert_cb(SSL *s)
 static int client_cert_hook(void *arg, tls_conn *c)
 {
     SSL *s = arg;
-    int rc;
+    /* During the handshake a callback may ask to be retried; after it
+     * (post-handshake authentication) that is not supported and fails. */
+    int may_suspend = s->hs_phase != SHIMSSL_HS_DONE;
+    int r;
 
     (void)c;
-    if ((rc = run_cert_cb(s)) < 0)
-        return rc;
+    /* As OpenSSL's client: cert_cb first (0 is SSL_R_CALLBACK_FAILED),
+     * then client_cert_cb; a retry resumes at the callback that asked. */
+    if (s->api_hello_stage < 1) {
+        r = run_cert_cb(s);
+        if (r < 0 && may_suspend)
+            return suspend(s, SSL_X509_LOOKUP);
+        if (r <= 0)
+            return fail_tls(s, TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
+        s->api_hello_stage = 1;
+    }
     if ((s->cert == NULL || s->key == NULL) && s->ctx->api_client_cert_cb != NULL) {
         X509 *x = NULL;
         EVP_PKEY *k = NULL;
-        int r = s->ctx->api_client_cert_cb(s, &x, &k);
 
+        r = s->ctx->api_client_cert_cb(s, &x, &k);
         if (r < 0) {
             X509_free(x);
             EVP_PKEY_free(k);
+            if (may_suspend)
+                return suspend(s, SSL_X509_LOOKUP);
+            s->api_hello_stage = 0;
             return fail_tls(s, TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
         }
         if (r == 1 && x != NULL && k != NULL) {
@@ -116,6 +136,7 @@ static int client_cert_hook(void *arg, tls_conn *c)
         X509_free(x);
         EVP_PKEY_free(k);
     }
+    s->api_hello_stage = 0;
     refresh_cert(s);
     return shimssl_chain_complete(s, &s->cfg);
 }
@@ -130,25 +151,37 @@ static int client_hello_hook(void *arg, tls_conn *c)
     SSL *s = arg;
     int rc;
 
-    if (s->ctx->api_client_hello_cb != NULL) {
-        int al = SSL_AD_INTERNAL_ERROR;
+    if (s->api_hello_stage < 1) {
+        if (s->ctx->api_client_hello_cb != NULL) {
+            int al = SSL_AD_INTERNAL_ERROR;
 
-        switch (s->ctx->api_client_hello_cb(s, &al, s->ctx->api_client_hello_arg)) {
-        case SSL_CLIENT_HELLO_SUCCESS:
-            break;
-        default: /* ERROR, and RETRY which the engine cannot honour */
-            return fail_tls(s, al, SSL_R_CALLBACK_FAILED);
+            switch (s->ctx->api_client_hello_cb(s, &al, s->ctx->api_client_hello_arg)) {
+            case SSL_CLIENT_HELLO_SUCCESS:
+                break;
+            case SSL_CLIENT_HELLO_RETRY:
+                return suspend(s, SSL_CLIENT_HELLO_CB);
+            default:
+                return fail_tls(s, al, SSL_R_CALLBACK_FAILED);
+            }
+            refresh_cert(s);
         }
-        refresh_cert(s);
+        s->api_hello_stage = 1;
     }
-    if ((rc = shimssl_cb_client_hello(arg, c)) < 0)
-        return rc;
-    if (s->api_cert_cb != NULL) {
-        if ((rc = run_cert_cb(s)) < 0)
+    if (s->api_hello_stage < 2) {
+        if ((rc = shimssl_cb_client_hello(arg, c)) < 0)
             return rc;
+        s->api_hello_stage = 2;
+    }
+    if (s->api_cert_cb != NULL) {
+        rc = run_cert_cb(s);
+        if (rc < 0)
+            return suspend(s, SSL_X509_LOOKUP);
+        if (rc == 0)
+            return fail_tls(s, TLS_AD_INTERNAL_ERROR, SSL_R_CERT_CB_ERROR);
         refresh_cert(s);
         s->cfg.n_ids = shimssl_cert_fill_ids(s->cfg.ids, s->other_ids);
     }
+    s->api_hello_stage = 0;
     /* The certificate is final now: complete its chain if it has none. */
     return shimssl_chain_complete(s, &s->cfg);
 }

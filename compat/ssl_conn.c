@@ -100,6 +100,8 @@ static void shimssl_reset_conn(SSL *s)
     s->hs_phase = SHIMSSL_HS_BEFORE;
     s->hs_state = TLS_ST_BEFORE;
     s->rwstate = SSL_NOTHING;
+    s->api_hello_stage = 0;
+    s->api_verify_retry = 0;
     s->shutdown = 0;
     s->eof_seen = 0;
     s->fatal_rc = 0;

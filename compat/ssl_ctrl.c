@@ -545,6 +545,11 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
     if (handled)
         return ret;
     switch (cmd) {
+    case SSL_CTRL_SET_RETRY_VERIFY:
+        /* SSL_set_retry_verify, from a verify callback: the handshake is
+         * suspended once verification returns (ssl_verify.c). */
+        s->rwstate = SSL_RETRY_VERIFY;
+        return 1;
     case SSL_CTRL_SET_TLSEXT_HOSTNAME: {
         if (larg != TLSEXT_NAMETYPE_host_name) {
             SHIMSSL_ERR(SSL_R_SSL3_EXT_INVALID_SERVERNAME_TYPE);

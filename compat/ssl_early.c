@@ -222,6 +222,11 @@ int SSL_read_early_data(SSL *s, void *buf, size_t num, size_t *readbytes)
             *readbytes = n;
             return SSL_READ_EARLY_DATA_SUCCESS;
         }
+        if (rc == TLS_WANT_CALLBACK) {
+            /* A callback on the ClientHello asked to be retried. */
+            (void)shimssl_io_suspended(s);
+            return SSL_READ_EARLY_DATA_ERROR;
+        }
         if (rc == TLS_EARLY_END) {
             ps->early_state = SHIMSSL_EARLY_DONE;
             return SSL_READ_EARLY_DATA_FINISH;

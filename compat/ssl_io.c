@@ -340,6 +340,8 @@ static int shimssl_handshake(SSL *s)
             return shimssl_fail(s, rc);
         if (io != IO_OK)
             return -1;
+        if (rc == TLS_WANT_CALLBACK)
+            return shimssl_io_suspended(s);
         if (rc == TLS_EOF) {
             /* close_notify in the middle of the handshake: the call fails
              * (-1) and SSL_get_error says SSL_ERROR_ZERO_RETURN, as in
@@ -903,4 +905,10 @@ int shimssl_io_fill(SSL *s)
 int shimssl_io_fail(SSL *s, int rc)
 {
     return shimssl_fail(s, rc);
+}
+
+int shimssl_io_suspended(SSL *s)
+{
+    s->rwstate = s->api_suspend_want;
+    return -1;
 }

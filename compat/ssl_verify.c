@@ -153,7 +153,14 @@ int shimssl_verify_chain(void *arg, STACK_OF(X509) * chain)
 
     if (chain == NULL || sk_X509_num(chain) == 0)
         return no_peer_cert(s);
-    keep_peer_chain(s, chain);
+    /* A retried verification (client) uses the chain the application saw
+     * and may have added certificates to, as OpenSSL's session chain. */
+    if (s->api_verify_retry && !s->server && s->api_peer_chain != NULL)
+        chain = s->api_peer_chain;
+    else
+        keep_peer_chain(s, chain);
+    s->api_verify_retry = 0;
+    s->rwstate = SSL_NOTHING;
     if ((xs = X509_STORE_CTX_new_ex(s->ctx->libctx, s->ctx->propq)) == NULL)
         return TLS_ERR_INTERNAL;
     if (!X509_STORE_CTX_init(xs, store, sk_X509_value(chain, 0), chain) ||
@@ -178,6 +185,18 @@ int shimssl_verify_chain(void *arg, STACK_OF(X509) * chain)
     chain_free(s->api_verified_chain);
     s->api_verified_chain = X509_STORE_CTX_get1_chain(xs);
     X509_STORE_CTX_free(xs);
+    /* OpenSSL 3.0: a client's callback that called SSL_set_retry_verify and
+     * returned > 0 suspends the handshake (SSL_ERROR_WANT_RETRY_VERIFY);
+     * the next call verifies again. A server ignores the request. */
+    if (ok > 0 && s->rwstate == SSL_RETRY_VERIFY) {
+        if (s->server) {
+            s->rwstate = SSL_NOTHING;
+        } else {
+            s->api_verify_retry = 1;
+            s->api_suspend_want = SSL_RETRY_VERIFY;
+            return TLS_WANT_CALLBACK;
+        }
+    }
     if (ok > 0)
         return 0;
     /* A refusing callback that left X509_V_OK still fails, with

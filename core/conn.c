@@ -297,14 +297,11 @@ static int on_alert(tls_conn *c, const uint8_t *p, size_t n)
     return TLS_ERR(TLS_AD_NONE, TLS_R_ALERT_OFFSET + p[1]);
 }
 
-/* Feed a handshake record's content to the reassembly buffer and hand every
- * complete message to the state machine. */
-static int on_handshake(tls_conn *c, const uint8_t *p, size_t n)
+/* Hand every complete message in the reassembly buffer to the state
+ * machine. TLS_WANT_CALLBACK: a hook suspended the handshake in the message
+ * at hs_off, which stays there (hs_suspended) to be run again. */
+static int hs_messages(tls_conn *c)
 {
-    /* RFC 8446 5.1: zero-length handshake fragments are forbidden. */
-    if (n == 0)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_LENGTH);
-    TRY(tls_wr_bytes(&c->hs, p, n));
     for (;;) {
         size_t avail = c->hs.len - c->hs_off;
         const uint8_t *m = c->hs.buf + c->hs_off;
@@ -324,14 +321,20 @@ static int on_handshake(tls_conn *c, const uint8_t *p, size_t n)
             !(!c->is_server && m[0] == TLS_HS_SERVER_HELLO && !c->cl12 &&
               tls12_client_sh_is_tls12(m, 4 + mlen)))
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
-        trace(c, 0, TLS_CT_HANDSHAKE, m, 4 + mlen);
+        /* A resumed message was traced when it first arrived. */
+        if (!c->hs_suspended)
+            trace(c, 0, TLS_CT_HANDSHAKE, m, 4 + mlen);
+        int rc;
         if (c->sv12)
-            TRY(tls12_server_message(c, m, 4 + mlen));
+            rc = tls12_server_message(c, m, 4 + mlen);
         else if (c->cl12)
-            TRY(tls12_client_message(c, m, 4 + mlen));
+            rc = tls12_client_message(c, m, 4 + mlen);
         else
-            TRY(c->is_server ? tls13_server_message(c, m, 4 + mlen)
-                             : tls13_client_message(c, m, 4 + mlen));
+            rc = c->is_server ? tls13_server_message(c, m, 4 + mlen)
+                              : tls13_client_message(c, m, 4 + mlen);
+        c->hs_suspended = rc == TLS_WANT_CALLBACK;
+        if (rc < 0 || rc == TLS_WANT_CALLBACK)
+            return rc;
         c->hs_off += 4 + mlen;
         if (c->err)
             return c->err;
@@ -347,6 +350,17 @@ static int on_handshake(tls_conn *c, const uint8_t *p, size_t n)
     return 0;
 }
 
+/* Feed a handshake record's content to the reassembly buffer and hand every
+ * complete message to the state machine. */
+static int on_handshake(tls_conn *c, const uint8_t *p, size_t n)
+{
+    /* RFC 8446 5.1: zero-length handshake fragments are forbidden. */
+    if (n == 0)
+        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_LENGTH);
+    TRY(tls_wr_bytes(&c->hs, p, n));
+    return hs_messages(c);
+}
+
 /* Process one complete record: TLS_WANT_INPUT if there is none, TLS_EOF on
  * close_notify, 0 otherwise (application data is then in app_off/app_len). */
 static int step(tls_conn *c)
@@ -354,6 +368,9 @@ static int step(tls_conn *c)
     uint8_t type;
     uint8_t *body;
     size_t len;
+    /* A suspended message goes first; no record is read before it is done. */
+    if (c->hs_suspended)
+        return hs_messages(c);
     if (!rec_complete(c))
         return TLS_WANT_INPUT;
     trace(c, 0, 256, c->rbuf, 5);
@@ -467,8 +484,8 @@ int tls_conn_handshake(tls_conn *c)
         /* 0-RTT data nobody asked for with tls_conn_read_early is dropped. */
         if (c->psk.early_app)
             drop_early_app(c);
-        if (rc == TLS_EOF)
-            return TLS_EOF;
+        if (rc == TLS_EOF || rc == TLS_WANT_CALLBACK)
+            return rc;
         if (rc == TLS_WANT_INPUT)
             return c->transport_eof ? tls_conn_fail(c, eof_error()) : TLS_WANT_INPUT;
     }
@@ -508,6 +525,8 @@ int tls_conn_read(tls_conn *c, uint8_t *buf, size_t len, size_t *n, int peek)
         int rc = step(c);
         if (rc < 0)
             return tls_conn_fail(c, rc);
+        if (rc == TLS_WANT_CALLBACK)
+            return rc;
         if (rc == TLS_WANT_INPUT)
             return c->transport_eof ? tls_conn_fail(c, eof_error()) : TLS_WANT_INPUT;
     }
@@ -767,8 +786,8 @@ int tls_conn_read_early(tls_conn *c, uint8_t *buf, size_t len, size_t *n)
         int rc = step(c);
         if (rc < 0)
             return tls_conn_fail(c, rc);
-        if (rc == TLS_EOF)
-            return TLS_EOF;
+        if (rc == TLS_EOF || rc == TLS_WANT_CALLBACK)
+            return rc;
         if (rc == TLS_WANT_INPUT)
             return c->transport_eof ? tls_conn_fail(c, eof_error()) : TLS_WANT_INPUT;
     }

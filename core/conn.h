@@ -97,6 +97,9 @@ struct tls_conn {
     /* Handshake message reassembly (handshake records are appended here). */
     tls_writer hs;
     size_t hs_off;
+    /* The message at hs_off suspended the handshake (TLS_WANT_CALLBACK):
+     * already traced, run again on the next call. */
+    int hs_suspended;
 
     uint8_t client_random[32];
     uint8_t server_random[32];

@@ -38,6 +38,16 @@ enum {
     TLS_OK = 0,
     TLS_WANT_INPUT = 1, /* feed more bytes, then call again */
     TLS_EOF = 2,        /* the peer sent close_notify: no more application data */
+    /*
+     * A hook (client_hello, verify_chain ...) returned TLS_WANT_CALLBACK to
+     * suspend the handshake (the application's callback asked to be retried:
+     * asynchronous certificate, OCSP or key lookups). Nothing was consumed:
+     * the message that called the hook stays buffered and unacted on, and
+     * the next tls_conn_handshake runs it again from its start, hook
+     * included. Nothing is sent meanwhile. Which callback is waiting is the
+     * caller's own knowledge (it ran it). Value 3 is TLS_EARLY_END below.
+     */
+    TLS_WANT_CALLBACK = 4,
 };
 
 /* Wire protocol versions. */
@@ -183,7 +193,9 @@ typedef struct tls_config {
      * verify callback, host checks). Called with the peer's chain, leaf
      * first. Returns 0 to accept, or TLS_ERR(alert, reason) to fail the
      * handshake with that alert (e.g. bad_certificate / unknown_ca with
-     * TLS_R_CERTIFICATE_VERIFY_FAILED). NULL accepts everything.
+     * TLS_R_CERTIFICATE_VERIFY_FAILED), or (client) TLS_WANT_CALLBACK to
+     * suspend: it is called again on the same Certificate message by the
+     * next tls_conn_handshake. NULL accepts everything.
      */
     int (*verify_chain)(void *arg, STACK_OF(X509) *chain);
     /* NSS key log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <hex cr> <hex secret>"), or NULL. */
@@ -204,8 +216,9 @@ typedef struct tls_config {
      * that the application's SNI / ALPN callbacks can decide. The tls_config
      * is compat's own storage: the hook may replace cert/key/chain in it
      * (SNI-based certificate switch); core reads them only after it returns.
-     * Returns 0 to go on, or TLS_ERR(alert, reason) to refuse the handshake.
-     * NULL: no hook.
+     * Returns 0 to go on, TLS_WANT_CALLBACK to suspend (it is called again,
+     * on the same ClientHello, by the next tls_conn_handshake), or
+     * TLS_ERR(alert, reason) to refuse the handshake. NULL: no hook.
      */
     int (*client_hello)(void *arg, tls_conn *c);
     /*

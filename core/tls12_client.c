@@ -86,6 +86,11 @@ struct tls12_client {
 
     /* CertificateRequest. */
     int cert_requested;
+    /* The client_cert hook ran for this request, before our flight (it may
+     * suspend the handshake: TLS_WANT_CALLBACK); shd_done: ServerHelloDone
+     * was taken in, the flight is what is left of it. */
+    int cert_hook_done;
+    int shd_done;
     uint8_t cert_types[255];
     size_t n_cert_types;
     uint16_t cr_sigalgs[MAX_LIST];
@@ -581,8 +586,13 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(chain, 0));
     if (!key)
         return TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_UNKNOWN_CERTIFICATE_TYPE);
-    if (c->cfg->verify_chain)
-        TRY(c->cfg->verify_chain(c->cfg->cb_arg, chain));
+    if (c->cfg->verify_chain) {
+        /* An error, or TLS_WANT_CALLBACK: suspended, this message runs
+         * again from its start (all above is idempotent). */
+        int vrc = c->cfg->verify_chain(c->cfg->cb_arg, chain);
+        if (vrc != 0)
+            return vrc;
+    }
     /* RFC 5246 7.4.2: the key must suit the key exchange. */
     if (!leaf_fits_suite(cl->s12, key))
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CERTIFICATE_TYPE);
@@ -910,8 +920,9 @@ static int client_flight(tls_conn *c, tls_writer *w)
     uint16_t scheme = 0;
     int sign = 0;
     if (cl->cert_requested) {
-        if (cfg->client_cert)
+        if (cfg->client_cert && !cl->cert_hook_done)
             TRY(cfg->client_cert(cfg->cb_arg, c));
+        cl->cert_hook_done = 0;
         sign = cfg->cert && cfg->key && cert_type_ok(cl, cfg->key) && pick_sigalg(c, &scheme) == 0;
         /* RFC 5246 7.4.6: no suitable certificate: an empty list. */
         TRY(write_certificate(w, sign ? cfg->cert : NULL, cfg->chain));
@@ -939,16 +950,27 @@ static int client_flight(tls_conn *c, tls_writer *w)
 static int on_server_hello_done(tls_conn *c, const uint8_t *msg, size_t len)
 {
     struct tls12_client *cl = c->cl12;
-    /* struct { } ServerHelloDone; */
-    if (len != 4)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
-    /* RFC 5246 7.4.3: ECDHE and DHE need the ServerKeyExchange. */
-    if (cl->s12->kx != TLS12_KX_RSA && cl->pms_len == 0)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
-    TRY(th_add(c, msg, len));
-    /* The server's flight is complete: the application judges the OCSP
-     * response (or its absence) before we answer, as OpenSSL's client. */
-    TRY(tls_ocsp_client_check(c));
+    if (!cl->shd_done) {
+        /* struct { } ServerHelloDone; */
+        if (len != 4)
+            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+        /* RFC 5246 7.4.3: ECDHE and DHE need the ServerKeyExchange. */
+        if (cl->s12->kx != TLS12_KX_RSA && cl->pms_len == 0)
+            return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+        TRY(th_add(c, msg, len));
+        /* The server's flight is complete: the application judges the OCSP
+         * response (or its absence) before we answer, as OpenSSL's client. */
+        TRY(tls_ocsp_client_check(c));
+        cl->shd_done = 1;
+    }
+    /* The certificate choice may suspend: nothing of our flight is out. */
+    if (cl->cert_requested && c->cfg->client_cert && !cl->cert_hook_done) {
+        int hrc = c->cfg->client_cert(c->cfg->cb_arg, c);
+        if (hrc != 0)
+            return hrc;
+        cl->cert_hook_done = 1;
+    }
+    cl->shd_done = 0;
     tls_writer w;
     tls_wr_init(&w);
     int rc = client_flight(c, &w);

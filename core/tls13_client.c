@@ -82,6 +82,14 @@ struct tls13_client {
     uint16_t hrr_suite;
 
     int cert_requested;
+    /* The application's certificate choice (client_cert hook) was made for
+     * this request: it may suspend the handshake (TLS_WANT_CALLBACK), so it
+     * runs before anything of our flight is sent, from on_finished, whose
+     * work up to there is then kept (flight_ready, flight_hs: our
+     * client_handshake_traffic_secret for the Finished) and not redone. */
+    int cert_hook_done;
+    int flight_ready;
+    uint8_t flight_hs[TLS_MAX_HASH];
     uint8_t cr_ctx[255];
     size_t cr_ctx_len;
     uint16_t cr_sigalgs[MAX_LIST];
@@ -869,8 +877,10 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     if (!X509_get0_pubkey(sk_X509_value(chain, 0)))
         return TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_UNKNOWN_CERTIFICATE_TYPE);
     if (c->cfg->verify_chain) {
+        /* An error, or TLS_WANT_CALLBACK: suspended, this message runs
+         * again from its start (all above is idempotent). */
         rc = c->cfg->verify_chain(c->cfg->cb_arg, chain);
-        if (rc < 0)
+        if (rc != 0)
             return rc;
     }
     TRY(th_add(c, msg, len));
@@ -953,8 +963,9 @@ static int client_auth(tls_conn *c, tls_writer *w)
     const tls_config *cfg = c->cfg;
     /* The application may pick a certificate now (it sees the request's
      * certificate authorities through tls_conn_peer_ca_names). */
-    if (cfg->client_cert)
+    if (cfg->client_cert && !cl->cert_hook_done)
         TRY(cfg->client_cert(cfg->cb_arg, c));
+    cl->cert_hook_done = 0;
     int have = cfg->cert && cfg->key;
     uint16_t scheme = 0;
     if (have && pick_sigalg(c, &scheme) < 0)
@@ -1016,12 +1027,13 @@ static int client_flight(tls_conn *c, const uint8_t *client_hs)
  *
  * struct { opaque verify_data[Hash.length]; } Finished;
  */
-static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
+/* The server's Finished checked and taken in, up to our flight. */
+static int finished_received(tls_conn *c, const uint8_t *msg, size_t len)
 {
     struct tls13_client *cl = c->cl;
     const tls_suite *s = c->suite;
     size_t hl = s->hash_len;
-    uint8_t th[TLS_MAX_HASH], client_hs[TLS_MAX_HASH];
+    uint8_t th[TLS_MAX_HASH];
     TRY(th_hash(c, th));
     TRY(tls13_check_finished(s, c->ks.server_hs, th, msg, len));
     memcpy(c->fin_rcvd, msg + 4, hl);
@@ -1033,20 +1045,33 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(th_hash(c, th));
     /* tls_ks_master wipes the handshake secrets; our Finished still needs
      * the client one. */
-    memcpy(client_hs, c->ks.client_hs, hl);
-    int rc = tls_ks_master(&c->ks, th);
-    if (rc == 0)
-        rc = tls_conn_set_secret(c, 0, c->ks.server_ap);
-    if (rc == 0) {
-        tls_conn_keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->ks.client_ap, hl);
-        tls_conn_keylog(c, "SERVER_TRAFFIC_SECRET_0", c->ks.server_ap, hl);
-        tls_conn_keylog(c, "EXPORTER_SECRET", c->ks.exporter, hl);
-        rc = tls13_early_client_end(c, &cl->th);
+    memcpy(cl->flight_hs, c->ks.client_hs, hl);
+    TRY(tls_ks_master(&c->ks, th));
+    TRY(tls_conn_set_secret(c, 0, c->ks.server_ap));
+    tls_conn_keylog(c, "CLIENT_TRAFFIC_SECRET_0", c->ks.client_ap, hl);
+    tls_conn_keylog(c, "SERVER_TRAFFIC_SECRET_0", c->ks.server_ap, hl);
+    tls_conn_keylog(c, "EXPORTER_SECRET", c->ks.exporter, hl);
+    TRY(tls13_early_client_end(c, &cl->th));
+    cl->flight_ready = 1;
+    return 0;
+}
+
+static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
+{
+    struct tls13_client *cl = c->cl;
+    uint8_t th[TLS_MAX_HASH];
+    if (!cl->flight_ready)
+        TRY(finished_received(c, msg, len));
+    /* The certificate choice may suspend: nothing of our flight is out. */
+    if (cl->cert_requested && c->cfg->client_cert && !cl->cert_hook_done) {
+        int hrc = c->cfg->client_cert(c->cfg->cb_arg, c);
+        if (hrc != 0)
+            return hrc;
+        cl->cert_hook_done = 1;
     }
-    if (rc == 0) {
-        rc = client_flight(c, client_hs);
-    }
-    OPENSSL_cleanse(client_hs, sizeof(client_hs));
+    cl->flight_ready = 0;
+    int rc = client_flight(c, cl->flight_hs);
+    OPENSSL_cleanse(cl->flight_hs, sizeof(cl->flight_hs));
     TRY(rc);
     TRY(tls_conn_set_secret(c, 1, c->ks.client_ap));
     TRY(th_hash(c, th));

@@ -1306,7 +1306,11 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
             sv->sni[ch.sni_len] = 0;
             sv->sni_present = 1;
         }
-        TRY(run_client_hello_hook(c, &ch));
+        /* 0 goes on; an error or TLS_WANT_CALLBACK (suspend: this message
+         * is run again from the top, and all above is idempotent) returns. */
+        int hrc = run_client_hello_hook(c, &ch);
+        if (hrc != 0)
+            return hrc;
     }
     TRY(tls_ocsp_server_client_hello(c, ch.have_status_req ? &ch.status_req : NULL));
     TRY(tls_cext_client_hello(c, msg, len, version));
