@@ -32,6 +32,9 @@ ssl = yes
 ssl_cert = <@CERTS@/server.pem
 ssl_key = <@CERTS@/server.key
 verbose_ssl = yes
+# No address-space limit for the login processes: an ASan build of the
+# library reserves terabytes of shadow memory.
+default_vsz_limit = 0
 auth_mechanisms = plain
 disable_plaintext_auth = no
 import_environment = TZ LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS
@@ -137,8 +140,10 @@ std::string starttls(int port)
 {
     std::vector<std::string> argv = {"openssl", "s_client", "-starttls", "imap", "-connect",
                                      "127.0.0.1:" + std::to_string(port), "-CAfile", cert("ca.pem"),
-                                     "-servername", "localhost", "-brief"};
+                                     "-servername", "localhost", "-brief", "-ign_eof"};
     RunOptions o;
+    // -ign_eof: read until dovecot closes after LOGOUT, not until stdin ends
+    // (which races with the answer).
     o.stdin_data = "a1 LOGOUT\r\n";
     o.timeout_ms = 20000;
     RunResult r = run(argv, o);
