@@ -242,13 +242,26 @@ static int shimssl_sigalg_hash_nid(uint16_t scheme)
 
 /* --- protocol versions -------------------------------------------------------- */
 
-static int shimssl_version_ok(const SSL_METHOD *m, long v)
+/*
+ * SSL_CTX_set_min/max_proto_version: any TLS or DTLS version number is a
+ * valid value (0: no bound); a flexible method takes the versions of its
+ * own family and quietly ignores the others, a version-specific method
+ * ignores bounds altogether (OpenSSL 3.0's rules).
+ */
+static int shimssl_version_bound(const SSL_METHOD *m, long v, int *bound)
 {
-    if (v == 0)
+    int tls = v >= SSL3_VERSION && v <= TLS1_3_VERSION;
+    int dtls = v == 0x0100 /* DTLS1_BAD_VER */ || (v >= DTLS1_2_VERSION && v <= DTLS1_VERSION);
+
+    if (v == 0) {
+        *bound = 0;
         return 1;
-    if (m->dtls)
-        return v == DTLS1_VERSION || v == DTLS1_2_VERSION;
-    return v >= SSL3_VERSION && v <= TLS1_3_VERSION;
+    }
+    if (!tls && !dtls)
+        return 0;
+    if (m->version == 0 && (m->dtls ? dtls : tls))
+        *bound = (int)v;
+    return 1;
 }
 
 /* --- extra chain certificates ------------------------------------------------ */
@@ -314,15 +327,9 @@ static long shimssl_common_ctrl(const struct shimssl_common *c, int cmd, long la
         *c->read_ahead = (int)larg;
         return old;
     case SSL_CTRL_SET_MIN_PROTO_VERSION:
-        if (!shimssl_version_ok(c->method, larg))
-            return 0;
-        *c->min_proto = (int)larg;
-        return 1;
+        return shimssl_version_bound(c->method, larg, c->min_proto);
     case SSL_CTRL_SET_MAX_PROTO_VERSION:
-        if (!shimssl_version_ok(c->method, larg))
-            return 0;
-        *c->max_proto = (int)larg;
-        return 1;
+        return shimssl_version_bound(c->method, larg, c->max_proto);
     case SSL_CTRL_GET_MIN_PROTO_VERSION:
         return *c->min_proto;
     case SSL_CTRL_GET_MAX_PROTO_VERSION:
