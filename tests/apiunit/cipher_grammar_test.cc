@@ -11,7 +11,14 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "testlib/testlib.h"
@@ -247,6 +254,155 @@ TEST(EmptyCiphersuites, Tls12MaxWithOnlyTls13SuitesFails)
     ASSERT_EQ(SSL_CTX_set_max_proto_version(cctx, 0), 1);
     EXPECT_EQ(handshake(cctx, sctx, &ce, &se), TLS1_3_VERSION) << ce << " " << se;
     SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+}
+
+// --- PrioritizeChaCha ------------------------------------------------------------
+
+// The suite a server configured with `opts` picks for a client offering
+// `client13` / `client12` (TLS 1.2 only when max12 is set on the server).
+std::string picked(const char *server13, const char *server12, uint64_t opts, const char *client13,
+                   const char *client12, bool max12)
+{
+    SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+    SSL_CTX *sctx = server_ctx();
+    EXPECT_EQ(SSL_CTX_set_ciphersuites(sctx, server13), 1);
+    EXPECT_EQ(SSL_CTX_set_cipher_list(sctx, server12), 1);
+    SSL_CTX_set_options(sctx, opts);
+    if (max12) {
+        EXPECT_EQ(SSL_CTX_set_max_proto_version(sctx, TLS1_2_VERSION), 1);
+    }
+    EXPECT_EQ(SSL_CTX_set_ciphersuites(cctx, client13), 1);
+    EXPECT_EQ(SSL_CTX_set_cipher_list(cctx, client12), 1);
+    SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
+    BIO *a, *b;
+    BIO_new_bio_pair(&a, 0, &b, 0);
+    SSL_set_bio(c, a, a);
+    SSL_set_bio(s, b, b);
+    SSL_set_connect_state(c);
+    SSL_set_accept_state(s);
+    int rc = 0, rs = 0;
+    for (int i = 0; i < 50 && (rc != 1 || rs != 1); i++) {
+        if (rc != 1)
+            rc = SSL_do_handshake(c);
+        if (rs != 1)
+            rs = SSL_do_handshake(s);
+    }
+    std::string name = rc == 1 && rs == 1 ? SSL_get_cipher_name(s) : "(failed)";
+    SSL_free(c);
+    SSL_free(s);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    return name;
+}
+
+const char kServer13[] =
+    "TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256";
+const char kServer12[] =
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305";
+const uint64_t kPref = SSL_OP_CIPHER_SERVER_PREFERENCE;
+const uint64_t kPrefChaCha = SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_PRIORITIZE_CHACHA;
+
+TEST(PrioritizeChaCha, Tls13)
+{
+    const char *chacha_first = "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
+    const char *aes_first = "TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256";
+    EXPECT_EQ(picked(kServer13, kServer12, kPref, chacha_first, "ALL", false),
+              "TLS_AES_128_GCM_SHA256");
+    EXPECT_EQ(picked(kServer13, kServer12, kPrefChaCha, chacha_first, "ALL", false),
+              "TLS_CHACHA20_POLY1305_SHA256");
+    EXPECT_EQ(picked(kServer13, kServer12, kPrefChaCha, aes_first, "ALL", false),
+              "TLS_AES_128_GCM_SHA256");
+    // Without ServerPreference the client's order decides anyway.
+    EXPECT_EQ(picked(kServer13, kServer12, SSL_OP_PRIORITIZE_CHACHA, aes_first, "ALL", false),
+              "TLS_AES_128_GCM_SHA256");
+}
+
+TEST(PrioritizeChaCha, Tls12)
+{
+    const char *chacha_first = "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256";
+    const char *aes_first = "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305";
+    const char *t13 = "TLS_AES_128_GCM_SHA256";
+    EXPECT_EQ(picked(kServer13, kServer12, kPref, t13, chacha_first, true),
+              "ECDHE-RSA-AES128-GCM-SHA256");
+    // The client's list starts with its TLS 1.3 suites: AES first, no change.
+    EXPECT_EQ(picked(kServer13, kServer12, kPrefChaCha, t13, chacha_first, true),
+              "ECDHE-RSA-AES128-GCM-SHA256");
+    // ... a ChaCha20 TLS 1.3 suite first: the TLS 1.2 ChaCha20 suite wins.
+    EXPECT_EQ(
+        picked(kServer13, kServer12, kPrefChaCha, "TLS_CHACHA20_POLY1305_SHA256", aes_first, true),
+        "ECDHE-RSA-CHACHA20-POLY1305");
+    EXPECT_EQ(picked(kServer13, kServer12, kPrefChaCha, "TLS_CHACHA20_POLY1305_SHA256",
+                     chacha_first, true),
+              "ECDHE-RSA-CHACHA20-POLY1305");
+}
+
+// The system's `openssl s_client` leading with ChaCha20 against our server
+// (ServerPreference, PrioritizeChaCha set through SSL_CONF) on a loopback
+// socket.
+void serve_once(SSL_CTX *sctx, int lfd)
+{
+    int fd = accept(lfd, nullptr, nullptr);
+    if (fd < 0)
+        return;
+    SSL *s = SSL_new(sctx);
+    SSL_set_fd(s, fd);
+    if (SSL_accept(s) == 1) {
+        char buf[64];
+        int n = SSL_read(s, buf, sizeof(buf));
+        if (n > 0)
+            SSL_write(s, buf, n);
+        SSL_shutdown(s);
+    }
+    SSL_free(s);
+    close(fd);
+}
+
+std::string s_client_output(SSL_CTX *sctx, const std::vector<std::string> &args)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(lfd, (sockaddr *)&a, sizeof(a)), 0);
+    EXPECT_EQ(listen(lfd, 4), 0);
+    timeval tv{20, 0};
+    setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)); // accept gives up
+    socklen_t al = sizeof(a);
+    getsockname(lfd, (sockaddr *)&a, &al);
+    std::thread t(serve_once, sctx, lfd);
+    std::vector<std::string> argv = {"openssl", "s_client", "-connect",
+                                     "127.0.0.1:" + std::to_string(ntohs(a.sin_port)), "-ign_eof"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    shimtest::RunOptions opt;
+    opt.stdin_data = "hello\n";
+    opt.timeout_ms = 20000;
+    shimtest::RunResult r = shimtest::run(argv, opt);
+    t.join();
+    close(lfd);
+    return r.out + r.err;
+}
+
+TEST(PrioritizeChaCha, SystemOpenSslClient)
+{
+    SSL_CTX *sctx = server_ctx();
+    SSL_CONF_CTX *cc = SSL_CONF_CTX_new();
+    SSL_CONF_CTX_set_flags(cc, SSL_CONF_FLAG_FILE | SSL_CONF_FLAG_SERVER);
+    SSL_CONF_CTX_set_ssl_ctx(cc, sctx);
+    ASSERT_EQ(SSL_CONF_cmd(cc, "Ciphersuites", kServer13), 2);
+    ASSERT_EQ(SSL_CONF_cmd(cc, "CipherString", kServer12), 2);
+    ASSERT_EQ(SSL_CONF_cmd(cc, "Options", "ServerPreference,PrioritizeChaCha"), 2);
+    SSL_CONF_CTX_free(cc);
+    std::string out = s_client_output(
+        sctx, {"-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"});
+    EXPECT_NE(out.find("Cipher is TLS_CHACHA20_POLY1305_SHA256"), std::string::npos) << out;
+    out = s_client_output(
+        sctx, {"-tls1_2", "-cipher", "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256"});
+    EXPECT_NE(out.find("Cipher is ECDHE-RSA-CHACHA20-POLY1305"), std::string::npos) << out;
+    // Leading with AES: the server's order.
+    out = s_client_output(
+        sctx, {"-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305"});
+    EXPECT_NE(out.find("Cipher is ECDHE-RSA-AES128-GCM-SHA256"), std::string::npos) << out;
     SSL_CTX_free(sctx);
 }
 
