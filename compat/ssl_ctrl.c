@@ -328,6 +328,15 @@ static int shimssl_sigalg_hash_nid(uint16_t scheme)
  * own family and quietly ignores the others, a version-specific method
  * ignores bounds altogether (OpenSSL 3.0's rules).
  */
+/* A TLS bound with a DTLS one (either way round) is refused. */
+static int shimssl_versions_mix(long min, long max)
+{
+    int min_dtls = min == DTLS1_BAD_VER || (min >> 8) == DTLS1_VERSION_MAJOR;
+    int max_dtls = max == DTLS1_BAD_VER || (max >> 8) == DTLS1_VERSION_MAJOR;
+
+    return !((min_dtls && !max_dtls && max != 0) || (max_dtls && !min_dtls && min != 0));
+}
+
 static int shimssl_version_bound(const SSL_METHOD *m, long v, int *bound)
 {
     int tls = v >= SSL3_VERSION && v <= TLS1_3_VERSION;
@@ -407,9 +416,11 @@ static long shimssl_common_ctrl(const struct shimssl_common *c, int cmd, long la
         *c->read_ahead = (int)larg;
         return old;
     case SSL_CTRL_SET_MIN_PROTO_VERSION:
-        return shimssl_version_bound(c->method, larg, c->min_proto);
+        return shimssl_versions_mix(larg, *c->max_proto) &&
+               shimssl_version_bound(c->method, larg, c->min_proto);
     case SSL_CTRL_SET_MAX_PROTO_VERSION:
-        return shimssl_version_bound(c->method, larg, c->max_proto);
+        return shimssl_versions_mix(*c->min_proto, larg) &&
+               shimssl_version_bound(c->method, larg, c->max_proto);
     case SSL_CTRL_GET_MIN_PROTO_VERSION:
         return *c->min_proto;
     case SSL_CTRL_GET_MAX_PROTO_VERSION:
