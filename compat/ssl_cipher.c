@@ -13,7 +13,8 @@
  * The rule language (openssl-ciphers(1)) runs over a list holding every
  * TLS <= 1.2 suite in OpenSSL's default order, each active or not:
  *   WORD     append the matching inactive suites at the end, in list order
- *   -WORD    deactivate the matching suites (a later WORD may bring them back)
+ *   -WORD    deactivate the matching suites and move them to the front (a later
+ *            WORD brings them back first)
  *   !WORD    remove them for good
  *   +WORD    move the matching active suites to the end
  *   A+B      a WORD matching the suites in both A and B
@@ -54,6 +55,33 @@ static const SSL_CIPHER cipher_table[] = {
 #undef SHIMSSL_SUITE
 
 #define N_CIPHERS (sizeof(cipher_table) / sizeof(cipher_table[0]))
+
+/*
+ * The two signalling values that may stand in a cipher suite list (RFC 5746
+ * section 3.3, RFC 7507). OpenSSL has SSL_CIPHER objects for them too, which
+ * SSL_CIPHER_find and SSL_bytes_to_cipher_list return; nothing selects them.
+ */
+static const SSL_CIPHER scsv_table[] = {
+    {"TLS_EMPTY_RENEGOTIATION_INFO_SCSV", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV", 0x00FF, 0, 0,
+     "unknown", 0, NID_undef, NID_md5_sha1, NID_kx_any, NID_auth_any, 0, NID_md5_sha1,
+     "TLS_EMPTY_RENEGOTIATION_INFO_SCSV unknown Kx=any      Au=any   Enc=unknown               "
+     " Mac=unknown\n"},
+    {"TLS_FALLBACK_SCSV", "TLS_FALLBACK_SCSV", 0x5600, 0, 0, "unknown", 0, NID_undef, NID_md5_sha1,
+     NID_kx_any, NID_auth_any, 0, NID_md5_sha1,
+     "TLS_FALLBACK_SCSV              unknown Kx=any      Au=any   Enc=unknown               "
+     " Mac=unknown\n"},
+};
+
+/* A suite or a signalling value by its two bytes. */
+static const SSL_CIPHER *cipher_or_scsv(uint16_t id)
+{
+    const SSL_CIPHER *c = shimssl_cipher_by_id(id);
+
+    for (size_t i = 0; c == NULL && i < sizeof(scsv_table) / sizeof(scsv_table[0]); i++)
+        if (scsv_table[i].id == id)
+            c = &scsv_table[i];
+    return c;
+}
 
 typedef struct suite_set {
     uint64_t w[SHIMSSL_SUITE_WORDS];
@@ -106,7 +134,57 @@ const SSL_CIPHER *SSL_CIPHER_find(SSL *ssl, const unsigned char *ptr)
     (void)ssl;
     if (ptr == NULL)
         return NULL;
-    return shimssl_cipher_by_id((uint16_t)(ptr[0] << 8 | ptr[1]));
+    return cipher_or_scsv((uint16_t)(ptr[0] << 8 | ptr[1]));
+}
+
+/*
+ * A ClientHello's cipher_suites bytes (or an SSLv2 CLIENT-HELLO's 3-byte
+ * cipher specs, of which only those with a zero first byte are TLS suites)
+ * to the known suites and, apart, the signalling values. Unknown values are
+ * skipped.
+ */
+int SSL_bytes_to_cipher_list(SSL *s, const unsigned char *bytes, size_t len, int isv2format,
+                             STACK_OF(SSL_CIPHER) * *sk, STACK_OF(SSL_CIPHER) * *scsvs)
+{
+    size_t step = isv2format ? 3 : 2;
+    STACK_OF(SSL_CIPHER) *out = NULL, *sig = NULL;
+
+    (void)s;
+    if (bytes == NULL || len == 0) {
+        SHIMSSL_ERR(SSL_R_NO_CIPHERS_SPECIFIED);
+        return 0;
+    }
+    if (len % step != 0) {
+        SHIMSSL_ERR(SSL_R_ERROR_IN_RECEIVED_CIPHER_LIST);
+        return 0;
+    }
+    if ((out = sk_SSL_CIPHER_new_null()) == NULL || (sig = sk_SSL_CIPHER_new_null()) == NULL)
+        goto oom;
+    for (size_t i = 0; i < len; i += step) {
+        const unsigned char *p = bytes + i + (step - 2);
+        const SSL_CIPHER *c;
+
+        if (isv2format && bytes[i] != 0)
+            continue;
+        if ((c = cipher_or_scsv((uint16_t)(p[0] << 8 | p[1]))) == NULL)
+            continue;
+        if (!sk_SSL_CIPHER_push(c->min_version == 0 ? sig : out, c))
+            goto oom;
+    }
+    if (sk != NULL)
+        *sk = out;
+    else
+        sk_SSL_CIPHER_free(out);
+    if (scsvs != NULL)
+        *scsvs = sig;
+    else
+        sk_SSL_CIPHER_free(sig);
+    return 1;
+oom:
+    ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+    sk_SSL_CIPHER_free(out);
+    sk_SSL_CIPHER_free(sig);
+    return 0;
 }
 
 /* --- getters ---------------------------------------------------------------- */
@@ -210,8 +288,7 @@ typedef struct rule_state {
     uint16_t order[N_CIPHERS]; /* table indices, killed suites removed */
     size_t n;
     uint8_t active[N_CIPHERS];
-    int strength_sort;
-    int seclevel; /* -1 when no @SECLEVEL */
+    int *seclevel; /* where @SECLEVEL=n goes (may be NULL) */
 } rule_state;
 
 static int in_set(const suite_set *s, size_t i)
@@ -227,6 +304,13 @@ static void set_add(suite_set *s, size_t i)
 static int is_sep(char c)
 {
     return c == ':' || c == ' ' || c == ',' || c == ';';
+}
+
+/* The characters a word is made of ("ECDHE-RSA-AES128-SHA", "SECLEVEL=1"). */
+static int is_word_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '=';
 }
 
 /* One word of a combination: an alias or a suite's OpenSSL name. */
@@ -264,6 +348,20 @@ static void move_to_end(rule_state *st, const uint8_t *pick)
     memcpy(st->order, tmp, st->n * sizeof(tmp[0]));
 }
 
+static void move_to_front(rule_state *st, const uint8_t *pick)
+{
+    uint16_t tmp[N_CIPHERS];
+    size_t k = 0;
+
+    for (size_t i = 0; i < st->n; i++)
+        if (pick[st->order[i]])
+            tmp[k++] = st->order[i];
+    for (size_t i = 0; i < st->n; i++)
+        if (!pick[st->order[i]])
+            tmp[k++] = st->order[i];
+    memcpy(st->order, tmp, st->n * sizeof(tmp[0]));
+}
+
 static void apply(rule_state *st, char op, const suite_set *set)
 {
     uint8_t pick[N_CIPHERS] = {0};
@@ -286,7 +384,10 @@ static void apply(rule_state *st, char op, const suite_set *set)
                 pick[c] = 1;
             break;
         case '-':
-            st->active[c] = 0;
+            if (st->active[c]) {
+                pick[c] = 1;
+                st->active[c] = 0;
+            }
             break;
         case '!':
             st->active[c] = 0;
@@ -301,123 +402,147 @@ static void apply(rule_state *st, char op, const suite_set *set)
         st->n = k;
     } else if (op == 0 || op == '+') {
         move_to_end(st, pick);
+    } else if (op == '-') {
+        /* The suites just deactivated go to the front, in their order:
+         * a later rule that adds them back finds them first. */
+        move_to_front(st, pick);
     }
+}
+
+/*
+ * @STRENGTH, where it stands: the active suites move to the end, strongest
+ * first (stable); the inactive ones keep their places in front of them.
+ */
+static void strength_sort(rule_state *st)
+{
+    uint16_t tmp[N_CIPHERS];
+    size_t k = 0;
+
+    for (size_t i = 0; i < st->n; i++)
+        if (!st->active[st->order[i]])
+            tmp[k++] = st->order[i];
+    for (int bits = 256; bits >= 0; bits--)
+        for (size_t i = 0; i < st->n; i++)
+            if (st->active[st->order[i]] && cipher_table[st->order[i]].strength_bits == bits)
+                tmp[k++] = st->order[i];
+    if (k == st->n)
+        memcpy(st->order, tmp, st->n * sizeof(tmp[0]));
 }
 
 /* "@STRENGTH" / "@SECLEVEL=n": 1 done, 0 not a valid command. */
 static int special(rule_state *st, const char *w, size_t len)
 {
-    static const char seclevel[] = "SECLEVEL=";
-
     if (len == 8 && memcmp(w, "STRENGTH", 8) == 0) {
-        st->strength_sort = 1;
+        strength_sort(st);
         return 1;
     }
-    if (len == sizeof(seclevel) && memcmp(w, seclevel, sizeof(seclevel) - 1) == 0 &&
-        w[len - 1] >= '0' && w[len - 1] <= '5') {
-        st->seclevel = w[len - 1] - '0';
+    if (len == 10 && memcmp(w, "SECLEVEL=", 9) == 0 && w[9] >= '0' && w[9] <= '5') {
+        if (st->seclevel != NULL)
+            *st->seclevel = w[9] - '0';
         return 1;
     }
     return 0;
 }
 
-static void strength_sort(rule_state *st)
-{
-    /* Stable insertion sort, strongest first, as OpenSSL's @STRENGTH. */
-    for (size_t i = 1; i < st->n; i++) {
-        uint16_t v = st->order[i];
-        size_t j = i;
-
-        while (j > 0 &&
-               cipher_table[st->order[j - 1]].strength_bits < cipher_table[v].strength_bits) {
-            st->order[j] = st->order[j - 1];
-            j--;
-        }
-        st->order[j] = v;
-    }
-}
-
+/*
+ * One pass over a rule string, with OpenSSL's tokenising: a rule is an
+ * optional operator ('-', '+', '!', '@') and words of [A-Za-z0-9.=-]
+ * joined by '+'. A rule ends where its words end, so "ECDHE@SECLEVEL=1"
+ * is two rules; a word that matches nothing drops the rest of its rule up
+ * to the next separator. An operator without a word is an error that ends
+ * the string; a bad @command fails the string but parsing goes on.
+ */
 static int run_rules(rule_state *st, const char *p)
 {
+    int ok = 1;
+
     while (*p != '\0') {
         char op = 0;
-        const char *w;
         suite_set acc;
-        int have = 0, known = 1;
+        int found = 0, have = 0;
 
-        while (is_sep(*p))
+        if (is_sep(*p)) {
             p++;
-        if (*p == '\0')
-            break;
-        if (*p == '!' || *p == '-' || *p == '+') {
-            op = *p;
-            p++;
-        } else if (*p == '@') {
-            w = ++p;
-            while (*p != '\0' && !is_sep(*p))
+            continue;
+        }
+        if (*p == '-' || *p == '+' || *p == '!' || *p == '@')
+            op = *p++;
+        for (;;) {
+            const char *w = p;
+            suite_set one;
+
+            while (is_word_char(*p))
                 p++;
-            if (!special(st, w, (size_t)(p - w))) {
+            if (p == w) {
                 SHIMSSL_ERR(SSL_R_INVALID_COMMAND);
                 return 0;
             }
-            continue;
-        }
-        /* A+B+C: the suites every word selects. */
-        for (;;) {
-            suite_set one;
+            if (op == '@') {
+                if (!special(st, w, (size_t)(p - w))) {
+                    SHIMSSL_ERR(SSL_R_INVALID_COMMAND);
+                    ok = 0;
+                }
+                found = 0;
+                break;
+            }
+            int multi = *p == '+';
 
-            w = p;
-            while (*p != '\0' && !is_sep(*p) && *p != '+')
+            if (multi)
                 p++;
-            if (p == w || !word_set(w, (size_t)(p - w), &one)) {
-                known = 0;
-            } else if (!have) {
+            if (!word_set(w, (size_t)(p - w - multi), &one)) {
+                found = 0;
+                break;
+            }
+            if (!have) {
                 acc = one;
                 have = 1;
             } else {
                 for (size_t i = 0; i < SHIMSSL_SUITE_WORDS; i++)
                     acc.w[i] &= one.w[i];
             }
-            if (*p != '+')
+            found = 1;
+            if (!multi)
                 break;
-            p++;
         }
-        if (known && have)
+        if (found)
             apply(st, op, &acc);
+        else
+            while (*p != '\0' && !is_sep(*p))
+                p++;
     }
-    return 1;
+    return ok;
 }
 
 /*
- * Parse a TLS <= 1.2 cipher string into a new stack. *seclevel is set to the
- * @SECLEVEL value or left alone. NULL with an ERR entry on failure.
+ * Parse a TLS <= 1.2 cipher string into a new stack, which may be empty
+ * (the callers decide what an empty list means). A @SECLEVEL=n met on the
+ * way is stored in *seclevel even when the string fails later on, as in
+ * OpenSSL. NULL with an ERR entry on failure.
  */
 STACK_OF(SSL_CIPHER) * shimssl_cipher_rules(const char *str, int *seclevel)
 {
     rule_state st;
     STACK_OF(SSL_CIPHER) * sk;
-    static const char dflt[] = "DEFAULT";
-    size_t dlen = sizeof(dflt) - 1;
+    int ok = 1;
 
-    if (str == NULL) {
-        SHIMSSL_ERR(SSL_R_NO_CIPHER_MATCH);
+    if (str == NULL)
         return NULL;
-    }
     memset(&st, 0, sizeof(st));
-    st.seclevel = -1;
+    st.seclevel = seclevel;
     for (size_t i = 0; i < N_CIPHERS; i++)
         if (cipher_table[i].min_version < TLS_V13)
             st.order[st.n++] = (uint16_t)i;
-    /* DEFAULT is only special as the very first word. */
-    if (strncmp(str, dflt, dlen) == 0 && (str[dlen] == '\0' || is_sep(str[dlen]))) {
-        if (!run_rules(&st, default_rule))
-            return NULL;
-        str += dlen;
+    /* A string starting with DEFAULT starts from the default list. */
+    if (strncmp(str, "DEFAULT", 7) == 0) {
+        ok = run_rules(&st, default_rule);
+        str += 7;
+        if (*str == ':')
+            str++;
     }
-    if (!run_rules(&st, str))
+    if (ok && *str != '\0')
+        ok = run_rules(&st, str);
+    if (!ok)
         return NULL;
-    if (st.strength_sort)
-        strength_sort(&st);
     if ((sk = sk_SSL_CIPHER_new_null()) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         return NULL;
@@ -429,13 +554,6 @@ STACK_OF(SSL_CIPHER) * shimssl_cipher_rules(const char *str, int *seclevel)
             return NULL;
         }
     }
-    if (sk_SSL_CIPHER_num(sk) == 0) {
-        sk_SSL_CIPHER_free(sk);
-        SHIMSSL_ERR(SSL_R_NO_CIPHER_MATCH);
-        return NULL;
-    }
-    if (st.seclevel >= 0 && seclevel != NULL)
-        *seclevel = st.seclevel;
     return sk;
 }
 
@@ -572,30 +690,43 @@ void shimssl_cipher_ssl_free(SSL *s)
     s->api_tls12_ids = NULL;
 }
 
+/*
+ * A string that selects no TLS <= 1.2 suite still replaces the list (only
+ * the TLS 1.3 suites remain) and then fails with SSL_R_NO_CIPHER_MATCH, as
+ * OpenSSL 3.0 does; a @SECLEVEL in it has taken effect either way.
+ */
 int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str)
 {
-    int level = ctx->security_level;
-    STACK_OF(SSL_CIPHER) *sk = shimssl_cipher_rules(str, &level);
+    STACK_OF(SSL_CIPHER) *sk = shimssl_cipher_rules(str, &ctx->security_level);
 
     if (sk == NULL)
         return 0;
     sk_SSL_CIPHER_free(ctx->api_tls12_ciphers);
     ctx->api_tls12_ciphers = sk;
-    ctx->security_level = level;
-    return ctx_rebuild(ctx);
+    if (!ctx_rebuild(ctx))
+        return 0;
+    if (sk_SSL_CIPHER_num(sk) == 0) {
+        SHIMSSL_ERR(SSL_R_NO_CIPHER_MATCH);
+        return 0;
+    }
+    return 1;
 }
 
 int SSL_set_cipher_list(SSL *s, const char *str)
 {
-    int level = s->security_level;
-    STACK_OF(SSL_CIPHER) *sk = shimssl_cipher_rules(str, &level);
+    STACK_OF(SSL_CIPHER) *sk = shimssl_cipher_rules(str, &s->security_level);
 
     if (sk == NULL)
         return 0;
     sk_SSL_CIPHER_free(s->api_tls12_ciphers);
     s->api_tls12_ciphers = sk;
-    s->security_level = level;
-    return ssl_rebuild(s);
+    if (!ssl_rebuild(s))
+        return 0;
+    if (sk_SSL_CIPHER_num(sk) == 0) {
+        SHIMSSL_ERR(SSL_R_NO_CIPHER_MATCH);
+        return 0;
+    }
+    return 1;
 }
 
 int SSL_CTX_set_ciphersuites(SSL_CTX *ctx, const char *str)

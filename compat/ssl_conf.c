@@ -1,7 +1,9 @@
 /*
  * SSL_CONF: the textual configuration interface that `openssl s_client` /
  * `s_server` (command-line switches such as -cipher, -no_tls1_3) and
- * configuration files ("MinProtocol = TLSv1.2") go through.
+ * configuration files ("MinProtocol = TLSv1.2") go through, and the
+ * "ssl_conf" module of openssl.cnf (SSL_CTX_config, SSL_config and the
+ * system_default section applied to each new SSL_CTX).
  *
  * One table lists every command OpenSSL 3.0 knows, with its file name, its
  * command-line name, who may use it (client, server, only with certificate
@@ -15,8 +17,10 @@
 #include "compat/init.h"
 
 #include <openssl/conf.h>
+#include <openssl/core_dispatch.h>
+#include <openssl/decoder.h>
 
-#include <pthread.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,9 +30,8 @@ struct ssl_conf_ctx_st {
     char *prefix; /* NULL: "-" for the command line, none for files */
     SSL_CTX *ctx;
     SSL *ssl;
-    int verify_acc;  /* VerifyMode being collected */
-    char *cert_file; /* last Certificate, for SSL_CONF_CTX_finish */
-    int key_set;
+    char *cert_file;               /* last Certificate, for SSL_CONF_CTX_finish */
+    STACK_OF(X509_NAME) * canames; /* Request/ClientCA*, set by finish */
 };
 
 /* Who may use a command (beyond the FILE / CMDLINE split). */
@@ -38,18 +41,26 @@ enum {
     NEEDS_CERT = 1u << 2, /* SSL_CONF_FLAG_CERTIFICATE must be set */
 };
 
+/* What a switch (type NONE) changes. */
+enum { SW_OPTION, SW_OPTION_CLEAR, SW_CERT_FLAG };
+
 typedef struct conf_cmd {
     const char *file_name; /* NULL: command line only */
     const char *cmd_name;  /* NULL: file only */
     unsigned int who;
     int type; /* SSL_CONF_TYPE_* */
     int (*apply)(SSL_CONF_CTX *c, const char *value);
-    /* For switches (type NONE): the option bits to set, or to clear. */
+    /* For switches (type NONE): the bits and what to do with them. */
     uint64_t op;
-    int clear;
+    int sw;
 } conf_cmd;
 
 /* --- applying settings to the SSL_CTX or SSL --------------------------------- */
+
+static int has_target(const SSL_CONF_CTX *c)
+{
+    return c->ssl != NULL || c->ctx != NULL;
+}
 
 static void set_ops(SSL_CONF_CTX *c, uint64_t op, int clear)
 {
@@ -66,96 +77,105 @@ static void set_ops(SSL_CONF_CTX *c, uint64_t op, int clear)
     }
 }
 
-static int is_server(const SSL_CONF_CTX *c)
-{
-    return (c->flags & SSL_CONF_FLAG_SERVER) != 0;
-}
-
-/* No target yet: OpenSSL accepts and forgets such settings. */
-static int ctrl(SSL_CONF_CTX *c, int cmd, long larg, void *parg)
+static long ctrl(SSL_CONF_CTX *c, int cmd, long larg, void *parg)
 {
     if (c->ssl != NULL)
-        return (int)SSL_ctrl(c->ssl, cmd, larg, parg);
-    if (c->ctx != NULL)
-        return (int)SSL_CTX_ctrl(c->ctx, cmd, larg, parg);
-    return 1;
+        return SSL_ctrl(c->ssl, cmd, larg, parg);
+    return SSL_CTX_ctrl(c->ctx, cmd, larg, parg);
+}
+
+static SSL_CTX *owning_ctx(const SSL_CONF_CTX *c)
+{
+    return c->ssl != NULL ? SSL_get_SSL_CTX(c->ssl) : c->ctx;
+}
+
+/* Without a target, list syntax alone is checked (OpenSSL's ctx == NULL). */
+static int check_list(const char *v, int (*parse)(shimssl_u16_list *, const char *))
+{
+    shimssl_u16_list tmp = {0};
+    int ok = parse(&tmp, v);
+
+    shimssl_u16_list_free(&tmp);
+    return ok;
 }
 
 static int do_sigalgs(SSL_CONF_CTX *c, const char *v)
 {
+    if (!has_target(c))
+        return check_list(v, shimssl_parse_sigalgs);
     return ctrl(c, SSL_CTRL_SET_SIGALGS_LIST, 0, (void *)v) > 0;
 }
 
 static int do_client_sigalgs(SSL_CONF_CTX *c, const char *v)
 {
+    if (!has_target(c))
+        return check_list(v, shimssl_parse_sigalgs);
     return ctrl(c, SSL_CTRL_SET_CLIENT_SIGALGS_LIST, 0, (void *)v) > 0;
 }
 
 static int do_groups(SSL_CONF_CTX *c, const char *v)
 {
+    if (!has_target(c))
+        return check_list(v, shimssl_parse_groups);
     return ctrl(c, SSL_CTRL_SET_GROUPS_LIST, 0, (void *)v) > 0;
 }
 
-/* "automatic" keeps the default groups; otherwise a single curve. */
+/*
+ * One group, or the automatic choice (the default groups): "automatic" /
+ * "+automatic" in files, "auto" on the command line (1.0.2's spellings).
+ */
 static int do_ecdh(SSL_CONF_CTX *c, const char *v)
 {
-    if (strcasecmp(v, "automatic") == 0 || strcasecmp(v, "auto") == 0)
+    if ((c->flags & SSL_CONF_FLAG_FILE) &&
+        (strcasecmp(v, "+automatic") == 0 || strcasecmp(v, "automatic") == 0))
         return 1;
-    return do_groups(c, v);
+    if ((c->flags & SSL_CONF_FLAG_CMDLINE) && strcmp(v, "auto") == 0)
+        return 1;
+    if (strchr(v, ':') != NULL)
+        return 0;
+    if (!has_target(c))
+        return 1;
+    return ctrl(c, SSL_CTRL_SET_GROUPS_LIST, 0, (void *)v) > 0;
 }
 
 static int do_cipher(SSL_CONF_CTX *c, const char *v)
 {
     if (c->ssl != NULL)
-        return SSL_set_cipher_list(c->ssl, v);
-    return c->ctx == NULL || SSL_CTX_set_cipher_list(c->ctx, v);
+        return SSL_set_cipher_list(c->ssl, v) > 0;
+    return c->ctx == NULL || SSL_CTX_set_cipher_list(c->ctx, v) > 0;
 }
 
 static int do_ciphersuites(SSL_CONF_CTX *c, const char *v)
 {
     if (c->ssl != NULL)
-        return SSL_set_ciphersuites(c->ssl, v);
-    return c->ctx == NULL || SSL_CTX_set_ciphersuites(c->ctx, v);
+        return SSL_set_ciphersuites(c->ssl, v) > 0;
+    return c->ctx == NULL || SSL_CTX_set_ciphersuites(c->ctx, v) > 0;
 }
 
+/* MinProtocol / MaxProtocol names (exact), as OpenSSL 3.0 lists them. */
 static const struct {
     const char *name;
     int version;
-    uint64_t no_op;
 } versions[] = {
-    {"None", 0, 0},
-    {"SSLv3", SSL3_VERSION, SSL_OP_NO_SSLv3},
-    {"TLSv1", TLS1_VERSION, SSL_OP_NO_TLSv1},
-    {"TLSv1.1", TLS1_1_VERSION, SSL_OP_NO_TLSv1_1},
-    {"TLSv1.2", TLS1_2_VERSION, SSL_OP_NO_TLSv1_2},
-    {"TLSv1.3", TLS1_3_VERSION, SSL_OP_NO_TLSv1_3},
-    /* DTLS bounds apply to DTLS contexts only: accepted, no effect here. */
-    {"DTLSv1", -1, 0},
-    {"DTLSv1.2", -1, 0},
+    {"None", 0},
+    {"SSLv3", SSL3_VERSION},
+    {"TLSv1", TLS1_VERSION},
+    {"TLSv1.1", TLS1_1_VERSION},
+    {"TLSv1.2", TLS1_2_VERSION},
+    {"TLSv1.3", TLS1_3_VERSION},
+    {"DTLSv1", DTLS1_VERSION},
+    {"DTLSv1.2", DTLS1_2_VERSION},
 };
 
-static int version_value(const char *v, int *out, uint64_t *no_op)
-{
-    for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
-        if (strcmp(versions[i].name, v) == 0) {
-            *out = versions[i].version;
-            if (no_op != NULL)
-                *no_op = versions[i].no_op;
-            return 1;
-        }
-    }
-    return 0;
-}
-
+/* The setters ignore a DTLS bound on a TLS method, as OpenSSL's. */
 static int do_proto_bound(SSL_CONF_CTX *c, const char *v, int cmd)
 {
-    int version;
-
-    if (!version_value(v, &version, NULL))
+    if (!has_target(c))
         return 0;
-    if (version < 0)
-        return 1;
-    return ctrl(c, cmd, version, NULL) > 0;
+    for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
+        if (strcmp(versions[i].name, v) == 0)
+            return ctrl(c, cmd, versions[i].version, NULL) > 0;
+    return 0;
 }
 
 static int do_min_protocol(SSL_CONF_CTX *c, const char *v)
@@ -167,201 +187,219 @@ static int do_max_protocol(SSL_CONF_CTX *c, const char *v)
     return do_proto_bound(c, v, SSL_CTRL_SET_MAX_PROTO_VERSION);
 }
 
-/* Apply fn to each element of a comma separated list ("a,-b, c"). */
-static int each_item(SSL_CONF_CTX *c, const char *v,
-                     int (*fn)(SSL_CONF_CTX *c, const char *item, size_t len))
+/*
+ * The lists of Protocol, Options and VerifyMode: comma separated names,
+ * blanks around each ignored, an empty element an error (CONF_parse_list's
+ * rules). A "+" or "-" in front turns the name on or off. A name is known
+ * only to the sides it is marked for, and to none when the SSL_CONF_CTX
+ * declares neither SSL_CONF_FLAG_CLIENT nor SSL_CONF_FLAG_SERVER.
+ */
+enum {
+    NAME_CLIENT = SSL_CONF_FLAG_CLIENT,
+    NAME_SERVER = SSL_CONF_FLAG_SERVER,
+    NAME_BOTH = SSL_CONF_FLAG_CLIENT | SSL_CONF_FLAG_SERVER,
+};
+
+typedef struct conf_name {
+    const char *name;
+    unsigned int sides;
+    int inverse; /* the name turns the feature on by clearing the bits */
+    uint64_t bits;
+} conf_name;
+
+typedef struct name_list {
+    const conf_name *names;
+    size_t n;
+    int verify; /* bits of the verify mode, not of the options */
+    int vmode;  /* verify mode being built */
+} name_list;
+
+static int name_item(SSL_CONF_CTX *c, name_list *l, const char *item, size_t len)
 {
-    while (*v != '\0') {
-        const char *start, *end;
+    int on = 1;
 
-        while (*v == ' ' || *v == ',')
-            v++;
-        if (*v == '\0')
-            break;
-        start = v;
-        while (*v != '\0' && *v != ',')
-            v++;
-        end = v;
-        while (end > start && end[-1] == ' ')
-            end--;
-        if (!fn(c, start, (size_t)(end - start)))
-            return 0;
-    }
-    return 1;
-}
-
-static int item_is(const char *item, size_t len, const char *name)
-{
-    return strlen(name) == len && strncasecmp(item, name, len) == 0;
-}
-
-static int protocol_item(SSL_CONF_CTX *c, const char *item, size_t len)
-{
-    int off = *item == '-';
-    uint64_t all = SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1 | SSL_OP_NO_TLSv1_2 |
-                   SSL_OP_NO_TLSv1_3;
-
-    if (*item == '-' || *item == '+') {
+    if (len > 0 && (*item == '+' || *item == '-')) {
+        on = *item == '+';
         item++;
         len--;
     }
-    if (item_is(item, len, "ALL")) {
-        set_ops(c, all, !off);
+    for (size_t i = 0; i < l->n; i++) {
+        const conf_name *e = &l->names[i];
+
+        if (!(c->flags & e->sides) || strlen(e->name) != len ||
+            strncasecmp(e->name, item, len) != 0)
+            continue;
+        if (e->inverse)
+            on = !on;
+        if (l->verify)
+            l->vmode = on ? l->vmode | (int)e->bits : l->vmode & ~(int)e->bits;
+        else
+            set_ops(c, e->bits, !on);
         return 1;
     }
-    for (size_t i = 1; i < sizeof(versions) / sizeof(versions[0]); i++) {
-        if (item_is(item, len, versions[i].name)) {
-            if (versions[i].no_op != 0)
-                set_ops(c, versions[i].no_op, !off);
-            return 1;
-        }
-    }
     return 0;
+}
+
+static int name_list_apply(SSL_CONF_CTX *c, name_list *l, const char *v)
+{
+    for (;;) {
+        const char *start, *end, *comma;
+
+        while (isspace((unsigned char)*v))
+            v++;
+        comma = strchr(v, ',');
+        end = comma != NULL ? comma : v + strlen(v);
+        start = v;
+        while (end > start && isspace((unsigned char)end[-1]))
+            end--;
+        if (end == start || !name_item(c, l, start, (size_t)(end - start)))
+            return 0;
+        if (comma == NULL)
+            return 1;
+        v = comma + 1;
+    }
 }
 
 static int do_protocol(SSL_CONF_CTX *c, const char *v)
 {
-    return each_item(c, v, protocol_item);
-}
+    static const conf_name protocols[] = {
+        {"ALL", NAME_BOTH, 1, SSL_OP_NO_SSL_MASK},
+        {"SSLv2", NAME_BOTH, 1, SSL_OP_NO_SSLv2},
+        {"SSLv3", NAME_BOTH, 1, SSL_OP_NO_SSLv3},
+        {"TLSv1", NAME_BOTH, 1, SSL_OP_NO_TLSv1},
+        {"TLSv1.1", NAME_BOTH, 1, SSL_OP_NO_TLSv1_1},
+        {"TLSv1.2", NAME_BOTH, 1, SSL_OP_NO_TLSv1_2},
+        {"TLSv1.3", NAME_BOTH, 1, SSL_OP_NO_TLSv1_3},
+        /* Same bits as TLSv1 / TLSv1.2 in 3.0's option word. */
+        {"DTLSv1", NAME_BOTH, 1, SSL_OP_NO_DTLSv1},
+        {"DTLSv1.2", NAME_BOTH, 1, SSL_OP_NO_DTLSv1_2},
+    };
+    name_list l = {protocols, sizeof(protocols) / sizeof(protocols[0]), 0, 0};
 
-/* Options: name, option bits, whether the name means the bits are *cleared*
- * (the "inverse of SSL_OP_NO_x" names), and server-only. */
-static const struct {
-    const char *name;
-    uint64_t op;
-    int inverse;
-    int server;
-} option_names[] = {
-    {"SessionTicket", SSL_OP_NO_TICKET, 1, 0},
-    {"EmptyFragments", SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS, 1, 0},
-    {"Bugs", SSL_OP_ALL, 0, 0},
-    {"Compression", SSL_OP_NO_COMPRESSION, 1, 0},
-    {"ServerPreference", SSL_OP_CIPHER_SERVER_PREFERENCE, 0, 1},
-    {"NoResumptionOnRenegotiation", SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION, 0, 1},
-    {"DHSingle", SSL_OP_SINGLE_DH_USE, 0, 1},
-    {"ECDHSingle", SSL_OP_SINGLE_ECDH_USE, 0, 1},
-    {"UnsafeLegacyRenegotiation", SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION, 0, 0},
-    {"UnsafeLegacyServerConnect", SSL_OP_LEGACY_SERVER_CONNECT, 0, 0},
-    {"NoRenegotiation", SSL_OP_NO_RENEGOTIATION, 0, 0},
-    {"EncryptThenMac", SSL_OP_NO_ENCRYPT_THEN_MAC, 1, 0},
-    {"AllowNoDHEKEX", SSL_OP_ALLOW_NO_DHE_KEX, 0, 0},
-    {"PrioritizeChaCha", SSL_OP_PRIORITIZE_CHACHA, 0, 1},
-    {"MiddleboxCompat", SSL_OP_ENABLE_MIDDLEBOX_COMPAT, 0, 0},
-    {"AntiReplay", SSL_OP_NO_ANTI_REPLAY, 1, 1},
-    {"ExtendedMasterSecret", SSL_OP_NO_EXTENDED_MASTER_SECRET, 1, 0},
-    {"CANames", SSL_OP_DISABLE_TLSEXT_CA_NAMES, 1, 0},
-    {"KTLS", SSL_OP_ENABLE_KTLS, 0, 0},
-};
-
-static int option_item(SSL_CONF_CTX *c, const char *item, size_t len)
-{
-    int off = *item == '-';
-
-    if (*item == '-' || *item == '+') {
-        item++;
-        len--;
-    }
-    for (size_t i = 0; i < sizeof(option_names) / sizeof(option_names[0]); i++) {
-        if (!item_is(item, len, option_names[i].name))
-            continue;
-        if (option_names[i].server && !is_server(c))
-            return 0;
-        /* Turning a feature off sets an inverse ("NO_") bit, and so on. */
-        set_ops(c, option_names[i].op, off != option_names[i].inverse);
-        return 1;
-    }
-    return 0;
+    return name_list_apply(c, &l, v);
 }
 
 static int do_options(SSL_CONF_CTX *c, const char *v)
 {
-    return each_item(c, v, option_item);
-}
-
-static int verify_item(SSL_CONF_CTX *c, const char *item, size_t len)
-{
-    static const struct {
-        const char *name;
-        int mode;
-        int server;
-    } modes[] = {
-        {"Peer", SSL_VERIFY_PEER, 0},
-        {"Request", SSL_VERIFY_PEER, 1},
-        {"Require", SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, 1},
-        {"Once", SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE, 1},
-        {"RequestPostHandshake", SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE, 1},
-        {"RequirePostHandshake",
-         SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, 1},
+    static const conf_name options[] = {
+        {"SessionTicket", NAME_BOTH, 1, SSL_OP_NO_TICKET},
+        {"EmptyFragments", NAME_BOTH, 1, SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS},
+        {"Bugs", NAME_BOTH, 0, SSL_OP_ALL},
+        {"Compression", NAME_BOTH, 1, SSL_OP_NO_COMPRESSION},
+        {"ServerPreference", NAME_SERVER, 0, SSL_OP_CIPHER_SERVER_PREFERENCE},
+        {"NoResumptionOnRenegotiation", NAME_SERVER, 0,
+         SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION},
+        {"DHSingle", NAME_SERVER, 0, SSL_OP_SINGLE_DH_USE},
+        {"ECDHSingle", NAME_SERVER, 0, SSL_OP_SINGLE_ECDH_USE},
+        {"UnsafeLegacyRenegotiation", NAME_BOTH, 0, SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION},
+        {"UnsafeLegacyServerConnect", NAME_BOTH, 0, SSL_OP_LEGACY_SERVER_CONNECT},
+        {"ClientRenegotiation", NAME_BOTH, 0, SSL_OP_ALLOW_CLIENT_RENEGOTIATION},
+        {"EncryptThenMac", NAME_BOTH, 1, SSL_OP_NO_ENCRYPT_THEN_MAC},
+        {"NoRenegotiation", NAME_BOTH, 0, SSL_OP_NO_RENEGOTIATION},
+        {"AllowNoDHEKEX", NAME_BOTH, 0, SSL_OP_ALLOW_NO_DHE_KEX},
+        {"PrioritizeChaCha", NAME_BOTH, 0, SSL_OP_PRIORITIZE_CHACHA},
+        {"MiddleboxCompat", NAME_BOTH, 0, SSL_OP_ENABLE_MIDDLEBOX_COMPAT},
+        {"AntiReplay", NAME_BOTH, 1, SSL_OP_NO_ANTI_REPLAY},
+        {"ExtendedMasterSecret", NAME_BOTH, 1, SSL_OP_NO_EXTENDED_MASTER_SECRET},
+        {"CANames", NAME_BOTH, 1, SSL_OP_DISABLE_TLSEXT_CA_NAMES},
+        {"KTLS", NAME_BOTH, 0, SSL_OP_ENABLE_KTLS},
     };
+    name_list l = {options, sizeof(options) / sizeof(options[0]), 0, 0};
 
-    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (item_is(item, len, modes[i].name)) {
-            if (modes[i].server && !is_server(c))
-                return 0;
-            c->verify_acc |= modes[i].mode;
-            return 1;
-        }
-    }
-    return 0;
+    return name_list_apply(c, &l, v);
 }
 
+/* The verify mode bits change in place: earlier bits stay unless "-"ed. */
 static int do_verify_mode(SSL_CONF_CTX *c, const char *v)
 {
+    static const conf_name modes[] = {
+        {"Peer", NAME_CLIENT, 0, SSL_VERIFY_PEER},
+        {"Request", NAME_SERVER, 0, SSL_VERIFY_PEER},
+        {"Require", NAME_SERVER, 0, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT},
+        {"Once", NAME_SERVER, 0, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE},
+        {"RequestPostHandshake", NAME_SERVER, 0, SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE},
+        {"RequirePostHandshake", NAME_SERVER, 0,
+         SSL_VERIFY_PEER | SSL_VERIFY_POST_HANDSHAKE | SSL_VERIFY_FAIL_IF_NO_PEER_CERT},
+    };
+    name_list l = {modes, sizeof(modes) / sizeof(modes[0]), 1, 0};
     int ok;
 
-    c->verify_acc = 0;
-    ok = each_item(c, v, verify_item);
-    if (ok && c->ssl != NULL)
-        SSL_set_verify(c->ssl, c->verify_acc, SSL_get_verify_callback(c->ssl));
-    else if (ok && c->ctx != NULL)
-        SSL_CTX_set_verify(c->ctx, c->verify_acc, SSL_CTX_get_verify_callback(c->ctx));
+    if (c->ssl != NULL)
+        l.vmode = SSL_get_verify_mode(c->ssl);
+    else if (c->ctx != NULL)
+        l.vmode = SSL_CTX_get_verify_mode(c->ctx);
+    ok = name_list_apply(c, &l, v);
+    /* The names before a bad one have taken effect, as in OpenSSL. */
+    if (c->ssl != NULL)
+        SSL_set_verify(c->ssl, l.vmode, SSL_get_verify_callback(c->ssl));
+    else if (c->ctx != NULL)
+        SSL_CTX_set_verify(c->ctx, l.vmode, SSL_CTX_get_verify_callback(c->ctx));
     return ok;
 }
 
+/* With SSL_CONF_FLAG_REQUIRE_PRIVATE the file is remembered: finish loads
+ * the key from it when no PrivateKey line gave one. */
 static int do_cert(SSL_CONF_CTX *c, const char *v)
 {
-    char *f = OPENSSL_strdup(v);
+    int rv = 1;
 
-    if (f == NULL)
-        return 0;
-    OPENSSL_free(c->cert_file);
-    c->cert_file = f;
     if (c->ssl != NULL)
-        return SSL_use_certificate_chain_file(c->ssl, v);
-    return c->ctx == NULL || SSL_CTX_use_certificate_chain_file(c->ctx, v);
+        rv = SSL_use_certificate_chain_file(c->ssl, v);
+    else if (c->ctx != NULL)
+        rv = SSL_CTX_use_certificate_chain_file(c->ctx, v);
+    if (rv > 0 && has_target(c) && (c->flags & SSL_CONF_FLAG_REQUIRE_PRIVATE)) {
+        char *f = OPENSSL_strdup(v);
+
+        if (f == NULL)
+            return 0;
+        OPENSSL_free(c->cert_file);
+        c->cert_file = f;
+    }
+    return rv > 0;
 }
 
 static int do_key(SSL_CONF_CTX *c, const char *v)
 {
-    c->key_set = 1;
     if (c->ssl != NULL)
-        return SSL_use_PrivateKey_file(c->ssl, v, SSL_FILETYPE_PEM);
-    return c->ctx == NULL || SSL_CTX_use_PrivateKey_file(c->ctx, v, SSL_FILETYPE_PEM);
+        return SSL_use_PrivateKey_file(c->ssl, v, SSL_FILETYPE_PEM) > 0;
+    return c->ctx == NULL || SSL_CTX_use_PrivateKey_file(c->ctx, v, SSL_FILETYPE_PEM) > 0;
 }
 
-/* Verify/chain stores: a new store loaded from the location. */
+static int do_serverinfo(SSL_CONF_CTX *c, const char *v)
+{
+    return c->ctx == NULL || SSL_CTX_use_serverinfo_file(c->ctx, v) > 0;
+}
+
+/*
+ * Verify / chain stores: the locations are added to the store the SSL_CTX
+ * or SSL already has (a new one when it has none yet).
+ */
 static int store_cmd(SSL_CONF_CTX *c, const char *v, int kind, int verify)
 {
-    X509_STORE *st = X509_STORE_new();
-    int ok;
+    SSL_CTX *owner = owning_ctx(c);
+    X509_STORE *st = NULL;
 
-    if (st == NULL)
-        return 0;
-    ok = kind == 0   ? X509_STORE_load_file(st, v)
-         : kind == 1 ? X509_STORE_load_path(st, v)
-                     : X509_STORE_load_store(st, v);
-    if (!ok) {
-        X509_STORE_free(st);
-        return 0;
+    if (!has_target(c))
+        return 1;
+    ctrl(c, verify ? SSL_CTRL_GET_VERIFY_CERT_STORE : SSL_CTRL_GET_CHAIN_CERT_STORE, 0, &st);
+    if (st == NULL) {
+        if ((st = X509_STORE_new()) == NULL)
+            return 0;
+        /* set0: the SSL_CTX / SSL takes our reference. */
+        if (ctrl(c, verify ? SSL_CTRL_SET_VERIFY_CERT_STORE : SSL_CTRL_SET_CHAIN_CERT_STORE, 0,
+                 st) <= 0) {
+            X509_STORE_free(st);
+            return 0;
+        }
     }
-    /* set0: the SSL_CTX / SSL takes our reference. */
-    if (ctrl(c, verify ? SSL_CTRL_SET_VERIFY_CERT_STORE : SSL_CTRL_SET_CHAIN_CERT_STORE, 0, st) <=
-            0 ||
-        (c->ssl == NULL && c->ctx == NULL)) {
-        X509_STORE_free(st);
-        return c->ssl == NULL && c->ctx == NULL;
+    switch (kind) {
+    case 0:
+        return X509_STORE_load_file_ex(st, v, owner->libctx, owner->propq);
+    case 1:
+        return X509_STORE_load_path(st, v);
+    default:
+        return X509_STORE_load_store_ex(st, v, owner->libctx, owner->propq);
     }
-    return 1;
 }
 
 static int do_verify_file(SSL_CONF_CTX *c, const char *v)
@@ -389,71 +427,95 @@ static int do_chain_store(SSL_CONF_CTX *c, const char *v)
     return store_cmd(c, v, 2, 0);
 }
 
+/* CA names collect over the lines and become the CA list at finish. */
+static STACK_OF(X509_NAME) * canames(SSL_CONF_CTX *c)
+{
+    if (c->canames == NULL)
+        c->canames = sk_X509_NAME_new_null();
+    return c->canames;
+}
+
 static int do_ca_names_file(SSL_CONF_CTX *c, const char *v)
 {
-    STACK_OF(X509_NAME) *names = sk_X509_NAME_new_null();
+    return canames(c) != NULL && SSL_add_file_cert_subjects_to_stack(c->canames, v) > 0;
+}
 
-    if (names == NULL || !SSL_add_file_cert_subjects_to_stack(names, v) ||
-        sk_X509_NAME_num(names) == 0) {
-        sk_X509_NAME_pop_free(names, X509_NAME_free);
+static int do_ca_names_path(SSL_CONF_CTX *c, const char *v)
+{
+    return canames(c) != NULL && SSL_add_dir_cert_subjects_to_stack(c->canames, v) > 0;
+}
+
+static int do_ca_names_store(SSL_CONF_CTX *c, const char *v)
+{
+    return canames(c) != NULL && SSL_add_store_cert_subjects_to_stack(c->canames, v) > 0;
+}
+
+/* PEM DH parameters for the TLS 1.2 DHE suites. */
+static int do_dhparams(SSL_CONF_CTX *c, const char *v)
+{
+    SSL_CTX *owner = owning_ctx(c);
+    OSSL_DECODER_CTX *dctx;
+    EVP_PKEY *dh = NULL;
+    BIO *in;
+    int rv = 0;
+
+    if (!has_target(c))
+        return 1;
+    if ((in = BIO_new_file(v, "r")) == NULL)
         return 0;
+    dctx = OSSL_DECODER_CTX_new_for_pkey(
+        &dh, "PEM", NULL, "DH", OSSL_KEYMGMT_SELECT_DOMAIN_PARAMETERS, owner->libctx, owner->propq);
+    if (dctx != NULL) {
+        ERR_set_mark();
+        while (!OSSL_DECODER_from_bio(dctx, in) && dh == NULL && !BIO_eof(in))
+            ;
+        if (dh == NULL)
+            ERR_clear_last_mark();
+        else
+            ERR_pop_to_mark();
+        OSSL_DECODER_CTX_free(dctx);
     }
-    if (c->ssl != NULL)
-        SSL_set_client_CA_list(c->ssl, names);
-    else if (c->ctx != NULL)
-        SSL_CTX_set_client_CA_list(c->ctx, names);
-    else
-        sk_X509_NAME_pop_free(names, X509_NAME_free);
-    return 1;
+    if (dh != NULL) {
+        rv = c->ssl != NULL ? SSL_set0_tmp_dh_pkey(c->ssl, dh)
+                            : SSL_CTX_set0_tmp_dh_pkey(c->ctx, dh);
+        if (rv > 0)
+            dh = NULL;
+    }
+    EVP_PKEY_free(dh);
+    BIO_free(in);
+    return rv > 0;
 }
 
-/* Accepted for compatibility; the engine has no counterpart yet (DH
- * parameters are for TLS 1.2 DHE suites, server info for extensions). */
-static int do_accept_file(SSL_CONF_CTX *c, const char *v)
+/* Numbers read as atoi() does ("3x" is 3, "none" is 0); negative is bad. */
+static int atoi_value(const char *v)
 {
-    BIO *b = BIO_new_file(v, "r");
-
-    (void)c;
-    if (b == NULL)
-        return 0;
-    BIO_free(b);
-    return 1;
+    return (int)strtol(v, NULL, 10);
 }
 
-static int parse_count(const char *v, long max, long *out)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-
-    if (*v == '\0' || *end != '\0' || n < 0 || n > max)
-        return 0;
-    *out = n;
-    return 1;
-}
-
-/* TLS 1.3 block padding (SSL_CTX_set_block_padding checks the range). */
 static int do_record_padding(SSL_CONF_CTX *c, const char *v)
 {
-    long n;
+    int n = atoi_value(v);
 
-    if (!parse_count(v, SSL3_RT_MAX_PLAIN_LENGTH, &n))
+    if (n < 0)
         return 0;
     if (c->ssl != NULL)
         return SSL_set_block_padding(c->ssl, (size_t)n);
     if (c->ctx != NULL)
         return SSL_CTX_set_block_padding(c->ctx, (size_t)n);
-    return 1;
+    return 0;
 }
 
 static int do_num_tickets(SSL_CONF_CTX *c, const char *v)
 {
-    long n;
+    int n = atoi_value(v);
 
-    if (!parse_count(v, 0x7fffffffL, &n))
+    if (n < 0)
         return 0;
     if (c->ssl != NULL)
         return SSL_set_num_tickets(c->ssl, (size_t)n);
-    return c->ctx == NULL || SSL_CTX_set_num_tickets(c->ctx, (size_t)n);
+    if (c->ctx != NULL)
+        return SSL_CTX_set_num_tickets(c->ctx, (size_t)n);
+    return 0;
 }
 
 #define STR SSL_CONF_TYPE_STRING
@@ -461,36 +523,38 @@ static int do_num_tickets(SSL_CONF_CTX *c, const char *v)
 #define DIR SSL_CONF_TYPE_DIR
 #define STO SSL_CONF_TYPE_STORE
 #define NON SSL_CONF_TYPE_NONE
-#define SWITCH(cmd, who, op, clear)                                                                \
+#define SWITCH(cmd, who, op, sw)                                                                   \
     {                                                                                              \
-        NULL, cmd, who, NON, NULL, op, clear                                                       \
+        NULL, cmd, who, NON, NULL, op, sw                                                          \
     }
 
+/* OpenSSL 3.0's table, in its order (the first match wins). */
 static const conf_cmd commands[] = {
-    SWITCH("no_ssl3", 0, SSL_OP_NO_SSLv3, 0),
-    SWITCH("no_tls1", 0, SSL_OP_NO_TLSv1, 0),
-    SWITCH("no_tls1_1", 0, SSL_OP_NO_TLSv1_1, 0),
-    SWITCH("no_tls1_2", 0, SSL_OP_NO_TLSv1_2, 0),
-    SWITCH("no_tls1_3", 0, SSL_OP_NO_TLSv1_3, 0),
-    SWITCH("bugs", 0, SSL_OP_ALL, 0),
-    SWITCH("no_comp", 0, SSL_OP_NO_COMPRESSION, 0),
-    SWITCH("comp", 0, SSL_OP_NO_COMPRESSION, 1),
-    SWITCH("ecdh_single", ONLY_SERVER, SSL_OP_SINGLE_ECDH_USE, 0),
-    SWITCH("no_ticket", 0, SSL_OP_NO_TICKET, 0),
-    SWITCH("serverpref", ONLY_SERVER, SSL_OP_CIPHER_SERVER_PREFERENCE, 0),
-    SWITCH("legacy_renegotiation", 0, SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION, 0),
-    SWITCH("client_renegotiation", ONLY_SERVER, SSL_OP_ALLOW_CLIENT_RENEGOTIATION, 0),
-    SWITCH("legacy_server_connect", ONLY_CLIENT, SSL_OP_LEGACY_SERVER_CONNECT, 0),
-    SWITCH("no_renegotiation", 0, SSL_OP_NO_RENEGOTIATION, 0),
-    SWITCH("no_resumption_on_reneg", ONLY_SERVER, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION, 0),
-    SWITCH("no_legacy_server_connect", ONLY_CLIENT, SSL_OP_LEGACY_SERVER_CONNECT, 1),
-    SWITCH("allow_no_dhe_kex", 0, SSL_OP_ALLOW_NO_DHE_KEX, 0),
-    SWITCH("prioritize_chacha", ONLY_SERVER, SSL_OP_PRIORITIZE_CHACHA, 0),
-    SWITCH("strict", 0, 0, 0),
-    SWITCH("no_middlebox", 0, SSL_OP_ENABLE_MIDDLEBOX_COMPAT, 1),
-    SWITCH("anti_replay", ONLY_SERVER, SSL_OP_NO_ANTI_REPLAY, 1),
-    SWITCH("no_anti_replay", ONLY_SERVER, SSL_OP_NO_ANTI_REPLAY, 0),
-    SWITCH("debug_broken_protocol", 0, 0, 0),
+    SWITCH("no_ssl3", 0, SSL_OP_NO_SSLv3, SW_OPTION),
+    SWITCH("no_tls1", 0, SSL_OP_NO_TLSv1, SW_OPTION),
+    SWITCH("no_tls1_1", 0, SSL_OP_NO_TLSv1_1, SW_OPTION),
+    SWITCH("no_tls1_2", 0, SSL_OP_NO_TLSv1_2, SW_OPTION),
+    SWITCH("no_tls1_3", 0, SSL_OP_NO_TLSv1_3, SW_OPTION),
+    SWITCH("bugs", 0, SSL_OP_ALL, SW_OPTION),
+    SWITCH("no_comp", 0, SSL_OP_NO_COMPRESSION, SW_OPTION),
+    SWITCH("comp", 0, SSL_OP_NO_COMPRESSION, SW_OPTION_CLEAR),
+    SWITCH("ecdh_single", ONLY_SERVER, SSL_OP_SINGLE_ECDH_USE, SW_OPTION),
+    SWITCH("no_ticket", 0, SSL_OP_NO_TICKET, SW_OPTION),
+    SWITCH("serverpref", ONLY_SERVER, SSL_OP_CIPHER_SERVER_PREFERENCE, SW_OPTION),
+    SWITCH("legacy_renegotiation", 0, SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION, SW_OPTION),
+    SWITCH("client_renegotiation", ONLY_SERVER, SSL_OP_ALLOW_CLIENT_RENEGOTIATION, SW_OPTION),
+    SWITCH("legacy_server_connect", ONLY_CLIENT, SSL_OP_LEGACY_SERVER_CONNECT, SW_OPTION),
+    SWITCH("no_renegotiation", 0, SSL_OP_NO_RENEGOTIATION, SW_OPTION),
+    SWITCH("no_resumption_on_reneg", ONLY_SERVER, SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION,
+           SW_OPTION),
+    SWITCH("no_legacy_server_connect", ONLY_CLIENT, SSL_OP_LEGACY_SERVER_CONNECT, SW_OPTION_CLEAR),
+    SWITCH("allow_no_dhe_kex", 0, SSL_OP_ALLOW_NO_DHE_KEX, SW_OPTION),
+    SWITCH("prioritize_chacha", ONLY_SERVER, SSL_OP_PRIORITIZE_CHACHA, SW_OPTION),
+    SWITCH("strict", 0, SSL_CERT_FLAG_TLS_STRICT, SW_CERT_FLAG),
+    SWITCH("no_middlebox", 0, SSL_OP_ENABLE_MIDDLEBOX_COMPAT, SW_OPTION_CLEAR),
+    SWITCH("anti_replay", ONLY_SERVER, SSL_OP_NO_ANTI_REPLAY, SW_OPTION_CLEAR),
+    SWITCH("no_anti_replay", ONLY_SERVER, SSL_OP_NO_ANTI_REPLAY, SW_OPTION),
+    SWITCH("no_etm", 0, SSL_OP_NO_ENCRYPT_THEN_MAC, SW_OPTION),
     {"SignatureAlgorithms", "sigalgs", 0, STR, do_sigalgs, 0, 0},
     {"ClientSignatureAlgorithms", "client_sigalgs", 0, STR, do_client_sigalgs, 0, 0},
     {"Curves", "curves", 0, STR, do_groups, 0, 0},
@@ -505,7 +569,7 @@ static const conf_cmd commands[] = {
     {"VerifyMode", NULL, 0, STR, do_verify_mode, 0, 0},
     {"Certificate", "cert", NEEDS_CERT, FIL, do_cert, 0, 0},
     {"PrivateKey", "key", NEEDS_CERT, FIL, do_key, 0, 0},
-    {"ServerInfoFile", NULL, ONLY_SERVER | NEEDS_CERT, FIL, do_accept_file, 0, 0},
+    {"ServerInfoFile", NULL, ONLY_SERVER | NEEDS_CERT, FIL, do_serverinfo, 0, 0},
     {"ChainCAPath", "chainCApath", NEEDS_CERT, DIR, do_chain_path, 0, 0},
     {"ChainCAFile", "chainCAfile", NEEDS_CERT, FIL, do_chain_file, 0, 0},
     {"ChainCAStore", "chainCAstore", NEEDS_CERT, STO, do_chain_store, 0, 0},
@@ -514,7 +578,11 @@ static const conf_cmd commands[] = {
     {"VerifyCAStore", "verifyCAstore", NEEDS_CERT, STO, do_verify_store, 0, 0},
     {"RequestCAFile", "requestCAFile", NEEDS_CERT, FIL, do_ca_names_file, 0, 0},
     {"ClientCAFile", NULL, ONLY_SERVER | NEEDS_CERT, FIL, do_ca_names_file, 0, 0},
-    {"DHParameters", "dhparam", ONLY_SERVER | NEEDS_CERT, FIL, do_accept_file, 0, 0},
+    {"RequestCAPath", NULL, NEEDS_CERT, DIR, do_ca_names_path, 0, 0},
+    {"ClientCAPath", NULL, ONLY_SERVER | NEEDS_CERT, DIR, do_ca_names_path, 0, 0},
+    {"RequestCAStore", "requestCAStore", NEEDS_CERT, STO, do_ca_names_store, 0, 0},
+    {"ClientCAStore", NULL, ONLY_SERVER | NEEDS_CERT, STO, do_ca_names_store, 0, 0},
+    {"DHParameters", "dhparam", ONLY_SERVER | NEEDS_CERT, FIL, do_dhparams, 0, 0},
     {"RecordPadding", "record_padding", 0, STR, do_record_padding, 0, 0},
     {"NumTickets", "num_tickets", ONLY_SERVER, STR, do_num_tickets, 0, 0},
 };
@@ -532,78 +600,110 @@ static int allowed(const SSL_CONF_CTX *c, const conf_cmd *t)
     return 1;
 }
 
-/* Strip the prefix; NULL when the name does not carry it. */
-static const char *strip_prefix(const SSL_CONF_CTX *c, const char *cmd)
+/*
+ * Skip the prefix: a set prefix must be followed by something and is
+ * compared exactly for the command line, without case for files; without
+ * one, command-line names need "-" and at least one more character.
+ */
+static int skip_prefix(const SSL_CONF_CTX *c, const char **cmd)
 {
-    int cmdline = (c->flags & SSL_CONF_FLAG_CMDLINE) != 0;
-    const char *prefix = c->prefix != NULL ? c->prefix : cmdline ? "-" : "";
-    size_t n = strlen(prefix);
+    if (c->prefix != NULL) {
+        size_t n = strlen(c->prefix);
 
-    if (cmdline ? strncmp(cmd, prefix, n) != 0 : strncasecmp(cmd, prefix, n) != 0)
-        return NULL;
-    return cmd + n;
+        if (strlen(*cmd) <= n)
+            return 0;
+        if ((c->flags & SSL_CONF_FLAG_CMDLINE) && strncmp(*cmd, c->prefix, n) != 0)
+            return 0;
+        if ((c->flags & SSL_CONF_FLAG_FILE) && strncasecmp(*cmd, c->prefix, n) != 0)
+            return 0;
+        *cmd += n;
+    } else if (c->flags & SSL_CONF_FLAG_CMDLINE) {
+        if ((*cmd)[0] != '-' || (*cmd)[1] == '\0')
+            return 0;
+        *cmd += 1;
+    }
+    return 1;
 }
 
-static const conf_cmd *find_cmd(const SSL_CONF_CTX *c, const char *cmd)
+static const conf_cmd *find_cmd(const SSL_CONF_CTX *c, const char *name)
 {
-    const char *name;
-
-    if (cmd == NULL || (name = strip_prefix(c, cmd)) == NULL)
-        return NULL;
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
         const conf_cmd *t = &commands[i];
-        int hit = 0;
 
+        if (!allowed(c, t))
+            continue;
         if ((c->flags & SSL_CONF_FLAG_CMDLINE) && t->cmd_name != NULL &&
             strcmp(t->cmd_name, name) == 0)
-            hit = 1;
+            return t;
         if ((c->flags & SSL_CONF_FLAG_FILE) && t->file_name != NULL &&
             strcasecmp(t->file_name, name) == 0)
-            hit = 1;
-        if (hit && allowed(c, t))
             return t;
     }
     return NULL;
 }
 
+static void apply_switch(SSL_CONF_CTX *c, const conf_cmd *t)
+{
+    switch (t->sw) {
+    case SW_OPTION:
+    case SW_OPTION_CLEAR:
+        set_ops(c, t->op, t->sw == SW_OPTION_CLEAR);
+        break;
+    case SW_CERT_FLAG:
+        if (has_target(c))
+            (void)ctrl(c, SSL_CTRL_CERT_FLAGS, (long)t->op, NULL);
+        break;
+    }
+}
+
 int SSL_CONF_cmd(SSL_CONF_CTX *c, const char *cmd, const char *value)
 {
     const conf_cmd *t;
+    int rv;
 
     if (cmd == NULL) {
         SHIMSSL_ERR(SSL_R_INVALID_NULL_CMD_NAME);
         return 0;
     }
-    if ((t = find_cmd(c, cmd)) == NULL) {
+    if (!skip_prefix(c, &cmd) || (t = find_cmd(c, cmd)) == NULL) {
         if (c->flags & SSL_CONF_FLAG_SHOW_ERRORS)
             ERR_raise_data(ERR_LIB_SSL, SSL_R_UNKNOWN_CMD_NAME, "cmd=%s", cmd);
         return -2;
     }
     if (t->type == SSL_CONF_TYPE_NONE) {
-        if (t->op != 0)
-            set_ops(c, t->op, t->clear);
+        apply_switch(c, t);
         return 1;
     }
     if (value == NULL)
-        return -3;
-    if (t->apply(c, value) > 0)
+        rv = -3;
+    else if ((rv = t->apply(c, value)) > 0)
         return 2;
+    else
+        rv = 0;
     if (c->flags & SSL_CONF_FLAG_SHOW_ERRORS)
-        ERR_raise_data(ERR_LIB_SSL, SSL_R_BAD_VALUE, "cmd=%s, value=%s", cmd, value);
-    return 0;
+        ERR_raise_data(ERR_LIB_SSL, SSL_R_BAD_VALUE, "cmd=%s, value=%s", cmd,
+                       value != NULL ? value : "<EMPTY>");
+    return rv;
 }
 
 int SSL_CONF_cmd_argv(SSL_CONF_CTX *c, int *pargc, char ***pargv)
 {
-    char **argv = *pargv;
-    const char *arg;
+    const char *arg = NULL, *next = NULL;
     int rv;
 
-    if (argv == NULL || argv[0] == NULL || (pargc != NULL && *pargc <= 0))
+    if (pargc != NULL && *pargc == 0)
         return 0;
-    arg = pargc == NULL || *pargc > 1 ? argv[1] : NULL;
-    rv = SSL_CONF_cmd(c, argv[0], arg);
-    if (rv == 2 || rv == 1) {
+    if (pargc == NULL || *pargc > 0)
+        arg = **pargv;
+    if (arg == NULL)
+        return 0;
+    if (pargc == NULL || *pargc > 1)
+        next = (*pargv)[1];
+    /* argv holds command-line switches, whatever the flags said before. */
+    c->flags &= ~SSL_CONF_FLAG_FILE;
+    c->flags |= SSL_CONF_FLAG_CMDLINE;
+    rv = SSL_CONF_cmd(c, arg, next);
+    if (rv > 0) {
         *pargv += rv;
         if (pargc != NULL)
             *pargc -= rv;
@@ -616,9 +716,11 @@ int SSL_CONF_cmd_argv(SSL_CONF_CTX *c, int *pargc, char ***pargv)
 
 int SSL_CONF_cmd_value_type(SSL_CONF_CTX *c, const char *cmd)
 {
-    const conf_cmd *t = find_cmd(c, cmd);
+    const conf_cmd *t;
 
-    return t != NULL ? t->type : SSL_CONF_TYPE_UNKNOWN;
+    if (cmd == NULL || !skip_prefix(c, &cmd) || (t = find_cmd(c, cmd)) == NULL)
+        return SSL_CONF_TYPE_UNKNOWN;
+    return t->type;
 }
 
 /* --- the context object ----------------------------------------------------- */
@@ -638,6 +740,7 @@ void SSL_CONF_CTX_free(SSL_CONF_CTX *c)
         return;
     OPENSSL_free(c->prefix);
     OPENSSL_free(c->cert_file);
+    sk_X509_NAME_pop_free(c->canames, X509_NAME_free);
     OPENSSL_free(c);
 }
 
@@ -674,163 +777,128 @@ void SSL_CONF_CTX_set_ssl_ctx(SSL_CONF_CTX *c, SSL_CTX *ctx)
     c->ssl = NULL;
 }
 
-/* A certificate loaded without a key: the key is expected in the same file. */
+/*
+ * A certificate loaded without a key (with SSL_CONF_FLAG_REQUIRE_PRIVATE):
+ * the key is expected in the certificate's file. Then the collected CA
+ * names become the CA list.
+ */
 int SSL_CONF_CTX_finish(SSL_CONF_CTX *c)
 {
-    if (!(c->flags & SSL_CONF_FLAG_CERTIFICATE) || c->cert_file == NULL || c->key_set)
-        return 1;
-    c->key_set = 1;
-    if (c->ssl != NULL)
-        return SSL_use_PrivateKey_file(c->ssl, c->cert_file, SSL_FILETYPE_PEM) > 0;
-    if (c->ctx != NULL)
-        return SSL_CTX_use_PrivateKey_file(c->ctx, c->cert_file, SSL_FILETYPE_PEM) > 0;
+    if (c->cert_file != NULL && (c->flags & SSL_CONF_FLAG_REQUIRE_PRIVATE)) {
+        int have_key = c->ssl != NULL   ? SSL_get_privatekey(c->ssl) != NULL
+                       : c->ctx != NULL ? SSL_CTX_get0_privatekey(c->ctx) != NULL
+                                        : 1;
+
+        if (!have_key && (c->flags & SSL_CONF_FLAG_CERTIFICATE) && !do_key(c, c->cert_file))
+            return 0;
+    }
+    if (c->canames != NULL) {
+        if (c->ssl != NULL)
+            SSL_set0_CA_list(c->ssl, c->canames);
+        else if (c->ctx != NULL)
+            SSL_CTX_set0_CA_list(c->ctx, c->canames);
+        else
+            sk_X509_NAME_pop_free(c->canames, X509_NAME_free);
+        c->canames = NULL;
+    }
     return 1;
 }
 
 /* --- the "ssl_conf" module of openssl.cnf ------------------------------------- */
 
 /*
- * libcrypto reads openssl.cnf but keeps what its "ssl_conf" module found to
- * itself, so we read the same file (OPENSSL_CONF, else the default path)
- * with the public NCONF API:
+ * libcrypto's configuration code owns the "ssl_conf" module: whichever file
+ * was loaded last (openssl.cnf through OPENSSL_init_ssl, the file named in
+ * OPENSSL_init_ssl's settings, or one the application passed to
+ * CONF_modules_load_file), its
  *
- *   openssl_conf = init_section          (default section)
  *   [init_section]   ssl_conf = ssl_section
  *   [ssl_section]    system_default = sys_section   (and any other names)
- *   [sys_section]    MinProtocol = TLSv1.2 ...       (SSL_CONF file commands)
+ *   [sys_section]    MinProtocol = TLSv1.2 ...
  *
- * "system_default" applies to every new SSL_CTX (as OpenSSL does, quietly:
- * a bad line neither fails SSL_CTX_new nor leaves an error); other names
- * are for SSL_CTX_config / SSL_config.
+ * is kept inside libcrypto, with "xxx." prefixes of the command names
+ * already dropped. libcrypto exports three functions for libssl to read it
+ * (declared in OpenSSL's internal sslconf.h, not in any public header);
+ * their prototypes are repeated here with an opaque type of our own.
  */
-typedef struct conf_line {
-    char *name;
-    char *value;
-} conf_line;
+struct shimssl_conf_cmds;
+const struct shimssl_conf_cmds *conf_ssl_get(size_t idx, const char **name, size_t *cnt);
+int conf_ssl_name_find(const char *name, size_t *idx);
+void conf_ssl_get_cmd(const struct shimssl_conf_cmds *cmd, size_t idx, char **cmdstr, char **arg);
 
-/* The lines of section `name` of the ssl_conf module; *n = -1 if absent. */
-static conf_line *read_ssl_section(const char *name, int *n)
+/*
+ * Apply the named section as OpenSSL's SSL_CTX_config does: as a file, for
+ * the sides the method allows, with certificates (and their keys) unless it
+ * is the system default. Every line is tried; any failure fails the call.
+ * Errors are those of the setters: SSL_CONF_FLAG_SHOW_ERRORS is not set.
+ */
+static int apply_section(SSL_CTX *ctx, SSL *ssl, const char *name, int system)
 {
-    char *file = CONF_get1_default_config_file();
-    CONF *conf = NCONF_new(NULL);
-    conf_line *lines = NULL;
-    const char *init, *ssl_sect, *cmds;
-    STACK_OF(CONF_VALUE) * sk;
-
-    *n = -1;
-    ERR_set_mark();
-    if (file == NULL || conf == NULL || NCONF_load(conf, file, NULL) <= 0 ||
-        (init = NCONF_get_string(conf, NULL, "openssl_conf")) == NULL ||
-        (ssl_sect = NCONF_get_string(conf, init, "ssl_conf")) == NULL ||
-        (cmds = NCONF_get_string(conf, ssl_sect, name)) == NULL ||
-        (sk = NCONF_get_section(conf, cmds)) == NULL)
-        goto done;
-    if ((lines = OPENSSL_zalloc(sizeof(*lines) * ((size_t)sk_CONF_VALUE_num(sk) + 1))) == NULL)
-        goto done;
-    for (int i = 0; i < sk_CONF_VALUE_num(sk); i++) {
-        CONF_VALUE *v = sk_CONF_VALUE_value(sk, i);
-
-        lines[i].name = OPENSSL_strdup(v->name);
-        lines[i].value = OPENSSL_strdup(v->value);
-    }
-    *n = sk_CONF_VALUE_num(sk);
-done:
-    ERR_pop_to_mark();
-    NCONF_free(conf);
-    OPENSSL_free(file);
-    return lines;
-}
-
-static void free_lines(conf_line *lines, int n)
-{
-    for (int i = 0; i < n; i++) {
-        OPENSSL_free(lines[i].name);
-        OPENSSL_free(lines[i].value);
-    }
-    OPENSSL_free(lines);
-}
-
-static int apply_lines(SSL_CTX *ctx, SSL *ssl, const conf_line *lines, int n, int system)
-{
-    SSL_CONF_CTX *c = SSL_CONF_CTX_new();
-    const SSL_METHOD *meth = ssl != NULL ? ssl->method : ctx->method;
+    const struct shimssl_conf_cmds *cmds;
+    SSL_CONF_CTX *c;
+    const SSL_METHOD *meth;
+    OSSL_LIB_CTX *prev;
     unsigned int flags = SSL_CONF_FLAG_FILE;
-    int ok = 1;
+    size_t idx, n;
+    int failed = 0;
 
-    if (c == NULL)
+    if (ctx == NULL && ssl == NULL) {
+        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
+        return 0;
+    }
+    if (!conf_ssl_name_find(name, &idx)) {
+        if (!system)
+            ERR_raise_data(ERR_LIB_SSL, SSL_R_INVALID_CONFIGURATION_NAME, "name=%s",
+                           name != NULL ? name : "");
+        return 0;
+    }
+    cmds = conf_ssl_get(idx, &name, &n);
+    if ((c = SSL_CONF_CTX_new()) == NULL)
         return 0;
     if (!system)
         flags |= SSL_CONF_FLAG_CERTIFICATE | SSL_CONF_FLAG_REQUIRE_PRIVATE;
-    if (meth->side != SHIMSSL_SIDE_SERVER)
-        flags |= SSL_CONF_FLAG_CLIENT;
+    meth = ssl != NULL ? ssl->method : ctx->method;
     if (meth->side != SHIMSSL_SIDE_CLIENT)
         flags |= SSL_CONF_FLAG_SERVER;
+    if (meth->side != SHIMSSL_SIDE_SERVER)
+        flags |= SSL_CONF_FLAG_CLIENT;
     SSL_CONF_CTX_set_flags(c, flags);
     if (ssl != NULL)
         SSL_CONF_CTX_set_ssl(c, ssl);
     else
         SSL_CONF_CTX_set_ssl_ctx(c, ctx);
-    for (int i = 0; i < n; i++) {
-        if (lines[i].name == NULL || lines[i].value == NULL ||
-            SSL_CONF_cmd(c, lines[i].name, lines[i].value) <= 0) {
-            if (!system)
-                ERR_raise_data(ERR_LIB_SSL, SSL_R_BAD_VALUE, "cmd=%s, arg=%s",
-                               lines[i].name != NULL ? lines[i].name : "",
-                               lines[i].value != NULL ? lines[i].value : "");
-            ok = 0;
-        }
+    /* Files named in the section are read in the SSL_CTX's library context. */
+    prev = OSSL_LIB_CTX_set0_default(ssl != NULL ? ssl->ctx->libctx : ctx->libctx);
+    for (size_t i = 0; i < n; i++) {
+        char *cmd, *arg;
+
+        conf_ssl_get_cmd(cmds, i, &cmd, &arg);
+        if (SSL_CONF_cmd(c, cmd, arg) <= 0)
+            failed = 1;
     }
     if (!SSL_CONF_CTX_finish(c))
-        ok = 0;
+        failed = 1;
+    OSSL_LIB_CTX_set0_default(prev);
     SSL_CONF_CTX_free(c);
-    return ok;
+    return !failed;
 }
 
-static conf_line *system_lines;
-static int n_system_lines;
-static pthread_once_t system_once = PTHREAD_ONCE_INIT;
-
-static void load_system_default(void)
-{
-    system_lines = read_ssl_section("system_default", &n_system_lines);
-}
-
-/* Called for every new SSL_CTX (compat-api's ctx_init hook). */
+/*
+ * Called for every new SSL_CTX (compat-api's ctx_init hook), last, as
+ * OpenSSL does: a bad line fails neither SSL_CTX_new nor the other lines,
+ * and what the setters put on the error queue stays there.
+ */
 void shimssl_conf_apply_system(SSL_CTX *ctx)
 {
-    pthread_once(&system_once, load_system_default);
-    if (n_system_lines <= 0)
-        return;
-    ERR_set_mark();
-    (void)apply_lines(ctx, NULL, system_lines, n_system_lines, 1);
-    ERR_pop_to_mark();
-}
-
-static int apply_named(SSL_CTX *ctx, SSL *ssl, const char *name)
-{
-    int n, ok;
-    conf_line *lines;
-
-    if (name == NULL) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_PASSED_NULL_PARAMETER);
-        return 0;
-    }
-    lines = read_ssl_section(name, &n);
-    if (n < 0) {
-        ERR_raise_data(ERR_LIB_SSL, SSL_R_INVALID_CONFIGURATION_NAME, "name=%s", name);
-        return 0;
-    }
-    ok = apply_lines(ctx, ssl, lines, n, 0);
-    free_lines(lines, n);
-    return ok;
+    (void)apply_section(ctx, NULL, "system_default", 1);
 }
 
 int SSL_CTX_config(SSL_CTX *ctx, const char *name)
 {
-    return apply_named(ctx, NULL, name);
+    return apply_section(ctx, NULL, name, 0);
 }
 
 int SSL_config(SSL *s, const char *name)
 {
-    return apply_named(NULL, s, name);
+    return apply_section(NULL, s, name, 0);
 }

@@ -12,6 +12,7 @@
 #include "compat/ssl_status.h"
 #include "compat/init.h"
 
+#include <ctype.h>
 #include <string.h>
 
 /* --- code point lists ------------------------------------------------------- */
@@ -126,49 +127,128 @@ int shimssl_set_groups_nids(shimssl_u16_list *out, const int *nids, size_t n)
 }
 
 /*
- * Signature algorithms are named either as TLS 1.3 SignatureScheme names
- * ("ecdsa_secp256r1_sha256") or in OpenSSL's "ALG+HASH" form
- * ("ECDSA+SHA256", "RSA-PSS+SHA384"); the second form is rewritten to the
- * first.
+ * Signature algorithm lists (SSL_CTX_set1_sigalgs_list and the
+ * SignatureAlgorithms / ClientSignatureAlgorithms commands), with OpenSSL
+ * 3.0's grammar: elements separated by ':' (blanks around them ignored, an
+ * empty one is an error), each either a SignatureScheme name as OpenSSL
+ * names it ("rsa_pss_rsae_sha256", "ed25519") or a signature and a hash
+ * joined by '+' in either order ("RSA+SHA256", "SHA256+RSA", "RSA-PSS+SHA384",
+ * "ECDSA+sha256"): RSA, RSA-PSS or PSS, DSA, ECDSA, and a digest's short or
+ * long name. A pair names the first scheme of the table below with that
+ * signature and hash (so RSA-PSS means the rsae variant). Duplicates fail.
  */
-static uint16_t shimssl_sigalg_by_any_name(const char *name)
+enum { SIG_RSA = 1, SIG_PSS, SIG_DSA, SIG_EC };
+
+static const struct {
+    uint16_t id;
+    const char *name; /* NULL: reachable as a pair only */
+    int sig;
+    int hash_nid;
+} shimssl_sigalg_names[] = {
+    {0x0403, "ecdsa_secp256r1_sha256", SIG_EC, NID_sha256},
+    {0x0503, "ecdsa_secp384r1_sha384", SIG_EC, NID_sha384},
+    {0x0603, "ecdsa_secp521r1_sha512", SIG_EC, NID_sha512},
+    {0x0807, "ed25519", 0, NID_undef},
+    {0x0808, "ed448", 0, NID_undef},
+    {0x0303, NULL, SIG_EC, NID_sha224},
+    {0x0203, NULL, SIG_EC, NID_sha1},
+    {0x0804, "rsa_pss_rsae_sha256", SIG_PSS, NID_sha256},
+    {0x0805, "rsa_pss_rsae_sha384", SIG_PSS, NID_sha384},
+    {0x0806, "rsa_pss_rsae_sha512", SIG_PSS, NID_sha512},
+    {0x0809, "rsa_pss_pss_sha256", SIG_PSS, NID_sha256},
+    {0x080a, "rsa_pss_pss_sha384", SIG_PSS, NID_sha384},
+    {0x080b, "rsa_pss_pss_sha512", SIG_PSS, NID_sha512},
+    {0x0401, "rsa_pkcs1_sha256", SIG_RSA, NID_sha256},
+    {0x0501, "rsa_pkcs1_sha384", SIG_RSA, NID_sha384},
+    {0x0601, "rsa_pkcs1_sha512", SIG_RSA, NID_sha512},
+    {0x0301, "rsa_pkcs1_sha224", SIG_RSA, NID_sha224},
+    {0x0201, "rsa_pkcs1_sha1", SIG_RSA, NID_sha1},
+    {0x0402, NULL, SIG_DSA, NID_sha256},
+    {0x0502, NULL, SIG_DSA, NID_sha384},
+    {0x0602, NULL, SIG_DSA, NID_sha512},
+    {0x0302, NULL, SIG_DSA, NID_sha224},
+    {0x0202, NULL, SIG_DSA, NID_sha1},
+};
+
+#define SHIMSSL_N_SIGALG_NAMES (sizeof(shimssl_sigalg_names) / sizeof(shimssl_sigalg_names[0]))
+
+/* One side of "A+B": a signature word, or else a digest name. */
+static void shimssl_sig_or_hash(const char *w, int *sig, int *hash)
 {
-    static const struct {
-        const char *alg, *hash, *scheme;
-    } forms[] = {
-        {"RSA", "SHA256", "rsa_pkcs1_sha256"},
-        {"RSA", "SHA384", "rsa_pkcs1_sha384"},
-        {"RSA", "SHA512", "rsa_pkcs1_sha512"},
-        {"RSA", "SHA1", "rsa_pkcs1_sha1"},
-        {"ECDSA", "SHA256", "ecdsa_secp256r1_sha256"},
-        {"ECDSA", "SHA384", "ecdsa_secp384r1_sha384"},
-        {"ECDSA", "SHA512", "ecdsa_secp521r1_sha512"},
-        {"ECDSA", "SHA1", "ecdsa_sha1"},
-        {"RSA-PSS", "SHA256", "rsa_pss_rsae_sha256"},
-        {"RSA-PSS", "SHA384", "rsa_pss_rsae_sha384"},
-        {"RSA-PSS", "SHA512", "rsa_pss_rsae_sha512"},
-        {"PSS", "SHA256", "rsa_pss_rsae_sha256"},
-        {"PSS", "SHA384", "rsa_pss_rsae_sha384"},
-        {"PSS", "SHA512", "rsa_pss_rsae_sha512"},
-    };
-    const char *plus = strchr(name, '+');
-    uint16_t id = tls_sigalg_by_name(name);
+    if (strcmp(w, "RSA") == 0)
+        *sig = SIG_RSA;
+    else if (strcmp(w, "RSA-PSS") == 0 || strcmp(w, "PSS") == 0)
+        *sig = SIG_PSS;
+    else if (strcmp(w, "DSA") == 0)
+        *sig = SIG_DSA;
+    else if (strcmp(w, "ECDSA") == 0)
+        *sig = SIG_EC;
+    else if ((*hash = OBJ_sn2nid(w)) == NID_undef)
+        *hash = OBJ_ln2nid(w);
+}
 
-    if (id != 0 || plus == NULL)
-        return id;
-    for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-        size_t alen = strlen(forms[i].alg);
+static uint16_t shimssl_sigalg_by_any_name(char *name)
+{
+    char *plus = strchr(name, '+');
+    int sig = 0, hash = NID_undef;
 
-        if (alen == (size_t)(plus - name) && OPENSSL_strncasecmp(name, forms[i].alg, alen) == 0 &&
-            OPENSSL_strcasecmp(plus + 1, forms[i].hash) == 0)
-            return tls_sigalg_by_name(forms[i].scheme);
+    if (plus == NULL) {
+        for (size_t i = 0; i < SHIMSSL_N_SIGALG_NAMES; i++)
+            if (shimssl_sigalg_names[i].name != NULL &&
+                strcmp(shimssl_sigalg_names[i].name, name) == 0)
+                return shimssl_sigalg_names[i].id;
+        return 0;
     }
+    *plus = '\0';
+    if (plus[1] == '\0')
+        return 0;
+    shimssl_sig_or_hash(name, &sig, &hash);
+    shimssl_sig_or_hash(plus + 1, &sig, &hash);
+    if (sig == 0 || hash == NID_undef)
+        return 0;
+    for (size_t i = 0; i < SHIMSSL_N_SIGALG_NAMES; i++)
+        if (shimssl_sigalg_names[i].sig == sig && shimssl_sigalg_names[i].hash_nid == hash)
+            return shimssl_sigalg_names[i].id;
     return 0;
 }
 
 int shimssl_parse_sigalgs(shimssl_u16_list *out, const char *str)
 {
-    return shimssl_parse_list(out, str, shimssl_sigalg_by_any_name);
+    uint16_t v[SHIMSSL_N_SIGALG_NAMES];
+    size_t n = 0;
+    uint16_t *copy;
+
+    if (str == NULL)
+        return 0;
+    for (;;) {
+        const char *colon = strchr(str, ':'), *end;
+        char elem[40];
+        uint16_t id;
+
+        while (isspace((unsigned char)*str))
+            str++;
+        end = colon != NULL && colon >= str ? colon : str + strlen(str);
+        while (end > str && isspace((unsigned char)end[-1]))
+            end--;
+        if (end == str || (size_t)(end - str) >= sizeof(elem) || n == SHIMSSL_N_SIGALG_NAMES)
+            return 0;
+        memcpy(elem, str, (size_t)(end - str));
+        elem[end - str] = '\0';
+        if ((id = shimssl_sigalg_by_any_name(elem)) == 0)
+            return 0;
+        for (size_t i = 0; i < n; i++)
+            if (v[i] == id)
+                return 0;
+        v[n++] = id;
+        if (colon == NULL)
+            break;
+        str = colon + 1;
+    }
+    if ((copy = OPENSSL_malloc(n * sizeof(*copy))) == NULL)
+        return 0;
+    memcpy(copy, v, n * sizeof(*copy));
+    shimssl_u16_list_set(out, copy, n);
+    return 1;
 }
 
 /* SSL_CTX_set1_sigalgs' form: pairs of (hash NID, public key NID). */
@@ -242,13 +322,35 @@ static int shimssl_sigalg_hash_nid(uint16_t scheme)
 
 /* --- protocol versions -------------------------------------------------------- */
 
-static int shimssl_version_ok(const SSL_METHOD *m, long v)
+/*
+ * SSL_CTX_set_min/max_proto_version: any TLS or DTLS version number is a
+ * valid value (0: no bound); a flexible method takes the versions of its
+ * own family and quietly ignores the others, a version-specific method
+ * ignores bounds altogether (OpenSSL 3.0's rules).
+ */
+/* A TLS bound with a DTLS one (either way round) is refused. */
+static int shimssl_versions_mix(long min, long max)
 {
-    if (v == 0)
+    int min_dtls = min == DTLS1_BAD_VER || (min >> 8) == DTLS1_VERSION_MAJOR;
+    int max_dtls = max == DTLS1_BAD_VER || (max >> 8) == DTLS1_VERSION_MAJOR;
+
+    return !((min_dtls && !max_dtls && max != 0) || (max_dtls && !min_dtls && min != 0));
+}
+
+static int shimssl_version_bound(const SSL_METHOD *m, long v, int *bound)
+{
+    int tls = v >= SSL3_VERSION && v <= TLS1_3_VERSION;
+    int dtls = v == 0x0100 /* DTLS1_BAD_VER */ || (v >= DTLS1_2_VERSION && v <= DTLS1_VERSION);
+
+    if (v == 0) {
+        *bound = 0;
         return 1;
-    if (m->dtls)
-        return v == DTLS1_VERSION || v == DTLS1_2_VERSION;
-    return v >= SSL3_VERSION && v <= TLS1_3_VERSION;
+    }
+    if (!tls && !dtls)
+        return 0;
+    if (m->version == 0 && (m->dtls ? dtls : tls))
+        *bound = (int)v;
+    return 1;
 }
 
 /* --- extra chain certificates ------------------------------------------------ */
@@ -314,15 +416,11 @@ static long shimssl_common_ctrl(const struct shimssl_common *c, int cmd, long la
         *c->read_ahead = (int)larg;
         return old;
     case SSL_CTRL_SET_MIN_PROTO_VERSION:
-        if (!shimssl_version_ok(c->method, larg))
-            return 0;
-        *c->min_proto = (int)larg;
-        return 1;
+        return shimssl_versions_mix(larg, *c->max_proto) &&
+               shimssl_version_bound(c->method, larg, c->min_proto);
     case SSL_CTRL_SET_MAX_PROTO_VERSION:
-        if (!shimssl_version_ok(c->method, larg))
-            return 0;
-        *c->max_proto = (int)larg;
-        return 1;
+        return shimssl_versions_mix(*c->min_proto, larg) &&
+               shimssl_version_bound(c->method, larg, c->max_proto);
     case SSL_CTRL_GET_MIN_PROTO_VERSION:
         return *c->min_proto;
     case SSL_CTRL_GET_MAX_PROTO_VERSION:

@@ -155,6 +155,8 @@ static int shimssl_build_config(SSL *s)
         cfg->flags |= TLS_CFG_NO_TICKET;
     if (s->options & SSL_OP_CIPHER_SERVER_PREFERENCE)
         cfg->flags |= TLS_CFG_SERVER_PREFERENCE;
+    if (s->options & SSL_OP_PRIORITIZE_CHACHA)
+        cfg->flags |= TLS_CFG_PRIORITIZE_CHACHA;
     if (s->options & SSL_OP_ALLOW_NO_DHE_KEX)
         cfg->flags |= TLS_CFG_ALLOW_NO_DHE_KEX;
     if (s->verify_mode & SSL_VERIFY_PEER)

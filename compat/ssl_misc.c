@@ -125,8 +125,8 @@ void shimssl_api_ssl_event(SSL *s, int where, int value)
 
 /*
  * What compat-api adds to the engine's configuration: the verification
- * decision, the TLS 1.2 suites, and TLS 1.3 switched off when its suite
- * list was explicitly emptied (SSL_CTX_set_ciphersuites(ctx, "")).
+ * decision, the TLS 1.2 suites, and the check that the highest version
+ * enabled has a suite to use.
  */
 int shimssl_api_ssl_config(SSL *s, tls_config *cfg)
 {
@@ -150,12 +150,13 @@ int shimssl_api_ssl_config(SSL *s, tls_config *cfg)
     shimssl_tls12_config(s, cfg);
     shimssl_recsize_config(s, cfg);
     n12 = cfg->n_tls12_suites;
-    if (v13 != NULL && n13 == 0) {
-        if (cfg->min_version == TLS_V13) {
-            SHIMSSL_ERR(SSL_R_NO_CIPHERS_AVAILABLE);
-            return 0;
-        }
-        cfg->max_version = TLS_V12;
+    /* As OpenSSL 3.0 (tls_setup_handshake, tls_construct_ciphers): the
+     * highest version enabled must have a suite, else both sides fail
+     * before anything is sent. An emptied TLS 1.3 list therefore needs
+     * TLS 1.3 switched off as well. */
+    if (v13 != NULL && n13 == 0 && cfg->max_version == TLS_V13) {
+        SHIMSSL_ERR(SSL_R_NO_CIPHERS_AVAILABLE);
+        return 0;
     }
     /* No TLS 1.2 suite the engine implements: only TLS 1.3 remains. */
     if (n12 == 0) {

@@ -247,6 +247,24 @@ const tls_suite *tls_suite_get(uint16_t id)
     return NULL;
 }
 
+int tls_suite_is_chacha(uint16_t id)
+{
+    return id == 0x1303 || (id >= 0xCCA8 && id <= 0xCCAE);
+}
+
+int tls_client_prefers_chacha(const uint8_t *suites, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i += 2) {
+        uint16_t id = (uint16_t)(suites[i] << 8 | suites[i + 1]);
+
+        if (tls_suite_is_chacha(id))
+            return 1;
+        if (tls_suite_by_id(id) != NULL)
+            return 0;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ AEAD */
 
 #define ERR_BAD_MAC TLS_ERR(TLS_AD_BAD_RECORD_MAC, TLS_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC)

@@ -64,6 +64,15 @@ typedef struct tls_suite {
 
 /* The internal descriptor of an IANA suite, or NULL if unknown/unavailable. */
 const tls_suite *tls_suite_get(uint16_t id);
+/* A ChaCha20-Poly1305 suite (TLS 1.3's, or RFC 7905's for TLS 1.2)? */
+int tls_suite_is_chacha(uint16_t id);
+/*
+ * Server preference with TLS_CFG_PRIORITIZE_CHACHA: does the client's
+ * cipher_suites list (wire bytes) start with a ChaCha20-Poly1305 suite?
+ * Values we do not know (GREASE, signalling values) are passed over, as
+ * OpenSSL reads the list.
+ */
+int tls_client_prefers_chacha(const uint8_t *suites, size_t len);
 /* SHA-256 / SHA-384, fetched once (NULL if nid is not one we fetched). */
 const EVP_MD *tls_md_by_nid(int nid);
 

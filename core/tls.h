@@ -88,6 +88,10 @@ enum {
     /* OCSP stapling: client asks for the server's OCSP response
      * (status_request, RFC 6066 8); see tls_config.ocsp_status. */
     TLS_CFG_STATUS_REQUEST = 1u << 15,
+    /* Server, with SERVER_PREFERENCE: when the client's first suite is a
+     * ChaCha20-Poly1305 one, our ChaCha20 suites go first
+     * (SSL_OP_PRIORITIZE_CHACHA). */
+    TLS_CFG_PRIORITIZE_CHACHA = 1u << 16,
 };
 
 /*

@@ -460,11 +460,18 @@ static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, ui
         n = sizeof(default_suites12) / sizeof(default_suites12[0]);
     }
     if (cfg->flags & TLS_CFG_SERVER_PREFERENCE) {
-        for (size_t i = 0; i < n; i++)
-            if (suite_offered(ch, ours[i]) &&
-                suite_usable(c, ch, ours[i], &sv->id, &sv->scheme, group)) {
-                *out = tls12_suite_get(ours[i]);
-                return 0;
+        /* Pass 0: our ChaCha20 suites first, if the client leads with one. */
+        int chacha = (cfg->flags & TLS_CFG_PRIORITIZE_CHACHA) &&
+                     tls_client_prefers_chacha(ch->suites, ch->suites_len);
+        for (int pass = chacha ? 0 : 1; pass < 2; pass++)
+            for (size_t i = 0; i < n; i++) {
+                if (chacha && (pass == 0) != tls_suite_is_chacha(ours[i]))
+                    continue;
+                if (suite_offered(ch, ours[i]) &&
+                    suite_usable(c, ch, ours[i], &sv->id, &sv->scheme, group)) {
+                    *out = tls12_suite_get(ours[i]);
+                    return 0;
+                }
             }
     } else {
         for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {

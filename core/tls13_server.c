@@ -706,10 +706,17 @@ static int select_suite(tls_conn *c, const client_hello *ch, const tls_suite **o
         n = sizeof(default_suites) / sizeof(default_suites[0]);
     }
     if (cfg->flags & TLS_CFG_SERVER_PREFERENCE) {
-        for (size_t i = 0; i < n; i++)
-            if (usable_suite(ours[i]) && suite_offered(ch, ours[i])) {
-                *out = tls_suite_get(ours[i]);
-                return 0;
+        /* Pass 0: our ChaCha20 suites first, if the client leads with one. */
+        int chacha = (cfg->flags & TLS_CFG_PRIORITIZE_CHACHA) &&
+                     tls_client_prefers_chacha(ch->suites, ch->suites_len);
+        for (int pass = chacha ? 0 : 1; pass < 2; pass++)
+            for (size_t i = 0; i < n; i++) {
+                if (chacha && (pass == 0) != tls_suite_is_chacha(ours[i]))
+                    continue;
+                if (usable_suite(ours[i]) && suite_offered(ch, ours[i])) {
+                    *out = tls_suite_get(ours[i]);
+                    return 0;
+                }
             }
     } else {
         for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {

@@ -260,7 +260,15 @@ TEST(CompatIoCtrl, ProtocolVersionBounds)
     EXPECT_EQ(SSL_CTX_get_min_proto_version(ctx.get()), TLS1_2_VERSION);
     EXPECT_EQ(SSL_CTX_set_max_proto_version(ctx.get(), 0x1234), 0);
     EXPECT_EQ(SSL_CTX_get_max_proto_version(ctx.get()), 0);
+    // A DTLS bound next to a TLS one is refused; alone on a TLS method it is
+    // accepted and ignored (OpenSSL 3.0).
     EXPECT_EQ(SSL_CTX_set_max_proto_version(ctx.get(), DTLS1_2_VERSION), 0);
+    EXPECT_EQ(SSL_CTX_get_max_proto_version(ctx.get()), 0);
+    {
+        Ctx fresh = client_ctx();
+        EXPECT_EQ(SSL_CTX_set_max_proto_version(fresh.get(), DTLS1_2_VERSION), 1);
+        EXPECT_EQ(SSL_CTX_get_max_proto_version(fresh.get()), 0);
+    }
     EXPECT_EQ(SSL_CTX_set_max_proto_version(ctx.get(), TLS1_3_VERSION), 1);
     Ssl s(SSL_new(ctx.get()));
     EXPECT_EQ(SSL_get_max_proto_version(s.get()), TLS1_3_VERSION);
