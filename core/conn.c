@@ -402,6 +402,11 @@ static int step(tls_conn *c)
      * record types. */
     if (type != TLS_CT_HANDSHAKE && c->hs.len > c->hs_off)
         return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
+    /* A server expects nothing but its ClientHello until the version is
+     * chosen: OpenSSL 3.0 (TLS_server_method) refuses any other record
+     * there, a warning or fatal alert included, as unexpected_message. */
+    if (c->is_server && c->version == 0 && type != TLS_CT_HANDSHAKE)
+        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     /* Like OpenSSL, any non-empty record other than an alert ends a run of
      * warning alerts. */
     if (type != TLS_CT_ALERT && len > 0)
