@@ -456,6 +456,51 @@ static int suite_usable(tls_conn *c, const ch12 *ch, uint16_t id, const tls_iden
     return pick_identity(c, ch, s->au, s->kx != TLS12_KX_RSA, ident, scheme);
 }
 
+/*
+ * No suite fits: OpenSSL 3.0's reason. It first refuses a client whose
+ * signature_algorithms share nothing with ours at the security level
+ * (no_shared_signature_algorithms), and picks the suite before the scheme,
+ * so an RSA-authenticated suite that fits but for the scheme (none we can
+ * sign with, or the implied SHA-1 one refused at security level 1 and
+ * above) is no_suitable_signature_algorithm; for ECDSA it is
+ * no_shared_cipher (measured on 3.0.22). All handshake_failure.
+ */
+static int no_suite_error(tls_conn *c, const ch12 *ch, const uint16_t *ours, size_t n)
+{
+    const uint16_t *sig = c->cfg->sigalgs;
+    size_t n_sig = c->cfg->n_sigalgs;
+    if (!n_sig)
+        sig = tls_default_sigalgs(&n_sig);
+    if (ch->have_sigalgs) {
+        int shared = 0;
+        for (size_t i = 0; i < ch->n_sigalgs && !shared; i++) {
+            uint16_t s = wire_u16(ch->sigalgs, i);
+            const tls_sigalg *a = tls_sigalg_get(s);
+            shared = a && in_list(sig, n_sig, s) &&
+                     !(a->hash_nid == NID_sha1 && c->cfg->security_level > 0);
+        }
+        if (!shared)
+            return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_SIGNATURE_ALGORITHMS);
+    }
+    const tls_identity *ids[TLS_MAX_IDENTITIES + 1];
+    size_t n_ids = identities(c, ids);
+    for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
+        uint16_t id = (uint16_t)ch->suites[i] << 8 | ch->suites[i + 1];
+        const tls12_suite *s = tls12_suite_get(id);
+        if (!in_list(ours, n, id) || !s || !s->suite || !s->suite->info ||
+            s->suite->info->min_version > TLS_V12 || s->kx == TLS12_KX_RSA)
+            continue;
+        if (s->kx == TLS12_KX_ECDHE && !pick_group(c, ch))
+            continue;
+        /* Only an RSA certificate stays eligible then (it could still
+         * decrypt); an ECDSA one that cannot sign takes its suites away. */
+        for (size_t k = 0; k < n_ids && s->au == TLS12_AU_RSA; k++)
+            if (key_fits_au(ids[k]->key, s->au))
+                return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+    }
+    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
+}
+
 static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, uint16_t *group)
 {
     const tls_config *cfg = c->cfg;
@@ -482,7 +527,7 @@ static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, ui
             }
         }
     }
-    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
+    return no_suite_error(c, ch, ours, n);
 }
 
 static int comp_offered(const ch12 *ch, uint8_t method)

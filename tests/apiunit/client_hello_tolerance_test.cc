@@ -52,7 +52,7 @@ struct Hello {
     std::vector<uint16_t> sigalgs{0x0804, 0x0401};
     uint16_t share_group = 0x001d;
     bool tls13 = true;
-    size_t padding = 0; // body of a padding extension (RFC 7685), if > 0
+    size_t padding = 0;           // body of a padding extension (RFC 7685), if > 0
     bool fill_extensions = false; // pad the extensions block to 65535
     size_t session_id = 0;
     size_t compressions = 1; // the null method, then unassigned ones
@@ -74,7 +74,8 @@ Bytes client_hello(const Hello &h)
         body.push_back(uint8_t(i == 0 ? 0 : 0x80 + i % 100));
     Bytes exts;
     ext(exts, 0x000a, list16(h.groups));
-    ext(exts, 0x000d, list16(h.sigalgs));
+    if (!h.sigalgs.empty())
+        ext(exts, 0x000d, list16(h.sigalgs));
     ext(exts, 0x000b, Bytes{1, 0}); // ec_point_formats: uncompressed
     if (h.tls13) {
         ext(exts, 0x002b, Bytes{4, 0x03, 0x04, 0x03, 0x03});
@@ -127,9 +128,9 @@ Bytes records(uint8_t type, uint16_t version, const Bytes &data, size_t frag = 1
 
 struct Answer {
     int ssl_error = -1;
-    int reason = 0;       // ERR reason of the first queued error
-    int first_type = -1;  // content type of the server's first record
-    int alert = -1;       // its alert description, if an alert
+    int reason = 0;      // ERR reason of the first queued error
+    int first_type = -1; // content type of the server's first record
+    int alert = -1;      // its alert description, if an alert
 };
 
 class ClientHelloTolerance : public ::testing::Test
@@ -140,7 +141,8 @@ class ClientHelloTolerance : public ::testing::Test
         ctx = SSL_CTX_new(TLS_server_method());
         ASSERT_NE(ctx, nullptr);
         ASSERT_EQ(SSL_CTX_use_certificate_chain_file(ctx, shimtest::cert("server.pem").c_str()), 1);
-        ASSERT_EQ(SSL_CTX_use_PrivateKey_file(ctx, shimtest::cert("server.key").c_str(), SSL_FILETYPE_PEM),
+        ASSERT_EQ(SSL_CTX_use_PrivateKey_file(ctx, shimtest::cert("server.key").c_str(),
+                                              SSL_FILETYPE_PEM),
                   1);
     }
     void TearDown() override
@@ -357,12 +359,9 @@ TEST_F(ClientHelloTolerance, OverlongPlaintextRecordReasons)
         int reason;
     };
     const Case cases[] = {
-        {16385, SSL_R_DATA_LENGTH_TOO_LONG},
-        {16704, SSL_R_DATA_LENGTH_TOO_LONG},
-        {16705, SSL_R_ENCRYPTED_LENGTH_TOO_LONG},
-        {16707, SSL_R_ENCRYPTED_LENGTH_TOO_LONG},
-        {16708, SSL_R_PACKET_LENGTH_TOO_LONG},
-        {65535, SSL_R_PACKET_LENGTH_TOO_LONG},
+        {16385, SSL_R_DATA_LENGTH_TOO_LONG},      {16704, SSL_R_DATA_LENGTH_TOO_LONG},
+        {16705, SSL_R_ENCRYPTED_LENGTH_TOO_LONG}, {16707, SSL_R_ENCRYPTED_LENGTH_TOO_LONG},
+        {16708, SSL_R_PACKET_LENGTH_TOO_LONG},    {65535, SSL_R_PACKET_LENGTH_TOO_LONG},
     };
     for (const Case &c : cases) {
         SCOPED_TRACE(c.len);
@@ -371,6 +370,68 @@ TEST_F(ClientHelloTolerance, OverlongPlaintextRecordReasons)
         EXPECT_EQ(a.reason, c.reason);
         EXPECT_EQ(a.alert, SSL_AD_RECORD_OVERFLOW);
     }
+}
+
+// ---- 6. TLS 1.2 without usable signature_algorithms -----------------------
+
+// Without the extension RFC 5246 7.4.1.4.1 implies {sha1, rsa}, which
+// OpenSSL 3.0 signs with only at security level 0; a list sharing nothing
+// with the server's is refused before the suite is chosen; a shared list
+// the RSA certificate cannot sign with fails choosing the scheme.
+TEST_F(ClientHelloTolerance, Tls12SignatureAlgorithmsAtSecurityLevels)
+{
+    struct Case {
+        std::vector<uint16_t> sigalgs;
+        int level;
+        int reason; // 0: ServerHello
+    };
+    const Case cases[] = {
+        {{}, 0, 0},
+        {{}, 1, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM},
+        {{}, 2, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM},
+        {{0x0201}, 1, SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS},
+        {{0x0201}, 2, SSL_R_NO_SHARED_SIGNATURE_ALGORITHMS},
+        {{0x0403}, 1, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM},
+        {{0x0403}, 2, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM},
+        {{0x7a7a, 0x0403}, 2, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM},
+    };
+    for (const Case &c : cases) {
+        SCOPED_TRACE(testing::Message() << "sigalgs " << c.sigalgs.size() << " level " << c.level);
+        Hello h;
+        h.tls13 = false;
+        h.sigalgs = c.sigalgs;
+        SSL_CTX_set_security_level(ctx, c.level);
+        Answer a = feed(records(22, 0x0301, client_hello(h)));
+        if (c.reason == 0) {
+            expect_accepted(a);
+            continue;
+        }
+        EXPECT_EQ(a.ssl_error, SSL_ERROR_SSL);
+        EXPECT_EQ(a.reason, c.reason);
+        EXPECT_EQ(a.alert, SSL_AD_HANDSHAKE_FAILURE);
+    }
+}
+
+TEST_F(ClientHelloTolerance, Tls12EcdsaServerWithoutSignatureAlgorithms)
+{
+    // The implied {sha1, ecdsa} is refused from security level 1 on; unlike
+    // an RSA one, the ECDSA certificate then makes no suite eligible.
+    ASSERT_EQ(SSL_CTX_use_certificate_chain_file(ctx, shimtest::cert("server-ec.pem").c_str()), 1);
+    ASSERT_EQ(
+        SSL_CTX_use_PrivateKey_file(ctx, shimtest::cert("server-ec.key").c_str(), SSL_FILETYPE_PEM),
+        1);
+    Hello h;
+    h.tls13 = false;
+    h.sigalgs.clear();
+    h.suites = {0xc02b};
+    h.groups = {0x001d, 0x0017}; // P-256 for the certificate's key
+    SSL_CTX_set_security_level(ctx, 1);
+    Answer a = feed(records(22, 0x0301, client_hello(h)));
+    EXPECT_EQ(a.ssl_error, SSL_ERROR_SSL);
+    EXPECT_EQ(a.reason, SSL_R_NO_SHARED_CIPHER);
+    EXPECT_EQ(a.alert, SSL_AD_HANDSHAKE_FAILURE);
+    SSL_CTX_set_security_level(ctx, 0);
+    expect_accepted(feed(records(22, 0x0301, client_hello(h))));
 }
 
 } // namespace
