@@ -286,9 +286,10 @@ static int on_alert(tls_conn *c, const uint8_t *p, size_t n)
         return TLS_EOF;
     }
     /* RFC 5246 7.2: in TLS 1.2 a warning is not fatal (no_renegotiation,
-     * user_canceled ...); a peer sending nothing else is cut off. */
+     * user_canceled ...); a peer sending nothing else is cut off at the
+     * fifth in a row, as OpenSSL does (MAX_WARN_ALERT_COUNT 5). */
     if (c->version == TLS_V12 && p[0] == TLS_AL_WARNING) {
-        if (++c->warn_alerts > 5)
+        if (++c->warn_alerts >= 5)
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MANY_WARN_ALERTS);
         return 0;
     }
@@ -401,6 +402,15 @@ static int step(tls_conn *c)
      * record types. */
     if (type != TLS_CT_HANDSHAKE && c->hs.len > c->hs_off)
         return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
+    /* A server expects nothing but its ClientHello until the version is
+     * chosen: OpenSSL 3.0 (TLS_server_method) refuses any other record
+     * there, a warning or fatal alert included, as unexpected_message. */
+    if (c->is_server && c->version == 0 && type != TLS_CT_HANDSHAKE)
+        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+    /* Like OpenSSL, any non-empty record other than an alert ends a run of
+     * warning alerts. */
+    if (type != TLS_CT_ALERT && len > 0)
+        c->warn_alerts = 0;
     int rc = 0;
     switch (type) {
     case TLS_CT_HANDSHAKE:
@@ -437,7 +447,6 @@ static int step(tls_conn *c)
         if (!c->hs_done)
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
         c->key_updates_in_a_row = 0;
-        c->warn_alerts = 0;
         if (len > 0) {
             c->app_off = (size_t)(body - c->rbuf);
             c->app_len = len;

@@ -43,6 +43,12 @@ static inline int tls_hs_ends_record(uint8_t type)
 static inline size_t tls_hs_max_len(uint8_t type)
 {
     switch (type) {
+    case TLS_HS_CLIENT_HELLO:
+        /* OpenSSL 3.0's CLIENT_HELLO_MAX_LENGTH: a hello may carry 64 KiB
+         * of padding, thousands of extensions or signature schemes. */
+        return 131396;
+    case TLS_HS_SERVER_HELLO:
+        return 65607; /* OpenSSL 3.0's SERVER_HELLO_MAX_LENGTH */
     case TLS_HS_CERTIFICATE:
     case TLS_HS_CERTIFICATE_REQUEST:
         return 102400;

@@ -39,6 +39,12 @@ enum {
 #define TLS_REC_MAX_PLAIN    16384          /* 2^14 */
 #define TLS_REC_MAX_CIPHER   (16384 + 256)  /* 2^14 + 256, TLS 1.3 */
 #define TLS_REC_MAX_CIPHER12 (16384 + 2048) /* 2^14 + 2048, TLS 1.2 */
+/* What OpenSSL 3.0 reads (measured on 3.0.22): a TLS 1.2 record body up to
+ * 2^14 + 320 (its 2^14 + 2048 less the 1024 compression allowance and its
+ * own MAC allowance), and no length field past 2^14 + 323 (its read buffer);
+ * both 1024 more with compression. */
+#define TLS_REC_MAX_CIPHER_RD (16384 + 320)
+#define TLS_REC_MAX_PACKET    (16384 + 323)
 
 typedef struct tls_rec_header {
     uint8_t type;

@@ -109,10 +109,10 @@ typedef struct ch12 {
     size_t suites_len;
     const uint8_t *comp;
     size_t comp_len;
-    uint16_t groups[MAX_LIST];
+    const uint8_t *groups; /* 2-byte values, all of them */
     size_t n_groups;
     int have_groups;
-    uint16_t sigalgs[MAX_LIST];
+    const uint8_t *sigalgs; /* 2-byte values, all of them */
     size_t n_sigalgs;
     int have_sigalgs;
     int have_point_formats;
@@ -125,6 +125,20 @@ typedef struct ch12 {
     size_t ticket_len;
     int have_sni;
 } ch12;
+
+/* Entry i of a list of 2-byte values on the wire. */
+static uint16_t wire_u16(const uint8_t *l, size_t i)
+{
+    return (uint16_t)(l[2 * i] << 8 | l[2 * i + 1]);
+}
+
+static int in_wire_list(const uint8_t *l, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (wire_u16(l, i) == v)
+            return 1;
+    return 0;
+}
 
 static int in_list(const uint16_t *l, size_t n, uint16_t v)
 {
@@ -180,12 +194,9 @@ static int parse_groups(ch12 *ch, tls_reader *body)
     TRY(tls_rd_done(body));
     if (tls_rd_left(&l) % 2)
         return TLS_ERR_DECODE;
-    while (tls_rd_left(&l) > 0) {
-        uint16_t g;
-        TRY(tls_rd_u16(&l, &g));
-        if (ch->n_groups < MAX_LIST)
-            ch->groups[ch->n_groups++] = g;
-    }
+    /* The whole list, however long: the message bounds it. */
+    ch->n_groups = tls_rd_left(&l) / 2;
+    TRY(tls_rd_bytes(&l, tls_rd_left(&l), &ch->groups));
     ch->have_groups = 1;
     return 0;
 }
@@ -199,12 +210,8 @@ static int parse_sigalgs(ch12 *ch, tls_reader *body)
     TRY(tls_rd_done(body));
     if (tls_rd_left(&l) % 2)
         return TLS_ERR_DECODE;
-    while (tls_rd_left(&l) > 0) {
-        uint16_t s;
-        TRY(tls_rd_u16(&l, &s));
-        if (ch->n_sigalgs < MAX_LIST)
-            ch->sigalgs[ch->n_sigalgs++] = s;
-    }
+    ch->n_sigalgs = tls_rd_left(&l) / 2;
+    TRY(tls_rd_bytes(&l, tls_rd_left(&l), &ch->sigalgs));
     ch->have_sigalgs = 1;
     return 0;
 }
@@ -404,9 +411,9 @@ static int pick_identity(tls_conn *c, const ch12 *ch, int au, int signed_kx,
     int ours_first = (c->cfg->flags & TLS_CFG_SERVER_PREFERENCE) != 0;
     size_t n_walk = ours_first ? n_ours : ch->n_sigalgs;
     for (size_t i = 0; i < n_walk; i++) {
-        uint16_t s = ours_first ? ours[i] : ch->sigalgs[i];
+        uint16_t s = ours_first ? ours[i] : wire_u16(ch->sigalgs, i);
         if (!scheme_allowed(c, s) || !in_list(ours, n_ours, s) ||
-            !in_list(ch->sigalgs, ch->n_sigalgs, s))
+            !in_wire_list(ch->sigalgs, ch->n_sigalgs, s))
             continue;
         for (size_t k = 0; k < n; k++)
             if (key_fits_au(ids[k]->key, au) && tls_sigalg_key_ok(s, ids[k]->key, 0)) {
@@ -430,7 +437,7 @@ static uint16_t pick_group(const tls_conn *c, const ch12 *ch)
         if (!in_list(ecdhe_groups, sizeof(ecdhe_groups) / sizeof(ecdhe_groups[0]), ours[i]) ||
             !tls_group_get(ours[i]))
             continue;
-        if (!ch->have_groups || in_list(ch->groups, ch->n_groups, ours[i]))
+        if (!ch->have_groups || in_wire_list(ch->groups, ch->n_groups, ours[i]))
             return ours[i];
     }
     return 0;
@@ -447,6 +454,51 @@ static int suite_usable(tls_conn *c, const ch12 *ch, uint16_t id, const tls_iden
     if (s->kx == TLS12_KX_ECDHE && !(*group = pick_group(c, ch)))
         return 0;
     return pick_identity(c, ch, s->au, s->kx != TLS12_KX_RSA, ident, scheme);
+}
+
+/*
+ * No suite fits: OpenSSL 3.0's reason. It first refuses a client whose
+ * signature_algorithms share nothing with ours at the security level
+ * (no_shared_signature_algorithms), and picks the suite before the scheme,
+ * so an RSA-authenticated suite that fits but for the scheme (none we can
+ * sign with, or the implied SHA-1 one refused at security level 1 and
+ * above) is no_suitable_signature_algorithm; for ECDSA it is
+ * no_shared_cipher (measured on 3.0.22). All handshake_failure.
+ */
+static int no_suite_error(tls_conn *c, const ch12 *ch, const uint16_t *ours, size_t n)
+{
+    const uint16_t *sig = c->cfg->sigalgs;
+    size_t n_sig = c->cfg->n_sigalgs;
+    if (!n_sig)
+        sig = tls_default_sigalgs(&n_sig);
+    if (ch->have_sigalgs) {
+        int shared = 0;
+        for (size_t i = 0; i < ch->n_sigalgs && !shared; i++) {
+            uint16_t s = wire_u16(ch->sigalgs, i);
+            const tls_sigalg *a = tls_sigalg_get(s);
+            shared = a && in_list(sig, n_sig, s) &&
+                     !(a->hash_nid == NID_sha1 && c->cfg->security_level > 0);
+        }
+        if (!shared)
+            return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_SIGNATURE_ALGORITHMS);
+    }
+    const tls_identity *ids[TLS_MAX_IDENTITIES + 1];
+    size_t n_ids = identities(c, ids);
+    for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
+        uint16_t id = (uint16_t)ch->suites[i] << 8 | ch->suites[i + 1];
+        const tls12_suite *s = tls12_suite_get(id);
+        if (!in_list(ours, n, id) || !s || !s->suite || !s->suite->info ||
+            s->suite->info->min_version > TLS_V12 || s->kx == TLS12_KX_RSA)
+            continue;
+        if (s->kx == TLS12_KX_ECDHE && !pick_group(c, ch))
+            continue;
+        /* Only an RSA certificate stays eligible then (it could still
+         * decrypt); an ECDSA one that cannot sign takes its suites away. */
+        for (size_t k = 0; k < n_ids && s->au == TLS12_AU_RSA; k++)
+            if (key_fits_au(ids[k]->key, s->au))
+                return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+    }
+    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
 }
 
 static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, uint16_t *group)
@@ -482,7 +534,7 @@ static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, ui
             }
         }
     }
-    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
+    return no_suite_error(c, ch, ours, n);
 }
 
 static int comp_offered(const ch12 *ch, uint8_t method)

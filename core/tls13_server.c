@@ -108,10 +108,10 @@ typedef struct client_hello {
     size_t session_id_len;
     const uint8_t *suites; /* 2-byte values */
     size_t suites_len;
-    uint16_t groups[MAX_LIST];
+    const uint8_t *groups; /* 2-byte values, all of them */
     size_t n_groups;
     int have_groups;
-    uint16_t sigalgs[MAX_LIST];
+    const uint8_t *sigalgs; /* 2-byte values, all of them */
     size_t n_sigalgs;
     int have_sigalgs;
     tls_reader shares; /* KeyShareEntry list, validated */
@@ -152,6 +152,20 @@ static int in_list(const uint16_t *l, size_t n, uint16_t v)
 {
     for (size_t i = 0; i < n; i++)
         if (l[i] == v)
+            return 1;
+    return 0;
+}
+
+/* Entry i of a list of 2-byte values on the wire. */
+static uint16_t wire_u16(const uint8_t *l, size_t i)
+{
+    return (uint16_t)(l[2 * i] << 8 | l[2 * i + 1]);
+}
+
+static int in_wire_list(const uint8_t *l, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (wire_u16(l, i) == v)
             return 1;
     return 0;
 }
@@ -283,12 +297,9 @@ static int parse_groups(client_hello *ch, tls_reader *body)
     TRY(tls_rd_done(body));
     if (tls_rd_left(&l) % 2)
         return TLS_ERR_DECODE;
-    while (tls_rd_left(&l) > 0) {
-        uint16_t g;
-        TRY(tls_rd_u16(&l, &g));
-        if (ch->n_groups < MAX_LIST && !in_list(ch->groups, ch->n_groups, g))
-            ch->groups[ch->n_groups++] = g;
-    }
+    /* The whole list, however long: the message bounds it. */
+    ch->n_groups = tls_rd_left(&l) / 2;
+    TRY(tls_rd_bytes(&l, tls_rd_left(&l), &ch->groups));
     ch->have_groups = 1;
     return 0;
 }
@@ -301,12 +312,8 @@ static int parse_sigalgs(client_hello *ch, tls_reader *body)
     TRY(tls_rd_done(body));
     if (tls_rd_left(&l) % 2)
         return TLS_ERR_DECODE;
-    while (tls_rd_left(&l) > 0) {
-        uint16_t s;
-        TRY(tls_rd_u16(&l, &s));
-        if (ch->n_sigalgs < MAX_LIST)
-            ch->sigalgs[ch->n_sigalgs++] = s;
-    }
+    ch->n_sigalgs = tls_rd_left(&l) / 2;
+    TRY(tls_rd_bytes(&l, tls_rd_left(&l), &ch->sigalgs));
     ch->have_sigalgs = 1;
     return 0;
 }
@@ -351,7 +358,7 @@ static int check_shares(const client_hello *ch)
         TRY(tls_rd_u16(&l, &g));
         TRY(tls_rd_vec(&l, 2, &kx));
         size_t pos = 0;
-        while (pos < ch->n_groups && ch->groups[pos] != g)
+        while (pos < ch->n_groups && wire_u16(ch->groups, pos) != g)
             pos++;
         if (pos == ch->n_groups || (!first && pos <= last))
             return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
@@ -763,7 +770,7 @@ static int select_group(tls_conn *c, const client_hello *ch, uint16_t *group, in
         }
     }
     for (size_t i = 0; i < n; i++)
-        if (in_list(ch->groups, ch->n_groups, ours[i])) {
+        if (in_wire_list(ch->groups, ch->n_groups, ours[i])) {
             *group = ours[i];
             *hrr = 1;
             return 0;
@@ -795,9 +802,10 @@ static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
     int ours_first = (cfg->flags & TLS_CFG_SERVER_PREFERENCE) != 0;
     size_t n_walk = ours_first ? n : ch->n_sigalgs;
     for (size_t i = 0; i < n_walk; i++) {
-        uint16_t s = ours_first ? ours[i] : ch->sigalgs[i];
+        uint16_t s = ours_first ? ours[i] : wire_u16(ch->sigalgs, i);
         const tls_sigalg *sa = tls_sigalg_get(s);
-        if (!sa || !sa->tls13 || !in_list(ours, n, s) || !in_list(ch->sigalgs, ch->n_sigalgs, s))
+        if (!sa || !sa->tls13 || !in_list(ours, n, s) ||
+            !in_wire_list(ch->sigalgs, ch->n_sigalgs, s))
             continue;
         for (size_t k = 0; k <= n_ids; k++) {
             const tls_identity *id = k == 0 ? &sv->main_id : &cfg->ids[k - 1];

@@ -49,16 +49,18 @@ TEST(RecordHeader, FirstRecordAcceptsLegacyVersions)
     tls_rec_dir rd;
     tls_rec_dir_init(&rd, 0);
     tls_rec_header h;
-    for (uint16_t v : {0x0301, 0x0302, 0x0303}) {
+    // RFC 5246 E.1 and OpenSSL 3.0: any {03,XX} before the first message
+    // (tests/apiunit/client_hello_tolerance_test.cc checks it on OpenSSL).
+    for (uint16_t v : {0x0300, 0x0301, 0x0302, 0x0303, 0x0304, 0x03ff}) {
         auto hdr = header(22, v, 512);
         ASSERT_EQ(tls_rec_parse_header(&rd, hdr.data(), &h), 0) << v;
         EXPECT_EQ(h.type, 22);
         EXPECT_EQ(h.version, v);
         EXPECT_EQ(h.length, 512);
     }
-    auto ssl3 = header(22, 0x0300, 10);
-    int rc = tls_rec_parse_header(&rd, ssl3.data(), &h);
-    EXPECT_EQ(rc, TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_WRONG_VERSION_NUMBER));
+    auto ssl2 = header(22, 0x0203, 10);
+    int rc = tls_rec_parse_header(&rd, ssl2.data(), &h);
+    EXPECT_EQ(rc, TLS_ERR(TLS_AD_NONE, TLS_R_WRONG_VERSION_NUMBER));
 }
 
 TEST(RecordHeader, NonTlsFirstRecordSendsNoAlert)
@@ -110,6 +112,25 @@ TEST(RecordHeader, PlaintextLengthLimit)
     auto over = header(22, 0x0303, 16385);
     int rc = tls_rec_parse_header(&rd, over.data(), &h);
     EXPECT_EQ(rc, TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG));
+}
+
+// OpenSSL 3.0.22's reasons by length (measured with a memory BIO, see
+// tests/apiunit/client_hello_tolerance_test.cc): its read buffer, then the
+// TLS 1.2 ciphertext bound, then 2^14.
+TEST(RecordHeader, OverlongRecordReasonsFollowOpenSsl)
+{
+    tls_rec_dir rd;
+    tls_rec_dir_init(&rd, 0);
+    tls_rec_header h;
+    const int plain = TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG);
+    const int cipher = TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_ENCRYPTED_LENGTH_TOO_LONG);
+    const int packet = TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_PACKET_LENGTH_TOO_LONG);
+    const std::pair<uint16_t, int> cases[] = {
+        {16704, plain}, {16705, cipher}, {16707, cipher}, {16708, packet}, {65535, packet}};
+    for (const auto &c : cases) {
+        auto hdr = header(22, 0x0301, c.first);
+        EXPECT_EQ(tls_rec_parse_header(&rd, hdr.data(), &h), c.second) << c.first;
+    }
 }
 
 // ------------------------------------------------------------ protection
@@ -290,6 +311,23 @@ TEST_P(Tls13Record, OversizedInnerPlaintextIsRecordOverflow)
               TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG));
 }
 
+TEST_P(Tls13Record, PaddingPastTheInnerLimitIsAcceptedAsOnOpenSsl)
+{
+    // OpenSSL 3.0 bounds the content after removing the padding
+    // (ssl3_get_record), so 2^14 bytes of content with 200 bytes of
+    // padding, within the ciphertext limit, are read.
+    std::vector<uint8_t> inner(16384, 'a');
+    inner.push_back(TLS_CT_APPLICATION_DATA);
+    inner.insert(inner.end(), 200, 0);
+    auto rec = RawRecord(inner, 0);
+    uint8_t type;
+    uint8_t *data;
+    size_t len;
+    ASSERT_EQ(tls_rec_open(&rx, rec.data(), rec.size(), &type, &data, &len), 0);
+    EXPECT_EQ(type, TLS_CT_APPLICATION_DATA);
+    EXPECT_EQ(len, 16384u);
+}
+
 TEST_P(Tls13Record, OversizedCiphertextIsRecordOverflow)
 {
     tls_rec_header h;
@@ -298,6 +336,9 @@ TEST_P(Tls13Record, OversizedCiphertextIsRecordOverflow)
     auto over = header(23, 0x0303, 16384 + 257);
     EXPECT_EQ(tls_rec_parse_header(&rx, over.data(), &h),
               TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_ENCRYPTED_LENGTH_TOO_LONG));
+    auto packet = header(23, 0x0303, 16384 + 324);
+    EXPECT_EQ(tls_rec_parse_header(&rx, packet.data(), &h),
+              TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_PACKET_LENGTH_TOO_LONG));
     size_t need;
     EXPECT_EQ(tls_rec_need(&rx, over.data(), 5, &need),
               TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_ENCRYPTED_LENGTH_TOO_LONG));
@@ -459,7 +500,7 @@ TEST(PlainRecord, NeedCountsBytesToCompleteRecord)
     EXPECT_EQ(need, 0u);
     auto bad = header(22, 0x0303, 20000);
     EXPECT_EQ(tls_rec_need(&rx, bad.data(), 5, &need),
-              TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG));
+              TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_PACKET_LENGTH_TOO_LONG));
 }
 
 // TLS 1.2 AEAD with an XOR nonce (ChaCha20-Poly1305, RFC 7905).
