@@ -3,9 +3,10 @@
  *
  * Design: the public facts of each algorithm (names, sizes, IANA values) are
  * const tables. The libcrypto objects behind them (EVP_CIPHER, EVP_MD,
- * EVP_MAC) are fetched exactly once per process under pthread_once and kept
- * for the life of the process: OpenSSL 3.0 pays a lock and a hash lookup for
- * every fetch, which is why nothing here fetches per connection or record.
+ * EVP_MAC, EVP_KDF, key templates) are fetched once per library context and
+ * property query (a tls_crypto entry, shared by the SSL_CTXs made with that
+ * pair): OpenSSL 3.0 pays a lock and a hash lookup for every fetch, which is
+ * why nothing here fetches per connection or record.
  */
 #include "core/crypto.h"
 #include "core/tls12.h"
@@ -347,7 +348,7 @@ tls_crypto *tls_crypto_get(OSSL_LIB_CTX *libctx, const char *propq)
          * process); an unusable entry is retried next time. */
         if (libctx == NULL && propq == NULL && crypto_has_suite(cr)) {
             cr->pinned = 1;
-            g_default = cr;
+            __atomic_store_n(&g_default, cr, __ATOMIC_RELEASE);
         }
     }
     if (cr != NULL)
