@@ -71,6 +71,9 @@ struct ssl_ctx_st {
     const SSL_METHOD *method;
     OSSL_LIB_CTX *libctx;
     char *propq;
+    /* What libctx / propq provide, fetched once per pair and shared by the
+     * SSL_CTXs made with it (core/tls.h); one reference held. */
+    tls_crypto *crypto;
 
     uint64_t options;        /* SSL_OP_* */
     uint32_t mode;           /* SSL_MODE_* */
@@ -237,6 +240,10 @@ struct ssl_st {
      * the arrays it points at stay alive and unchanged while conn lives. */
     tls_conn *conn;
     tls_config cfg;
+    /* cfg.crypto: the library context of the SSL_CTX the handshake started
+     * with (one reference held until SSL_free, so that switching SSL_CTX
+     * mid-handshake cannot free it). */
+    tls_crypto *crypto;
     uint16_t *cfg_storage; /* groups/sigalgs/suites copies referenced by cfg */
     int hs_phase;          /* SHIMSSL_HS_* */
     int hs_state;          /* OSSL_HANDSHAKE_STATE reported by SSL_get_state */

@@ -159,7 +159,7 @@ int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t le
  * *renew when the key is old. */
 SSL_SESSION *shimssl_ticket_decode(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, size_t len,
                                    int *renew);
-int shimssl_ticket_keys_new(shimssl_sess_ctx *sc);
+int shimssl_ticket_keys_new(SSL_CTX *ctx, shimssl_sess_ctx *sc);
 long shimssl_ticket_keys_ctrl(SSL_CTX *ctx, int set, void *keys, long len);
 long shimssl_ticket_set_hmac_cb(SSL_CTX *ctx, void (*fp)(void));
 

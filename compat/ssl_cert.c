@@ -257,18 +257,31 @@ static int chain_file(own_cert o, const char *file)
 
     if ((in = open_file(file)) == NULL)
         return 0;
-    if ((x = PEM_read_bio_X509_AUX(in, NULL, o.pw_cb, o.pw_arg)) == NULL) {
+    /* Certificates made in the SSL_CTX's library context, so that their
+     * keys are decoded there too. */
+    if ((x = X509_new_ex(o.libctx, o.propq)) == NULL) {
+        BIO_free(in);
+        return 0;
+    }
+    if (PEM_read_bio_X509_AUX(in, &x, o.pw_cb, o.pw_arg) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_PEM_LIB);
+        X509_free(x);
         BIO_free(in);
         return 0;
     }
     if (!set_cert(o, x) || (chain = sk_X509_new_null()) == NULL)
         goto done;
     for (;;) {
-        X509 *ca = PEM_read_bio_X509(in, NULL, o.pw_cb, o.pw_arg);
+        X509 *ca = X509_new_ex(o.libctx, o.propq);
 
-        if (ca == NULL)
+        if (ca == NULL) {
+            sk_X509_pop_free(chain, X509_free);
+            goto done;
+        }
+        if (PEM_read_bio_X509(in, &ca, o.pw_cb, o.pw_arg) == NULL) {
+            X509_free(ca);
             break;
+        }
         if (!sk_X509_push(chain, ca)) {
             X509_free(ca);
             sk_X509_pop_free(chain, X509_free);
@@ -300,10 +313,12 @@ done:
 
 static int cert_asn1(own_cert o, const unsigned char *d, long len)
 {
-    X509 *x = d2i_X509(NULL, &d, len);
+    X509 *x = X509_new_ex(o.libctx, o.propq);
     int ok;
 
-    if (x == NULL) {
+    if (x == NULL)
+        return 0;
+    if (d2i_X509(&x, &d, len) == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_ASN1_LIB);
         return 0;
     }

@@ -153,6 +153,7 @@ void SSL_free(SSL *s)
     OPENSSL_free(s->tls13_suites);
     OPENSSL_free(s->alpn);
     OPENSSL_free(s->hostname);
+    tls_crypto_free(s->crypto);
     SSL_CTX_free(s->ctx);
     SSL_CTX_free(s->session_ctx);
     OPENSSL_free(s);

@@ -44,6 +44,18 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
     ctx->libctx = libctx;
     if (propq != NULL && (ctx->propq = OPENSSL_strdup(propq)) == NULL)
         goto fail;
+    /* Everything the handshakes need is fetched here, once per library
+     * context and property query. As OpenSSL, a context in which no cipher
+     * suite can work (no provider loaded, say) makes no SSL_CTX. */
+    if ((ctx->crypto = tls_crypto_get(libctx, ctx->propq)) == NULL)
+        goto fail;
+    if (!tls_crypto_usable(ctx->crypto)) {
+        SHIMSSL_ERR(SSL_R_LIBRARY_HAS_NO_CIPHERS);
+        tls_crypto_free(ctx->crypto);
+        OPENSSL_free(ctx->propq);
+        OPENSSL_free(ctx);
+        return NULL;
+    }
     ctx->options = SHIMSSL_DEFAULT_OPTIONS;
     ctx->mode = SSL_MODE_AUTO_RETRY;
     ctx->session_cache_mode = SSL_SESS_CACHE_SERVER;
@@ -72,6 +84,7 @@ fail:
     X509_STORE_free(ctx->cert_store);
     X509_VERIFY_PARAM_free(ctx->param);
     sk_X509_free(ctx->extra_certs);
+    tls_crypto_free(ctx->crypto);
     OPENSSL_free(ctx->propq);
     OPENSSL_free(ctx);
     return NULL;
@@ -109,6 +122,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     shimssl_u16_list_free(&ctx->client_sigalgs);
     OPENSSL_free(ctx->tls13_suites);
     OPENSSL_free(ctx->alpn);
+    tls_crypto_free(ctx->crypto);
     OPENSSL_free(ctx->propq);
     OPENSSL_free(ctx);
 }

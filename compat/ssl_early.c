@@ -248,14 +248,16 @@ int SSL_read_early_data(SSL *s, void *buf, size_t num, size_t *readbytes)
 /* --- the server's decision ----------------------------------------------------------- */
 
 /* A digest naming one ticket: its PSK is unique to it. */
-static void ticket_digest(const tls_session_state *st, unsigned char out[16])
+static void ticket_digest(const tls_crypto *cr, const tls_session_state *st, unsigned char out[16])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     EVP_MD_CTX *m = EVP_MD_CTX_new();
 
     memset(out, 0, 16);
-    if (m != NULL && EVP_DigestInit_ex(m, EVP_sha256(), NULL) &&
+    const EVP_MD *sha256 = tls_crypto_md(cr, NID_sha256);
+
+    if (m != NULL && sha256 != NULL && EVP_DigestInit_ex(m, sha256, NULL) &&
         EVP_DigestUpdate(m, st->secret, st->secret_len) &&
         EVP_DigestUpdate(m, &st->age_add, sizeof(st->age_add)) &&
         EVP_DigestUpdate(m, &st->time, sizeof(st->time)) && EVP_DigestFinal_ex(m, md, &n) &&
@@ -267,14 +269,14 @@ static void ticket_digest(const tls_session_state *st, unsigned char out[16])
 
 /* 1 if this ticket's early data was not taken before (and now is), 0 if it
  * was, or the table is full of live entries. */
-static int first_use(shimssl_sess_ctx *sc, const tls_session_state *st)
+static int first_use(const tls_crypto *cr, shimssl_sess_ctx *sc, const tls_session_state *st)
 {
     unsigned char d[16];
     time_t now = time(NULL);
     size_t start, free_slot = SHIMSSL_REPLAY_SLOTS;
     int fresh = 1;
 
-    ticket_digest(st, d);
+    ticket_digest(cr, st, d);
     start = ((size_t)d[0] << 8 | d[1]) % SHIMSSL_REPLAY_SLOTS;
     CRYPTO_THREAD_write_lock(sc->lock);
     for (size_t i = 0; i < 64; i++) {
@@ -320,5 +322,5 @@ int shimssl_early_data_ok(void *arg, tls_conn *c, const tls_session_state *st)
         return 0;
     if (s->options & SSL_OP_NO_ANTI_REPLAY)
         return 1;
-    return first_use(sc, st);
+    return first_use(s->crypto, sc, st);
 }

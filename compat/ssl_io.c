@@ -146,6 +146,12 @@ static int shimssl_build_config(SSL *s)
         cfg->server_name = (const char *)blob;
     }
     cfg->n_key_shares = 1;
+    if (s->crypto != s->ctx->crypto) {
+        tls_crypto_up_ref(s->ctx->crypto);
+        tls_crypto_free(s->crypto);
+        s->crypto = s->ctx->crypto;
+    }
+    cfg->crypto = s->crypto;
 
     if (s->options & SSL_OP_ENABLE_MIDDLEBOX_COMPAT)
         cfg->flags |= TLS_CFG_ENABLE_MIDDLEBOX_COMPAT;

@@ -253,9 +253,14 @@ static const uint16_t *own_sigalgs(const SSL *s, size_t *n)
     return tls_default_sigalgs(n);
 }
 
-static int sigalg_shareable(const SSL *s, const sigalg_fact *f)
+static int sigalg_shareable(const SSL *s, uint16_t id, const sigalg_fact *f)
 {
     int tls13 = tls_conn_version(s->conn) == TLS_V13;
+
+    /* As OpenSSL: a scheme whose hash or key type the library context
+     * lacks is never shared (core neither offers nor accepts it). */
+    if (tls_sigalg_name(id) != NULL && !tls_crypto_sigalg_available(s->crypto, id))
+        return 0;
 
     /* RFC 8446 4.2.3: DSA is not used in TLS 1.3. */
     if (tls13 && f->sig == EVP_PKEY_DSA)
@@ -293,7 +298,7 @@ static int shared_sigalg(const SSL *s, int idx, uint16_t *out)
     for (size_t i = 0; i < n_pref; i++) {
         const sigalg_fact *f = sigalg_fact_get(pref[i]);
 
-        if (f == NULL || !sigalg_shareable(s, f) || !in_u16s(allow, n_allow, pref[i]))
+        if (f == NULL || !sigalg_shareable(s, pref[i], f) || !in_u16s(allow, n_allow, pref[i]))
             continue;
         if (k == idx)
             *out = pref[i];

@@ -412,7 +412,7 @@ int shimssl_sess_ctx_init(SSL_CTX *ctx)
     sc->n_buckets = CACHE_MIN_BUCKETS;
     if ((sc->lock = CRYPTO_THREAD_lock_new()) == NULL ||
         (sc->buckets = OPENSSL_zalloc(sc->n_buckets * sizeof(*sc->buckets))) == NULL ||
-        !shimssl_ticket_keys_new(sc)) {
+        !shimssl_ticket_keys_new(ctx, sc)) {
         CRYPTO_THREAD_lock_free(sc->lock);
         OPENSSL_free(sc->buckets);
         OPENSSL_free(sc);

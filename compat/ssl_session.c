@@ -189,8 +189,9 @@ SSL_SESSION *shimssl_session_from_state(SSL *s, const tls_session_state *st, con
         /* A client names a ticket's session by the ticket's SHA-256, as
          * OpenSSL; a server's ticket session has no id. */
         unsigned int n = 0;
+        const EVP_MD *sha256 = tls_crypto_md(s->crypto, NID_sha256);
 
-        if (EVP_Digest(ticket, ticket_len, ss->id, &n, EVP_sha256(), NULL))
+        if (sha256 != NULL && EVP_Digest(ticket, ticket_len, ss->id, &n, sha256, NULL))
             ss->id_len = n;
     }
     ss->ems = st->ems;

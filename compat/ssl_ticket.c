@@ -39,40 +39,35 @@
 #define TICKET_NAME_LEN 16
 #define TICKET_MAX_DER 65536 /* no session we make is near this */
 
-/* Fetched once per process. */
-static CRYPTO_ONCE fetch_once = CRYPTO_ONCE_STATIC_INIT;
-static EVP_CIPHER *aes256cbc;
-static EVP_MAC *hmac_alg;
-
-static void fetch_algs(void)
+/* AES-256-CBC and HMAC come from the SSL_CTX's library context, where
+ * they were fetched once (core's tls_crypto); NULL if it lacks them. */
+static const EVP_CIPHER *ticket_cipher(const SSL_CTX *ctx)
 {
-    aes256cbc = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
-    hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    return tls_crypto_cipher(ctx->crypto, NID_aes_256_cbc);
 }
 
-static int algs_ready(void)
+static int algs_ready(const SSL_CTX *ctx)
 {
-    return CRYPTO_THREAD_run_once(&fetch_once, fetch_algs) && aes256cbc != NULL &&
-           hmac_alg != NULL;
+    return ticket_cipher(ctx) != NULL && tls_crypto_hmac(ctx->crypto) != NULL;
 }
 
 /* --- keys ------------------------------------------------------------------------ */
 
-static int key_new(shimssl_ticket_key *k)
+static int key_new(OSSL_LIB_CTX *libctx, shimssl_ticket_key *k)
 {
-    if (RAND_bytes(k->name, sizeof(k->name)) <= 0 ||
-        RAND_priv_bytes(k->hmac_key, sizeof(k->hmac_key)) <= 0 ||
-        RAND_priv_bytes(k->aes_key, sizeof(k->aes_key)) <= 0)
+    if (RAND_bytes_ex(libctx, k->name, sizeof(k->name), 0) <= 0 ||
+        RAND_priv_bytes_ex(libctx, k->hmac_key, sizeof(k->hmac_key), 0) <= 0 ||
+        RAND_priv_bytes_ex(libctx, k->aes_key, sizeof(k->aes_key), 0) <= 0)
         return 0;
     k->created = time(NULL);
     k->valid = 1;
     return 1;
 }
 
-int shimssl_ticket_keys_new(shimssl_sess_ctx *sc)
+int shimssl_ticket_keys_new(SSL_CTX *ctx, shimssl_sess_ctx *sc)
 {
     memset(sc->keys, 0, sizeof(sc->keys));
-    return key_new(&sc->keys[0]);
+    return key_new(ctx->libctx, &sc->keys[0]);
 }
 
 /* The sealing key, rotated when its period is over (callers hold no lock). */
@@ -87,7 +82,7 @@ static int current_key(SSL_CTX *ctx, shimssl_ticket_key *out)
     if (!sc->keys_fixed && now - sc->keys[0].created >= period) {
         shimssl_ticket_key k;
 
-        if (key_new(&k)) {
+        if (key_new(ctx->libctx, &k)) {
             sc->keys[1] = sc->keys[0];
             sc->keys[0] = k;
         }
@@ -195,12 +190,12 @@ typedef struct ticket_mac {
     HMAC_CTX *legacy;
 } ticket_mac;
 
-static int mac_new(ticket_mac *m, int legacy)
+static int mac_new(const SSL_CTX *ctx, ticket_mac *m, int legacy)
 {
     memset(m, 0, sizeof(*m));
     if (legacy)
         return (m->legacy = HMAC_CTX_new()) != NULL; /* the callback keys it */
-    return (m->evp = EVP_MAC_CTX_new(hmac_alg)) != NULL;
+    return (m->evp = EVP_MAC_CTX_new(tls_crypto_hmac(ctx->crypto))) != NULL;
 }
 
 static void mac_free(ticket_mac *m)
@@ -264,7 +259,7 @@ static int seal(SSL *s, SSL_SESSION *ss, uint8_t *out, size_t cap, size_t *len)
     size_t iv_len, mac_len, ct_len, total, got;
 
     memset(&key, 0, sizeof(key));
-    if (cctx == NULL || !mac_new(&m, sc->ticket_cb != NULL && !sc->ticket_cb_is_evp)) {
+    if (cctx == NULL || !mac_new(ctx, &m, sc->ticket_cb != NULL && !sc->ticket_cb_is_evp)) {
         EVP_CIPHER_CTX_free(cctx);
         return TLS_ERR_INTERNAL;
     }
@@ -279,10 +274,10 @@ static int seal(SSL *s, SSL_SESSION *ss, uint8_t *out, size_t cap, size_t *len)
         if (cb < 0 || !mac_start(&m))
             goto done;
     } else {
-        if (!current_key(ctx, &key) || RAND_bytes(iv, 16) <= 0)
+        if (!current_key(ctx, &key) || RAND_bytes_ex(ctx->libctx, iv, 16, 0) <= 0)
             goto done;
         memcpy(name, key.name, sizeof(name));
-        if (!EVP_EncryptInit_ex(cctx, aes256cbc, NULL, key.aes_key, iv) ||
+        if (!EVP_EncryptInit_ex(cctx, ticket_cipher(ctx), NULL, key.aes_key, iv) ||
             !mac_set_key(&m, key.hmac_key, sizeof(key.hmac_key)))
             goto done;
     }
@@ -333,7 +328,7 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
     int rc;
 
     (void)c;
-    if (shimssl_session_ctx(s)->api_sess == NULL || !algs_ready())
+    if (shimssl_session_ctx(s)->api_sess == NULL || !algs_ready(shimssl_session_ctx(s)))
         return TLS_ERR_INTERNAL;
     /* The application may now put its data on the connection's session
      * (SSL_SESSION_set1_ticket_appdata); the ticket carries it. */
@@ -355,7 +350,7 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
         ss->ticket_lifetime_hint = st->lifetime;
         /* Every TLS 1.3 server session has an id of its own (the callbacks
          * and the stateful cache key on it). */
-        if (RAND_bytes(ss->id, 32) <= 0) {
+        if (RAND_bytes_ex(s->ctx->libctx, ss->id, 32, 0) <= 0) {
             SSL_SESSION_free(ss);
             return TLS_ERR_INTERNAL;
         }
@@ -408,7 +403,7 @@ SSL_SESSION *shimssl_ticket_decode(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, 
     memset(&key, 0, sizeof(key));
     memset(&m, 0, sizeof(m));
     ERR_set_mark();
-    if (sc == NULL || !algs_ready() || len < TICKET_NAME_LEN + 16 + 16 + 32 ||
+    if (sc == NULL || !algs_ready(ctx) || len < TICKET_NAME_LEN + 16 + 16 + 32 ||
         len > TICKET_MAX_DER + 256)
         goto done;
     memcpy(name, ticket, TICKET_NAME_LEN);
@@ -417,7 +412,7 @@ SSL_SESSION *shimssl_ticket_decode(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, 
     memcpy(iv, ticket + TICKET_NAME_LEN,
            len - TICKET_NAME_LEN < sizeof(iv) ? len - TICKET_NAME_LEN : sizeof(iv));
     if ((cctx = EVP_CIPHER_CTX_new()) == NULL ||
-        !mac_new(&m, sc->ticket_cb != NULL && !sc->ticket_cb_is_evp))
+        !mac_new(ctx, &m, sc->ticket_cb != NULL && !sc->ticket_cb_is_evp))
         goto done;
     if (sc->ticket_cb != NULL) {
         int cb = sc->ticket_cb(s, name, iv, cctx, m.legacy != NULL ? (void *)m.legacy : (void *)m.evp,
@@ -432,7 +427,7 @@ SSL_SESSION *shimssl_ticket_decode(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, 
         if (which < 0)
             goto done;
         *renew = which == 1;
-        if (!EVP_DecryptInit_ex(cctx, aes256cbc, NULL, key.aes_key, iv) ||
+        if (!EVP_DecryptInit_ex(cctx, ticket_cipher(ctx), NULL, key.aes_key, iv) ||
             !mac_set_key(&m, key.hmac_key, sizeof(key.hmac_key)))
             goto done;
     }

@@ -43,7 +43,7 @@ static int update_secret(tls_conn *c, int write)
 {
     /* Our write direction is the client secret on a client. */
     uint8_t *secret = (write != c->is_server) ? c->ks.client_ap : c->ks.server_ap;
-    TRY(tls_ks_update_secret(c->suite->md, secret));
+    TRY(tls_ks_update_secret(c->cr, c->suite->md, secret));
     return tls_conn_set_secret(c, write, secret);
 }
 
@@ -161,6 +161,7 @@ tls_conn *tls_conn_new(const tls_config *cfg, int is_server)
     if (!c)
         return NULL;
     c->cfg = cfg;
+    c->cr = cfg->crypto != NULL ? cfg->crypto : tls_crypto_default();
     c->is_server = is_server;
     c->alert_rcvd = -1;
     tls_wr_init(&c->out);
@@ -708,8 +709,8 @@ int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
         context = NULL;
         context_len = 0;
     }
-    return tls_ks_export(c->suite->md, c->ks.exporter, label, label_len, context, context_len, out,
-                         outlen);
+    return tls_ks_export(c->cr, c->suite->md, c->ks.exporter, label, label_len, context,
+                         context_len, out, outlen);
 }
 
 size_t tls_conn_finished(const tls_conn *c, int peer, uint8_t *buf, size_t len)

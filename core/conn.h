@@ -68,6 +68,7 @@ typedef struct tls_conn_psk {
 
 struct tls_conn {
     const tls_config *cfg;
+    const tls_crypto *cr; /* cfg->crypto, or the default context's */
     int is_server;
     int err;        /* sticky failure, 0 if none */
     tls_err_origin err_origin; /* where err arose, if noted (core/err.h) */

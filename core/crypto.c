@@ -3,23 +3,29 @@
  *
  * Design: the public facts of each algorithm (names, sizes, IANA values) are
  * const tables. The libcrypto objects behind them (EVP_CIPHER, EVP_MD,
- * EVP_MAC) are fetched exactly once per process under pthread_once and kept
- * for the life of the process: OpenSSL 3.0 pays a lock and a hash lookup for
- * every fetch, which is why nothing here fetches per connection or record.
+ * EVP_MAC, EVP_KDF, key templates) are fetched once per library context and
+ * property query (a tls_crypto entry, shared by the SSL_CTXs made with that
+ * pair): OpenSSL 3.0 pays a lock and a hash lookup for every fetch, which is
+ * why nothing here fetches per connection or record.
  */
 #include "core/crypto.h"
+#include "core/tls12.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/kdf.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 /* ------------------------------------------------------ fetched objects */
 
@@ -34,11 +40,6 @@ static const struct {
     [MD_SHA384] = {"SHA384", NID_sha384},
     [MD_SHA512] = {"SHA512", NID_sha512},
 };
-
-static EVP_MD *g_md[MD_COUNT];
-static EVP_MAC *g_hmac;
-static pthread_once_t g_once = PTHREAD_ONCE_INIT;
-static int g_init_ok;
 
 /* --------------------------------------------------------- cipher suites */
 
@@ -121,9 +122,6 @@ static const tls_suite_info suite_infos[] = {
 #undef SUITE12_CBC
 #define N_SUITES (sizeof(suite_infos) / sizeof(suite_infos[0]))
 
-/* Parallel to suite_infos; completed by crypto_init_once. */
-static tls_suite g_suites[N_SUITES];
-
 /*
  * RFC 8446 5.5: AES-GCM keys may protect at most 2^24.5 full-size records
  * (about 24 million); ChaCha20-Poly1305 has no practical limit below the
@@ -149,21 +147,66 @@ static const char *cipher_fetch_name(int nid)
     return NULL;
 }
 
-/* Lookup without tls_crypto_init: usable inside crypto_init_once, where
- * calling pthread_once again would deadlock. */
-static const EVP_MD *md_lookup(int nid)
+/* -------------------------------------------------- library contexts */
+
+/*
+ * Everything fetched from one (OSSL_LIB_CTX, property query) pair. Entries
+ * live in a registry so that every SSL_CTX made with the same pair shares
+ * one set of fetched objects; an entry is freed with its last reference
+ * (the application frees its OSSL_LIB_CTX after its SSL_CTXs, and a freed
+ * context's address may be reused by a new one). The default context's
+ * entry, once it has a usable suite, is kept for the life of the process.
+ *
+ * Key templates (one key per group, one parameter set per RFC 7919 group)
+ * are made on first use, under the entry's lock, and published with an
+ * atomic store; a failed attempt is remembered (TMPL_FAILED) so that an
+ * unavailable group costs nothing per connection.
+ */
+#define MAX_GROUPS   8
+#define MAX_SIGALGS  24
+#define MAX_TEMPLATE (MAX_GROUPS + TLS_MAX_FFDHE)
+#define TMPL_FAILED  ((EVP_PKEY *)&tmpl_failed_marker)
+static const char tmpl_failed_marker;
+
+struct tls_crypto {
+    tls_crypto *next; /* registry list */
+    int refs;         /* atomic; 0 -> 1 and 1 -> 0 only under g_reg_lock */
+    int pinned;
+    OSSL_LIB_CTX *libctx;
+    char *propq;
+    EVP_MD *md[MD_COUNT];
+    EVP_MAC *hmac;
+    EVP_KDF *hkdf;
+    EVP_KDF *prf;
+    EVP_CIPHER *ciphers[N_SUITES]; /* owned; parallel to suite_infos */
+    tls_suite suites[N_SUITES];
+    tls12_suite suites12[N_SUITES];
+    uint8_t sigalg_ok[MAX_SIGALGS];
+    int have_ecdh, have_dh, have_ecdsa;
+    uint8_t cookie_key[TLS_COOKIE_KEY_LEN];
+    int cookie_key_ok;
+    pthread_mutex_t tmpl_lock;
+    EVP_PKEY *tmpl[MAX_TEMPLATE]; /* NULL not tried, TMPL_FAILED, or a key */
+};
+
+static pthread_mutex_t g_reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static tls_crypto *g_registry;
+static tls_crypto *g_default; /* pinned default entry */
+
+static const EVP_MD *cr_md(const tls_crypto *cr, int nid)
 {
     for (int i = 0; i < MD_COUNT; i++)
         if (md_names[i].nid == nid)
-            return g_md[i];
+            return cr->md[i];
     return NULL;
 }
 
-static void init_suite(size_t i)
+static void init_suite(tls_crypto *cr, size_t i)
 {
     const tls_suite_info *info = &suite_infos[i];
-    tls_suite *s = &g_suites[i];
+    tls_suite *s = &cr->suites[i];
     s->info = info;
+    s->cr = cr;
     s->id = info->id;
     /* TLS 1.2 CBC suites: iv_len is the block (the explicit per-record
      * IV), no tag (the HMAC is the record layer's). */
@@ -175,41 +218,251 @@ static void init_suite(size_t i)
         info->min_version == TLS_V12 && info->aead && info->cipher_nid != NID_chacha20_poly1305
             ? TLS_NONCE_EXPLICIT
             : TLS_NONCE_XOR;
-    s->md = md_lookup(info->digest_nid);
+    s->md = cr_md(cr, info->digest_nid);
     s->hash_len = s->md != NULL ? (size_t)EVP_MD_get_size(s->md) : 0;
     s->record_limit = info->cipher_nid == NID_aes_128_gcm || info->cipher_nid == NID_aes_256_gcm
                           ? AES_GCM_RECORD_LIMIT
                           : UNLIMITED_RECORDS;
-    EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, cipher_fetch_name(info->cipher_nid), NULL);
+    /* Same cipher for several suites: fetch it once per entry. */
+    EVP_CIPHER *c = NULL;
+    for (size_t j = 0; j < i && c == NULL; j++)
+        if (suite_infos[j].cipher_nid == info->cipher_nid)
+            c = cr->ciphers[j];
+    if (c != NULL && EVP_CIPHER_up_ref(c) != 1)
+        c = NULL;
+    if (c == NULL)
+        c = EVP_CIPHER_fetch(cr->libctx, cipher_fetch_name(info->cipher_nid), cr->propq);
+    cr->ciphers[i] = c;
     s->cipher = c;
     s->key_len = c != NULL ? (size_t)EVP_CIPHER_get_key_length(c) : 0;
 }
 
-static void crypto_init_once(void)
+static int sigalgs_probe(tls_crypto *cr);
+
+/* What OpenSSL also checks when it makes an SSL_CTX: key exchange and
+ * signature algorithms a TLS 1.2 suite depends on. */
+static void kx_probe(tls_crypto *cr)
 {
-    for (int i = 0; i < MD_COUNT; i++)
-        g_md[i] = EVP_MD_fetch(NULL, md_names[i].name, NULL);
-    g_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    for (size_t i = 0; i < N_SUITES; i++)
-        init_suite(i);
-    /* SHA-1 is only needed for legacy TLS 1.2 signatures; the rest is not
-     * optional. A suite whose cipher is missing (FIPS without ChaCha) is
-     * simply unavailable. */
-    g_init_ok = g_md[MD_SHA256] != NULL && g_md[MD_SHA384] != NULL && g_hmac != NULL;
+    EVP_KEYEXCH *kx = EVP_KEYEXCH_fetch(cr->libctx, "ECDH", cr->propq);
+    cr->have_ecdh = kx != NULL;
+    EVP_KEYEXCH_free(kx);
+    kx = EVP_KEYEXCH_fetch(cr->libctx, "DH", cr->propq);
+    cr->have_dh = kx != NULL;
+    EVP_KEYEXCH_free(kx);
+    EVP_SIGNATURE *sig = EVP_SIGNATURE_fetch(cr->libctx, "ECDSA", cr->propq);
+    cr->have_ecdsa = sig != NULL;
+    EVP_SIGNATURE_free(sig);
 }
 
-int tls_crypto_init(void)
+static void crypto_entry_free(tls_crypto *cr)
 {
-    ENSURE(pthread_once(&g_once, crypto_init_once) == 0, TLS_ERR_INTERNAL);
-    ENSURE(g_init_ok, TLS_ERR_INTERNAL);
+    if (cr == NULL)
+        return;
+    for (int i = 0; i < MD_COUNT; i++)
+        EVP_MD_free(cr->md[i]);
+    EVP_MAC_free(cr->hmac);
+    EVP_KDF_free(cr->hkdf);
+    EVP_KDF_free(cr->prf);
+    for (size_t i = 0; i < N_SUITES; i++)
+        EVP_CIPHER_free(cr->ciphers[i]);
+    for (size_t i = 0; i < MAX_TEMPLATE; i++)
+        if (cr->tmpl[i] != TMPL_FAILED)
+            EVP_PKEY_free(cr->tmpl[i]);
+    pthread_mutex_destroy(&cr->tmpl_lock);
+    OPENSSL_cleanse(cr->cookie_key, sizeof(cr->cookie_key));
+    OPENSSL_free(cr->propq);
+    OPENSSL_free(cr);
+}
+
+/* Fetch everything for (libctx, propq). Missing algorithms leave their
+ * suites / groups / schemes unavailable; only allocation failures fail.
+ * Fetch failures are expected and leave nothing on the error queue. */
+static tls_crypto *crypto_entry_new(OSSL_LIB_CTX *libctx, const char *propq)
+{
+    tls_crypto *cr = OPENSSL_zalloc(sizeof(*cr));
+    if (cr == NULL)
+        return NULL;
+    if (pthread_mutex_init(&cr->tmpl_lock, NULL) != 0) {
+        OPENSSL_free(cr);
+        return NULL;
+    }
+    cr->libctx = libctx;
+    if (propq != NULL && (cr->propq = OPENSSL_strdup(propq)) == NULL) {
+        crypto_entry_free(cr);
+        return NULL;
+    }
+    ERR_set_mark();
+    for (int i = 0; i < MD_COUNT; i++)
+        cr->md[i] = EVP_MD_fetch(libctx, md_names[i].name, cr->propq);
+    cr->hmac = EVP_MAC_fetch(libctx, "HMAC", cr->propq);
+    cr->hkdf = EVP_KDF_fetch(libctx, "HKDF", cr->propq);
+    cr->prf = EVP_KDF_fetch(libctx, "TLS1-PRF", cr->propq);
+    for (size_t i = 0; i < N_SUITES; i++)
+        init_suite(cr, i);
+    kx_probe(cr);
+    for (size_t i = 0; i < N_SUITES; i++)
+        tls12_suite_fill(&cr->suites12[i], &cr->suites[i]);
+    int ok = sigalgs_probe(cr);
+    cr->cookie_key_ok = RAND_priv_bytes_ex(libctx, cr->cookie_key, sizeof(cr->cookie_key), 0) == 1;
+    ERR_pop_to_mark();
+    if (!ok) {
+        crypto_entry_free(cr);
+        return NULL;
+    }
+    return cr;
+}
+
+static int same_propq(const char *a, const char *b)
+{
+    return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+/* A suite needs its cipher, its hash, and the KDF / MAC of its version. */
+static int suite_usable(const tls_crypto *cr, const tls_suite *s)
+{
+    if (s->cipher == NULL || s->md == NULL || cr->hmac == NULL)
+        return 0;
+    return s->info->min_version == TLS_V13 ? cr->hkdf != NULL : cr->prf != NULL;
+}
+
+static int crypto_has_suite(const tls_crypto *cr)
+{
+    for (size_t i = 0; i < N_SUITES; i++)
+        if (suite_usable(cr, &cr->suites[i]))
+            return 1;
     return 0;
 }
 
-const EVP_MD *tls_md_by_nid(int nid)
+tls_crypto *tls_crypto_get(OSSL_LIB_CTX *libctx, const char *propq)
 {
-    if (tls_crypto_init() < 0)
+    tls_crypto *cr;
+    pthread_mutex_lock(&g_reg_lock);
+    for (cr = g_registry; cr != NULL; cr = cr->next)
+        if (cr->libctx == libctx && same_propq(cr->propq, propq))
+            break;
+    if (cr == NULL && (cr = crypto_entry_new(libctx, propq)) != NULL) {
+        cr->next = g_registry;
+        g_registry = cr;
+        /* The default context's algorithms are kept for good once they
+         * are usable (as before library contexts: fetched once per
+         * process); an unusable entry is retried next time. */
+        if (libctx == NULL && propq == NULL && crypto_has_suite(cr)) {
+            cr->pinned = 1;
+            __atomic_store_n(&g_default, cr, __ATOMIC_RELEASE);
+        }
+    }
+    if (cr != NULL)
+        __atomic_add_fetch(&cr->refs, 1, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&g_reg_lock);
+    return cr;
+}
+
+/* Only a holder of a reference calls this, so it never revives an entry
+ * that tls_crypto_free is taking down: no lock (one per connection). */
+void tls_crypto_up_ref(tls_crypto *cr)
+{
+    if (cr != NULL)
+        __atomic_add_fetch(&cr->refs, 1, __ATOMIC_RELAXED);
+}
+
+void tls_crypto_free(tls_crypto *cr)
+{
+    if (cr == NULL)
+        return;
+    /* Not the last reference: drop it without the lock. */
+    int r = __atomic_load_n(&cr->refs, __ATOMIC_RELAXED);
+    while (r > 1)
+        if (__atomic_compare_exchange_n(&cr->refs, &r, r - 1, 0, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED))
+            return;
+    /* Perhaps the last: decide under the lock, where tls_crypto_get could
+     * hand out a new reference meanwhile. */
+    pthread_mutex_lock(&g_reg_lock);
+    if (__atomic_sub_fetch(&cr->refs, 1, __ATOMIC_ACQ_REL) > 0 || cr->pinned) {
+        pthread_mutex_unlock(&g_reg_lock);
+        return;
+    }
+    for (tls_crypto **pp = &g_registry; *pp != NULL; pp = &(*pp)->next)
+        if (*pp == cr) {
+            *pp = cr->next;
+            break;
+        }
+    pthread_mutex_unlock(&g_reg_lock);
+    crypto_entry_free(cr);
+}
+
+const tls_crypto *tls_crypto_default(void)
+{
+    tls_crypto *cr = __atomic_load_n(&g_default, __ATOMIC_ACQUIRE);
+    if (cr != NULL)
+        return cr;
+    cr = tls_crypto_get(NULL, NULL);
+    if (cr == NULL)
         return NULL;
-    return md_lookup(nid);
+    if (!cr->pinned) {
+        tls_crypto_free(cr);
+        return NULL;
+    }
+    /* Pinned: the reference just taken is never dropped. */
+    return cr;
+}
+
+/* The entry a core function works with: NULL means the default context. */
+static const tls_crypto *cr_or_default(const tls_crypto *cr)
+{
+    return cr != NULL ? cr : tls_crypto_default();
+}
+
+int tls_crypto_usable(const tls_crypto *cr)
+{
+    cr = cr_or_default(cr);
+    return cr != NULL && crypto_has_suite(cr);
+}
+
+OSSL_LIB_CTX *tls_crypto_libctx(const tls_crypto *cr)
+{
+    cr = cr_or_default(cr);
+    return cr != NULL ? cr->libctx : NULL;
+}
+
+const char *tls_crypto_propq(const tls_crypto *cr)
+{
+    cr = cr_or_default(cr);
+    return cr != NULL ? cr->propq : NULL;
+}
+
+EVP_MAC *tls_crypto_hmac(const tls_crypto *cr)
+{
+    cr = cr_or_default(cr);
+    return cr != NULL ? cr->hmac : NULL;
+}
+
+EVP_KDF *tls_crypto_kdf(const tls_crypto *cr, int prf)
+{
+    cr = cr_or_default(cr);
+    return cr == NULL ? NULL : prf ? cr->prf : cr->hkdf;
+}
+
+const EVP_CIPHER *tls_crypto_cipher(const tls_crypto *cr, int nid)
+{
+    cr = cr_or_default(cr);
+    if (cr == NULL)
+        return NULL;
+    for (size_t i = 0; i < N_SUITES; i++)
+        if (suite_infos[i].cipher_nid == nid)
+            return cr->ciphers[i];
+    return NULL;
+}
+
+const EVP_MD *tls_md_by_nid(const tls_crypto *cr, int nid)
+{
+    cr = cr_or_default(cr);
+    return cr != NULL ? cr_md(cr, nid) : NULL;
+}
+
+const EVP_MD *tls_crypto_md(const tls_crypto *cr, int nid)
+{
+    return tls_md_by_nid(cr, nid);
 }
 
 const tls_suite_info *tls_suites(size_t *n)
@@ -237,13 +490,14 @@ const tls_suite_info *tls_suite_by_name(const char *name)
     return NULL;
 }
 
-const tls_suite *tls_suite_get(uint16_t id)
+const tls_suite *tls_suite_get(const tls_crypto *cr, uint16_t id)
 {
-    if (tls_crypto_init() < 0)
+    cr = cr_or_default(cr);
+    if (cr == NULL)
         return NULL;
     for (size_t i = 0; i < N_SUITES; i++)
-        if (g_suites[i].id == id)
-            return g_suites[i].cipher != NULL && g_suites[i].md != NULL ? &g_suites[i] : NULL;
+        if (cr->suites[i].id == id)
+            return suite_usable(cr, &cr->suites[i]) ? &cr->suites[i] : NULL;
     return NULL;
 }
 
@@ -263,6 +517,36 @@ int tls_client_prefers_chacha(const uint8_t *suites, size_t len)
             return 0;
     }
     return 0;
+}
+
+const tls12_suite *tls12_suite_get(const tls_crypto *cr, uint16_t id)
+{
+    cr = cr_or_default(cr);
+    if (cr == NULL)
+        return NULL;
+    for (size_t i = 0; i < N_SUITES; i++)
+        if (cr->suites[i].id == id) {
+            const tls12_suite *s = &cr->suites12[i];
+            if (s->suite == NULL || !suite_usable(cr, s->suite))
+                return NULL;
+            /* OpenSSL disables a suite whose key exchange or signature
+             * algorithm the context lacks. */
+            if ((s->kx == TLS12_KX_ECDHE && !cr->have_ecdh) ||
+                (s->kx == TLS12_KX_DHE && !cr->have_dh) ||
+                (s->au == TLS12_AU_ECDSA && !cr->have_ecdsa))
+                return NULL;
+            return s;
+        }
+    return NULL;
+}
+
+int tls_crypto_suite_available(const tls_crypto *cr, uint16_t id)
+{
+    const tls_suite_info *info = tls_suite_by_id(id);
+    if (info == NULL)
+        return 0;
+    return info->min_version == TLS_V13 ? tls_suite_get(cr, id) != NULL
+                                        : tls12_suite_get(cr, id) != NULL;
 }
 
 /* ------------------------------------------------------------------ AEAD */
@@ -367,17 +651,27 @@ int tls_hash(const EVP_MD *md, const uint8_t *data, size_t len, uint8_t *out)
     return 0;
 }
 
-int tls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
-             uint8_t *out)
+/* The HMAC's digest by name, fetched by the MAC from its own context with
+ * our property query. */
+static void hmac_params(const tls_crypto *cr, const EVP_MD *md, OSSL_PARAM params[3])
 {
-    TRY(tls_crypto_init());
-    ENSURE(md != NULL, TLS_ERR_INTERNAL);
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(g_hmac);
+    size_t k = 0;
+    params[k++] =
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
+    if (cr->propq != NULL)
+        params[k++] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_PROPERTIES, cr->propq, 0);
+    params[k] = OSSL_PARAM_construct_end();
+}
+
+int tls_hmac(const tls_crypto *cr, const EVP_MD *md, const uint8_t *key, size_t key_len,
+             const uint8_t *data, size_t len, uint8_t *out)
+{
+    cr = cr_or_default(cr);
+    ENSURE(cr != NULL && cr->hmac != NULL && md != NULL, TLS_ERR_INTERNAL);
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(cr->hmac);
     ENSURE(ctx != NULL, TLS_ERR_INTERNAL);
-    OSSL_PARAM params[2] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0),
-        OSSL_PARAM_construct_end(),
-    };
+    OSSL_PARAM params[3];
+    hmac_params(cr, md, params);
     size_t outl = 0;
     int ok = EVP_MAC_init(ctx, key, key_len, params) == 1 && EVP_MAC_update(ctx, data, len) == 1 &&
              EVP_MAC_final(ctx, out, &outl, (size_t)EVP_MD_get_size(md)) == 1;
@@ -386,22 +680,40 @@ int tls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len, const uint8_t
     return 0;
 }
 
-EVP_MAC_CTX *tls_hmac_ctx_new(const EVP_MD *md, const uint8_t *key, size_t key_len)
+EVP_MAC_CTX *tls_hmac_ctx_new(const tls_crypto *cr, const EVP_MD *md, const uint8_t *key,
+                              size_t key_len)
 {
-    if (tls_crypto_init() < 0 || md == NULL)
+    cr = cr_or_default(cr);
+    if (cr == NULL || cr->hmac == NULL || md == NULL)
         return NULL;
-    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(g_hmac);
+    EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(cr->hmac);
     if (ctx == NULL)
         return NULL;
-    OSSL_PARAM params[2] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0),
-        OSSL_PARAM_construct_end(),
-    };
+    OSSL_PARAM params[3];
+    hmac_params(cr, md, params);
     if (EVP_MAC_init(ctx, key, key_len, params) != 1) {
         EVP_MAC_CTX_free(ctx);
         return NULL;
     }
     return ctx;
+}
+
+X509 *tls_x509_d2i(const tls_crypto *cr, const uint8_t **pp, size_t len)
+{
+    cr = cr_or_default(cr);
+    if (cr == NULL || len > LONG_MAX)
+        return NULL;
+    /* Made in the entry's context first, so that decoding its public key
+     * fetches from there too (d2i into an X509_new_ex object). */
+    X509 *x = X509_new_ex(cr->libctx, cr->propq);
+    if (x == NULL)
+        return NULL;
+    if (d2i_X509(&x, pp, (long)len) == NULL) {
+        /* d2i frees *x on failure and sets it to NULL */
+        X509_free(x);
+        return NULL;
+    }
+    return x;
 }
 
 int tls_ct_equal(const uint8_t *a, const uint8_t *b, size_t len)
@@ -474,10 +786,19 @@ int tls_transcript_hrr(tls_transcript *t)
 
 /* ---------------------------------------------------------------- random */
 
-int tls_random(uint8_t *buf, size_t n)
+int tls_random(const tls_crypto *cr, uint8_t *buf, size_t n)
 {
-    ENSURE(n <= INT32_MAX, TLS_ERR_INTERNAL);
-    ENSURE(RAND_bytes(buf, (int)n) == 1, TLS_ERR_INTERNAL);
+    cr = cr_or_default(cr);
+    ENSURE(cr != NULL && n <= INT32_MAX, TLS_ERR_INTERNAL);
+    ENSURE(RAND_bytes_ex(cr->libctx, buf, n, 0) == 1, TLS_ERR_INTERNAL);
+    return 0;
+}
+
+int tls_random_priv(const tls_crypto *cr, uint8_t *buf, size_t n)
+{
+    cr = cr_or_default(cr);
+    ENSURE(cr != NULL && n <= INT32_MAX, TLS_ERR_INTERNAL);
+    ENSURE(RAND_priv_bytes_ex(cr->libctx, buf, n, 0) == 1, TLS_ERR_INTERNAL);
     return 0;
 }
 
@@ -545,17 +866,24 @@ const uint16_t *tls_default_groups(size_t *n)
 
 #define ERR_BAD_POINT TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_ECPOINT)
 
-/* Key generation by name: fetches the key manager, so it is only used once
- * per group, to make the template below. */
-static EVP_PKEY *group_keygen_by_name(const tls_group *g)
+_Static_assert(N_GROUPS <= MAX_GROUPS, "MAX_GROUPS too small");
+
+/* Key generation by name (fetches the key manager): only used once per
+ * group and entry, to make its template. curve NULL: no group parameter;
+ * paramgen: make parameters (RFC 7919 DH groups) instead of a key. */
+static EVP_PKEY *keygen_by_name(const tls_crypto *cr, const char *alg, const char *curve,
+                                int paramgen)
 {
     EVP_PKEY *pkey = NULL;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, g->alg, NULL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(cr->libctx, alg, cr->propq);
     if (ctx == NULL)
         return NULL;
-    if (EVP_PKEY_keygen_init(ctx) != 1 ||
-        (g->curve != NULL && EVP_PKEY_CTX_set_group_name(ctx, g->curve) != 1) ||
-        EVP_PKEY_keygen(ctx, &pkey) != 1) {
+    int ok = paramgen ? EVP_PKEY_paramgen_init(ctx) == 1 : EVP_PKEY_keygen_init(ctx) == 1;
+    if (ok && curve != NULL)
+        ok = EVP_PKEY_CTX_set_group_name(ctx, curve) == 1;
+    if (ok)
+        ok = paramgen ? EVP_PKEY_paramgen(ctx, &pkey) == 1 : EVP_PKEY_keygen(ctx, &pkey) == 1;
+    if (!ok) {
         EVP_PKEY_free(pkey);
         pkey = NULL;
     }
@@ -564,29 +892,71 @@ static EVP_PKEY *group_keygen_by_name(const tls_group *g)
 }
 
 /*
- * One key per group, made once and never used for key exchange: a context
- * created from it reuses its already fetched key manager, and key
- * generation takes the group (curve) from it as a template, so per
- * connection keygen costs no fetch.
+ * The template of slot i, made on first use: a context created from it
+ * reuses its already fetched key manager, and key generation takes the
+ * group (curve) from it, so per-connection keygen costs no fetch. NULL if
+ * the entry's providers cannot make it (the group is unavailable).
  */
-static EVP_PKEY *g_group_template[N_GROUPS];
-static pthread_once_t g_group_once = PTHREAD_ONCE_INIT;
-
-static void group_init_once(void)
+static EVP_PKEY *template_get(const tls_crypto *cr_const, size_t i, const char *alg,
+                              const char *curve, int paramgen)
 {
-    for (size_t i = 0; i < N_GROUPS; i++)
-        g_group_template[i] = group_keygen_by_name(&groups[i]);
+    tls_crypto *cr = (tls_crypto *)cr_const; /* only the lazily filled slots change */
+    EVP_PKEY *t = __atomic_load_n(&cr->tmpl[i], __ATOMIC_ACQUIRE);
+    if (t == NULL) {
+        pthread_mutex_lock(&cr->tmpl_lock);
+        t = cr->tmpl[i];
+        if (t == NULL) {
+            ERR_set_mark();
+            t = keygen_by_name(cr, alg, curve, paramgen);
+            ERR_pop_to_mark();
+            if (t == NULL)
+                t = TMPL_FAILED;
+            __atomic_store_n(&cr->tmpl[i], t, __ATOMIC_RELEASE);
+        }
+        pthread_mutex_unlock(&cr->tmpl_lock);
+    }
+    return t == TMPL_FAILED ? NULL : t;
 }
 
-static EVP_PKEY *group_keygen(const tls_group *g)
+static EVP_PKEY *group_template(const tls_crypto *cr, const tls_group *g)
 {
-    if (pthread_once(&g_group_once, group_init_once) != 0)
+    return template_get(cr, (size_t)(g - groups), g->alg, g->curve, 0);
+}
+
+EVP_PKEY *tls_crypto_dh_template(const tls_crypto *cr, size_t i, const char *group_name)
+{
+    cr = cr_or_default(cr);
+    if (cr == NULL || i >= TLS_MAX_FFDHE)
         return NULL;
-    EVP_PKEY *tmpl = g_group_template[g - groups];
+    return template_get(cr, MAX_GROUPS + i, "DH", group_name, 1);
+}
+
+int tls_crypto_group_available(const tls_crypto *cr, uint16_t group)
+{
+    const tls_group *g = tls_group_get(group);
+    cr = cr_or_default(cr);
+    return g != NULL && cr != NULL && group_template(cr, g) != NULL;
+}
+
+const uint8_t *tls_crypto_cookie_key(const tls_crypto *cr)
+{
+    cr = cr_or_default(cr);
+    return cr != NULL && cr->cookie_key_ok ? cr->cookie_key : NULL;
+}
+
+EVP_PKEY_CTX *tls_crypto_pkey_ctx(const tls_crypto *cr, EVP_PKEY *key)
+{
+    cr = cr_or_default(cr);
+    return cr != NULL ? EVP_PKEY_CTX_new_from_pkey(cr->libctx, key, cr->propq) : NULL;
+}
+
+static EVP_PKEY *group_keygen(const tls_crypto *cr, const tls_group *g)
+{
+    EVP_PKEY *tmpl = group_template(cr, g);
     if (tmpl == NULL)
-        return group_keygen_by_name(g);
+        return NULL;
     EVP_PKEY *pkey = NULL;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, tmpl, NULL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(cr->libctx, tmpl, cr->propq);
     if (ctx == NULL)
         return NULL;
     if (EVP_PKEY_keygen_init(ctx) != 1 || EVP_PKEY_keygen(ctx, &pkey) != 1) {
@@ -597,12 +967,14 @@ static EVP_PKEY *group_keygen(const tls_group *g)
     return pkey;
 }
 
-int tls_kex_keygen(uint16_t group, EVP_PKEY **priv, uint8_t *share, size_t cap, size_t *share_len)
+int tls_kex_keygen(const tls_crypto *cr, uint16_t group, EVP_PKEY **priv, uint8_t *share,
+                   size_t cap, size_t *share_len)
 {
     const tls_group *g = tls_group_get(group);
+    cr = cr_or_default(cr);
     ENSURE(g != NULL, TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_UNSUPPORTED_ELLIPTIC_CURVE));
-    ENSURE(cap >= g->share_len, TLS_ERR_INTERNAL);
-    EVP_PKEY *pkey = group_keygen(g);
+    ENSURE(cr != NULL && cap >= g->share_len, TLS_ERR_INTERNAL);
+    EVP_PKEY *pkey = group_keygen(cr, g);
     ENSURE(pkey != NULL, TLS_ERR_INTERNAL);
     uint8_t *pub = NULL;
     size_t n = EVP_PKEY_get1_encoded_public_key(pkey, &pub);
@@ -649,20 +1021,21 @@ static int all_zero(const uint8_t *p, size_t n)
     return acc == 0;
 }
 
-int tls_kex_derive(uint16_t group, EVP_PKEY *priv, const uint8_t *peer, size_t peer_len,
-                   uint8_t *out, size_t *out_len)
+int tls_kex_derive(const tls_crypto *cr, uint16_t group, EVP_PKEY *priv, const uint8_t *peer,
+                   size_t peer_len, uint8_t *out, size_t *out_len)
 {
-    return tls_kex_derive_keep(group, priv, peer, peer_len, out, out_len, NULL);
+    return tls_kex_derive_keep(cr, group, priv, peer, peer_len, out, out_len, NULL);
 }
 
-int tls_kex_derive_keep(uint16_t group, EVP_PKEY *priv, const uint8_t *peer, size_t peer_len,
-                        uint8_t *out, size_t *out_len, EVP_PKEY **peer_out)
+int tls_kex_derive_keep(const tls_crypto *cr, uint16_t group, EVP_PKEY *priv, const uint8_t *peer,
+                        size_t peer_len, uint8_t *out, size_t *out_len, EVP_PKEY **peer_out)
 {
     const tls_group *g = tls_group_get(group);
-    ENSURE(g != NULL && priv != NULL, TLS_ERR_INTERNAL);
+    cr = cr_or_default(cr);
+    ENSURE(cr != NULL && g != NULL && priv != NULL, TLS_ERR_INTERNAL);
     EVP_PKEY *pk = NULL;
     TRY(peer_key(g, priv, peer, peer_len, &pk));
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, priv, NULL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(cr->libctx, priv, cr->propq);
     size_t n = TLS_MAX_SHARED_SECRET;
     int rc = 0;
     if (ctx == NULL || EVP_PKEY_derive_init(ctx) != 1)
@@ -786,20 +1159,78 @@ int tls_sigalg_key_ok(uint16_t scheme, EVP_PKEY *key, int tls13)
     return sigalg_key_check(tls_sigalg_get(scheme), key, tls13) == 0;
 }
 
-static const EVP_MD *sigalg_md(const tls_sigalg *a)
+static const EVP_MD *sigalg_md(const tls_crypto *cr, const tls_sigalg *a)
 {
-    return a->hash_nid == NID_undef ? NULL : tls_md_by_nid(a->hash_nid);
+    return a->hash_nid == NID_undef ? NULL : cr_md(cr, a->hash_nid);
+}
+
+/* The key type name a scheme needs a key manager for. */
+static const char *sigalg_keytype(const tls_sigalg *a)
+{
+    switch (a->pkey_type) {
+    case EVP_PKEY_RSA:
+        return "RSA";
+    case EVP_PKEY_RSA_PSS:
+        return "RSA-PSS";
+    case EVP_PKEY_EC:
+        return "EC";
+    case EVP_PKEY_ED25519:
+        return "ED25519";
+    case EVP_PKEY_ED448:
+        return "ED448";
+    }
+    return NULL;
+}
+
+/* As OpenSSL when it makes an SSL_CTX: a scheme is available when its hash
+ * is, and a context can be made for its key type. 0 only on allocation
+ * failure. */
+static int sigalgs_probe(tls_crypto *cr)
+{
+    _Static_assert(N_SIGALGS <= MAX_SIGALGS, "MAX_SIGALGS too small");
+    static const int types[] = {EVP_PKEY_RSA, EVP_PKEY_RSA_PSS, EVP_PKEY_EC, EVP_PKEY_ED25519,
+                                EVP_PKEY_ED448};
+    int type_ok[sizeof(types) / sizeof(types[0])] = {0};
+    for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+        const tls_sigalg probe = {.pkey_type = types[t]};
+        EVP_PKEY_CTX *pctx =
+            EVP_PKEY_CTX_new_from_name(cr->libctx, sigalg_keytype(&probe), cr->propq);
+        type_ok[t] = pctx != NULL;
+        EVP_PKEY_CTX_free(pctx);
+    }
+    for (size_t i = 0; i < N_SIGALGS; i++) {
+        const tls_sigalg *a = &sigalgs[i];
+        int ok = a->hash_nid == NID_undef || sigalg_md(cr, a) != NULL;
+        int known = 0;
+        for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+            if (types[t] == a->pkey_type)
+                known = type_ok[t];
+        cr->sigalg_ok[i] = (uint8_t)(ok && known);
+    }
+    return 1;
+}
+
+int tls_crypto_sigalg_available(const tls_crypto *cr, uint16_t scheme)
+{
+    cr = cr_or_default(cr);
+    if (cr == NULL)
+        return 0;
+    for (size_t i = 0; i < N_SIGALGS; i++)
+        if (sigalgs[i].id == scheme)
+            return cr->sigalg_ok[i] != 0;
+    return 0;
 }
 
 /* Set up mctx for signing or verifying with the scheme's hash and padding. */
-static int sig_ctx_init(EVP_MD_CTX *mctx, const tls_sigalg *a, EVP_PKEY *key, int sign)
+static int sig_ctx_init(const tls_crypto *cr, EVP_MD_CTX *mctx, const tls_sigalg *a, EVP_PKEY *key,
+                        int sign)
 {
-    const EVP_MD *md = sigalg_md(a);
+    const EVP_MD *md = sigalg_md(cr, a);
     ENSURE(a->hash_nid == NID_undef || md != NULL, TLS_ERR_INTERNAL);
     const char *mdname = md != NULL ? EVP_MD_get0_name(md) : NULL;
     EVP_PKEY_CTX *pctx = NULL;
-    int ok = sign ? EVP_DigestSignInit_ex(mctx, &pctx, mdname, NULL, NULL, key, NULL)
-                  : EVP_DigestVerifyInit_ex(mctx, &pctx, mdname, NULL, NULL, key, NULL);
+    int ok = sign ? EVP_DigestSignInit_ex(mctx, &pctx, mdname, cr->libctx, cr->propq, key, NULL)
+                  : EVP_DigestVerifyInit_ex(mctx, &pctx, mdname, cr->libctx, cr->propq, key, NULL);
     ENSURE(ok == 1, TLS_ERR_INTERNAL);
     if (a->pss) {
         /* RFC 8446 4.2.3: salt as long as the digest, MGF1 with the same hash. */
@@ -811,32 +1242,34 @@ static int sig_ctx_init(EVP_MD_CTX *mctx, const tls_sigalg *a, EVP_PKEY *key, in
     return 0;
 }
 
-int tls_sig_verify(uint16_t scheme, EVP_PKEY *key, int tls13, const uint8_t *tbs, size_t tbs_len,
-                   const uint8_t *sig, size_t sig_len)
+int tls_sig_verify(const tls_crypto *cr, uint16_t scheme, EVP_PKEY *key, int tls13,
+                   const uint8_t *tbs, size_t tbs_len, const uint8_t *sig, size_t sig_len)
 {
-    TRY(tls_crypto_init());
+    cr = cr_or_default(cr);
+    ENSURE(cr != NULL, TLS_ERR_INTERNAL);
     const tls_sigalg *a = tls_sigalg_get(scheme);
     TRY(sigalg_key_check(a, key, tls13));
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
     ENSURE(mctx != NULL, TLS_ERR_INTERNAL);
-    int rc = sig_ctx_init(mctx, a, key, 0);
+    int rc = sig_ctx_init(cr, mctx, a, key, 0);
     if (rc == 0 && EVP_DigestVerify(mctx, sig, sig_len, tbs, tbs_len) != 1)
         rc = TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_BAD_SIGNATURE);
     EVP_MD_CTX_free(mctx);
     return rc;
 }
 
-int tls_sig_sign(uint16_t scheme, EVP_PKEY *key, int tls13, const uint8_t *tbs, size_t tbs_len,
-                 uint8_t *sig, size_t cap, size_t *sig_len)
+int tls_sig_sign(const tls_crypto *cr, uint16_t scheme, EVP_PKEY *key, int tls13,
+                 const uint8_t *tbs, size_t tbs_len, uint8_t *sig, size_t cap, size_t *sig_len)
 {
-    TRY(tls_crypto_init());
+    cr = cr_or_default(cr);
+    ENSURE(cr != NULL, TLS_ERR_INTERNAL);
     const tls_sigalg *a = tls_sigalg_get(scheme);
     if (sigalg_key_check(a, key, tls13) < 0)
         return TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_WRONG_SIGNATURE_TYPE);
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
     ENSURE(mctx != NULL, TLS_ERR_INTERNAL);
     size_t n = 0;
-    int rc = sig_ctx_init(mctx, a, key, 1);
+    int rc = sig_ctx_init(cr, mctx, a, key, 1);
     if (rc == 0 && (EVP_DigestSign(mctx, NULL, &n, tbs, tbs_len) != 1 || n > cap))
         rc = TLS_ERR_INTERNAL;
     if (rc == 0 && EVP_DigestSign(mctx, sig, &n, tbs, tbs_len) != 1)

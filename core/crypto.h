@@ -3,9 +3,12 @@
  *
  * Everything the protocol needs from libcrypto is described by const tables
  * (cipher suites, named groups, signature schemes). The EVP_CIPHER / EVP_MD /
- * EVP_MAC / EVP_KDF objects behind them are fetched once per process, the
- * first time any function here is used (tls_crypto_init, idempotent and
- * thread-safe), never per connection or per record.
+ * EVP_MAC / EVP_KDF objects behind them are fetched once per library
+ * context: a tls_crypto (core/tls.h) holds what one (OSSL_LIB_CTX, property
+ * query) pair provides and is shared by every SSL_CTX made with that pair;
+ * nothing is fetched per connection or per record. Every function that
+ * fetches, makes keys or draws random bytes takes the tls_crypto to use;
+ * NULL there means the default context (tls_crypto_default).
  *
  * Sizes: hashes are at most TLS_MAX_HASH bytes (SHA-384 is the largest hash
  * a suite uses; SHA-512 only appears inside signatures).
@@ -36,9 +39,25 @@ extern "C" {
 #define TLS_MAX_SHARED_SECRET 66
 #define TLS_MAX_SIG           1024 /* RSA-8192 signature; larger keys are refused */
 
-/* Fetch everything once. 0, or TLS_ERR_INTERNAL if libcrypto lacks an
- * algorithm that is not optional. Every function below calls it. */
-TLS_MUST_CHECK int tls_crypto_init(void);
+/* The default context's entry (NULL, NULL), made on first use and kept;
+ * NULL if the default context has no usable suite (no provider loaded). */
+const tls_crypto *tls_crypto_default(void);
+/* The lazily made parameters of RFC 7919 group i (< TLS_MAX_FFDHE) named
+ * group_name ("ffdhe2048"...), NULL if the context cannot make them. */
+#define TLS_MAX_FFDHE 5
+EVP_PKEY *tls_crypto_dh_template(const tls_crypto *cr, size_t i, const char *group_name);
+/* A secret of TLS_COOKIE_KEY_LEN random bytes made once per entry (from
+ * its RAND_priv_bytes_ex), for HelloRetryRequest cookies; NULL if the
+ * context could not make one. */
+#define TLS_COOKIE_KEY_LEN 32
+const uint8_t *tls_crypto_cookie_key(const tls_crypto *cr);
+/* EVP_PKEY_CTX_new_from_pkey in the entry's context. */
+EVP_PKEY_CTX *tls_crypto_pkey_ctx(const tls_crypto *cr, EVP_PKEY *key);
+/* HKDF (prf = 0) or TLS1-PRF (prf = 1) of the entry, NULL if missing. */
+EVP_KDF *tls_crypto_kdf(const tls_crypto *cr, int prf);
+/* A certificate from DER in the entry's context (its key decoded there):
+ * d2i_X509 semantics, *pp advanced. */
+X509 *tls_x509_d2i(const tls_crypto *cr, const uint8_t **pp, size_t len);
 
 /* --- cipher suites ----------------------------------------------------- */
 /* How the record nonce is formed (room for TLS 1.2 later). */
@@ -60,10 +79,14 @@ typedef struct tls_suite {
     uint64_t record_limit;
     const EVP_CIPHER *cipher; /* fetched once; NULL if libcrypto lacks it */
     const EVP_MD *md;
+    const tls_crypto *cr; /* the context both come from (and every key of it) */
 } tls_suite;
 
-/* The internal descriptor of an IANA suite, or NULL if unknown/unavailable. */
-const tls_suite *tls_suite_get(uint16_t id);
+/* The internal descriptor of an IANA suite in cr, or NULL if unknown or
+ * unavailable there. */
+const tls_suite *tls_suite_get(const tls_crypto *cr, uint16_t id);
+/* SHA-1/256/384/512 of cr (NULL if nid is not one we fetch or cr lacks it). */
+const EVP_MD *tls_md_by_nid(const tls_crypto *cr, int nid);
 /* A ChaCha20-Poly1305 suite (TLS 1.3's, or RFC 7905's for TLS 1.2)? */
 int tls_suite_is_chacha(uint16_t id);
 /*
@@ -73,8 +96,6 @@ int tls_suite_is_chacha(uint16_t id);
  * OpenSSL reads the list.
  */
 int tls_client_prefers_chacha(const uint8_t *suites, size_t len);
-/* SHA-256 / SHA-384, fetched once (NULL if nid is not one we fetched). */
-const EVP_MD *tls_md_by_nid(int nid);
 
 /* --- AEAD -------------------------------------------------------------- */
 /*
@@ -108,12 +129,13 @@ TLS_MUST_CHECK int tls_aead_open(tls_aead *a, const uint8_t nonce[TLS_AEAD_IV_LE
 /* --- hashing ------------------------------------------------------------ */
 TLS_MUST_CHECK int tls_hash(const EVP_MD *md, const uint8_t *data, size_t len, uint8_t *out);
 /* HMAC(key, data) with md; out holds EVP_MD_get_size(md) bytes. */
-TLS_MUST_CHECK int tls_hmac(const EVP_MD *md, const uint8_t *key, size_t key_len,
-                            const uint8_t *data, size_t len, uint8_t *out);
+TLS_MUST_CHECK int tls_hmac(const tls_crypto *cr, const EVP_MD *md, const uint8_t *key,
+                            size_t key_len, const uint8_t *data, size_t len, uint8_t *out);
 /* A keyed HMAC context (the EVP_MAC is fetched once), for keys used many
  * times: EVP_MAC_init(ctx, NULL, 0, NULL) restarts it with the same key.
  * NULL on failure; free with EVP_MAC_CTX_free. */
-EVP_MAC_CTX *tls_hmac_ctx_new(const EVP_MD *md, const uint8_t *key, size_t key_len);
+EVP_MAC_CTX *tls_hmac_ctx_new(const tls_crypto *cr, const EVP_MD *md, const uint8_t *key,
+                              size_t key_len);
 /* Constant-time comparison: 1 if equal. */
 int tls_ct_equal(const uint8_t *a, const uint8_t *b, size_t len);
 
@@ -144,7 +166,9 @@ TLS_MUST_CHECK int tls_transcript_hash(const tls_transcript *t, uint8_t *out);
 TLS_MUST_CHECK int tls_transcript_hrr(tls_transcript *t);
 
 /* --- random ------------------------------------------------------------ */
-TLS_MUST_CHECK int tls_random(uint8_t *buf, size_t n);
+/* RAND_bytes_ex / RAND_priv_bytes_ex of cr's library context. */
+TLS_MUST_CHECK int tls_random(const tls_crypto *cr, uint8_t *buf, size_t n);
+TLS_MUST_CHECK int tls_random_priv(const tls_crypto *cr, uint8_t *buf, size_t n);
 
 /* --- named groups (key exchange) --------------------------------------- */
 typedef struct tls_group {
@@ -161,22 +185,23 @@ typedef struct tls_group {
 const tls_group *tls_group_get(uint16_t id);
 /* New ephemeral key for group; its key_share bytes into share (share_len
  * bytes, cap >= TLS_MAX_SHARE is always enough). */
-TLS_MUST_CHECK int tls_kex_keygen(uint16_t group, EVP_PKEY **priv, uint8_t *share, size_t cap,
-                                  size_t *share_len);
+TLS_MUST_CHECK int tls_kex_keygen(const tls_crypto *cr, uint16_t group, EVP_PKEY **priv,
+                                  uint8_t *share, size_t cap, size_t *share_len);
 /*
  * Shared secret from our private key and the peer's key_share bytes.
  * A malformed share (wrong length, compressed or off-curve point) or an
  * all-zero X25519/X448 result fails with illegal_parameter +
  * TLS_R_BAD_ECPOINT. out has room for TLS_MAX_SHARED_SECRET.
  */
-TLS_MUST_CHECK int tls_kex_derive(uint16_t group, EVP_PKEY *priv, const uint8_t *peer,
-                                  size_t peer_len, uint8_t *out, size_t *out_len);
+TLS_MUST_CHECK int tls_kex_derive(const tls_crypto *cr, uint16_t group, EVP_PKEY *priv,
+                                  const uint8_t *peer, size_t peer_len, uint8_t *out,
+                                  size_t *out_len);
 /* Same, also handing over the peer's share as a public key (the application
  * can ask for it: SSL_get_peer_tmp_key), decoded and checked only once. On
  * success *peer_out owns a reference; on failure it is left untouched. */
-TLS_MUST_CHECK int tls_kex_derive_keep(uint16_t group, EVP_PKEY *priv, const uint8_t *peer,
-                                       size_t peer_len, uint8_t *out, size_t *out_len,
-                                       EVP_PKEY **peer_out);
+TLS_MUST_CHECK int tls_kex_derive_keep(const tls_crypto *cr, uint16_t group, EVP_PKEY *priv,
+                                       const uint8_t *peer, size_t peer_len, uint8_t *out,
+                                       size_t *out_len, EVP_PKEY **peer_out);
 
 /* --- signature schemes ------------------------------------------------- */
 typedef struct tls_sigalg {
@@ -199,11 +224,13 @@ int tls_sigalg_key_ok(uint16_t scheme, EVP_PKEY *key, int tls13);
  * when the key does not fit the scheme, decrypt_error + TLS_R_BAD_SIGNATURE
  * when the signature is wrong.
  */
-TLS_MUST_CHECK int tls_sig_verify(uint16_t scheme, EVP_PKEY *key, int tls13, const uint8_t *tbs,
-                                  size_t tbs_len, const uint8_t *sig, size_t sig_len);
+TLS_MUST_CHECK int tls_sig_verify(const tls_crypto *cr, uint16_t scheme, EVP_PKEY *key, int tls13,
+                                  const uint8_t *tbs, size_t tbs_len, const uint8_t *sig,
+                                  size_t sig_len);
 /* Sign tbs; sig has room for cap bytes (EVP_PKEY_get_size(key) suffices). */
-TLS_MUST_CHECK int tls_sig_sign(uint16_t scheme, EVP_PKEY *key, int tls13, const uint8_t *tbs,
-                                size_t tbs_len, uint8_t *sig, size_t cap, size_t *sig_len);
+TLS_MUST_CHECK int tls_sig_sign(const tls_crypto *cr, uint16_t scheme, EVP_PKEY *key, int tls13,
+                                const uint8_t *tbs, size_t tbs_len, uint8_t *sig, size_t cap,
+                                size_t *sig_len);
 /* RFC 8446 4.4.3: the content a CertificateVerify signs: 64 spaces, the
  * context string for the server/client, a zero byte, the transcript hash.
  * out has room for 64 + 34 + 1 + TLS_MAX_HASH bytes. */

@@ -416,15 +416,15 @@ int tls_cext_read_certificate(tls_conn *c, const uint8_t *msg, size_t len, const
                               size_t ctx_len, uint64_t offered, STACK_OF(X509) * *out)
 {
     if (!tls_cext_any(c))
-        return tls13_read_certificate(msg, len, ctx, ctx_len, offered, out);
+        return tls13_read_certificate(c->cr, msg, len, ctx, ctx_len, offered, out);
     tls_writer w;
     tls_wr_init(&w);
     int rc = strip_certificate(c, msg, len, &w);
     /* A malformed message is the reader's to report, with its reasons. */
     if (rc == TLS_ERR_DECODE)
-        rc = tls13_read_certificate(msg, len, ctx, ctx_len, offered, out);
+        rc = tls13_read_certificate(c->cr, msg, len, ctx, ctx_len, offered, out);
     else if (rc == 0)
-        rc = tls13_read_certificate(w.buf, w.len, ctx, ctx_len, offered, out);
+        rc = tls13_read_certificate(c->cr, w.buf, w.len, ctx, ctx_len, offered, out);
     tls_wr_free(&w);
     TRY(rc);
     /* The parse callbacks, entry by entry, with each certificate. */

@@ -37,6 +37,7 @@ enum tls_ks_stage {
 };
 
 typedef struct tls_ks {
+    const tls_crypto *cr; /* where the HKDF comes from */
     const EVP_MD *md;
     size_t hash_len;
     int stage;                    /* enum tls_ks_stage */
@@ -54,8 +55,8 @@ typedef struct tls_ks {
     int have_resumption;
 } tls_ks;
 
-/* md: the suite's hash. Stage NONE. */
-TLS_MUST_CHECK int tls_ks_init(tls_ks *ks, const EVP_MD *md);
+/* md: the suite's hash, cr its library context (NULL = default). Stage NONE. */
+TLS_MUST_CHECK int tls_ks_init(tls_ks *ks, const tls_crypto *cr, const EVP_MD *md);
 /* Wipe every secret; the struct may be re-initialised afterwards. */
 void tls_ks_clear(tls_ks *ks);
 
@@ -82,42 +83,49 @@ void tls_ks_drop_handshake(tls_ks *ks);
 /* In MASTER. th: H(ClientHello..client Finished). Sets resumption. */
 TLS_MUST_CHECK int tls_ks_resumption(tls_ks *ks, const uint8_t *th);
 
-/* --- stateless helpers (md-parameterised) ------------------------------ */
+/* --- stateless helpers (md-parameterised; cr: the library context whose
+ * HKDF / TLS1-PRF / HMAC to use, NULL = default) ------------------------ */
 /* HKDF-Extract(salt, ikm) -> hash_len bytes. salt NULL = hash_len zeros. */
-TLS_MUST_CHECK int tls_hkdf_extract(const EVP_MD *md, const uint8_t *salt, size_t salt_len,
-                                    const uint8_t *ikm, size_t ikm_len, uint8_t *out);
+TLS_MUST_CHECK int tls_hkdf_extract(const tls_crypto *cr, const EVP_MD *md, const uint8_t *salt,
+                                    size_t salt_len, const uint8_t *ikm, size_t ikm_len,
+                                    uint8_t *out);
 /* HKDF-Expand-Label(secret, label, context, out_len), label without "tls13 ". */
-TLS_MUST_CHECK int tls_hkdf_expand_label(const EVP_MD *md, const uint8_t *secret, const char *label,
+TLS_MUST_CHECK int tls_hkdf_expand_label(const tls_crypto *cr, const EVP_MD *md,
+                                         const uint8_t *secret, const char *label,
                                          const uint8_t *ctx, size_t ctx_len, uint8_t *out,
                                          size_t out_len);
 /* Derive-Secret(secret, label, th) with th an already computed transcript hash. */
-TLS_MUST_CHECK int tls_derive_secret(const EVP_MD *md, const uint8_t *secret, const char *label,
-                                     const uint8_t *th, uint8_t *out);
+TLS_MUST_CHECK int tls_derive_secret(const tls_crypto *cr, const EVP_MD *md, const uint8_t *secret,
+                                     const char *label, const uint8_t *th, uint8_t *out);
 /* Record key and IV from a traffic secret ("key", "iv"). */
-TLS_MUST_CHECK int tls_ks_traffic_keys(const EVP_MD *md, const uint8_t *secret, size_t key_len,
-                                       size_t iv_len, uint8_t *key, uint8_t *iv);
+TLS_MUST_CHECK int tls_ks_traffic_keys(const tls_crypto *cr, const EVP_MD *md,
+                                       const uint8_t *secret, size_t key_len, size_t iv_len,
+                                       uint8_t *key, uint8_t *iv);
 /* finished_key = HKDF-Expand-Label(base, "finished", "", Hash.length). */
-TLS_MUST_CHECK int tls_ks_finished_key(const EVP_MD *md, const uint8_t *base, uint8_t *out);
+TLS_MUST_CHECK int tls_ks_finished_key(const tls_crypto *cr, const EVP_MD *md, const uint8_t *base,
+                                       uint8_t *out);
 /* verify_data = HMAC(finished_key(base), th) (RFC 8446 4.4.4); hash_len bytes. */
-TLS_MUST_CHECK int tls_ks_finished(const EVP_MD *md, const uint8_t *base, const uint8_t *th,
-                                   uint8_t *out);
+TLS_MUST_CHECK int tls_ks_finished(const tls_crypto *cr, const EVP_MD *md, const uint8_t *base,
+                                   const uint8_t *th, uint8_t *out);
 /* KeyUpdate (RFC 8446 7.2): secret <- HKDF-Expand-Label(secret, "traffic upd", "", Hash.length). */
-TLS_MUST_CHECK int tls_ks_update_secret(const EVP_MD *md, uint8_t *secret);
+TLS_MUST_CHECK int tls_ks_update_secret(const tls_crypto *cr, const EVP_MD *md, uint8_t *secret);
 /* RFC 8446 7.5: TLS-Exporter(label, context, length) from the exporter
  * master secret. context NULL means the empty context (TLS 1.3 makes no
  * difference between "no context" and an empty one). */
-TLS_MUST_CHECK int tls_ks_export(const EVP_MD *md, const uint8_t *exporter, const char *label,
-                                 size_t label_len, const uint8_t *context, size_t context_len,
-                                 uint8_t *out, size_t out_len);
+TLS_MUST_CHECK int tls_ks_export(const tls_crypto *cr, const EVP_MD *md, const uint8_t *exporter,
+                                 const char *label, size_t label_len, const uint8_t *context,
+                                 size_t context_len, uint8_t *out, size_t out_len);
 /* RFC 8446 4.6.1: PSK = HKDF-Expand-Label(resumption, "resumption", nonce, Hash.length). */
-TLS_MUST_CHECK int tls_ks_ticket_psk(const EVP_MD *md, const uint8_t *resumption,
-                                     const uint8_t *nonce, size_t nonce_len, uint8_t *psk);
+TLS_MUST_CHECK int tls_ks_ticket_psk(const tls_crypto *cr, const EVP_MD *md,
+                                     const uint8_t *resumption, const uint8_t *nonce,
+                                     size_t nonce_len, uint8_t *psk);
 
 /* TLS 1.2 PRF (RFC 5246 5) with md (SHA-256 or SHA-384): out_len bytes of
  * PRF(secret, label, seed1 || seed2). seed2 may be NULL. */
-TLS_MUST_CHECK int tls12_prf(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
-                             const char *label, const uint8_t *seed1, size_t seed1_len,
-                             const uint8_t *seed2, size_t seed2_len, uint8_t *out, size_t out_len);
+TLS_MUST_CHECK int tls12_prf(const tls_crypto *cr, const EVP_MD *md, const uint8_t *secret,
+                             size_t secret_len, const char *label, const uint8_t *seed1,
+                             size_t seed1_len, const uint8_t *seed2, size_t seed2_len, uint8_t *out,
+                             size_t out_len);
 
 /* The same with the label and seed given as n parts (label first), each
  * (p, len); for labels that are not C strings (RFC 5705 exporters). */
@@ -125,9 +133,9 @@ typedef struct tls_prf_part {
     const uint8_t *p;
     size_t len;
 } tls_prf_part;
-TLS_MUST_CHECK int tls12_prf_parts(const EVP_MD *md, const uint8_t *secret, size_t secret_len,
-                                   const tls_prf_part *parts, size_t n, uint8_t *out,
-                                   size_t out_len);
+TLS_MUST_CHECK int tls12_prf_parts(const tls_crypto *cr, const EVP_MD *md, const uint8_t *secret,
+                                   size_t secret_len, const tls_prf_part *parts, size_t n,
+                                   uint8_t *out, size_t out_len);
 
 #ifdef __cplusplus
 }

@@ -81,7 +81,7 @@ int tls_rec_set_tls13(tls_rec_dir *d, int sending, const tls_suite *s,
 {
     uint8_t key[TLS_MAX_KEY], iv[TLS_AEAD_IV_LEN];
     ENSURE(s != NULL && s->key_len <= sizeof(key) && s->iv_len == sizeof(iv), TLS_ERR_INTERNAL);
-    int rc = tls_ks_traffic_keys(s->md, traffic_secret, s->key_len, s->iv_len, key, iv);
+    int rc = tls_ks_traffic_keys(s->cr, s->md, traffic_secret, s->key_len, s->iv_len, key, iv);
     if (rc == 0)
         rc = tls_rec_set_key(d, sending, TLS_REC_TLS13, s, key, iv, s->iv_len);
     OPENSSL_cleanse(key, sizeof(key));
@@ -480,7 +480,8 @@ int tls_rec_set_cbc(tls_rec_dir *d, int sending, const tls_suite *s, const EVP_M
     k->md_lenfield = k->md_block == 128 ? 16 : 8;
     k->etm = etm ? 1 : 0;
     k->cipher = EVP_CIPHER_CTX_new();
-    k->mac = tls_hmac_ctx_new(mac_md, mac_key, k->mac_len);
+    k->cr = s->cr;
+    k->mac = tls_hmac_ctx_new(s->cr, mac_md, mac_key, k->mac_len);
     k->dummy = EVP_MD_CTX_new();
     int ok = k->cipher != NULL && k->mac != NULL && k->dummy != NULL &&
              k->mac_len <= TLS_MAX_HASH && (k->md_block == 64 || k->md_block == 128) &&
@@ -645,7 +646,7 @@ static int seal_cbc_body(tls_rec_dir *d, uint64_t seq, uint8_t type, const uint8
     uint8_t *iv = p + TLS_REC_HEADER_LEN, *b = iv + CBC_BLOCK;
     put_header(p, type, d->version, body);
     /* RFC 5246 6.2.3.2: a fresh unpredictable IV for every record. */
-    TRY(tls_random(iv, CBC_BLOCK));
+    TRY(tls_random(k->cr, iv, CBC_BLOCK));
     if (len > 0)
         memcpy(b, data, len);
     size_t covered = len;

@@ -73,6 +73,7 @@ typedef struct tls_rec_cbc {
     size_t md_block;        /* hash block size (64, 128) */
     size_t md_lenfield;     /* bytes of the hash's length encoding (8, 16) */
     int etm;                /* RFC 7366 encrypt-then-MAC */
+    const tls_crypto *cr;   /* the suite's library context (random IVs) */
 } tls_rec_cbc;
 
 typedef struct tls_rec_dir {

@@ -121,6 +121,34 @@ typedef struct tls_session_state {
 typedef struct tls_conn tls_conn;
 
 /*
+ * The algorithms of one library context: everything fetched from one
+ * (OSSL_LIB_CTX, property query) pair (core/crypto.c). Entries are shared
+ * and reference counted: tls_crypto_get returns a new reference (made on
+ * first use of the pair), tls_crypto_free drops one. NULL libctx is the
+ * default context. Algorithms the context lacks are simply unavailable
+ * (their suites, groups and schemes are neither offered nor accepted);
+ * tls_crypto_get fails only on allocation failure.
+ */
+typedef struct tls_crypto tls_crypto;
+tls_crypto *tls_crypto_get(OSSL_LIB_CTX *libctx, const char *propq);
+void tls_crypto_up_ref(tls_crypto *cr);
+void tls_crypto_free(tls_crypto *cr);
+/* 1 if at least one cipher suite can be used (OpenSSL's SSL_CTX_new_ex
+ * fails with SSL_R_LIBRARY_HAS_NO_CIPHERS otherwise). */
+int tls_crypto_usable(const tls_crypto *cr);
+int tls_crypto_suite_available(const tls_crypto *cr, uint16_t suite);
+int tls_crypto_group_available(const tls_crypto *cr, uint16_t group);
+int tls_crypto_sigalg_available(const tls_crypto *cr, uint16_t scheme);
+OSSL_LIB_CTX *tls_crypto_libctx(const tls_crypto *cr);
+const char *tls_crypto_propq(const tls_crypto *cr);
+/* Fetched objects for compat's own crypto (session tickets): the cipher of
+ * a suite by NID (NID_aes_256_cbc ...), HMAC, a digest by NID. NULL if the
+ * context lacks it. Owned by the entry. */
+const EVP_CIPHER *tls_crypto_cipher(const tls_crypto *cr, int nid);
+EVP_MAC *tls_crypto_hmac(const tls_crypto *cr);
+const EVP_MD *tls_crypto_md(const tls_crypto *cr, int nid);
+
+/*
  * What compat tells core about one connection. Compat builds it from the
  * SSL_CTX and SSL settings when the handshake starts, owns it, and keeps it
  * alive and unchanged for the life of the tls_conn. Arrays are in preference
@@ -164,6 +192,10 @@ typedef struct tls_custom_ext {
 } tls_custom_ext;
 
 typedef struct tls_config {
+    /* Where every algorithm comes from (SSL_CTX_new_ex's library context
+     * and property query); NULL = the default context. The caller keeps a
+     * reference for the life of the tls_conn. */
+    const tls_crypto *crypto;
     uint16_t min_version; /* TLS_V12 or TLS_V13 (0 = lowest supported) */
     uint16_t max_version; /* (0 = highest supported) */
     uint32_t flags;       /* TLS_CFG_* */

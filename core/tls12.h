@@ -60,7 +60,12 @@ typedef struct tls12_suite {
     size_t record_iv_len;
 } tls12_suite;
 
-const tls12_suite *tls12_suite_get(uint16_t id);
+/* The suite in cr (NULL = default context), NULL if unavailable there:
+ * its cipher, hashes, key exchange or signature algorithm is missing. */
+const tls12_suite *tls12_suite_get(const tls_crypto *cr, uint16_t id);
+/* crypto.c: fill s from base when a library context entry is made
+ * (unavailable: s->suite stays NULL). */
+void tls12_suite_fill(tls12_suite *s, const tls_suite *base);
 
 /*
  * master_secret (RFC 5246 8.1, RFC 7627 4): with ems, PRF(pms,
@@ -104,13 +109,13 @@ TLS_MUST_CHECK int tls12_export(const tls12_suite *s, const uint8_t ms[48],
  * ServerDHParams (dh_p, dh_g, dh_Ys, each opaque<1..2^16-1>) to w.
  * Parameters smaller than min_bits fail with TLS_R_DH_KEY_TOO_SMALL.
  */
-TLS_MUST_CHECK int tls_dhe_server_params(EVP_PKEY *params, EVP_PKEY *cert_key, int min_bits,
-                                         EVP_PKEY **priv, tls_writer *w);
+TLS_MUST_CHECK int tls_dhe_server_params(const tls_crypto *cr, EVP_PKEY *params, EVP_PKEY *cert_key,
+                                         int min_bits, EVP_PKEY **priv, tls_writer *w);
 /* Server: the shared secret from the client's dh_Yc (leading zero bytes
  * stripped, RFC 5246 8.1.2). A Yc outside 1 < Yc < p-1 is illegal_parameter
  * + TLS_R_BAD_DH_VALUE. out has room for 1024 bytes (8192-bit groups). */
-TLS_MUST_CHECK int tls_dhe_server_derive(EVP_PKEY *priv, const uint8_t *yc, size_t yc_len,
-                                         uint8_t *out, size_t cap, size_t *out_len);
+TLS_MUST_CHECK int tls_dhe_server_derive(const tls_crypto *cr, EVP_PKEY *priv, const uint8_t *yc,
+                                         size_t yc_len, uint8_t *out, size_t cap, size_t *out_len);
 /*
  * Client: read ServerDHParams from r (advancing it), refuse p smaller than
  * min_bits (handshake_failure + TLS_R_DH_KEY_TOO_SMALL) or a bad Ys
@@ -121,16 +126,16 @@ TLS_MUST_CHECK int tls_dhe_server_derive(EVP_PKEY *priv, const uint8_t *yc, size
  * (SSL_get_peer_tmp_key); a key already there is released. ServerDHParams
  * with p larger than 8192 bits are illegal_parameter + TLS_R_BAD_DH_VALUE.
  */
-TLS_MUST_CHECK int tls_dhe_client(tls_reader *r, int min_bits, EVP_PKEY **peer_out, uint8_t *yc,
-                                  size_t yc_cap, size_t *yc_len, uint8_t *secret,
-                                  size_t secret_cap, size_t *secret_len);
+TLS_MUST_CHECK int tls_dhe_client(const tls_crypto *cr, tls_reader *r, int min_bits,
+                                  EVP_PKEY **peer_out, uint8_t *yc, size_t yc_cap, size_t *yc_len,
+                                  uint8_t *secret, size_t secret_cap, size_t *secret_len);
 
 /* --- RSA key transport (RFC 5246 7.4.7.1) -------------------------------- */
 /* Client: premaster = client_version(2) || 46 random bytes, encrypted with
  * the server certificate's RSA key (PKCS#1 v1.5). pms receives 48 bytes. */
-TLS_MUST_CHECK int tls_rsa_kx_encrypt(EVP_PKEY *server_key, uint16_t client_version,
-                                      uint8_t pms[48], uint8_t *out, size_t cap,
-                                      size_t *out_len);
+TLS_MUST_CHECK int tls_rsa_kx_encrypt(const tls_crypto *cr, EVP_PKEY *server_key,
+                                      uint16_t client_version, uint8_t pms[48], uint8_t *out,
+                                      size_t cap, size_t *out_len);
 /*
  * Server: decrypt EncryptedPreMasterSecret. Never reports a padding or
  * version failure: a bad ciphertext yields a random premaster through the
@@ -141,8 +146,8 @@ TLS_MUST_CHECK int tls_rsa_kx_encrypt(EVP_PKEY *server_key, uint16_t client_vers
  * decrypt_error + TLS_R_DECRYPTION_FAILED as OpenSSL's server, or an
  * internal failure.
  */
-TLS_MUST_CHECK int tls_rsa_kx_decrypt(EVP_PKEY *key, uint16_t client_version, const uint8_t *enc,
-                                      size_t enc_len, uint8_t pms[48]);
+TLS_MUST_CHECK int tls_rsa_kx_decrypt(const tls_crypto *cr, EVP_PKEY *key, uint16_t client_version,
+                                      const uint8_t *enc, size_t enc_len, uint8_t pms[48]);
 
 /* --- record compression (RFC 3749) --------------------------------------- */
 enum { TLS_COMP_NULL = 0, TLS_COMP_DEFLATE = 1 };

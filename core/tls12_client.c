@@ -131,14 +131,15 @@ size_t tls12_client_suites(const tls_config *cfg, uint16_t *out, size_t cap)
     size_t k = 0;
     if (cfg->n_tls12_suites) {
         for (size_t i = 0; i < cfg->n_tls12_suites && k < cap; i++)
-            if (tls12_suite_get(cfg->tls12_suites[i]) && !in_list(out, k, cfg->tls12_suites[i]))
+            if (tls12_suite_get(cfg->crypto, cfg->tls12_suites[i]) &&
+                !in_list(out, k, cfg->tls12_suites[i]))
                 out[k++] = cfg->tls12_suites[i];
         return k;
     }
     size_t n;
     const tls_suite_info *all = tls_suites(&n);
     for (size_t i = 0; i < n && k < cap; i++)
-        if (all[i].min_version == TLS_V12 && tls12_suite_get(all[i].id))
+        if (all[i].min_version == TLS_V12 && tls12_suite_get(cfg->crypto, all[i].id))
             out[k++] = all[i].id;
     return k;
 }
@@ -463,8 +464,8 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
     memcpy(c->server_random, random, 32);
 
     /* RFC 5246 7.4.1.3: a suite we offered. */
-    const tls12_suite *s12 = tls12_suite_get(suite_id);
-    if (!tls_suite_get(suite_id))
+    const tls12_suite *s12 = tls12_suite_get(c->cr, suite_id);
+    if (!tls_suite_get(c->cr, suite_id))
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNKNOWN_CIPHER_RETURNED);
     if (!s12 || !in_list(cl->suites, cl->n_suites, suite_id))
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
@@ -565,7 +566,7 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
         if (rc < 0)
             break;
         q = p;
-        X509 *x = d2i_X509(NULL, &q, (long)n);
+        X509 *x = tls_x509_d2i(c->cr, &q, n);
         if (!x) {
             rc = TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_BAD_PACKET);
         } else if ((size_t)(q - p) != n) {
@@ -602,7 +603,7 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     if (cl->s12->kx == TLS12_KX_RSA) {
         /* RFC 5246 7.4.7.1: the premaster secret goes to the certificate's key. */
         uint8_t pms[48];
-        rc = tls_rsa_kx_encrypt(key, TLS_V12, pms, cl->ckx, sizeof(cl->ckx), &cl->ckx_len);
+        rc = tls_rsa_kx_encrypt(c->cr, key, TLS_V12, pms, cl->ckx, sizeof(cl->ckx), &cl->ckx_len);
         if (rc == 0) {
             memcpy(cl->pms, pms, 48);
             cl->pms_len = 48;
@@ -661,8 +662,8 @@ static int ske_ecdhe(tls_conn *c, tls_reader *r)
     const uint8_t *pp;
     size_t pl = tls_rd_left(&point);
     TRY(tls_rd_bytes(&point, pl, &pp));
-    TRY(tls_kex_keygen(group, &priv, cl->ckx, sizeof(cl->ckx), &cl->ckx_len));
-    int rc = tls_kex_derive_keep(group, priv, pp, pl, cl->pms, &cl->pms_len, &peer);
+    TRY(tls_kex_keygen(c->cr, group, &priv, cl->ckx, sizeof(cl->ckx), &cl->ckx_len));
+    int rc = tls_kex_derive_keep(c->cr, group, priv, pp, pl, cl->pms, &cl->pms_len, &peer);
     EVP_PKEY_free(priv);
     TRY(rc);
     EVP_PKEY_free(c->peer_tmp_key);
@@ -675,7 +676,7 @@ static int ske_dhe(tls_conn *c, tls_reader *r)
 {
     struct tls12_client *cl = c->cl12;
     EVP_PKEY *peer = NULL;
-    TRY(tls_dhe_client(r, dh_min_bits(c->cfg), &peer, cl->ckx, sizeof(cl->ckx), &cl->ckx_len,
+    TRY(tls_dhe_client(c->cr, r, dh_min_bits(c->cfg), &peer, cl->ckx, sizeof(cl->ckx), &cl->ckx_len,
                        cl->pms, sizeof(cl->pms), &cl->pms_len));
     EVP_PKEY_free(c->peer_tmp_key);
     c->peer_tmp_key = peer;
@@ -713,7 +714,7 @@ static int on_server_key_exchange(tls_conn *c, const uint8_t *msg, size_t len)
     size_t sl = tls_rd_left(&sig);
     int rc = tls_rd_bytes(&sig, sl, &sp);
     if (rc == 0)
-        rc = tls_sig_verify(scheme, key, 0, tbs, tbs_len, sp, sl);
+        rc = tls_sig_verify(c->cr, scheme, key, 0, tbs, tbs_len, sp, sl);
     free(tbs);
     TRY(rc);
     c->peer_sigalg = scheme;
@@ -851,7 +852,8 @@ static int write_certificate_verify(tls_conn *c, tls_writer *w, uint16_t scheme)
     uint8_t *sig = malloc(cap ? cap : 1);
     if (!sig)
         return TLS_ERR_INTERNAL;
-    int rc = tls_sig_sign(scheme, key, 0, cl->th.buf.buf, cl->th.buf.len, sig, cap, &sig_len);
+    int rc =
+        tls_sig_sign(c->cr, scheme, key, 0, cl->th.buf.buf, cl->th.buf.len, sig, cap, &sig_len);
     if (rc == 0)
         c->own_sigalg = scheme;
     if (rc == 0)

@@ -66,49 +66,36 @@ static const suite12_fact facts[] = {
 };
 #define N_FACTS (sizeof(facts) / sizeof(facts[0]))
 
-static tls12_suite g_suites12[N_FACTS];
-static pthread_once_t g_once12 = PTHREAD_ONCE_INIT;
-
-static void suites12_init_once(void)
+void tls12_suite_fill(tls12_suite *s, const tls_suite *base)
 {
-    for (size_t i = 0; i < N_FACTS; i++) {
-        const suite12_fact *f = &facts[i];
-        tls12_suite *s = &g_suites12[i];
-        const tls_suite *base = tls_suite_get(f->id);
-        if (base == NULL)
-            continue; /* libcrypto lacks the cipher: the suite is unavailable */
-        s->kx = f->kx;
-        s->au = f->au;
-        s->prf_md = base->md;
-        s->cbc = f->cbc;
-        s->enc_key_len = base->key_len;
-        if (f->cbc) {
-            s->mac_md = tls_md_by_nid(f->mac_nid);
-            if (s->mac_md == NULL)
-                continue;
-            s->mac_key_len = (size_t)EVP_MD_get_size(s->mac_md);
-            s->fixed_iv_len = 0;
-            s->record_iv_len = 16; /* RFC 5246 6.2.3.2: one AES block */
-        } else if (base->nonce_mode == TLS_NONCE_EXPLICIT) {
-            s->fixed_iv_len = 4; /* RFC 5288 3: salt */
-            s->record_iv_len = 8;
-        } else {
-            s->fixed_iv_len = TLS_AEAD_IV_LEN; /* RFC 7905 2 */
-            s->record_iv_len = 0;
-        }
-        /* Published last: a NULL suite means "not available". */
-        s->suite = base;
+    memset(s, 0, sizeof(*s));
+    const suite12_fact *f = NULL;
+    for (size_t i = 0; i < N_FACTS && f == NULL; i++)
+        if (facts[i].id == base->id)
+            f = &facts[i];
+    if (f == NULL || base->cipher == NULL || base->md == NULL)
+        return; /* not TLS 1.2, or the context lacks the cipher: unavailable */
+    s->kx = f->kx;
+    s->au = f->au;
+    s->prf_md = base->md;
+    s->cbc = f->cbc;
+    s->enc_key_len = base->key_len;
+    if (f->cbc) {
+        s->mac_md = tls_md_by_nid(base->cr, f->mac_nid);
+        if (s->mac_md == NULL)
+            return;
+        s->mac_key_len = (size_t)EVP_MD_get_size(s->mac_md);
+        s->fixed_iv_len = 0;
+        s->record_iv_len = 16; /* RFC 5246 6.2.3.2: one AES block */
+    } else if (base->nonce_mode == TLS_NONCE_EXPLICIT) {
+        s->fixed_iv_len = 4; /* RFC 5288 3: salt */
+        s->record_iv_len = 8;
+    } else {
+        s->fixed_iv_len = TLS_AEAD_IV_LEN; /* RFC 7905 2 */
+        s->record_iv_len = 0;
     }
-}
-
-const tls12_suite *tls12_suite_get(uint16_t id)
-{
-    if (tls_crypto_init() < 0 || pthread_once(&g_once12, suites12_init_once) != 0)
-        return NULL;
-    for (size_t i = 0; i < N_FACTS; i++)
-        if (facts[i].id == id)
-            return g_suites12[i].suite != NULL ? &g_suites12[i] : NULL;
-    return NULL;
+    /* Set last: a NULL suite means "not available". */
+    s->suite = base;
 }
 
 /* ------------------------------------------------------ master secret */
@@ -121,12 +108,12 @@ int tls12_master_secret(const tls12_suite *s, const uint8_t *pms, size_t pms_len
     if (ems) {
         /* RFC 7627 4: the session hash replaces the two randoms. */
         ENSURE(session_hash != NULL && sh_len > 0 && sh_len <= TLS_MAX_HASH, TLS_ERR_INTERNAL);
-        return tls12_prf(s->prf_md, pms, pms_len, "extended master secret", session_hash, sh_len,
-                         NULL, 0, ms, 48);
+        return tls12_prf(s->suite->cr, s->prf_md, pms, pms_len, "extended master secret",
+                         session_hash, sh_len, NULL, 0, ms, 48);
     }
     /* RFC 5246 8.1 */
-    return tls12_prf(s->prf_md, pms, pms_len, "master secret", client_random, 32, server_random, 32,
-                     ms, 48);
+    return tls12_prf(s->suite->cr, s->prf_md, pms, pms_len, "master secret", client_random, 32,
+                     server_random, 32, ms, 48);
 }
 
 /* ---------------------------------------------------------- key block */
@@ -149,8 +136,8 @@ int tls_rec_set_tls12(tls_rec_dir *d, int sending, int is_server, const tls12_su
     size_t total = 2 * (mk + ek + iv);
     ENSURE(mk <= TLS_MAX_HASH && ek <= TLS_MAX_KEY && iv <= TLS_AEAD_IV_LEN, TLS_ERR_INTERNAL);
     uint8_t kb[MAX_KEY_BLOCK];
-    int rc = tls12_prf(s->prf_md, ms, 48, "key expansion", server_random, 32, client_random, 32, kb,
-                       total);
+    int rc = tls12_prf(s->suite->cr, s->prf_md, ms, 48, "key expansion", server_random, 32,
+                       client_random, 32, kb, total);
     if (rc == 0) {
         /* The client's write keys protect what the client sends and the
          * server receives. */
@@ -180,8 +167,9 @@ int tls12_finished(const tls12_suite *s, const uint8_t ms[48], int from_server, 
 {
     ENSURE(s != NULL && hash != NULL && hash_len <= TLS_MAX_HASH, TLS_ERR_INTERNAL);
     /* RFC 5246 7.4.9 */
-    return tls12_prf(s->prf_md, ms, 48, from_server ? "server finished" : "client finished", hash,
-                     hash_len, NULL, 0, out, 12);
+    return tls12_prf(s->suite->cr, s->prf_md, ms, 48,
+                     from_server ? "server finished" : "client finished", hash, hash_len, NULL, 0,
+                     out, 12);
 }
 
 /* ----------------------------------------------------------- exporter */
@@ -216,7 +204,8 @@ int tls12_export(const tls12_suite *s, const uint8_t ms[48], const uint8_t clien
         {clen, 2},
         {context, context_len},
     };
-    return tls12_prf_parts(s->prf_md, ms, 48, parts, use_context ? 5 : 3, out, out_len);
+    return tls12_prf_parts(s->suite->cr, s->prf_md, ms, 48, parts, use_context ? 5 : 3, out,
+                           out_len);
 }
 
 /* --------------------------------------------------------------- DHE */
@@ -236,37 +225,13 @@ static const struct {
 };
 #define N_FFDHE (sizeof(ffdhe) / sizeof(ffdhe[0]))
 
-/*
- * One parameter object per group, made once: a context created from it
- * reuses its key manager, so per-connection key generation costs no fetch
- * (as crypto.c does for the ECDHE groups).
- */
-static EVP_PKEY *g_ffdhe[N_FFDHE];
-static pthread_once_t g_ffdhe_once = PTHREAD_ONCE_INIT;
-
-static void ffdhe_init_once(void)
+/* One parameter object per group and library context, made once
+ * (tls_crypto_dh_template): a context created from it reuses its key
+ * manager, so per-connection key generation costs no fetch (as crypto.c
+ * does for the ECDHE groups). */
+static EVP_PKEY *ffdhe_template(const tls_crypto *cr, size_t i)
 {
-    for (size_t i = 0; i < N_FFDHE; i++) {
-        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)ffdhe[i].name, 0),
-            OSSL_PARAM_construct_end(),
-        };
-        EVP_PKEY *pkey = NULL;
-        if (ctx != NULL && EVP_PKEY_paramgen_init(ctx) == 1 &&
-            EVP_PKEY_CTX_set_params(ctx, params) == 1 && EVP_PKEY_paramgen(ctx, &pkey) == 1)
-            g_ffdhe[i] = pkey;
-        else
-            EVP_PKEY_free(pkey);
-        EVP_PKEY_CTX_free(ctx);
-    }
-}
-
-static EVP_PKEY *ffdhe_template(size_t i)
-{
-    if (pthread_once(&g_ffdhe_once, ffdhe_init_once) != 0)
-        return NULL;
-    return g_ffdhe[i];
+    return tls_crypto_dh_template(cr, i, ffdhe[i].name);
 }
 
 static int is_dh(EVP_PKEY *k)
@@ -276,10 +241,10 @@ static int is_dh(EVP_PKEY *k)
 }
 
 /* A new key pair on the parameters of params. */
-static int dh_keygen(EVP_PKEY *params, EVP_PKEY **out)
+static int dh_keygen(const tls_crypto *cr, EVP_PKEY *params, EVP_PKEY **out)
 {
     EVP_PKEY *pkey = NULL;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+    EVP_PKEY_CTX *ctx = tls_crypto_pkey_ctx(cr, params);
     int ok = ctx != NULL && EVP_PKEY_keygen_init(ctx) == 1 && EVP_PKEY_keygen(ctx, &pkey) == 1;
     EVP_PKEY_CTX_free(ctx);
     if (!ok) {
@@ -296,7 +261,7 @@ static int dh_keygen(EVP_PKEY *params, EVP_PKEY **out)
  * ffdhe3072, ...), as OpenSSL's automatic DH does with its groups, and at
  * least min_bits.
  */
-static int ffdhe_auto(EVP_PKEY *cert_key, int min_bits, EVP_PKEY **tmpl)
+static int ffdhe_auto(const tls_crypto *cr, EVP_PKEY *cert_key, int min_bits, EVP_PKEY **tmpl)
 {
     int want = cert_key != NULL ? EVP_PKEY_get_security_bits(cert_key) : 0;
     size_t i = 0;
@@ -305,7 +270,7 @@ static int ffdhe_auto(EVP_PKEY *cert_key, int min_bits, EVP_PKEY **tmpl)
     while (i < N_FFDHE && ffdhe[i].bits < min_bits)
         i++;
     ENSURE(i < N_FFDHE, ERR_DH_SMALL);
-    *tmpl = ffdhe_template(i);
+    *tmpl = ffdhe_template(cr, i);
     ENSURE(*tmpl != NULL, TLS_ERR_INTERNAL);
     return 0;
 }
@@ -358,20 +323,19 @@ out:
     return rc;
 }
 
-int tls_dhe_server_params(EVP_PKEY *params, EVP_PKEY *cert_key, int min_bits, EVP_PKEY **priv,
-                          tls_writer *w)
+int tls_dhe_server_params(const tls_crypto *cr, EVP_PKEY *params, EVP_PKEY *cert_key, int min_bits,
+                          EVP_PKEY **priv, tls_writer *w)
 {
-    TRY(tls_crypto_init());
     EVP_PKEY *tmpl = params;
     if (params != NULL) {
         ENSURE(is_dh(params), TLS_ERR_INTERNAL);
         ENSURE(EVP_PKEY_get_bits(params) >= min_bits, ERR_DH_SMALL);
         ENSURE(EVP_PKEY_get_bits(params) <= DH_MAX_BYTES * 8, TLS_ERR_INTERNAL);
     } else {
-        TRY(ffdhe_auto(cert_key, min_bits, &tmpl));
+        TRY(ffdhe_auto(cr, cert_key, min_bits, &tmpl));
     }
     EVP_PKEY *key = NULL;
-    TRY(dh_keygen(tmpl, &key));
+    TRY(dh_keygen(cr, tmpl, &key));
     int rc = write_server_dh_params(key, w);
     if (rc < 0) {
         EVP_PKEY_free(key);
@@ -392,10 +356,11 @@ static int dh_value_ok(const BIGNUM *y, const BIGNUM *p)
 }
 
 /* Z = peer^priv mod p, leading zero bytes stripped (RFC 5246 8.1.2). */
-static int dh_derive(EVP_PKEY *priv, EVP_PKEY *peer, uint8_t *out, size_t cap, size_t *out_len)
+static int dh_derive(const tls_crypto *cr, EVP_PKEY *priv, EVP_PKEY *peer, uint8_t *out, size_t cap,
+                     size_t *out_len)
 {
     size_t n = cap;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, priv, NULL);
+    EVP_PKEY_CTX *ctx = tls_crypto_pkey_ctx(cr, priv);
     int rc = 0;
     if (ctx == NULL || EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_CTX_set_dh_pad(ctx, 0) != 1)
         rc = TLS_ERR_INTERNAL;
@@ -412,8 +377,8 @@ static int dh_derive(EVP_PKEY *priv, EVP_PKEY *peer, uint8_t *out, size_t cap, s
     return 0;
 }
 
-int tls_dhe_server_derive(EVP_PKEY *priv, const uint8_t *yc, size_t yc_len, uint8_t *out,
-                          size_t cap, size_t *out_len)
+int tls_dhe_server_derive(const tls_crypto *cr, EVP_PKEY *priv, const uint8_t *yc, size_t yc_len,
+                          uint8_t *out, size_t cap, size_t *out_len)
 {
     ENSURE(is_dh(priv), TLS_ERR_INTERNAL);
     BIGNUM *p = NULL, *y = NULL;
@@ -442,7 +407,7 @@ int tls_dhe_server_derive(EVP_PKEY *priv, const uint8_t *yc, size_t yc_len, uint
         rc = ERR_BAD_DH;
         goto out;
     }
-    rc = dh_derive(priv, peer, out, cap, out_len);
+    rc = dh_derive(cr, priv, peer, out, cap, out_len);
 out:
     BN_free(p);
     BN_free(y);
@@ -464,9 +429,10 @@ static int read_bn16(tls_reader *r, BIGNUM **bn, size_t *len)
 }
 
 /* The server's parameters and public value as a key (checked). */
-static int dh_peer_key(const BIGNUM *p, const BIGNUM *g, const BIGNUM *ys, EVP_PKEY **out)
+static int dh_peer_key(const tls_crypto *cr, const BIGNUM *p, const BIGNUM *g, const BIGNUM *ys,
+                       EVP_PKEY **out)
 {
-    EVP_PKEY *tmpl = ffdhe_template(0);
+    EVP_PKEY *tmpl = ffdhe_template(cr, 0);
     ENSURE(tmpl != NULL, TLS_ERR_INTERNAL);
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
     OSSL_PARAM *params = NULL;
@@ -479,14 +445,14 @@ static int dh_peer_key(const BIGNUM *p, const BIGNUM *g, const BIGNUM *ys, EVP_P
         (params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
         goto out;
     /* From the template: its key manager, no fetch. */
-    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, tmpl, NULL);
+    ctx = tls_crypto_pkey_ctx(cr, tmpl);
     if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1)
         goto out;
     if (EVP_PKEY_fromdata(ctx, &peer, EVP_PKEY_PUBLIC_KEY, params) != 1) {
         rc = ERR_BAD_DH;
         goto out;
     }
-    chk = EVP_PKEY_CTX_new_from_pkey(NULL, peer, NULL);
+    chk = tls_crypto_pkey_ctx(cr, peer);
     if (chk == NULL)
         goto out;
     if (EVP_PKEY_param_check_quick(chk) != 1 || EVP_PKEY_public_check(chk) != 1) {
@@ -505,10 +471,10 @@ out:
     return rc;
 }
 
-int tls_dhe_client(tls_reader *r, int min_bits, EVP_PKEY **peer_out, uint8_t *yc, size_t yc_cap,
-                   size_t *yc_len, uint8_t *secret, size_t secret_cap, size_t *secret_len)
+int tls_dhe_client(const tls_crypto *cr, tls_reader *r, int min_bits, EVP_PKEY **peer_out,
+                   uint8_t *yc, size_t yc_cap, size_t *yc_len, uint8_t *secret, size_t secret_cap,
+                   size_t *secret_len)
 {
-    TRY(tls_crypto_init());
     BIGNUM *p = NULL, *g = NULL, *ys = NULL;
     EVP_PKEY *peer = NULL, *priv = NULL;
     uint8_t *pub = NULL;
@@ -526,7 +492,7 @@ int tls_dhe_client(tls_reader *r, int min_bits, EVP_PKEY **peer_out, uint8_t *yc
         rc = ERR_BAD_DH;
         goto out;
     }
-    if ((rc = dh_peer_key(p, g, ys, &peer)) < 0)
+    if ((rc = dh_peer_key(cr, p, g, ys, &peer)) < 0)
         goto out;
     /* Only now the size: a malformed group is illegal_parameter, a small
      * one a handshake failure (as OpenSSL's client). */
@@ -534,14 +500,14 @@ int tls_dhe_client(tls_reader *r, int min_bits, EVP_PKEY **peer_out, uint8_t *yc
         rc = ERR_DH_SMALL;
         goto out;
     }
-    if ((rc = dh_keygen(peer, &priv)) < 0)
+    if ((rc = dh_keygen(cr, peer, &priv)) < 0)
         goto out;
     size_t n = EVP_PKEY_get1_encoded_public_key(priv, &pub);
     if (n == 0 || n > yc_cap || secret_cap < (size_t)BN_num_bytes(p)) {
         rc = TLS_ERR_INTERNAL;
         goto out;
     }
-    if ((rc = dh_derive(priv, peer, secret, secret_cap, secret_len)) < 0)
+    if ((rc = dh_derive(cr, priv, peer, secret, secret_cap, secret_len)) < 0)
         goto out;
     memcpy(yc, pub, n);
     *yc_len = n;
@@ -565,16 +531,16 @@ static int is_rsa(EVP_PKEY *k)
     return k != NULL && EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA;
 }
 
-int tls_rsa_kx_encrypt(EVP_PKEY *server_key, uint16_t client_version, uint8_t pms[48], uint8_t *out,
-                       size_t cap, size_t *out_len)
+int tls_rsa_kx_encrypt(const tls_crypto *cr, EVP_PKEY *server_key, uint16_t client_version,
+                       uint8_t pms[48], uint8_t *out, size_t cap, size_t *out_len)
 {
     ENSURE(is_rsa(server_key), TLS_ERR_INTERNAL);
     /* RFC 5246 7.4.7.1: client_version (the ClientHello's) || random[46]. */
     pms[0] = (uint8_t)(client_version >> 8);
     pms[1] = (uint8_t)client_version;
-    TRY(tls_random(pms + 2, 46));
+    TRY(tls_random(cr, pms + 2, 46));
     size_t n = 0;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, server_key, NULL);
+    EVP_PKEY_CTX *ctx = tls_crypto_pkey_ctx(cr, server_key);
     int ok = ctx != NULL && EVP_PKEY_encrypt_init(ctx) == 1 &&
              EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
              EVP_PKEY_encrypt(ctx, NULL, &n, pms, 48) == 1 && n <= cap &&
@@ -594,8 +560,8 @@ int tls_rsa_kx_encrypt(EVP_PKEY *server_key, uint16_t client_version, uint8_t pm
  * length and the embedded version, and returns either the premaster or a
  * random one without branching on which.
  */
-int tls_rsa_kx_decrypt(EVP_PKEY *key, uint16_t client_version, const uint8_t *enc, size_t enc_len,
-                       uint8_t pms[48])
+int tls_rsa_kx_decrypt(const tls_crypto *cr, EVP_PKEY *key, uint16_t client_version,
+                       const uint8_t *enc, size_t enc_len, uint8_t pms[48])
 {
     ENSURE(is_rsa(key) && EVP_PKEY_get_size(key) >= 48, TLS_ERR_INTERNAL);
     /* Only the ClientHello's version is accepted in the premaster. (The
@@ -607,7 +573,7 @@ int tls_rsa_kx_decrypt(EVP_PKEY *key, uint16_t client_version, const uint8_t *en
         OSSL_PARAM_construct_end(),
     };
     size_t n = 48;
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+    EVP_PKEY_CTX *ctx = tls_crypto_pkey_ctx(cr, key);
     int rc = 0;
     if (ctx == NULL || EVP_PKEY_decrypt_init(ctx) != 1 ||
         EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_WITH_TLS_PADDING) != 1 ||

@@ -413,7 +413,7 @@ static int pick_identity(tls_conn *c, const ch12 *ch, int au, int signed_kx,
     for (size_t i = 0; i < n_walk; i++) {
         uint16_t s = ours_first ? ours[i] : wire_u16(ch->sigalgs, i);
         if (!scheme_allowed(c, s) || !in_list(ours, n_ours, s) ||
-            !in_wire_list(ch->sigalgs, ch->n_sigalgs, s))
+            !in_wire_list(ch->sigalgs, ch->n_sigalgs, s) || !tls_crypto_sigalg_available(c->cr, s))
             continue;
         for (size_t k = 0; k < n; k++)
             if (key_fits_au(ids[k]->key, au) && tls_sigalg_key_ok(s, ids[k]->key, 0)) {
@@ -435,7 +435,7 @@ static uint16_t pick_group(const tls_conn *c, const ch12 *ch)
         ours = tls_default_groups(&n);
     for (size_t i = 0; i < n; i++) {
         if (!in_list(ecdhe_groups, sizeof(ecdhe_groups) / sizeof(ecdhe_groups[0]), ours[i]) ||
-            !tls_group_get(ours[i]))
+            !tls_crypto_group_available(c->cr, ours[i]))
             continue;
         if (!ch->have_groups || in_wire_list(ch->groups, ch->n_groups, ours[i]))
             return ours[i];
@@ -447,7 +447,7 @@ static uint16_t pick_group(const tls_conn *c, const ch12 *ch)
 static int suite_usable(tls_conn *c, const ch12 *ch, uint16_t id, const tls_identity **ident,
                         uint16_t *scheme, uint16_t *group)
 {
-    const tls12_suite *s = tls12_suite_get(id);
+    const tls12_suite *s = tls12_suite_get(c->cr, id);
     if (!s || !s->suite || !s->suite->info || s->suite->info->min_version > TLS_V12)
         return 0;
     *group = 0;
@@ -486,7 +486,7 @@ static int no_suite_error(tls_conn *c, const ch12 *ch, const uint16_t *ours, siz
     size_t n_ids = identities(c, ids);
     for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
         uint16_t id = (uint16_t)ch->suites[i] << 8 | ch->suites[i + 1];
-        const tls12_suite *s = tls12_suite_get(id);
+        const tls12_suite *s = tls12_suite_get(c->cr, id);
         if (!in_list(ours, n, id) || !s || !s->suite || !s->suite->info ||
             s->suite->info->min_version > TLS_V12 || s->kx == TLS12_KX_RSA)
             continue;
@@ -521,7 +521,7 @@ static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, ui
                     continue;
                 if (suite_offered(ch, ours[i]) &&
                     suite_usable(c, ch, ours[i], &sv->id, &sv->scheme, group)) {
-                    *out = tls12_suite_get(ours[i]);
+                    *out = tls12_suite_get(c->cr, ours[i]);
                     return 0;
                 }
             }
@@ -529,7 +529,7 @@ static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, ui
         for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
             uint16_t id = (uint16_t)ch->suites[i] << 8 | ch->suites[i + 1];
             if (in_list(ours, n, id) && suite_usable(c, ch, id, &sv->id, &sv->scheme, group)) {
-                *out = tls12_suite_get(id);
+                *out = tls12_suite_get(c->cr, id);
                 return 0;
             }
         }
@@ -585,7 +585,7 @@ int tls12_server_session(const tls_conn *c, tls_session_state *st, const uint8_t
  */
 static int resumable(tls_conn *c, const ch12 *ch, const tls_session_state *st)
 {
-    if (st->version != TLS_V12 || st->secret_len != 48 || !tls12_suite_get(st->suite) ||
+    if (st->version != TLS_V12 || st->secret_len != 48 || !tls12_suite_get(c->cr, st->suite) ||
         !suite_offered(ch, st->suite))
         return 0;
     const uint16_t *ours = c->cfg->tls12_suites;
@@ -781,7 +781,7 @@ static int write_server_key_exchange(tls_conn *c, tls_writer *w)
     if (sv->s12->kx == TLS12_KX_ECDHE) {
         uint8_t share[TLS_MAX_SHARE];
         size_t share_len = 0;
-        TRY(tls_kex_keygen(c->group, &sv->kx_priv, share, sizeof(share), &share_len));
+        TRY(tls_kex_keygen(c->cr, c->group, &sv->kx_priv, share, sizeof(share), &share_len));
         TRY(tls_wr_u8(w, 3));
         TRY(tls_wr_u16(w, c->group));
         TRY(tls_wr_u8(w, (uint8_t)share_len));
@@ -792,8 +792,8 @@ static int write_server_key_exchange(tls_conn *c, tls_writer *w)
             params = c->cfg->dh_params_hook(c->cfg->cb_arg, c);
             ENSURE(params != NULL, TLS_ERR_INTERNAL);
         }
-        TRY(tls_dhe_server_params(params, sv->id->key, dh_min_bits(c->cfg->security_level),
-                                  &sv->kx_priv, w));
+        TRY(tls_dhe_server_params(c->cr, params, sv->id->key,
+                                  dh_min_bits(c->cfg->security_level), &sv->kx_priv, w));
     }
     ENSURE(!w->failed, TLS_ERR_INTERNAL);
     size_t plen = w->len - params;
@@ -804,7 +804,8 @@ static int write_server_key_exchange(tls_conn *c, tls_writer *w)
     memcpy(tbs + 64, w->buf + params, plen);
     uint8_t sig[TLS_MAX_SIG];
     size_t sig_len = 0;
-    int rc = tls_sig_sign(sv->scheme, sv->id->key, 0, tbs, 64 + plen, sig, sizeof(sig), &sig_len);
+    int rc =
+        tls_sig_sign(c->cr, sv->scheme, sv->id->key, 0, tbs, 64 + plen, sig, sizeof(sig), &sig_len);
     free(tbs);
     TRY(rc);
     TRY(tls_wr_u16(w, sv->scheme));
@@ -1064,7 +1065,7 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
     sv->client_version = ch.legacy_version;
     c->version = TLS_V12;
     memcpy(c->client_random, ch.random, 32);
-    TRY(tls_random(c->server_random, 32));
+    TRY(tls_random(c->cr, c->server_random, 32));
     if (downgrade)
         memcpy(c->server_random + 24, downgrade12, 8);
     sv->time = (uint64_t)time(NULL);
@@ -1079,7 +1080,7 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
         return resume;
     if (resume) {
         sv->resumed = 1;
-        sv->s12 = tls12_suite_get(st.suite);
+        sv->s12 = tls12_suite_get(c->cr, st.suite);
         c->suite = sv->s12->suite;
         memcpy(sv->ms, st.secret, 48);
         sv->have_ms = 1;
@@ -1113,7 +1114,7 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
         sv->session_id_len = 0;
         if (cfg->session_new && !sv->send_ticket) {
             sv->session_id_len = 32;
-            TRY(tls_random(sv->session_id, 32));
+            TRY(tls_random(c->cr, sv->session_id, 32));
         }
         sv->asked_cert = (cfg->flags & TLS_CFG_REQUEST_CERT) != 0;
         /* The certificate is chosen: its OCSP response, if asked for. */
@@ -1159,7 +1160,7 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
             return TLS_ERR_DECODE;
         }
         const uint8_t *q = p;
-        X509 *x = d2i_X509(NULL, &q, (long)n);
+        X509 *x = tls_x509_d2i(c->cr, &q, n);
         if (!x || q != p + n) {
             X509_free(x);
             sk_X509_pop_free(chain, X509_free);
@@ -1215,20 +1216,20 @@ static int on_client_key_exchange(tls_conn *c, const uint8_t *msg, size_t len)
     case TLS12_KX_ECDHE:
         if (tls_rd_vec_bounded(&r, 1, 1, 255, &v) < 0 || tls_rd_done(&r) < 0)
             return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
-        rc = tls_kex_derive_keep(c->group, sv->kx_priv, v.p + v.off, tls_rd_left(&v), pms,
+        rc = tls_kex_derive_keep(c->cr, c->group, sv->kx_priv, v.p + v.off, tls_rd_left(&v), pms,
                                  &pms_len, &c->peer_tmp_key);
         break;
     case TLS12_KX_DHE:
         if (tls_rd_vec_bounded(&r, 2, 1, 0xffff, &v) < 0 || tls_rd_done(&r) < 0)
             return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
-        rc = tls_dhe_server_derive(sv->kx_priv, v.p + v.off, tls_rd_left(&v), pms, sizeof(pms),
-                                   &pms_len);
+        rc = tls_dhe_server_derive(c->cr, sv->kx_priv, v.p + v.off, tls_rd_left(&v), pms,
+                                   sizeof(pms), &pms_len);
         break;
     default:
         if (tls_rd_vec(&r, 2, &v) < 0 || tls_rd_done(&r) < 0)
             return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
-        rc = tls_rsa_kx_decrypt(sv->id->key, sv->client_version, v.p + v.off, tls_rd_left(&v),
-                                pms);
+        rc = tls_rsa_kx_decrypt(c->cr, sv->id->key, sv->client_version, v.p + v.off,
+                                tls_rd_left(&v), pms);
         pms_len = 48;
         break;
     }
@@ -1268,7 +1269,7 @@ static int on_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     EVP_PKEY *pk = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     ENSURE(pk, TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE));
-    TRY(tls_sig_verify(scheme, pk, 0, sv->th.buf.buf, sv->th.buf.len, sig.p + sig.off,
+    TRY(tls_sig_verify(c->cr, scheme, pk, 0, sv->th.buf.buf, sv->th.buf.len, sig.p + sig.off,
                        tls_rd_left(&sig)));
     c->peer_sigalg = scheme;
     TRY(th_add(c, msg, len));

@@ -92,7 +92,8 @@ int tls13_write_certificate_request(tls_writer *w, const tls_config *cfg, const 
  *     CertificateEntry certificate_list<0..2^24-1>;
  * } Certificate;
  */
-static int read_chain(tls_reader *list, uint64_t offered, STACK_OF(X509) * chain)
+static int read_chain(const tls_crypto *cr, tls_reader *list, uint64_t offered,
+                      STACK_OF(X509) * chain)
 {
     while (tls_rd_left(list) > 0) {
         tls_reader data, exts;
@@ -105,7 +106,7 @@ static int read_chain(tls_reader *list, uint64_t offered, STACK_OF(X509) * chain
         const uint8_t *p, *q;
         TRY(tls_rd_bytes(&data, n, &p));
         q = p;
-        X509 *x = d2i_X509(NULL, &q, (long)n);
+        X509 *x = tls_x509_d2i(cr, &q, n);
         if (!x)
             return TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_BAD_PACKET);
         if ((size_t)(q - p) != n) {
@@ -120,8 +121,8 @@ static int read_chain(tls_reader *list, uint64_t offered, STACK_OF(X509) * chain
     return 0;
 }
 
-int tls13_read_certificate(const uint8_t *msg, size_t len, const uint8_t *ctx, size_t ctx_len,
-                           uint64_t offered, STACK_OF(X509) * *out)
+int tls13_read_certificate(const tls_crypto *cr, const uint8_t *msg, size_t len, const uint8_t *ctx,
+                           size_t ctx_len, uint64_t offered, STACK_OF(X509) * *out)
 {
     tls_reader r, rctx, list;
     *out = NULL;
@@ -137,7 +138,7 @@ int tls13_read_certificate(const uint8_t *msg, size_t len, const uint8_t *ctx, s
     STACK_OF(X509) *chain = sk_X509_new_null();
     if (!chain)
         return TLS_ERR_INTERNAL;
-    int rc = read_chain(&list, offered, chain);
+    int rc = read_chain(cr, &list, offered, chain);
     if (rc == 0 && sk_X509_num(chain) > 0 && !X509_get0_pubkey(sk_X509_value(chain, 0)))
         rc = TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_UNKNOWN_CERTIFICATE_TYPE);
     if (rc < 0) {
@@ -149,8 +150,8 @@ int tls13_read_certificate(const uint8_t *msg, size_t len, const uint8_t *ctx, s
 }
 
 /* struct { SignatureScheme algorithm; opaque signature<0..2^16-1>; } CertificateVerify; */
-int tls13_check_certificate_verify(const uint8_t *msg, size_t len, int from_server,
-                                   const uint16_t *ok, size_t n_ok, EVP_PKEY *key,
+int tls13_check_certificate_verify(const tls_crypto *cr, const uint8_t *msg, size_t len,
+                                   int from_server, const uint16_t *ok, size_t n_ok, EVP_PKEY *key,
                                    const uint8_t *th, size_t hash_len, uint16_t *scheme)
 {
     tls_reader r, sig;
@@ -171,7 +172,7 @@ int tls13_check_certificate_verify(const uint8_t *msg, size_t len, int from_serv
     size_t n = tls_rd_left(&sig);
     const uint8_t *p;
     TRY(tls_rd_bytes(&sig, n, &p));
-    TRY(tls_sig_verify(s, key, 1, tbs, tbs_len, p, n));
+    TRY(tls_sig_verify(cr, s, key, 1, tbs, tbs_len, p, n));
     *scheme = s;
     return 0;
 }

@@ -31,8 +31,8 @@ TLS_MUST_CHECK int tls13_write_certificate_request(tls_writer *w, const tls_conf
  * is empty (a client declining). per-certificate extensions must answer
  * something in offered (tls_ext_index bits).
  */
-TLS_MUST_CHECK int tls13_read_certificate(const uint8_t *msg, size_t len, const uint8_t *ctx,
-                                          size_t ctx_len, uint64_t offered,
+TLS_MUST_CHECK int tls13_read_certificate(const tls_crypto *cr, const uint8_t *msg, size_t len,
+                                          const uint8_t *ctx, size_t ctx_len, uint64_t offered,
                                           STACK_OF(X509) * *out);
 
 /*
@@ -40,10 +40,10 @@ TLS_MUST_CHECK int tls13_read_certificate(const uint8_t *msg, size_t len, const 
  * transcript hash th with the server's (from_server = 1) or the client's
  * context string; the scheme must be one of ok[0..n_ok). *scheme gets it.
  */
-TLS_MUST_CHECK int tls13_check_certificate_verify(const uint8_t *msg, size_t len, int from_server,
-                                                  const uint16_t *ok, size_t n_ok, EVP_PKEY *key,
-                                                  const uint8_t *th, size_t hash_len,
-                                                  uint16_t *scheme);
+TLS_MUST_CHECK int tls13_check_certificate_verify(const tls_crypto *cr, const uint8_t *msg,
+                                                  size_t len, int from_server, const uint16_t *ok,
+                                                  size_t n_ok, EVP_PKEY *key, const uint8_t *th,
+                                                  size_t hash_len, uint16_t *scheme);
 
 /* Server: keep a copy of the first ClientHello (header included) for
  * tls_conn_client_hello / peer_groups / peer_sigalgs. */

@@ -182,13 +182,13 @@ static int add_share(struct tls13_client *cl, uint16_t group)
     return 0;
 }
 
-static int write_key_shares(struct tls13_client *cl, tls_writer *w)
+static int write_key_shares(tls_conn *c, struct tls13_client *cl, tls_writer *w)
 {
     size_t m;
     TRY(tls_wr_open(w, 2, &m));
     for (size_t i = 0; i < cl->n_shares; i++) {
         if (!cl->shares[i].priv)
-            TRY(tls_kex_keygen(cl->shares[i].group, &cl->shares[i].priv, cl->shares[i].pub,
+            TRY(tls_kex_keygen(c->cr, cl->shares[i].group, &cl->shares[i].priv, cl->shares[i].pub,
                                sizeof(cl->shares[i].pub), &cl->shares[i].pub_len));
         /* struct { NamedGroup group; opaque key_exchange<1..2^16-1>; } KeyShareEntry; */
         size_t m2;
@@ -283,7 +283,7 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
 
     if (cl->offer13) {
         TRY(ext_open(w, cl, TLS_EXT_KEY_SHARE, &m));
-        TRY(write_key_shares(cl, w));
+        TRY(write_key_shares(c, cl, w));
         TRY(tls_wr_close(w, 2, m));
     }
 
@@ -354,18 +354,20 @@ static int send_client_hello(tls_conn *c)
     return rc;
 }
 
-static size_t copy_list(uint16_t *dst, const uint16_t *src, size_t n)
+/* The schemes of src the library context can use (OpenSSL leaves out
+ * those whose hash or key type its providers lack). */
+static size_t copy_sigalgs(const tls_conn *c, uint16_t *dst, const uint16_t *src, size_t n)
 {
     size_t k = 0;
     for (size_t i = 0; i < n && k < MAX_LIST; i++)
-        dst[k++] = src[i];
+        if (tls_crypto_sigalg_available(c->cr, src[i]))
+            dst[k++] = src[i];
     return k;
 }
 
 int tls13_client_start(tls_conn *c)
 {
     const tls_config *cfg = c->cfg;
-    TRY(tls_crypto_init());
     int offer13 = tls12_client_wants13(cfg), offer12 = tls12_client_wants12(cfg);
     if (!offer13 && !offer12)
         return TLS_ERR(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE);
@@ -382,7 +384,7 @@ int tls13_client_start(tls_conn *c)
         n = sizeof(default_suites) / sizeof(default_suites[0]);
     }
     for (size_t i = 0; offer13 && i < n && cl->n_suites < MAX_LIST; i++) {
-        const tls_suite *s = tls_suite_get(l[i]);
+        const tls_suite *s = tls_suite_get(c->cr, l[i]);
         if (s && s->info && s->info->min_version == TLS_V13 && s->cipher &&
             !in_list(cl->suites, cl->n_suites, l[i]))
             cl->suites[cl->n_suites++] = l[i];
@@ -393,7 +395,7 @@ int tls13_client_start(tls_conn *c)
     if (offer12) {
         size_t n12 = tls12_client_suites(cfg, cl->suites + cl->n_suites, MAX_LIST - cl->n_suites);
         for (size_t i = 0; i < n12; i++) {
-            const tls12_suite *s12 = tls12_suite_get(cl->suites[cl->n_suites + i]);
+            const tls12_suite *s12 = tls12_suite_get(c->cr, cl->suites[cl->n_suites + i]);
             cl->cbc_offered |= s12->cbc;
         }
         cl->n_suites += n12;
@@ -407,16 +409,16 @@ int tls13_client_start(tls_conn *c)
     if (!n)
         l = tls_default_groups(&n);
     for (size_t i = 0; i < n && cl->n_groups < MAX_LIST; i++)
-        if (tls_group_get(l[i]) && !in_list(cl->groups, cl->n_groups, l[i]))
+        if (tls_crypto_group_available(c->cr, l[i]) && !in_list(cl->groups, cl->n_groups, l[i]))
             cl->groups[cl->n_groups++] = l[i];
     if (!cl->n_groups)
         return TLS_ERR(TLS_AD_NONE, TLS_R_NO_SHARED_GROUPS);
 
     if (cfg->n_sigalgs)
-        cl->n_sigalgs = copy_list(cl->sigalgs, cfg->sigalgs, cfg->n_sigalgs);
+        cl->n_sigalgs = copy_sigalgs(c, cl->sigalgs, cfg->sigalgs, cfg->n_sigalgs);
     else {
         l = tls_default_sigalgs(&n);
-        cl->n_sigalgs = copy_list(cl->sigalgs, l, n);
+        cl->n_sigalgs = copy_sigalgs(c, cl->sigalgs, l, n);
     }
 
     TRY(tls13_psk_client_setup(c, cl->suites, cl->n_suites13));
@@ -425,7 +427,7 @@ int tls13_client_start(tls_conn *c)
     for (size_t i = 0; cl->offer13 && i < shares && i < cl->n_groups; i++)
         TRY(add_share(cl, cl->groups[i]));
 
-    TRY(tls_random(c->client_random, 32));
+    TRY(tls_random(c->cr, c->client_random, 32));
     const tls_session_state *st = cfg->resume;
     if (cl->offer12 && st && st->version == TLS_V12 && !cfg->resume_ticket_len &&
         st->session_id_len > 0 && st->session_id_len <= 32) {
@@ -438,7 +440,7 @@ int tls13_client_start(tls_conn *c)
          * session id; RFC 5077 3.4: with a ticket, a random one whose echo
          * tells that the server resumes. */
         cl->session_id_len = 32;
-        TRY(tls_random(cl->session_id, 32));
+        TRY(tls_random(c->cr, cl->session_id, 32));
     }
     /* RFC 8446 5.1: 0x0301 in the first ClientHello's record header. */
     c->wr.version = 0x0301;
@@ -576,7 +578,7 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
         (cl->session_id_len && memcmp(sid.p + sid.off, cl->session_id, cl->session_id_len) != 0))
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_SESSION_ID);
     /* RFC 8446 4.1.3: a suite we did not offer is illegal_parameter. */
-    const tls_suite *s = tls_suite_get(suite_id);
+    const tls_suite *s = tls_suite_get(c->cr, suite_id);
     if (!s || s->info == NULL || s->info->min_version != TLS_V13)
         return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNKNOWN_CIPHER_RETURNED);
     if (!in_list(cl->suites, cl->n_suites, suite_id))
@@ -619,7 +621,8 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     const uint8_t *peer;
     size_t peer_len = tls_rd_left(&kx);
     TRY(tls_rd_bytes(&kx, peer_len, &peer));
-    TRY(tls_kex_derive_keep(group, priv, peer, peer_len, shared, &shared_len, &c->peer_tmp_key));
+    TRY(tls_kex_derive_keep(c->cr, group, priv, peer, peer_len, shared, &shared_len,
+                            &c->peer_tmp_key));
     c->group = group;
     free_shares(cl);
 
@@ -632,7 +635,7 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     if (rc == 0)
         rc = th_hash(c, th);
     if (rc == 0)
-        rc = tls_ks_init(&c->ks, s->md);
+        rc = tls_ks_init(&c->ks, s->cr, s->md);
     if (rc == 0 && c->psk.accepted)
         rc = tls_ks_early(&c->ks, c->psk.key, c->psk.key_len);
     if (rc == 0)
@@ -832,7 +835,7 @@ static int parse_chain(tls_conn *c, tls_reader *list, STACK_OF(X509) * chain)
         const uint8_t *p, *q;
         TRY(tls_rd_bytes(&data, n, &p));
         q = p;
-        X509 *x = d2i_X509(NULL, &q, (long)n);
+        X509 *x = tls_x509_d2i(c->cr, &q, n);
         if (!x)
             return TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_BAD_PACKET);
         if ((size_t)(q - p) != n) {
@@ -918,7 +921,7 @@ static int on_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
     size_t n = tls_rd_left(&sig);
     const uint8_t *p;
     TRY(tls_rd_bytes(&sig, n, &p));
-    TRY(tls_sig_verify(scheme, key, 1, tbs, tbs_len, p, n));
+    TRY(tls_sig_verify(c->cr, scheme, key, 1, tbs, tbs_len, p, n));
     c->peer_sigalg = scheme;
     TRY(th_add(c, msg, len));
     cl->state = CS_WAIT_FIN;
@@ -981,7 +984,7 @@ static int client_auth(tls_conn *c, tls_writer *w)
         return 0;
     uint8_t th[TLS_MAX_HASH];
     TRY(th_hash(c, th));
-    TRY(tls13_write_certificate_verify(w, 0, scheme, cfg->key, th, c->suite->hash_len));
+    TRY(tls13_write_certificate_verify(c->cr, w, 0, scheme, cfg->key, th, c->suite->hash_len));
     c->own_sigalg = scheme;
     return flush_msg(c, w);
 }
@@ -1007,7 +1010,7 @@ static int client_flight(tls_conn *c, const uint8_t *client_hs)
     if (rc == 0)
         rc = th_hash(c, th);
     if (rc == 0)
-        rc = tls_ks_finished(c->suite->md, client_hs, th, fin);
+        rc = tls_ks_finished(c->cr, c->suite->md, client_hs, th, fin);
     if (rc == 0) {
         rc = tls_wr_u8(&w, TLS_HS_FINISHED);
         if (rc == 0)
@@ -1148,7 +1151,7 @@ static int on_new_session_ticket(tls_conn *c, const uint8_t *msg, size_t len)
     size_t nl = tls_rd_left(&nonce);
     int rc = tls_rd_bytes(&nonce, nl, &np);
     if (rc == 0)
-        rc = tls_ks_ticket_psk(c->suite->md, c->ks.resumption, np, nl, t.psk);
+        rc = tls_ks_ticket_psk(c->cr, c->suite->md, c->ks.resumption, np, nl, t.psk);
     if (rc < 0) {
         free(copy);
         return rc;
@@ -1186,7 +1189,7 @@ static int on_post_handshake_request(tls_conn *c, const uint8_t *msg, size_t len
     if (rc == 0)
         rc = th_hash(c, th);
     if (rc == 0)
-        rc = tls_ks_finished(c->suite->md, c->ks.client_ap, th, fin);
+        rc = tls_ks_finished(c->cr, c->suite->md, c->ks.client_ap, th, fin);
     if (rc == 0)
         rc = tls_wr_u8(&w, TLS_HS_FINISHED);
     if (rc == 0)

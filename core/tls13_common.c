@@ -71,8 +71,8 @@ int tls13_write_certificate_status(tls_writer *w, const uint8_t *ctx, size_t ctx
 }
 
 /* struct { SignatureScheme algorithm; opaque signature<0..2^16-1>; } CertificateVerify; */
-int tls13_write_certificate_verify(tls_writer *w, int server, uint16_t scheme, EVP_PKEY *key,
-                                   const uint8_t *th, size_t hash_len)
+int tls13_write_certificate_verify(const tls_crypto *cr, tls_writer *w, int server, uint16_t scheme,
+                                   EVP_PKEY *key, const uint8_t *th, size_t hash_len)
 {
     uint8_t tbs[TLS13_CV_CONTENT_MAX], *sig;
     size_t tbs_len, sig_len, msg, m;
@@ -86,7 +86,7 @@ int tls13_write_certificate_verify(tls_writer *w, int server, uint16_t scheme, E
     TRY(tls_wr_open(w, 2, &m));
     /* Reserve the key's maximum signature size, then give back the rest. */
     TRY(tls_wr_space(w, (size_t)cap, &sig));
-    TRY(tls_sig_sign(scheme, key, 1, tbs, tbs_len, sig, (size_t)cap, &sig_len));
+    TRY(tls_sig_sign(cr, scheme, key, 1, tbs, tbs_len, sig, (size_t)cap, &sig_len));
     w->len -= (size_t)cap - sig_len;
     TRY(tls_wr_close(w, 2, m));
     return tls_wr_close(w, 3, msg);
@@ -100,7 +100,7 @@ int tls13_check_finished(const tls_suite *s, const uint8_t *base_key, const uint
     size_t hl = s->hash_len;
     if (len - 4 != hl)
         return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
-    TRY(tls_ks_finished(s->md, base_key, th, expect));
+    TRY(tls_ks_finished(s->cr, s->md, base_key, th, expect));
     /* RFC 8446 4.4.4: a wrong verify_data is decrypt_error. */
     int ok = tls_ct_equal(expect, msg + 4, hl);
     OPENSSL_cleanse(expect, sizeof(expect));

@@ -15,15 +15,15 @@ extern "C" {
 /* Certificate with the given request context; leaf NULL writes an empty
  * certificate_list (a client declining a CertificateRequest). */
 TLS_MUST_CHECK int tls13_write_certificate(tls_writer *w, const uint8_t *ctx, size_t ctx_len,
-                                           X509 *leaf, STACK_OF(X509) *chain);
+                                           X509 *leaf, STACK_OF(X509) * chain);
 /* The same, with status's OCSP response (tls_ocsp_write_status) in the
  * leaf's status_request extension; status NULL: none. */
-TLS_MUST_CHECK int tls13_write_certificate_status(tls_writer *w, const uint8_t *ctx,
-                                                  size_t ctx_len, X509 *leaf,
-                                                  STACK_OF(X509) *chain, const tls_conn *status);
+TLS_MUST_CHECK int tls13_write_certificate_status(tls_writer *w, const uint8_t *ctx, size_t ctx_len,
+                                                  X509 *leaf, STACK_OF(X509) * chain,
+                                                  const tls_conn *status);
 /* CertificateVerify over transcript hash th, signed with key under scheme. */
-TLS_MUST_CHECK int tls13_write_certificate_verify(tls_writer *w, int server, uint16_t scheme,
-                                                  EVP_PKEY *key, const uint8_t *th,
+TLS_MUST_CHECK int tls13_write_certificate_verify(const tls_crypto *cr, tls_writer *w, int server,
+                                                  uint16_t scheme, EVP_PKEY *key, const uint8_t *th,
                                                   size_t hash_len);
 /* Check the peer's Finished message (header included) against base_key,
  * the peer's handshake traffic secret, and transcript hash th. */

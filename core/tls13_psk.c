@@ -77,13 +77,13 @@ int tls13_psk_binder(const tls_suite *s, const uint8_t *psk, size_t psk_len, con
      * binder = HMAC(finished_key(binder_key), Transcript-Hash(truncated CH)) */
     tls_ks ks;
     uint8_t key[TLS_MAX_HASH];
-    int rc = tls_ks_init(&ks, s->md);
+    int rc = tls_ks_init(&ks, s->cr, s->md);
     if (rc == 0)
         rc = tls_ks_early(&ks, psk, psk_len);
     if (rc == 0)
         rc = tls_ks_binder_key(&ks, 0, key);
     if (rc == 0)
-        rc = tls_ks_finished(s->md, key, th, out);
+        rc = tls_ks_finished(s->cr, s->md, key, th, out);
     OPENSSL_cleanse(key, sizeof(key));
     tls_ks_clear(&ks);
     return rc;
@@ -114,13 +114,13 @@ int tls13_psk_client_setup(tls_conn *c, const uint16_t *suites, size_t n)
     if (!st || st->version != TLS_V13 || !cfg->resume_ticket || cfg->resume_ticket_len == 0 ||
         cfg->resume_ticket_len > 0xffff)
         return 0;
-    const tls_suite *s = tls_suite_get(st->suite);
+    const tls_suite *s = tls_suite_get(c->cr, st->suite);
     if (!s || !s->cipher || st->secret_len != s->hash_len)
         return 0;
     /* RFC 8446 4.2.11: a PSK is only usable with a suite of its hash. */
     int hash_ok = 0, suite_ok = 0;
     for (size_t i = 0; i < n; i++) {
-        const tls_suite *o = tls_suite_get(suites[i]);
+        const tls_suite *o = tls_suite_get(c->cr, suites[i]);
         hash_ok |= same_hash(o, s);
         suite_ok |= suites[i] == st->suite;
     }
@@ -201,7 +201,7 @@ int tls13_early_client_start(tls_conn *c, const tls_transcript *t)
     const tls_suite *s = p->suite;
     uint8_t th[TLS_MAX_HASH];
     TRY(tls13_psk_partial_hash(t, s->md, NULL, 0, th));
-    TRY(tls_ks_init(&c->ks, s->md));
+    TRY(tls_ks_init(&c->ks, s->cr, s->md));
     TRY(tls_ks_early(&c->ks, p->key, p->key_len));
     TRY(tls_ks_early_traffic(&c->ks, th));
     tls_conn_keylog(c, "CLIENT_EARLY_TRAFFIC_SECRET", c->ks.client_early, s->hash_len);
@@ -342,7 +342,7 @@ int tls13_psk_server_offer(tls_conn *c, const tls_transcript *t, const uint8_t *
             OPENSSL_cleanse(&st, sizeof(st));
             return rc;
         }
-        const tls_suite *ps = tls_suite_get(st.suite);
+        const tls_suite *ps = tls_suite_get(c->cr, st.suite);
         /* Unknown, or not usable with the suite chosen: the next one. */
         if (rc == 1 || st.version != TLS_V13 || !same_hash(ps, s) || st.secret_len != s->hash_len) {
             OPENSSL_cleanse(&st, sizeof(st));
@@ -482,10 +482,10 @@ static int write_ticket(tls_conn *c, tls_writer *w, tls_session_state *st, uint8
     for (int i = 0; i < 8; i++)
         nonce[i] = (uint8_t)(p->nonce_ctr >> (56 - 8 * i));
     p->nonce_ctr++;
-    TRY(tls_random((uint8_t *)&st->age_add, sizeof(st->age_add)));
+    TRY(tls_random(c->cr, (uint8_t *)&st->age_add, sizeof(st->age_add)));
     /* RFC 8446 4.6.1: PSK = HKDF-Expand-Label(resumption_master_secret,
      * "resumption", ticket_nonce, Hash.length). */
-    TRY(tls_ks_ticket_psk(c->suite->md, c->ks.resumption, nonce, sizeof(nonce), st->secret));
+    TRY(tls_ks_ticket_psk(c->cr, c->suite->md, c->ks.resumption, nonce, sizeof(nonce), st->secret));
     st->secret_len = c->suite->hash_len;
     int rc = cfg->ticket_seal(cfg->cb_arg, c, st, tbuf, 0xffff, &tl);
     if (rc != 0)

@@ -254,7 +254,6 @@ static int run_client_hello_hook(tls_conn *c, const client_hello *ch)
 int tls13_server_start(tls_conn *c)
 {
     const tls_config *cfg = c->cfg;
-    TRY(tls_crypto_init());
     /* TLS 1.2 and 1.3 are what we speak. */
     if ((cfg->max_version && cfg->max_version < TLS_V12) ||
         (cfg->min_version && cfg->min_version > TLS_V13) ||
@@ -697,9 +696,9 @@ static int parse_client_hello(const uint8_t *msg, size_t len, client_hello *ch)
 /* ---------------------------------------------------------------------
  * Selection.
  */
-static int usable_suite(uint16_t id)
+static int usable_suite(const tls_conn *c, uint16_t id)
 {
-    const tls_suite *s = tls_suite_get(id);
+    const tls_suite *s = tls_suite_get(c->cr, id);
     return s && s->info && s->info->min_version == TLS_V13 && s->cipher;
 }
 
@@ -720,16 +719,16 @@ static int select_suite(tls_conn *c, const client_hello *ch, const tls_suite **o
             for (size_t i = 0; i < n; i++) {
                 if (chacha && (pass == 0) != tls_suite_is_chacha(ours[i]))
                     continue;
-                if (usable_suite(ours[i]) && suite_offered(ch, ours[i])) {
-                    *out = tls_suite_get(ours[i]);
+                if (usable_suite(c, ours[i]) && suite_offered(ch, ours[i])) {
+                    *out = tls_suite_get(c->cr, ours[i]);
                     return 0;
                 }
             }
     } else {
         for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
             uint16_t id = (uint16_t)ch->suites[i] << 8 | ch->suites[i + 1];
-            if (usable_suite(id) && in_list(ours, n, id)) {
-                *out = tls_suite_get(id);
+            if (usable_suite(c, id) && in_list(ours, n, id)) {
+                *out = tls_suite_get(c->cr, id);
                 return 0;
             }
         }
@@ -745,7 +744,7 @@ static size_t server_groups(tls_conn *c, uint16_t *out)
     if (!n)
         l = tls_default_groups(&n);
     for (size_t i = 0; i < n && k < MAX_LIST; i++)
-        if (tls_group_get(l[i]) && !in_list(out, k, l[i]))
+        if (tls_crypto_group_available(c->cr, l[i]) && !in_list(out, k, l[i]))
             out[k++] = l[i];
     return k;
 }
@@ -805,7 +804,7 @@ static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
         uint16_t s = ours_first ? ours[i] : wire_u16(ch->sigalgs, i);
         const tls_sigalg *sa = tls_sigalg_get(s);
         if (!sa || !sa->tls13 || !in_list(ours, n, s) ||
-            !in_wire_list(ch->sigalgs, ch->n_sigalgs, s))
+            !in_wire_list(ch->sigalgs, ch->n_sigalgs, s) || !tls_crypto_sigalg_available(c->cr, s))
             continue;
         for (size_t k = 0; k <= n_ids; k++) {
             const tls_identity *id = k == 0 ? &sv->main_id : &cfg->ids[k - 1];
@@ -930,34 +929,26 @@ static int maybe_send_ccs(tls_conn *c)
 
 /*
  * RFC 8446 4.2.2: the HelloRetryRequest's cookie. It is a MAC, under a key
- * made once per process, of what the server decided from ClientHello1: the
- * transcript so far (message_hash of ClientHello1), the suite and the group.
- * This server keeps its state and simply compares the echo, but the cookie
- * alone would let a stateless server rebuild and trust that state.
+ * made once per library context (tls_crypto_cookie_key), of what the server
+ * decided from ClientHello1: the transcript so far (message_hash of
+ * ClientHello1), the suite and the group. This server keeps its state and
+ * simply compares the echo, but the cookie alone would let a stateless
+ * server rebuild and trust that state.
  */
-static uint8_t cookie_key[32];
-static int cookie_key_ok;
-static pthread_once_t cookie_once = PTHREAD_ONCE_INIT;
-
-static void make_cookie_key(void)
-{
-    cookie_key_ok = tls_random(cookie_key, sizeof(cookie_key)) == 0;
-}
-
 static int make_cookie(tls_conn *c, const tls_suite *s, uint16_t group)
 {
     struct tls13_server *sv = c->sv;
     uint8_t in[TLS_MAX_HASH + 4];
-    const EVP_MD *sha256 = tls_md_by_nid(NID_sha256);
-    pthread_once(&cookie_once, make_cookie_key);
-    ENSURE(cookie_key_ok && sha256 != NULL, TLS_ERR_INTERNAL);
+    const EVP_MD *sha256 = tls_md_by_nid(c->cr, NID_sha256);
+    const uint8_t *cookie_key = tls_crypto_cookie_key(c->cr);
+    ENSURE(cookie_key != NULL && sha256 != NULL, TLS_ERR_INTERNAL);
     TRY(tls_transcript_hash(&sv->th, in));
     size_t n = sv->th.hash_len;
     in[n++] = (uint8_t)(s->id >> 8);
     in[n++] = (uint8_t)s->id;
     in[n++] = (uint8_t)(group >> 8);
     in[n++] = (uint8_t)group;
-    TRY(tls_hmac(sha256, cookie_key, sizeof(cookie_key), in, n, sv->cookie));
+    TRY(tls_hmac(c->cr, sha256, cookie_key, TLS_COOKIE_KEY_LEN, in, n, sv->cookie));
     sv->cookie_len = 32;
     return 0;
 }
@@ -1046,7 +1037,8 @@ static int write_certificate_verify(tls_conn *c, tls_writer *w, uint16_t scheme)
     uint8_t th[TLS_MAX_HASH];
     TRY(th_hash(c, th));
     c->own_sigalg = scheme;
-    return tls13_write_certificate_verify(w, 1, scheme, c->sv->id->key, th, c->suite->hash_len);
+    return tls13_write_certificate_verify(c->cr, w, 1, scheme, c->sv->id->key, th,
+                                          c->suite->hash_len);
 }
 
 /* Append the message that starts at w->buf + start to the transcript. */
@@ -1110,7 +1102,7 @@ static int encrypted_flight(tls_conn *c, uint16_t scheme)
     if (rc == 0)
         rc = th_hash(c, th);
     if (rc == 0)
-        rc = tls_ks_finished(c->suite->md, c->ks.server_hs, th, fin);
+        rc = tls_ks_finished(c->cr, c->suite->md, c->ks.server_hs, th, fin);
     if (rc == 0)
         rc = tls_wr_u8(&w, TLS_HS_FINISHED);
     if (rc == 0)
@@ -1159,9 +1151,9 @@ static int server_flight(tls_conn *c, const client_hello *ch, const tls_suite *s
     EVP_PKEY *priv = NULL;
     uint8_t share[TLS_MAX_SHARE], shared[TLS_MAX_SHARED_SECRET];
     size_t share_len = 0, shared_len = 0;
-    TRY(tls_kex_keygen(group, &priv, share, sizeof(share), &share_len));
+    TRY(tls_kex_keygen(c->cr, group, &priv, share, sizeof(share), &share_len));
     /* Keeps the client's share as a key, for the application to inspect. */
-    int rc = tls_kex_derive_keep(group, priv, peer, peer_len, shared, &shared_len,
+    int rc = tls_kex_derive_keep(c->cr, group, priv, peer, peer_len, shared, &shared_len,
                                  &c->peer_tmp_key);
     EVP_PKEY_free(priv);
     if (rc < 0) {
@@ -1180,11 +1172,11 @@ static int server_flight(tls_conn *c, const client_hello *ch, const tls_suite *s
     /* The early secret (PSK or zeros) and the 0-RTT key hash the
      * ClientHello alone. */
     if (rc == 0)
-        rc = tls_ks_init(&c->ks, s->md);
+        rc = tls_ks_init(&c->ks, s->cr, s->md);
     if (rc == 0)
         rc = tls13_psk_server_early(c, &sv->th);
     if (rc == 0)
-        rc = tls_random(c->server_random, 32);
+        rc = tls_random(c->cr, c->server_random, 32);
     if (rc == 0)
         rc = write_server_hello(c, &w, c->server_random, s->id, group, share, share_len);
     if (rc == 0)
@@ -1421,7 +1413,7 @@ static int on_client_certificate_verify(tls_conn *c, const uint8_t *msg, size_t 
     uint8_t th[TLS_MAX_HASH];
     uint16_t scheme;
     TRY(th_hash(c, th));
-    TRY(tls13_check_certificate_verify(msg, len, 0, sv->cr_sigalgs, sv->n_cr_sigalgs,
+    TRY(tls13_check_certificate_verify(c->cr, msg, len, 0, sv->cr_sigalgs, sv->n_cr_sigalgs,
                                        X509_get0_pubkey(sk_X509_value(c->peer_chain, 0)), th,
                                        c->suite->hash_len, &scheme));
     c->peer_sigalg = scheme;
@@ -1468,7 +1460,7 @@ int tls_conn_request_cert(tls_conn *c)
         return TLS_ERR(TLS_AD_NONE, TLS_R_INVALID_CONFIG);
     /* RFC 8446 4.3.2: a context unique within the connection. */
     sv->cr_ctx_len = sizeof(sv->cr_ctx);
-    TRY(tls_random(sv->cr_ctx, sv->cr_ctx_len));
+    TRY(tls_random(c->cr, sv->cr_ctx, sv->cr_ctx_len));
     tls_transcript_free(&sv->th);
     TRY(tls13_auth_transcript_copy(&sv->th, &sv->pha_base));
     tls_wr_init(&w);

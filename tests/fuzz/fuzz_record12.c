@@ -56,7 +56,7 @@ static int keyed(tls_rec_dir *d, int sending, size_t mode)
     memset(ms, 0x5a, sizeof(ms));
     memset(cr, 0x11, sizeof(cr));
     memset(sr, 0x22, sizeof(sr));
-    const tls12_suite *s = tls12_suite_get(modes[mode].suite);
+    const tls12_suite *s = tls12_suite_get(NULL, modes[mode].suite);
     tls_rec_dir_init(d, sending);
     if (s == NULL)
         return -1;
@@ -236,8 +236,9 @@ int main(void)
             tls_rec_seal(&wr, TLS_CT_ALERT, (const uint8_t *)"\x01\x00", 2, 0, &w) < 0)
             return 1;
         char name[64];
-        const char *kind =
-            !tls12_suite_get(modes[m].suite)->cbc ? "aead" : modes[m].etm ? "etm" : "mte";
+        const char *kind = !tls12_suite_get(NULL, modes[m].suite)->cbc ? "aead"
+                           : modes[m].etm                              ? "etm"
+                                                                       : "mte";
         snprintf(name, sizeof(name), "%04x_%s%s", modes[m].suite, kind,
                  modes[m].comp ? "_deflate" : "");
         FILE *f = fopen(name, "wb");

@@ -178,7 +178,7 @@ struct Mitm {
                 off += 4 + len;
             }
         }
-        suite = tls_suite_get((uint16_t)id);
+        suite = tls_suite_get(nullptr, (uint16_t)id);
         if (version == 13) {
             set_keys(s2c, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
             s2c.stage = 1;

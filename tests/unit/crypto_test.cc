@@ -88,7 +88,7 @@ TEST(Suites, InternalDescriptorsHaveFetchedAlgorithms)
         size_t key, hash;
     } want[] = {{0x1301, 16, 32}, {0x1302, 32, 48}, {0x1303, 32, 32}};
     for (const auto &w : want) {
-        const tls_suite *s = tls_suite_get(w.id);
+        const tls_suite *s = tls_suite_get(nullptr, w.id);
         ASSERT_NE(s, nullptr) << w.id;
         EXPECT_EQ(s->key_len, w.key);
         EXPECT_EQ(s->hash_len, w.hash);
@@ -98,9 +98,9 @@ TEST(Suites, InternalDescriptorsHaveFetchedAlgorithms)
         EXPECT_NE(s->md, nullptr);
         EXPECT_EQ(s->info, tls_suite_by_id(w.id));
         // Fetched once: asking again gives the same objects.
-        EXPECT_EQ(tls_suite_get(w.id)->cipher, s->cipher);
+        EXPECT_EQ(tls_suite_get(nullptr, w.id)->cipher, s->cipher);
     }
-    EXPECT_EQ(tls_suite_get(0x00ff), nullptr);
+    EXPECT_EQ(tls_suite_get(nullptr, 0x00ff), nullptr);
 }
 
 TEST(Suites, ConcurrentFirstUseSeesOneSetOfObjects)
@@ -113,9 +113,9 @@ TEST(Suites, ConcurrentFirstUseSeesOneSetOfObjects)
     std::vector<std::thread> threads;
     for (int i = 0; i < kThreads; i++)
         threads.emplace_back([&, i] {
-            const tls_suite *s = tls_suite_get(0x1302);
+            const tls_suite *s = tls_suite_get(nullptr, 0x1302);
             seen[i] = s != nullptr ? s->cipher : nullptr;
-            mds[i] = tls_md_by_nid(NID_sha384);
+            mds[i] = tls_md_by_nid(nullptr, NID_sha384);
         });
     for (auto &t : threads)
         t.join();
@@ -123,7 +123,7 @@ TEST(Suites, ConcurrentFirstUseSeesOneSetOfObjects)
         ASSERT_NE(seen[i], nullptr);
         EXPECT_EQ(seen[i], seen[0]);
         EXPECT_EQ(mds[i], mds[0]);
-        EXPECT_EQ(mds[i], tls_suite_get(0x1302)->md);
+        EXPECT_EQ(mds[i], tls_suite_get(nullptr, 0x1302)->md);
     }
 }
 
@@ -135,7 +135,7 @@ class Aead : public ::testing::TestWithParam<uint16_t>
 
 TEST_P(Aead, SealOpenRoundTripInPlace)
 {
-    const tls_suite *s = tls_suite_get(GetParam());
+    const tls_suite *s = tls_suite_get(nullptr, GetParam());
     ASSERT_NE(s, nullptr);
     uint8_t key[32], iv[12];
     for (size_t i = 0; i < sizeof(key); i++)
@@ -167,7 +167,7 @@ TEST_P(Aead, SealOpenRoundTripInPlace)
 
 TEST_P(Aead, TamperingIsBadRecordMac)
 {
-    const tls_suite *s = tls_suite_get(GetParam());
+    const tls_suite *s = tls_suite_get(nullptr, GetParam());
     ASSERT_NE(s, nullptr);
     uint8_t key[32] = {7}, iv[12] = {9};
     tls_aead enc = {}, dec = {};
@@ -209,7 +209,7 @@ INSTANTIATE_TEST_SUITE_P(AllSuites, Aead, ::testing::Values(0x1301, 0x1302, 0x13
 
 TEST(AeadNonce, XorsPaddedSequenceIntoIv)
 {
-    const tls_suite *s = tls_suite_get(0x1301);
+    const tls_suite *s = tls_suite_get(nullptr, 0x1301);
     ASSERT_NE(s, nullptr);
     uint8_t key[16] = {0}, iv[12];
     for (int i = 0; i < 12; i++)
@@ -233,12 +233,14 @@ TEST(AeadNonce, XorsPaddedSequenceIntoIv)
 
 TEST(Hmac, Rfc4231TestCase2)
 {
-    const EVP_MD *md = tls_md_by_nid(NID_sha256);
+    const EVP_MD *md = tls_md_by_nid(nullptr, NID_sha256);
     ASSERT_NE(md, nullptr);
     const char *key = "Jefe";
     const char *data = "what do ya want for nothing?";
     uint8_t out[32];
-    ASSERT_EQ(tls_hmac(md, (const uint8_t *)key, 4, (const uint8_t *)data, strlen(data), out), 0);
+    ASSERT_EQ(
+        tls_hmac(nullptr, md, (const uint8_t *)key, 4, (const uint8_t *)data, strlen(data), out),
+        0);
     EXPECT_EQ(hex(out, 32), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
@@ -260,7 +262,7 @@ TEST(Transcript, BuffersUntilHashIsKnownThenRuns)
     EXPECT_EQ(tls_transcript_hash(&t, h), TLS_ERR_INTERNAL);
     ASSERT_EQ(tls_transcript_update(&t, ch.data(), ch.size()), 0);
     ASSERT_EQ(tls_transcript_update(&t, sh.data(), sh.size()), 0);
-    ASSERT_EQ(tls_transcript_set_md(&t, tls_md_by_nid(NID_sha256)), 0);
+    ASSERT_EQ(tls_transcript_set_md(&t, tls_md_by_nid(nullptr, NID_sha256)), 0);
     EXPECT_EQ(t.hash_len, 32u);
     std::vector<uint8_t> all = ch;
     all.insert(all.end(), sh.begin(), sh.end());
@@ -272,7 +274,7 @@ TEST(Transcript, BuffersUntilHashIsKnownThenRuns)
     ASSERT_EQ(tls_transcript_hash(&t, h), 0);
     EXPECT_EQ(hex(h, 32), hex(sha256(all).data(), 32));
     // Setting the hash twice is a bug.
-    EXPECT_EQ(tls_transcript_set_md(&t, tls_md_by_nid(NID_sha256)), TLS_ERR_INTERNAL);
+    EXPECT_EQ(tls_transcript_set_md(&t, tls_md_by_nid(nullptr, NID_sha256)), TLS_ERR_INTERNAL);
     tls_transcript_free(&t);
 }
 
@@ -283,7 +285,7 @@ TEST(Transcript, HelloRetryRequestReplacesClientHello1)
     std::vector<uint8_t> ch1 = {1, 0, 0, 3, 1, 2, 3}, hrr = {2, 0, 0, 2, 9, 9},
                          ch2 = {1, 0, 0, 1, 4};
     ASSERT_EQ(tls_transcript_update(&t, ch1.data(), ch1.size()), 0);
-    ASSERT_EQ(tls_transcript_set_md(&t, tls_md_by_nid(NID_sha256)), 0);
+    ASSERT_EQ(tls_transcript_set_md(&t, tls_md_by_nid(nullptr, NID_sha256)), 0);
     ASSERT_EQ(tls_transcript_hrr(&t), 0);
     ASSERT_EQ(tls_transcript_update(&t, hrr.data(), hrr.size()), 0);
     ASSERT_EQ(tls_transcript_update(&t, ch2.data(), ch2.size()), 0);
@@ -303,8 +305,8 @@ TEST(Transcript, HelloRetryRequestReplacesClientHello1)
 TEST(Random, FillsBuffer)
 {
     uint8_t a[32] = {0}, b[32] = {0};
-    ASSERT_EQ(tls_random(a, sizeof(a)), 0);
-    ASSERT_EQ(tls_random(b, sizeof(b)), 0);
+    ASSERT_EQ(tls_random(nullptr, a, sizeof(a)), 0);
+    ASSERT_EQ(tls_random(nullptr, b, sizeof(b)), 0);
     EXPECT_NE(hex(a, 32), hex(b, 32));
 }
 
@@ -346,8 +348,8 @@ TEST_P(Kex, BothSidesAgree)
     EVP_PKEY *a = nullptr, *b = nullptr;
     uint8_t sa[TLS_MAX_SHARE], sb[TLS_MAX_SHARE];
     size_t la = 0, lb = 0;
-    ASSERT_EQ(tls_kex_keygen(g, &a, sa, sizeof(sa), &la), 0);
-    ASSERT_EQ(tls_kex_keygen(g, &b, sb, sizeof(sb), &lb), 0);
+    ASSERT_EQ(tls_kex_keygen(nullptr, g, &a, sa, sizeof(sa), &la), 0);
+    ASSERT_EQ(tls_kex_keygen(nullptr, g, &b, sb, sizeof(sb), &lb), 0);
     const tls_group *desc = tls_group_get(g);
     ASSERT_NE(desc, nullptr);
     EXPECT_EQ(la, desc->share_len);
@@ -364,8 +366,8 @@ TEST_P(Kex, BothSidesAgree)
     }
     uint8_t ka[TLS_MAX_SHARED_SECRET], kb[TLS_MAX_SHARED_SECRET];
     size_t na = 0, nb = 0;
-    ASSERT_EQ(tls_kex_derive(g, a, sb, lb, ka, &na), 0);
-    ASSERT_EQ(tls_kex_derive(g, b, sa, la, kb, &nb), 0);
+    ASSERT_EQ(tls_kex_derive(nullptr, g, a, sb, lb, ka, &na), 0);
+    ASSERT_EQ(tls_kex_derive(nullptr, g, b, sa, la, kb, &nb), 0);
     EXPECT_EQ(na, desc->secret_len);
     EXPECT_EQ(hex(ka, na), hex(kb, nb));
     EVP_PKEY_free(a);
@@ -378,12 +380,12 @@ TEST_P(Kex, WrongLengthIsBadEcpoint)
     EVP_PKEY *a = nullptr;
     uint8_t s[TLS_MAX_SHARE];
     size_t l = 0;
-    ASSERT_EQ(tls_kex_keygen(g, &a, s, sizeof(s), &l), 0);
+    ASSERT_EQ(tls_kex_keygen(nullptr, g, &a, s, sizeof(s), &l), 0);
     uint8_t k[TLS_MAX_SHARED_SECRET];
     size_t n;
     const int bad = TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_ECPOINT);
-    EXPECT_EQ(tls_kex_derive(g, a, s, l - 1, k, &n), bad);
-    EXPECT_EQ(tls_kex_derive(g, a, s, 0, k, &n), bad);
+    EXPECT_EQ(tls_kex_derive(nullptr, g, a, s, l - 1, k, &n), bad);
+    EXPECT_EQ(tls_kex_derive(nullptr, g, a, s, 0, k, &n), bad);
     EVP_PKEY_free(a);
 }
 
@@ -394,7 +396,7 @@ TEST(KexPoints, CompressedAndOffCurvePointsAreRejected)
     EVP_PKEY *a = nullptr;
     uint8_t s[TLS_MAX_SHARE];
     size_t l = 0;
-    ASSERT_EQ(tls_kex_keygen(0x0017, &a, s, sizeof(s), &l), 0);
+    ASSERT_EQ(tls_kex_keygen(nullptr, 0x0017, &a, s, sizeof(s), &l), 0);
     const int bad = TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_ECPOINT);
     uint8_t k[TLS_MAX_SHARED_SECRET];
     size_t n;
@@ -402,19 +404,19 @@ TEST(KexPoints, CompressedAndOffCurvePointsAreRejected)
     uint8_t comp[33];
     comp[0] = (uint8_t)(0x02 | (s[64] & 1));
     memcpy(comp + 1, s + 1, 32);
-    EXPECT_EQ(tls_kex_derive(0x0017, a, comp, sizeof(comp), k, &n), bad);
+    EXPECT_EQ(tls_kex_derive(nullptr, 0x0017, a, comp, sizeof(comp), k, &n), bad);
     // Right length, wrong form byte.
     uint8_t hybrid[65];
     memcpy(hybrid, s, 65);
     hybrid[0] = 0x06;
-    EXPECT_EQ(tls_kex_derive(0x0017, a, hybrid, sizeof(hybrid), k, &n), bad);
+    EXPECT_EQ(tls_kex_derive(nullptr, 0x0017, a, hybrid, sizeof(hybrid), k, &n), bad);
     // Not on the curve: (1, 1).
     uint8_t off[65] = {0x04};
     off[32] = 1;
     off[64] = 1;
-    EXPECT_EQ(tls_kex_derive(0x0017, a, off, sizeof(off), k, &n), bad);
+    EXPECT_EQ(tls_kex_derive(nullptr, 0x0017, a, off, sizeof(off), k, &n), bad);
     // Our valid point is accepted (sanity of the same path).
-    EXPECT_EQ(tls_kex_derive(0x0017, a, s, l, k, &n), 0);
+    EXPECT_EQ(tls_kex_derive(nullptr, 0x0017, a, s, l, k, &n), 0);
     EVP_PKEY_free(a);
 }
 
@@ -423,14 +425,14 @@ TEST(KexPoints, X25519AllZeroResultIsRejected)
     EVP_PKEY *a = nullptr;
     uint8_t s[TLS_MAX_SHARE];
     size_t l = 0;
-    ASSERT_EQ(tls_kex_keygen(0x001d, &a, s, sizeof(s), &l), 0);
+    ASSERT_EQ(tls_kex_keygen(nullptr, 0x001d, &a, s, sizeof(s), &l), 0);
     // u = 0 and u = 1 are small-order points: the shared secret is all zeros.
     uint8_t zero[32] = {0}, one[32] = {1};
     uint8_t k[TLS_MAX_SHARED_SECRET];
     size_t n;
     const int bad = TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_ECPOINT);
-    EXPECT_EQ(tls_kex_derive(0x001d, a, zero, 32, k, &n), bad);
-    EXPECT_EQ(tls_kex_derive(0x001d, a, one, 32, k, &n), bad);
+    EXPECT_EQ(tls_kex_derive(nullptr, 0x001d, a, zero, 32, k, &n), bad);
+    EXPECT_EQ(tls_kex_derive(nullptr, 0x001d, a, one, 32, k, &n), bad);
     EVP_PKEY_free(a);
 }
 
@@ -500,7 +502,7 @@ class SigKeys : public ::testing::Test
     {
         std::vector<uint8_t> sig(TLS_MAX_SIG);
         size_t n = 0;
-        EXPECT_EQ(tls_sig_sign(scheme, key, tls13, (const uint8_t *)tbs.data(), tbs.size(),
+        EXPECT_EQ(tls_sig_sign(nullptr, scheme, key, tls13, (const uint8_t *)tbs.data(), tbs.size(),
                                sig.data(), sig.size(), &n),
                   0);
         sig.resize(n);
@@ -546,16 +548,16 @@ TEST_F(SigKeys, SignVerifyEachKeyType)
     for (const auto &c : cases) {
         auto sig = Sign(c.scheme, c.key, 1, tbs);
         ASSERT_FALSE(sig.empty()) << c.scheme;
-        EXPECT_EQ(tls_sig_verify(c.scheme, c.key, 1, (const uint8_t *)tbs.data(), tbs.size(),
-                                 sig.data(), sig.size()),
+        EXPECT_EQ(tls_sig_verify(nullptr, c.scheme, c.key, 1, (const uint8_t *)tbs.data(),
+                                 tbs.size(), sig.data(), sig.size()),
                   0)
             << c.scheme;
         EXPECT_TRUE(IndependentVerify(c.key, c.md, c.pss, tbs, sig)) << c.scheme;
         // A changed message fails with decrypt_error.
         std::string other = tbs;
         other[0] ^= 1;
-        int rc = tls_sig_verify(c.scheme, c.key, 1, (const uint8_t *)other.data(), other.size(),
-                                sig.data(), sig.size());
+        int rc = tls_sig_verify(nullptr, c.scheme, c.key, 1, (const uint8_t *)other.data(),
+                                other.size(), sig.data(), sig.size());
         EXPECT_EQ(rc, TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_BAD_SIGNATURE)) << c.scheme;
     }
 }
@@ -565,17 +567,17 @@ TEST_F(SigKeys, Pkcs1OnlyOutsideTls13)
     const std::string tbs = "tls 1.2 server key exchange";
     auto sig = Sign(0x0401, rsa, 0, tbs);
     ASSERT_FALSE(sig.empty());
-    EXPECT_EQ(tls_sig_verify(0x0401, rsa, 0, (const uint8_t *)tbs.data(), tbs.size(), sig.data(),
-                             sig.size()),
+    EXPECT_EQ(tls_sig_verify(nullptr, 0x0401, rsa, 0, (const uint8_t *)tbs.data(), tbs.size(),
+                             sig.data(), sig.size()),
               0);
     EXPECT_TRUE(IndependentVerify(rsa, "SHA256", false, tbs, sig));
     // RFC 8446 4.4.3: not allowed in a TLS 1.3 CertificateVerify.
-    EXPECT_EQ(tls_sig_verify(0x0401, rsa, 1, (const uint8_t *)tbs.data(), tbs.size(), sig.data(),
-                             sig.size()),
+    EXPECT_EQ(tls_sig_verify(nullptr, 0x0401, rsa, 1, (const uint8_t *)tbs.data(), tbs.size(),
+                             sig.data(), sig.size()),
               TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE));
     // A PKCS#1 signature is not a valid PSS signature.
-    EXPECT_EQ(tls_sig_verify(0x0804, rsa, 1, (const uint8_t *)tbs.data(), tbs.size(), sig.data(),
-                             sig.size()),
+    EXPECT_EQ(tls_sig_verify(nullptr, 0x0804, rsa, 1, (const uint8_t *)tbs.data(), tbs.size(),
+                             sig.data(), sig.size()),
               TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_BAD_SIGNATURE));
 }
 
@@ -585,26 +587,26 @@ TEST_F(SigKeys, KeyMustMatchScheme)
     auto sig = Sign(0x0403, p256, 1, tbs);
     const int wrong = TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     // EC signature claimed as RSA-PSS, RSA key claimed as ECDSA, ...
-    EXPECT_EQ(
-        tls_sig_verify(0x0804, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
-        wrong);
-    EXPECT_EQ(
-        tls_sig_verify(0x0403, rsa, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
-        wrong);
-    EXPECT_EQ(
-        tls_sig_verify(0x0807, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
-        wrong);
+    EXPECT_EQ(tls_sig_verify(nullptr, 0x0804, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
+                             sig.size()),
+              wrong);
+    EXPECT_EQ(tls_sig_verify(nullptr, 0x0403, rsa, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
+                             sig.size()),
+              wrong);
+    EXPECT_EQ(tls_sig_verify(nullptr, 0x0807, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
+                             sig.size()),
+              wrong);
     // rsa_pss_pss needs an RSA-PSS key; rsa_pss_rsae an rsaEncryption key.
-    EXPECT_EQ(
-        tls_sig_verify(0x0809, rsa, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
-        wrong);
-    EXPECT_EQ(
-        tls_sig_verify(0x0804, pss, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
-        wrong);
+    EXPECT_EQ(tls_sig_verify(nullptr, 0x0809, rsa, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
+                             sig.size()),
+              wrong);
+    EXPECT_EQ(tls_sig_verify(nullptr, 0x0804, pss, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
+                             sig.size()),
+              wrong);
     // TLS 1.3 binds the curve: a P-256 key with the P-384 scheme.
-    EXPECT_EQ(
-        tls_sig_verify(0x0503, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(), sig.size()),
-        TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CURVE));
+    EXPECT_EQ(tls_sig_verify(nullptr, 0x0503, p256, 1, (const uint8_t *)tbs.data(), 1, sig.data(),
+                             sig.size()),
+              TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CURVE));
     EXPECT_FALSE(tls_sigalg_key_ok(0x0503, p256, 1));
     EXPECT_TRUE(tls_sigalg_key_ok(0x0403, p256, 1));
     EXPECT_TRUE(tls_sigalg_key_ok(0x0804, rsa, 1));

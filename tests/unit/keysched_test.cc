@@ -61,9 +61,9 @@ class KeySchedule : public ::testing::Test
   protected:
     void SetUp() override
     {
-        md = tls_md_by_nid(NID_sha256);
+        md = tls_md_by_nid(nullptr, NID_sha256);
         ASSERT_NE(md, nullptr);
-        ASSERT_EQ(tls_ks_init(&ks, md), 0);
+        ASSERT_EQ(tls_ks_init(&ks, nullptr, md), 0);
     }
     void TearDown() override { tls_ks_clear(&ks); }
 
@@ -129,7 +129,7 @@ TEST_F(KeySchedule, ResumptionSecretAndTicketPsk)
     // RFC 8448 3: the NewSessionTicket nonce is 00 00.
     const uint8_t nonce[2] = {0, 0};
     uint8_t psk[32];
-    ASSERT_EQ(tls_ks_ticket_psk(md, ks.resumption, nonce, sizeof(nonce), psk), 0);
+    ASSERT_EQ(tls_ks_ticket_psk(nullptr, md, ks.resumption, nonce, sizeof(nonce), psk), 0);
     EXPECT_EQ(hex(psk, 32), kTicketPsk);
 }
 
@@ -145,7 +145,7 @@ TEST_F(KeySchedule, ResumptionPskEarlySecretAndBinderKey)
     uint8_t binder[32], fk[32];
     ASSERT_EQ(tls_ks_binder_key(&ks, 0, binder), 0);
     EXPECT_EQ(hex(binder, 32), "69fe131a3bbad5d63c64eebcc30e395b9d8107726a13d074e389dbc8a4e47256");
-    ASSERT_EQ(tls_ks_finished_key(md, binder, fk), 0);
+    ASSERT_EQ(tls_ks_finished_key(nullptr, md, binder, fk), 0);
     EXPECT_EQ(hex(fk, 32), "5588673e72cb59c87d220caffe94f2dea9a3b1609f7d50e90a48227db9ed7eaa");
     // External PSKs use a different label, hence a different key.
     uint8_t ext[32];
@@ -165,7 +165,7 @@ TEST_F(KeySchedule, StagesOnlyMoveForward)
     EXPECT_EQ(hex(ks.secret, 32), kMaster);
 
     tls_ks fresh;
-    ASSERT_EQ(tls_ks_init(&fresh, md), 0);
+    ASSERT_EQ(tls_ks_init(&fresh, nullptr, md), 0);
     EXPECT_EQ(tls_ks_master(&fresh, th), TLS_ERR_INTERNAL);
     EXPECT_EQ(tls_ks_resumption(&fresh, th), TLS_ERR_INTERNAL);
     uint8_t out[32];
@@ -175,7 +175,7 @@ TEST_F(KeySchedule, StagesOnlyMoveForward)
 
 TEST(KeyScheduleKeys, TrafficKeysAndIvs)
 {
-    const EVP_MD *md = tls_md_by_nid(NID_sha256);
+    const EVP_MD *md = tls_md_by_nid(nullptr, NID_sha256);
     ASSERT_NE(md, nullptr);
     struct {
         const char *secret, *key, *iv;
@@ -187,7 +187,7 @@ TEST(KeyScheduleKeys, TrafficKeysAndIvs)
     };
     for (const auto &c : cases) {
         uint8_t key[16], iv[12];
-        ASSERT_EQ(tls_ks_traffic_keys(md, unhex(c.secret).data(), 16, 12, key, iv), 0);
+        ASSERT_EQ(tls_ks_traffic_keys(nullptr, md, unhex(c.secret).data(), 16, 12, key, iv), 0);
         EXPECT_EQ(hex(key, 16), c.key) << c.secret;
         EXPECT_EQ(hex(iv, 12), c.iv) << c.secret;
     }
@@ -195,11 +195,13 @@ TEST(KeyScheduleKeys, TrafficKeysAndIvs)
 
 TEST(KeyScheduleFinished, VerifyDataOfBothSides)
 {
-    const EVP_MD *md = tls_md_by_nid(NID_sha256);
+    const EVP_MD *md = tls_md_by_nid(nullptr, NID_sha256);
     uint8_t out[32];
-    ASSERT_EQ(tls_ks_finished(md, unhex(kServerHs).data(), unhex(kThCertVerify).data(), out), 0);
+    ASSERT_EQ(
+        tls_ks_finished(nullptr, md, unhex(kServerHs).data(), unhex(kThCertVerify).data(), out), 0);
     EXPECT_EQ(hex(out, 32), kServerFinished);
-    ASSERT_EQ(tls_ks_finished(md, unhex(kClientHs).data(), unhex(kThServerFin).data(), out), 0);
+    ASSERT_EQ(
+        tls_ks_finished(nullptr, md, unhex(kClientHs).data(), unhex(kThServerFin).data(), out), 0);
     EXPECT_EQ(hex(out, 32), kClientFinished);
 }
 
@@ -207,11 +209,12 @@ TEST(KeyScheduleUpdate, KeyUpdateAdvancesSecret)
 {
     // RFC 8446 7.2: application_traffic_secret_N+1 =
     //   HKDF-Expand-Label(application_traffic_secret_N, "traffic upd", "", Hash.length)
-    const EVP_MD *md = tls_md_by_nid(NID_sha256);
+    const EVP_MD *md = tls_md_by_nid(nullptr, NID_sha256);
     auto s = unhex(kClientAp);
     uint8_t expect[32];
-    ASSERT_EQ(tls_hkdf_expand_label(md, s.data(), "traffic upd", nullptr, 0, expect, 32), 0);
-    ASSERT_EQ(tls_ks_update_secret(md, s.data()), 0);
+    ASSERT_EQ(tls_hkdf_expand_label(nullptr, md, s.data(), "traffic upd", nullptr, 0, expect, 32),
+              0);
+    ASSERT_EQ(tls_ks_update_secret(nullptr, md, s.data()), 0);
     EXPECT_EQ(hex(s.data(), 32), hex(expect, 32));
     EXPECT_NE(hex(s.data(), 32), kClientAp);
 }
@@ -220,23 +223,24 @@ TEST(KeyScheduleExport, MatchesRfc8446Definition)
 {
     // TLS-Exporter(label, ctx, L) =
     //   HKDF-Expand-Label(Derive-Secret(exporter, label, ""), "exporter", Hash(ctx), L)
-    const EVP_MD *md = tls_md_by_nid(NID_sha256);
+    const EVP_MD *md = tls_md_by_nid(nullptr, NID_sha256);
     auto exp = unhex(kExporter);
     const char *label = "EXPORTER-Test";
     const uint8_t ctx[] = {1, 2, 3};
     uint8_t empty_hash[32], ctx_hash[32], secret[32], expect[20];
     ASSERT_EQ(tls_hash(md, nullptr, 0, empty_hash), 0);
     ASSERT_EQ(tls_hash(md, ctx, sizeof(ctx), ctx_hash), 0);
-    ASSERT_EQ(tls_derive_secret(md, exp.data(), label, empty_hash, secret), 0);
-    ASSERT_EQ(tls_hkdf_expand_label(md, secret, "exporter", ctx_hash, 32, expect, 20), 0);
+    ASSERT_EQ(tls_derive_secret(nullptr, md, exp.data(), label, empty_hash, secret), 0);
+    ASSERT_EQ(tls_hkdf_expand_label(nullptr, md, secret, "exporter", ctx_hash, 32, expect, 20), 0);
 
     uint8_t out[20];
-    ASSERT_EQ(tls_ks_export(md, exp.data(), label, strlen(label), ctx, sizeof(ctx), out, 20), 0);
+    ASSERT_EQ(
+        tls_ks_export(nullptr, md, exp.data(), label, strlen(label), ctx, sizeof(ctx), out, 20), 0);
     EXPECT_EQ(hex(out, 20), hex(expect, 20));
     // No context and an empty context are the same thing in TLS 1.3.
     uint8_t a[20], b[20];
-    ASSERT_EQ(tls_ks_export(md, exp.data(), label, strlen(label), nullptr, 0, a, 20), 0);
-    ASSERT_EQ(tls_ks_export(md, exp.data(), label, strlen(label), ctx, 0, b, 20), 0);
+    ASSERT_EQ(tls_ks_export(nullptr, md, exp.data(), label, strlen(label), nullptr, 0, a, 20), 0);
+    ASSERT_EQ(tls_ks_export(nullptr, md, exp.data(), label, strlen(label), ctx, 0, b, 20), 0);
     EXPECT_EQ(hex(a, 20), hex(b, 20));
     EXPECT_NE(hex(a, 20), hex(out, 20));
 }
@@ -244,30 +248,31 @@ TEST(KeyScheduleExport, MatchesRfc8446Definition)
 TEST(KeyScheduleHkdf, Rfc5869TestCase1)
 {
     // RFC 5869 A.1 (SHA-256): checks the raw HKDF under the TLS framing.
-    const EVP_MD *md = tls_md_by_nid(NID_sha256);
+    const EVP_MD *md = tls_md_by_nid(nullptr, NID_sha256);
     auto ikm = unhex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b");
     auto salt = unhex("000102030405060708090a0b0c");
     uint8_t prk[32];
-    ASSERT_EQ(tls_hkdf_extract(md, salt.data(), salt.size(), ikm.data(), ikm.size(), prk), 0);
+    ASSERT_EQ(tls_hkdf_extract(nullptr, md, salt.data(), salt.size(), ikm.data(), ikm.size(), prk),
+              0);
     EXPECT_EQ(hex(prk, 32), "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
 }
 
 TEST(KeyScheduleSha384, ScheduleRunsWithSha384)
 {
-    const EVP_MD *md = tls_md_by_nid(NID_sha384);
+    const EVP_MD *md = tls_md_by_nid(nullptr, NID_sha384);
     ASSERT_NE(md, nullptr);
     tls_ks ks;
-    ASSERT_EQ(tls_ks_init(&ks, md), 0);
+    ASSERT_EQ(tls_ks_init(&ks, nullptr, md), 0);
     EXPECT_EQ(ks.hash_len, 48u);
     uint8_t ecdhe[48] = {1}, th[48] = {2};
     ASSERT_EQ(tls_ks_handshake(&ks, ecdhe, sizeof(ecdhe), th), 0);
     ASSERT_EQ(tls_ks_master(&ks, th), 0);
     // Independent: the 48-byte early secret is HKDF-Extract(0^48, 0^48).
     tls_ks early;
-    ASSERT_EQ(tls_ks_init(&early, md), 0);
+    ASSERT_EQ(tls_ks_init(&early, nullptr, md), 0);
     ASSERT_EQ(tls_ks_early(&early, nullptr, 0), 0);
     uint8_t zeros[48] = {0}, expect[48];
-    ASSERT_EQ(tls_hkdf_extract(md, zeros, 48, zeros, 48, expect), 0);
+    ASSERT_EQ(tls_hkdf_extract(nullptr, md, zeros, 48, zeros, 48, expect), 0);
     EXPECT_EQ(hex(early.secret, 48), hex(expect, 48));
     EXPECT_NE(hex(ks.client_ap, 48), hex(ks.server_ap, 48));
     tls_ks_clear(&ks);
@@ -278,12 +283,12 @@ TEST(Tls12Prf, KnownVector)
 {
     // The widely used TLS 1.2 PRF (SHA-256) test vector published with the
     // IETF TLS WG mailing list (secret/seed/label "test label").
-    const EVP_MD *md = tls_md_by_nid(NID_sha256);
+    const EVP_MD *md = tls_md_by_nid(nullptr, NID_sha256);
     auto secret = unhex("9bbe436ba940f017b17652849a71db35");
     auto seed = unhex("a0ba9f936cda311827a6f796ffd5198c");
     uint8_t out[100];
-    ASSERT_EQ(tls12_prf(md, secret.data(), secret.size(), "test label", seed.data(), seed.size(),
-                        nullptr, 0, out, sizeof(out)),
+    ASSERT_EQ(tls12_prf(nullptr, md, secret.data(), secret.size(), "test label", seed.data(),
+                        seed.size(), nullptr, 0, out, sizeof(out)),
               0);
     EXPECT_EQ(hex(out, 100),
               "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9c9"
@@ -291,7 +296,7 @@ TEST(Tls12Prf, KnownVector)
               "82d122ee42c5a72e5a5110fff70187347b66");
     // Seed split in two parts is the same as the concatenation.
     uint8_t split[100];
-    ASSERT_EQ(tls12_prf(md, secret.data(), secret.size(), "test label", seed.data(), 7,
+    ASSERT_EQ(tls12_prf(nullptr, md, secret.data(), secret.size(), "test label", seed.data(), 7,
                         seed.data() + 7, seed.size() - 7, split, sizeof(split)),
               0);
     EXPECT_EQ(hex(split, 100), hex(out, 100));

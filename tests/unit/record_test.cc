@@ -140,7 +140,7 @@ class Tls13Record : public ::testing::TestWithParam<uint16_t>
   protected:
     void SetUp() override
     {
-        suite = tls_suite_get(GetParam());
+        suite = tls_suite_get(nullptr, GetParam());
         ASSERT_NE(suite, nullptr);
         tls_rec_dir_init(&tx, 1);
         tls_rec_dir_init(&rx, 0);
@@ -162,7 +162,8 @@ class Tls13Record : public ::testing::TestWithParam<uint16_t>
     {
         std::vector<uint8_t> secret(suite->hash_len, 0x5c);
         uint8_t key[32], iv[12];
-        EXPECT_EQ(tls_ks_traffic_keys(suite->md, secret.data(), suite->key_len, 12, key, iv), 0);
+        EXPECT_EQ(
+            tls_ks_traffic_keys(nullptr, suite->md, secret.data(), suite->key_len, 12, key, iv), 0);
         tls_aead a = {};
         EXPECT_EQ(tls_aead_init(&a, suite, 1, key, iv, 12), 0);
         // Built in one allocation: gcc 12 at -O3 misreads insert() into a
@@ -427,7 +428,7 @@ INSTANTIATE_TEST_SUITE_P(AllSuites, Tls13Record, ::testing::Values(0x1301, 0x130
 
 TEST(Rfc8448Record, ClientApplicationData)
 {
-    const tls_suite *s = tls_suite_get(0x1301);
+    const tls_suite *s = tls_suite_get(nullptr, 0x1301);
     ASSERT_NE(s, nullptr);
     auto secret = unhex(kClientAp);
     std::vector<uint8_t> payload(50);
@@ -506,7 +507,7 @@ TEST(PlainRecord, NeedCountsBytesToCompleteRecord)
 // TLS 1.2 AEAD with an XOR nonce (ChaCha20-Poly1305, RFC 7905).
 TEST(Tls12Record, ChaChaRoundTripAndTamper)
 {
-    const tls_suite *s = tls_suite_get(0x1303);
+    const tls_suite *s = tls_suite_get(nullptr, 0x1303);
     ASSERT_NE(s, nullptr);
     uint8_t key[32] = {1, 2, 3}, iv[12] = {4, 5, 6};
     tls_rec_dir tx, rx;
@@ -579,7 +580,7 @@ std::string Tls12GcmOpenIndependently(const uint8_t *key, const uint8_t salt[4],
 // AES-128-GCM one switched to the explicit nonce mode.
 TEST(Tls12Record, GcmExplicitNonceMatchesRfc5288)
 {
-    const tls_suite *base = tls_suite_get(0x1301);
+    const tls_suite *base = tls_suite_get(nullptr, 0x1301);
     ASSERT_NE(base, nullptr);
     tls_suite gcm12 = *base;
     gcm12.nonce_mode = TLS_NONCE_EXPLICIT;

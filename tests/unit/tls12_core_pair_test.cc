@@ -159,7 +159,7 @@ class CoreSuites : public ::testing::TestWithParam<uint16_t>
 TEST_P(CoreSuites, HandshakeDataExporter)
 {
     uint16_t id = GetParam();
-    ASSERT_NE(nullptr, tls12_suite_get(id));
+    ASSERT_NE(nullptr, tls12_suite_get(nullptr, id));
     CorePair p;
     p.ccfg.tls12_suites = &id;
     p.ccfg.n_tls12_suites = 1;

@@ -228,7 +228,7 @@ TEST_P(Tls12Interop, SecretsFinishedRecordsAndExporterMatchOpenSSL)
     Session s;
     ASSERT_NO_FATAL_FAILURE(s.run(sc.name, sc.ecdsa, ems, etm));
     ASSERT_EQ(s.suite_id(), sc.id);
-    const tls12_suite *suite = tls12_suite_get(sc.id);
+    const tls12_suite *suite = tls12_suite_get(nullptr, sc.id);
     ASSERT_NE(suite, nullptr);
     const Bytes ms = s.master_key(), cr = s.client_random(), sr = s.server_random();
     const Bytes hs = s.plain_handshake();
@@ -249,9 +249,9 @@ TEST_P(Tls12Interop, SecretsFinishedRecordsAndExporterMatchOpenSSL)
         ASSERT_EQ(pms_len, 48u);
         // Our server's decryption of their client's premaster.
         uint8_t dec[48];
-        ASSERT_EQ(
-            tls_rsa_kx_decrypt(s.server_key, TLS1_2_VERSION, cke.data() + 2, cke.size() - 2, dec),
-            0);
+        ASSERT_EQ(tls_rsa_kx_decrypt(nullptr, s.server_key, TLS1_2_VERSION, cke.data() + 2,
+                                     cke.size() - 2, dec),
+                  0);
         EXPECT_EQ(Bytes(dec, dec + 48), Bytes(pms.begin(), pms.begin() + 48));
         uint8_t ours[48];
         Bytes sh = hash(suite->prf_md, hs); // session hash: everything through CKE
@@ -276,8 +276,9 @@ TEST_P(Tls12Interop, SecretsFinishedRecordsAndExporterMatchOpenSSL)
         uint8_t yc[1024], z[1024];
         size_t yc_len = 0, z_len = 0;
         EVP_PKEY *peer = nullptr;
-        ASSERT_EQ(tls_dhe_client(&r, 2048, &peer, yc, sizeof(yc), &yc_len, z, sizeof(z), &z_len),
-                  0);
+        ASSERT_EQ(
+            tls_dhe_client(nullptr, &r, 2048, &peer, yc, sizeof(yc), &yc_len, z, sizeof(z), &z_len),
+            0);
         ASSERT_NE(peer, nullptr);
         EXPECT_EQ(EVP_PKEY_get_bits(peer), 2048); // automatic DH for an RSA-2048 certificate
         EXPECT_EQ(yc_len, 256u);

@@ -89,9 +89,9 @@ TEST(Tls12Suites, Tls12FactsOfAeadSuites)
         {0x009C, TLS12_KX_RSA, TLS12_AU_RSA, NID_sha256, 16, 4, 8},
     };
     for (const auto &w : want) {
-        const tls12_suite *s = tls12_suite_get(w.id);
+        const tls12_suite *s = tls12_suite_get(nullptr, w.id);
         ASSERT_NE(s, nullptr) << w.id;
-        EXPECT_EQ(s->suite, tls_suite_get(w.id));
+        EXPECT_EQ(s->suite, tls_suite_get(nullptr, w.id));
         EXPECT_EQ(s->kx, w.kx) << w.id;
         EXPECT_EQ(s->au, w.au) << w.id;
         EXPECT_EQ(EVP_MD_get_type(s->prf_md), w.prf) << w.id;
@@ -102,12 +102,12 @@ TEST(Tls12Suites, Tls12FactsOfAeadSuites)
         EXPECT_EQ(s->fixed_iv_len, w.fixed_iv) << w.id;
         EXPECT_EQ(s->record_iv_len, w.record_iv) << w.id;
         // Fetched once.
-        EXPECT_EQ(tls12_suite_get(w.id), s);
+        EXPECT_EQ(tls12_suite_get(nullptr, w.id), s);
     }
     // TLS 1.3 suites and unknown values have no TLS 1.2 facts.
-    EXPECT_EQ(tls12_suite_get(0x1301), nullptr);
-    EXPECT_EQ(tls12_suite_get(0x0000), nullptr);
-    EXPECT_EQ(tls12_suite_get(0xC0AC), nullptr); // ECDHE-ECDSA-AES128-CCM
+    EXPECT_EQ(tls12_suite_get(nullptr, 0x1301), nullptr);
+    EXPECT_EQ(tls12_suite_get(nullptr, 0x0000), nullptr);
+    EXPECT_EQ(tls12_suite_get(nullptr, 0xC0AC), nullptr); // ECDHE-ECDSA-AES128-CCM
 }
 
 TEST(Tls12Suites, Tls12FactsOfCbcSuites)
@@ -149,7 +149,7 @@ TEST(Tls12Suites, Tls12FactsOfCbcSuites)
         {0x002F, TLS12_KX_RSA, TLS12_AU_RSA, NID_sha256, NID_sha1, 16, "AES128-SHA", "SHA1"},
     };
     for (const auto &w : want) {
-        const tls12_suite *s = tls12_suite_get(w.id);
+        const tls12_suite *s = tls12_suite_get(nullptr, w.id);
         ASSERT_NE(s, nullptr) << w.id;
         EXPECT_EQ(s->kx, w.kx) << w.id;
         EXPECT_EQ(s->au, w.au) << w.id;
@@ -181,8 +181,8 @@ TEST(Tls12Prf, KnownAnswersSha256AndSha384)
     Bytes out(100);
     Bytes secret = unhex("9bbe436ba940f017b17652849a71db35");
     Bytes seed = unhex("a0ba9f936cda311827a6f796ffd5198c");
-    ASSERT_EQ(tls12_prf(EVP_sha256(), secret.data(), secret.size(), "test label", seed.data(),
-                        seed.size(), nullptr, 0, out.data(), out.size()),
+    ASSERT_EQ(tls12_prf(nullptr, EVP_sha256(), secret.data(), secret.size(), "test label",
+                        seed.data(), seed.size(), nullptr, 0, out.data(), out.size()),
               0);
     EXPECT_EQ(out, unhex("e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b3017"
                          "91e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab4fbc91666e9d"
@@ -194,16 +194,16 @@ TEST(Tls12Prf, KnownAnswersSha256AndSha384)
                             {seed.data(), 8},
                             {seed.data() + 8, 8}};
     Bytes out2(100);
-    ASSERT_EQ(tls12_prf_parts(EVP_sha256(), secret.data(), secret.size(), parts, 4, out2.data(),
-                              out2.size()),
+    ASSERT_EQ(tls12_prf_parts(nullptr, EVP_sha256(), secret.data(), secret.size(), parts, 4,
+                              out2.data(), out2.size()),
               0);
     EXPECT_EQ(out2, out);
 
     Bytes out384(148);
     secret = unhex("b80b733d6ceefcdc71566ea48e5567df");
     seed = unhex("cd665cf6a8447dd6ff8b27555edb7465");
-    ASSERT_EQ(tls12_prf(EVP_sha384(), secret.data(), secret.size(), "test label", seed.data(), 8,
-                        seed.data() + 8, 8, out384.data(), out384.size()),
+    ASSERT_EQ(tls12_prf(nullptr, EVP_sha384(), secret.data(), secret.size(), "test label",
+                        seed.data(), 8, seed.data() + 8, 8, out384.data(), out384.size()),
               0);
     EXPECT_EQ(out384,
               unhex("7b0c18e9ced410ed1804f2cfa34a336a1c14dffb4900bb5fd7942107e81c83cde9ca0faa60"
@@ -214,7 +214,7 @@ TEST(Tls12Prf, KnownAnswersSha256AndSha384)
 
 TEST(Tls12Secrets, MasterSecretUsesLabelAndSeedOfRfc5246AndRfc7627)
 {
-    const tls12_suite *s = tls12_suite_get(0xC02F);
+    const tls12_suite *s = tls12_suite_get(nullptr, 0xC02F);
     ASSERT_NE(s, nullptr);
     uint8_t pms[32], cr[32], sr[32], sh[32];
     for (int i = 0; i < 32; i++) {
@@ -225,27 +225,29 @@ TEST(Tls12Secrets, MasterSecretUsesLabelAndSeedOfRfc5246AndRfc7627)
     }
     uint8_t ms[48], want[48];
     ASSERT_EQ(tls12_master_secret(s, pms, 32, 0, nullptr, 0, cr, sr, ms), 0);
-    ASSERT_EQ(tls12_prf(EVP_sha256(), pms, 32, "master secret", cr, 32, sr, 32, want, 48), 0);
+    ASSERT_EQ(tls12_prf(nullptr, EVP_sha256(), pms, 32, "master secret", cr, 32, sr, 32, want, 48),
+              0);
     EXPECT_EQ(memcmp(ms, want, 48), 0);
     ASSERT_EQ(tls12_master_secret(s, pms, 32, 1, sh, 32, cr, sr, ms), 0);
-    ASSERT_EQ(
-        tls12_prf(EVP_sha256(), pms, 32, "extended master secret", sh, 32, nullptr, 0, want, 48),
-        0);
+    ASSERT_EQ(tls12_prf(nullptr, EVP_sha256(), pms, 32, "extended master secret", sh, 32, nullptr,
+                        0, want, 48),
+              0);
     EXPECT_EQ(memcmp(ms, want, 48), 0);
     // EMS without a session hash is a caller bug, not a silent fallback.
     EXPECT_EQ(tls12_master_secret(s, pms, 32, 1, nullptr, 0, cr, sr, ms), TLS_ERR_INTERNAL);
     EXPECT_EQ(tls12_master_secret(s, pms, 0, 0, nullptr, 0, cr, sr, ms), TLS_ERR_INTERNAL);
 
     // SHA-384 suites use the SHA-384 PRF.
-    const tls12_suite *s384 = tls12_suite_get(0xC030);
+    const tls12_suite *s384 = tls12_suite_get(nullptr, 0xC030);
     ASSERT_EQ(tls12_master_secret(s384, pms, 32, 0, nullptr, 0, cr, sr, ms), 0);
-    ASSERT_EQ(tls12_prf(EVP_sha384(), pms, 32, "master secret", cr, 32, sr, 32, want, 48), 0);
+    ASSERT_EQ(tls12_prf(nullptr, EVP_sha384(), pms, 32, "master secret", cr, 32, sr, 32, want, 48),
+              0);
     EXPECT_EQ(memcmp(ms, want, 48), 0);
 }
 
 TEST(Tls12Secrets, FinishedAndExporter)
 {
-    const tls12_suite *s = tls12_suite_get(0x009C);
+    const tls12_suite *s = tls12_suite_get(nullptr, 0x009C);
     ASSERT_NE(s, nullptr);
     uint8_t ms[48], cr[32], sr[32], h[32];
     memset(ms, 0x11, 48);
@@ -255,9 +257,13 @@ TEST(Tls12Secrets, FinishedAndExporter)
     uint8_t c[12], sv[12], want[12];
     ASSERT_EQ(tls12_finished(s, ms, 0, h, 32, c), 0);
     ASSERT_EQ(tls12_finished(s, ms, 1, h, 32, sv), 0);
-    ASSERT_EQ(tls12_prf(EVP_sha256(), ms, 48, "client finished", h, 32, nullptr, 0, want, 12), 0);
+    ASSERT_EQ(
+        tls12_prf(nullptr, EVP_sha256(), ms, 48, "client finished", h, 32, nullptr, 0, want, 12),
+        0);
     EXPECT_EQ(memcmp(c, want, 12), 0);
-    ASSERT_EQ(tls12_prf(EVP_sha256(), ms, 48, "server finished", h, 32, nullptr, 0, want, 12), 0);
+    ASSERT_EQ(
+        tls12_prf(nullptr, EVP_sha256(), ms, 48, "server finished", h, 32, nullptr, 0, want, 12),
+        0);
     EXPECT_EQ(memcmp(sv, want, 12), 0);
 
     // RFC 5705: labels the TLS PRF itself uses are refused.
@@ -322,7 +328,7 @@ class Tls12Aead : public ::testing::TestWithParam<uint16_t>
 
 TEST_P(Tls12Aead, RoundTripBothDirectionsAndWireLayout)
 {
-    const tls12_suite *s = tls12_suite_get(GetParam());
+    const tls12_suite *s = tls12_suite_get(nullptr, GetParam());
     ASSERT_NE(s, nullptr);
     for (bool server_sends : {false, true}) {
         Pair p(s, 0, server_sends);
@@ -353,7 +359,7 @@ TEST_P(Tls12Aead, RoundTripBothDirectionsAndWireLayout)
 
 TEST_P(Tls12Aead, TamperingAnyByteIsBadRecordMac)
 {
-    const tls12_suite *s = tls12_suite_get(GetParam());
+    const tls12_suite *s = tls12_suite_get(nullptr, GetParam());
     Bytes pt = {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd'};
     Pair ref(s);
     Bytes rec = ref.seal(22, pt);
@@ -380,7 +386,7 @@ TEST_P(Tls12Aead, TamperingAnyByteIsBadRecordMac)
 
 TEST_P(Tls12Aead, SequenceNumbersAndKeysAreBound)
 {
-    const tls12_suite *s = tls12_suite_get(GetParam());
+    const tls12_suite *s = tls12_suite_get(nullptr, GetParam());
     Pair p(s);
     Bytes r0 = p.seal(23, {1, 2, 3});
     Bytes r1 = p.seal(23, {1, 2, 3});
@@ -405,7 +411,7 @@ TEST_P(Tls12Aead, SequenceNumbersAndKeysAreBound)
 
 TEST_P(Tls12Aead, TooShortAndTooLongRecords)
 {
-    const tls12_suite *s = tls12_suite_get(GetParam());
+    const tls12_suite *s = tls12_suite_get(nullptr, GetParam());
     size_t min = s->record_iv_len + 16;
     for (size_t body = 0; body < min; body++) {
         Pair p(s);
@@ -436,7 +442,7 @@ TEST_P(Tls12Aead, TooShortAndTooLongRecords)
 
 TEST_P(Tls12Aead, ProtectedRecordVersionMustBeTls12)
 {
-    const tls12_suite *s = tls12_suite_get(GetParam());
+    const tls12_suite *s = tls12_suite_get(nullptr, GetParam());
     Pair p(s);
     Bytes rec = p.seal(23, {1});
     rec[2] = 1; // 0x0301
@@ -463,7 +469,7 @@ const uint16_t kCbcSuites[] = {0xC024, 0xC028, 0x006B, 0xC023, 0xC027, 0x0067, 0
 class Tls12Cbc : public ::testing::TestWithParam<std::tuple<uint16_t, bool>>
 {
   protected:
-    const tls12_suite *s = tls12_suite_get(std::get<0>(GetParam()));
+    const tls12_suite *s = tls12_suite_get(nullptr, std::get<0>(GetParam()));
     int etm = std::get<1>(GetParam()) ? 1 : 0;
     size_t m = s != nullptr ? s->mac_key_len : 0;
 };
@@ -567,8 +573,9 @@ struct Crafter {
         memset(sr, 0x5e, 32);
         size_t mk = s->mac_key_len, ek = s->enc_key_len;
         Bytes kb(2 * (mk + ek));
-        EXPECT_EQ(
-            tls12_prf(s->prf_md, ms, 48, "key expansion", sr, 32, cr, 32, kb.data(), kb.size()), 0);
+        EXPECT_EQ(tls12_prf(nullptr, s->prf_md, ms, 48, "key expansion", sr, 32, cr, 32, kb.data(),
+                            kb.size()),
+                  0);
         mac_key.assign(kb.begin(), kb.begin() + mk);
         enc_key.assign(kb.begin() + 2 * mk, kb.begin() + 2 * mk + ek);
     }
@@ -714,14 +721,14 @@ TEST(Tls12Keys, KeyBlockHalvesFollowRfc5246)
     // AES-128-GCM: key block = client key(16) server key(16) client iv(4)
     // server iv(4). Seal with the key block's client half by hand and check
     // that the record layer's client-sending direction wrote the same.
-    const tls12_suite *s = tls12_suite_get(0xC02F);
+    const tls12_suite *s = tls12_suite_get(nullptr, 0xC02F);
     uint8_t ms[48], cr[32], sr[32], kb[40];
     memset(ms, 0xab, 48);
     for (int i = 0; i < 32; i++) {
         cr[i] = (uint8_t)i;
         sr[i] = (uint8_t)(255 - i);
     }
-    ASSERT_EQ(tls12_prf(EVP_sha256(), ms, 48, "key expansion", sr, 32, cr, 32, kb, 40), 0);
+    ASSERT_EQ(tls12_prf(nullptr, EVP_sha256(), ms, 48, "key expansion", sr, 32, cr, 32, kb, 40), 0);
     for (int server : {0, 1}) {
         tls_rec_dir wr;
         tls_rec_dir_init(&wr, 1);

@@ -110,7 +110,7 @@ int server_params(EVP_PKEY *params, EVP_PKEY *cert, int min_bits, Key *priv, Byt
 {
     tls_writer w;
     tls_wr_init(&w);
-    int rc = tls_dhe_server_params(params, cert, min_bits, &priv->k, &w);
+    int rc = tls_dhe_server_params(nullptr, params, cert, min_bits, &priv->k, &w);
     out->assign(w.buf, w.buf + w.len);
     tls_wr_free(&w);
     return rc;
@@ -129,7 +129,7 @@ void run_client(const Bytes &ske, int min_bits, ClientResult *r)
     tls_rd_init(&rd, ske.data(), ske.size());
     uint8_t yc[1024], secret[1024];
     size_t yc_len = 0, secret_len = 0;
-    r->rc = tls_dhe_client(&rd, min_bits, &r->peer.k, yc, sizeof(yc), &yc_len, secret,
+    r->rc = tls_dhe_client(nullptr, &rd, min_bits, &r->peer.k, yc, sizeof(yc), &yc_len, secret,
                            sizeof(secret), &secret_len);
     if (r->rc == 0) {
         r->yc.assign(yc, yc + yc_len);
@@ -212,8 +212,9 @@ TEST(Dhe, ClientAndServerAgree)
             EXPECT_EQ(c.yc.size(), split(w).p.size()) << "Yc padded to the size of p";
             uint8_t z[1024];
             size_t zl = 0;
-            ASSERT_EQ(tls_dhe_server_derive(priv.k, c.yc.data(), c.yc.size(), z, sizeof(z), &zl),
-                      0);
+            ASSERT_EQ(
+                tls_dhe_server_derive(nullptr, priv.k, c.yc.data(), c.yc.size(), z, sizeof(z), &zl),
+                0);
             EXPECT_EQ(Bytes(z, z + zl), c.secret);
             // RFC 5246 8.1.2: no leading zero byte.
             EXPECT_NE(c.secret[0], 0);
@@ -221,7 +222,7 @@ TEST(Dhe, ClientAndServerAgree)
             size_t lz = 0;
             while (lz < c.yc.size() && c.yc[lz] == 0)
                 lz++;
-            ASSERT_EQ(tls_dhe_server_derive(priv.k, c.yc.data() + lz, c.yc.size() - lz, z,
+            ASSERT_EQ(tls_dhe_server_derive(nullptr, priv.k, c.yc.data() + lz, c.yc.size() - lz, z,
                                             sizeof(z), &zl),
                       0);
             EXPECT_EQ(Bytes(z, z + zl), c.secret);
@@ -354,8 +355,9 @@ TEST(Dhe, ServerRefusesBadClientValues)
     longer.insert(longer.begin(), 0);
     bad.push_back(longer);
     for (size_t i = 0; i < bad.size(); i++)
-        EXPECT_EQ(tls_dhe_server_derive(priv.k, bad[i].data(), bad[i].size(), z, sizeof(z), &zl),
-                  kBadDh)
+        EXPECT_EQ(
+            tls_dhe_server_derive(nullptr, priv.k, bad[i].data(), bad[i].size(), z, sizeof(z), &zl),
+            kBadDh)
             << i;
     BN_free(p);
     BN_free(pm1);
@@ -369,11 +371,11 @@ TEST(RsaKx, RoundTripWithClientVersion)
     ASSERT_NE(key.k, nullptr);
     uint8_t pms[48], got[48], enc[512];
     size_t n = 0;
-    ASSERT_EQ(tls_rsa_kx_encrypt(key.k, 0x0303, pms, enc, sizeof(enc), &n), 0);
+    ASSERT_EQ(tls_rsa_kx_encrypt(nullptr, key.k, 0x0303, pms, enc, sizeof(enc), &n), 0);
     EXPECT_EQ(n, 256u);
     EXPECT_EQ(pms[0], 3);
     EXPECT_EQ(pms[1], 3);
-    ASSERT_EQ(tls_rsa_kx_decrypt(key.k, 0x0303, enc, n, got), 0);
+    ASSERT_EQ(tls_rsa_kx_decrypt(nullptr, key.k, 0x0303, enc, n, got), 0);
     EXPECT_EQ(memcmp(pms, got, 48), 0);
     // Independently: plain PKCS#1 decryption gives the same premaster.
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key.k, nullptr);
@@ -386,10 +388,11 @@ TEST(RsaKx, RoundTripWithClientVersion)
     ASSERT_EQ(pl, 48u);
     EXPECT_EQ(memcmp(plain, pms, 48), 0);
     // The output buffer must hold the ciphertext.
-    EXPECT_EQ(tls_rsa_kx_encrypt(key.k, 0x0303, pms, enc, 255, &n), TLS_ERR_INTERNAL);
+    EXPECT_EQ(tls_rsa_kx_encrypt(nullptr, key.k, 0x0303, pms, enc, 255, &n), TLS_ERR_INTERNAL);
     // Not an RSA key.
     Key ec(load_key("server-ec.key"));
-    EXPECT_EQ(tls_rsa_kx_encrypt(ec.k, 0x0303, pms, enc, sizeof(enc), &n), TLS_ERR_INTERNAL);
+    EXPECT_EQ(tls_rsa_kx_encrypt(nullptr, ec.k, 0x0303, pms, enc, sizeof(enc), &n),
+              TLS_ERR_INTERNAL);
 }
 
 TEST(RsaKx, ImplicitRejection)
@@ -397,7 +400,7 @@ TEST(RsaKx, ImplicitRejection)
     Key key(load_key("server.key"));
     uint8_t pms[48], got[48], got2[48], enc[256];
     size_t n = 0;
-    ASSERT_EQ(tls_rsa_kx_encrypt(key.k, 0x0303, pms, enc, sizeof(enc), &n), 0);
+    ASSERT_EQ(tls_rsa_kx_encrypt(nullptr, key.k, 0x0303, pms, enc, sizeof(enc), &n), 0);
     // A corrupted ciphertext, anywhere: success with a random premaster.
     for (size_t pos : {(size_t)0, (size_t)1, (size_t)100, n - 1}) {
         uint8_t bad[256];
@@ -405,20 +408,20 @@ TEST(RsaKx, ImplicitRejection)
         bad[pos] ^= 0x01;
         if (pos == 0) // changed, and below the modulus (its top byte is >= 0x80)
             bad[0] = enc[0] == 0x00 ? 0x01 : 0x00;
-        ASSERT_EQ(tls_rsa_kx_decrypt(key.k, 0x0303, bad, n, got), 0) << pos;
-        ASSERT_EQ(tls_rsa_kx_decrypt(key.k, 0x0303, bad, n, got2), 0) << pos;
+        ASSERT_EQ(tls_rsa_kx_decrypt(nullptr, key.k, 0x0303, bad, n, got), 0) << pos;
+        ASSERT_EQ(tls_rsa_kx_decrypt(nullptr, key.k, 0x0303, bad, n, got2), 0) << pos;
         EXPECT_NE(memcmp(got, pms, 48), 0) << pos;
         EXPECT_NE(memcmp(got, got2, 48), 0) << pos << ": not a fixed value";
     }
     // The version inside must be the ClientHello's (RFC 5246 7.4.7.1):
     // a premaster claiming 0x0303 from a client that offered 0x0302 (or the
     // reverse) is replaced too.
-    ASSERT_EQ(tls_rsa_kx_decrypt(key.k, 0x0302, enc, n, got), 0);
+    ASSERT_EQ(tls_rsa_kx_decrypt(nullptr, key.k, 0x0302, enc, n, got), 0);
     EXPECT_NE(memcmp(got, pms, 48), 0);
-    ASSERT_EQ(tls_rsa_kx_encrypt(key.k, 0x0301, pms, enc, sizeof(enc), &n), 0);
-    ASSERT_EQ(tls_rsa_kx_decrypt(key.k, 0x0303, enc, n, got), 0);
+    ASSERT_EQ(tls_rsa_kx_encrypt(nullptr, key.k, 0x0301, pms, enc, sizeof(enc), &n), 0);
+    ASSERT_EQ(tls_rsa_kx_decrypt(nullptr, key.k, 0x0303, enc, n, got), 0);
     EXPECT_NE(memcmp(got, pms, 48), 0);
-    ASSERT_EQ(tls_rsa_kx_decrypt(key.k, 0x0301, enc, n, got), 0);
+    ASSERT_EQ(tls_rsa_kx_decrypt(nullptr, key.k, 0x0301, enc, n, got), 0);
     EXPECT_EQ(memcmp(got, pms, 48), 0);
     // A correctly padded message of the wrong length (not 48 bytes).
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(nullptr, key.k, nullptr);
@@ -429,7 +432,7 @@ TEST(RsaKx, ImplicitRejection)
     size_t el = sizeof(enc);
     ASSERT_EQ(EVP_PKEY_encrypt(ctx, enc, &el, msg47, sizeof(msg47)), 1);
     EVP_PKEY_CTX_free(ctx);
-    ASSERT_EQ(tls_rsa_kx_decrypt(key.k, 0x0301, enc, el, got), 0);
+    ASSERT_EQ(tls_rsa_kx_decrypt(nullptr, key.k, 0x0301, enc, el, got), 0);
     EXPECT_NE(memcmp(got, pms, 47), 0);
 }
 
@@ -439,9 +442,10 @@ TEST(RsaKx, PubliclyInvalidCiphertexts)
     uint8_t got[48];
     Bytes too_long(257, 0x01), above(256, 0xff);
     const int want = TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_DECRYPTION_FAILED);
-    EXPECT_EQ(tls_rsa_kx_decrypt(key.k, 0x0303, too_long.data(), too_long.size(), got), want);
-    EXPECT_EQ(tls_rsa_kx_decrypt(key.k, 0x0303, above.data(), above.size(), got), want);
-    EXPECT_EQ(tls_rsa_kx_decrypt(key.k, 0x0303, nullptr, 0, got), want);
+    EXPECT_EQ(tls_rsa_kx_decrypt(nullptr, key.k, 0x0303, too_long.data(), too_long.size(), got),
+              want);
+    EXPECT_EQ(tls_rsa_kx_decrypt(nullptr, key.k, 0x0303, above.data(), above.size(), got), want);
+    EXPECT_EQ(tls_rsa_kx_decrypt(nullptr, key.k, 0x0303, nullptr, 0, got), want);
 }
 
 // ----------------------------------------------------------- compression
@@ -450,7 +454,7 @@ struct CompPair {
     tls_rec_dir wr, rd;
     CompPair(uint16_t suite, bool comp_wr, bool comp_rd, int etm = 0)
     {
-        const tls12_suite *s = tls12_suite_get(suite);
+        const tls12_suite *s = tls12_suite_get(nullptr, suite);
         uint8_t ms[48], cr[32], sr[32];
         memset(ms, 0x3c, 48);
         memset(cr, 1, 32);

@@ -240,7 +240,7 @@ std::string server_random_seen_by_client(Pair &p)
 
 bool implemented(uint16_t id)
 {
-    return tls12_suite_get(id) != nullptr;
+    return tls12_suite_get(nullptr, id) != nullptr;
 }
 
 // --- suites ------------------------------------------------------------------
@@ -272,7 +272,7 @@ TEST_P(Suites, HandshakeDataExporterKeylog)
     EXPECT_EQ(1, tls_conn_ems(p.c));
     EXPECT_EQ(1, SSL_get_secure_renegotiation_support(p.s));
     EXPECT_EQ(1, tls_conn_secure_reneg(p.c));
-    const tls12_suite *s12 = tls12_suite_get(sc.id);
+    const tls12_suite *s12 = tls12_suite_get(nullptr, sc.id);
     EXPECT_EQ(s12->cbc ? 1 : 0, tls_conn_etm(p.c));
     // The same CLIENT_RANDOM line in both key logs.
     ASSERT_EQ(1u, p.keylog.size());

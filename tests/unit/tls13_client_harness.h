@@ -407,7 +407,7 @@ inline int sent_alert(Client &p, size_t mark, const char *label)
     if (r.type != TLS_CT_APPLICATION_DATA)
         return -1;
     std::string s = secret_from(p.client_keylog, label);
-    const tls_suite *suite = tls_suite_get(tls_conn_cipher_suite(p.c));
+    const tls_suite *suite = tls_suite_get(nullptr, tls_conn_cipher_suite(p.c));
     if (s.empty() || !suite)
         return -1;
     // Our sequence number under that key is small; try the first few.

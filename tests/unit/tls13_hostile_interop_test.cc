@@ -59,7 +59,7 @@ struct Mitm {
             return false;
         size_t sid = (uint8_t)r.body[38];
         uint16_t id = (uint16_t)((uint8_t)r.body[39 + sid] << 8 | (uint8_t)r.body[40 + sid]);
-        suite = tls_suite_get(id);
+        suite = tls_suite_get(nullptr, id);
         return suite != nullptr;
     }
     void set_keys(tls_rec_dir *d, int sending, const char *label)
@@ -125,7 +125,7 @@ struct Mitm {
                 out_stage = 2;
             } else if (out_stage == 2 && r.type == TLS_CT_HANDSHAKE && has_msg(r, 24)) {
                 // An injected KeyUpdate: the client now expects the next key.
-                EXPECT_EQ(0, tls_ks_update_secret(suite->md, (uint8_t *)&out_secret[0]));
+                EXPECT_EQ(0, tls_ks_update_secret(nullptr, suite->md, (uint8_t *)&out_secret[0]));
                 EXPECT_EQ(0, tls_rec_set_tls13(&out, 1, suite, (const uint8_t *)out_secret.data()));
             }
         }

@@ -654,7 +654,7 @@ std::string secret_from(const std::vector<std::string> &log, const std::string &
 std::string seal(const Server &s, const char *label, uint8_t type, const std::string &body)
 {
     std::string secret = secret_from(s.keylog, label);
-    const tls_suite *suite = tls_suite_get(tls_conn_cipher_suite(s.c));
+    const tls_suite *suite = tls_suite_get(nullptr, tls_conn_cipher_suite(s.c));
     EXPECT_FALSE(secret.empty());
     tls_rec_dir d;
     tls_rec_dir_init(&d, 1);
@@ -675,7 +675,7 @@ int protected_alert(const Server &s, const char *label)
     if (recs.empty() || recs.back().type != TLS_CT_APPLICATION_DATA)
         return -1;
     std::string secret = secret_from(s.keylog, label);
-    const tls_suite *suite = tls_suite_get(tls_conn_cipher_suite(s.c));
+    const tls_suite *suite = tls_suite_get(nullptr, tls_conn_cipher_suite(s.c));
     for (uint64_t seq = 0; seq < 8; seq++) {
         tls_rec_dir d;
         tls_rec_dir_init(&d, 0);
@@ -711,7 +711,7 @@ std::string decrypted_flight(const Server &s)
 {
     std::vector<Rec> recs = split(s.wire_out);
     std::string secret = secret_from(s.keylog, "SERVER_HANDSHAKE_TRAFFIC_SECRET");
-    const tls_suite *suite = tls_suite_get(tls_conn_cipher_suite(s.c));
+    const tls_suite *suite = tls_suite_get(nullptr, tls_conn_cipher_suite(s.c));
     tls_rec_dir d;
     tls_rec_dir_init(&d, 0);
     EXPECT_EQ(0, tls_rec_set_tls13(&d, 0, suite, (const uint8_t *)secret.data()));
