@@ -1495,6 +1495,9 @@ int tls_conn_request_cert(tls_conn *c)
     sv->cert_requested = 1;
     sv->pha_active = 1;
     sv->state = SS_WAIT_CERT;
+    /* Sending the request is an exchange of its own; the answer is read
+     * in the next one. */
+    tls_conn_state(c, TLS_STATE_OK);
     return 0;
 }
 
