@@ -319,6 +319,7 @@ struct ssl_st {
      * (ssl_callbacks.c). */
     int info_flow;         /* SHIMSSL_FLOW_*: writing or reading messages */
     int info_post;         /* a post-handshake exchange is running */
+    int info_in_cb;        /* inside its LOOP / EXIT callbacks */
     int info_done_pending; /* the handshake is done, its callback not yet made */
     int info_done_cb;      /* inside that callback: SSL_in_init says 0 */
     int info_error;        /* a fatal alert went out: the state is "error" */

@@ -106,12 +106,16 @@ enum { SHIMSSL_FLOW_NONE = 0, SHIMSSL_FLOW_WRITE, SHIMSSL_FLOW_READ };
 
 static void shimssl_loop(SSL *s)
 {
+    s->info_in_cb = 1;
     shimssl_info(s, s->server ? SSL_CB_ACCEPT_LOOP : SSL_CB_CONNECT_LOOP, 1);
+    s->info_in_cb = 0;
 }
 
 static void shimssl_exit(SSL *s, int ret)
 {
+    s->info_in_cb = 1;
     shimssl_info(s, s->server ? SSL_CB_ACCEPT_EXIT : SSL_CB_CONNECT_EXIT, ret);
+    s->info_in_cb = 0;
 }
 
 /* The handshake-done callback, made once the state after the last message
@@ -195,7 +199,12 @@ int shimssl_in_init(const SSL *s)
         return 1;
     if (s->info_done_cb)
         return 0;
-    return s->hs_phase != SHIMSSL_HS_DONE || s->hs_state != TLS_ST_OK || s->info_post;
+    /* A post-handshake exchange is "in init" for its own callbacks only:
+     * between calls the application (s_server) must go on reading, which
+     * is what finishes it here, not SSL_do_handshake. */
+    if (s->info_post || s->hs_state != TLS_ST_OK)
+        return s->hs_phase != SHIMSSL_HS_DONE || s->info_in_cb;
+    return s->hs_phase != SHIMSSL_HS_DONE;
 }
 
 int shimssl_in_error(const SSL *s)

@@ -107,6 +107,7 @@ static void shimssl_reset_conn(SSL *s)
     s->fatal_rc = 0;
     s->info_flow = 0;
     s->info_post = 0;
+    s->info_in_cb = 0;
     s->info_done_pending = 0;
     s->info_done_cb = 0;
     s->info_error = 0;
@@ -405,7 +406,11 @@ int SSL_in_before(const SSL *s)
 }
 int SSL_is_init_finished(const SSL *s)
 {
-    return !shimssl_in_init(s) && s->hs_state == TLS_ST_OK;
+    /* In the middle of a post-handshake exchange, only its callbacks see
+     * the state it is in (see shimssl_in_init). */
+    return !shimssl_in_init(s) &&
+           (s->hs_state == TLS_ST_OK ||
+            (s->hs_phase == SHIMSSL_HS_DONE && !s->info_in_cb && !s->info_done_cb));
 }
 
 int SSL_version(const SSL *s)
