@@ -322,8 +322,14 @@ struct ssl_st {
     uint16_t client_version; /* highest version offered (SSL_client_version) */
     int fatal_rc;            /* sticky failure (TLS_ERR value) or 0 */
     unsigned long rx_records; /* non-application records received (trace) */
-    int info_dir;             /* last traced handshake message: 0 none, 1 sent, 2 received */
-    int info_back_ok;         /* a post-handshake state still owes its "back to OK" */
+    /* OpenSSL's state-machine rhythm, as the info callback reports it
+     * (ssl_callbacks.c). */
+    int info_flow;         /* SHIMSSL_FLOW_*: writing or reading messages */
+    int info_post;         /* a post-handshake exchange is running */
+    int info_in_cb;        /* inside its LOOP / EXIT callbacks */
+    int info_done_pending; /* the handshake is done, its callback not yet made */
+    int info_done_cb;      /* inside that callback: SSL_in_init says 0 */
+    int info_error;        /* a fatal alert went out: the state is "error" */
     X509_STORE *verify_store; /* as in the SSL_CTX; NULL = the SSL_CTX's */
     X509_STORE *chain_store;
     long max_cert_list;
@@ -436,6 +442,11 @@ long shimssl_ctrl_signature_nid(const SSL *s, int *pnid);
 
 /* Report an info-callback event (SSL's callback, else the SSL_CTX's). */
 void shimssl_info(const SSL *s, int where, int ret);
+/* The EXIT callback of a handshake call returning ret (ssl_callbacks.c). */
+void shimssl_info_exit(SSL *s, int ret);
+/* SSL_in_init, and whether the state names say "error". */
+int shimssl_in_init(const SSL *s);
+int shimssl_in_error(const SSL *s);
 
 /* tls_config trampolines (ssl_callbacks.c); cb_arg is the SSL. */
 void shimssl_cb_msg(void *arg, int write, int version, int content_type, const uint8_t *buf,

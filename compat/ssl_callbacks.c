@@ -4,12 +4,12 @@
  * tls_config. Core knows nothing of SSL *: cb_arg is the SSL, and these
  * functions translate core's events into OpenSSL's callback conventions.
  *
- * SSL_get_state is driven from the message trace: the handshake type of
- * every message sent or received moves the reported state, which is what
- * OpenSSL's state names describe (and what `openssl s_client -state`
- * prints through the info callback).
+ * SSL_get_state follows the states core reports (TLS_EV_STATE), named as
+ * OpenSSL names them, with the info callbacks in OpenSSL's rhythm (what
+ * `openssl s_client -state` and dovecot's verbose_ssl print).
  */
 #include "compat/compat.h"
+#include "core/handshake.h"
 
 #include <limits.h>
 
@@ -55,95 +55,162 @@ void shimssl_info(const SSL *s, int where, int ret)
         cb(s, where, ret);
 }
 
-/* Handshake message types (RFC 8446 4, RFC 5246 7.4). */
-enum {
-    HS_CLIENT_HELLO = 1,
-    HS_SERVER_HELLO = 2,
-    HS_NEW_SESSION_TICKET = 4,
-    HS_ENCRYPTED_EXTENSIONS = 8,
-    HS_CERTIFICATE = 11,
-    HS_SERVER_KEY_EXCHANGE = 12,
-    HS_CERTIFICATE_REQUEST = 13,
-    HS_SERVER_HELLO_DONE = 14,
-    HS_CERTIFICATE_VERIFY = 15,
-    HS_CLIENT_KEY_EXCHANGE = 16,
-    HS_FINISHED = 20,
-    HS_CERTIFICATE_STATUS = 22,
-    HS_KEY_UPDATE = 24,
+/*
+ * Core reports every state it enters (TLS_EV_STATE with a TLS_STATE_* of
+ * core/handshake.h: the message it writes or reads, or a point between
+ * messages); this table names each as OpenSSL's OSSL_HANDSHAKE_STATE, for
+ * the client and the server. -1: not a state of that side.
+ */
+static const struct {
+    int core; /* TLS_HS_* message type, TLS_STATE_CCS or TLS_STATE_EARLY_DATA */
+    int client_read, client_write, server_read, server_write;
+} shimssl_state_map[] = {
+    {TLS_HS_HELLO_REQUEST, TLS_ST_CR_HELLO_REQ, -1, -1, TLS_ST_SW_HELLO_REQ},
+    {TLS_HS_CLIENT_HELLO, -1, TLS_ST_CW_CLNT_HELLO, TLS_ST_SR_CLNT_HELLO, -1},
+    {TLS_HS_SERVER_HELLO, TLS_ST_CR_SRVR_HELLO, -1, -1, TLS_ST_SW_SRVR_HELLO},
+    {TLS_HS_NEW_SESSION_TICKET, TLS_ST_CR_SESSION_TICKET, -1, -1, TLS_ST_SW_SESSION_TICKET},
+    {TLS_HS_END_OF_EARLY_DATA, -1, TLS_ST_CW_END_OF_EARLY_DATA, TLS_ST_SR_END_OF_EARLY_DATA, -1},
+    {TLS_HS_ENCRYPTED_EXTENSIONS, TLS_ST_CR_ENCRYPTED_EXTENSIONS, -1, -1,
+     TLS_ST_SW_ENCRYPTED_EXTENSIONS},
+    {TLS_HS_CERTIFICATE, TLS_ST_CR_CERT, TLS_ST_CW_CERT, TLS_ST_SR_CERT, TLS_ST_SW_CERT},
+    {TLS_HS_SERVER_KEY_EXCHANGE, TLS_ST_CR_KEY_EXCH, -1, -1, TLS_ST_SW_KEY_EXCH},
+    {TLS_HS_CERTIFICATE_REQUEST, TLS_ST_CR_CERT_REQ, -1, -1, TLS_ST_SW_CERT_REQ},
+    {TLS_HS_SERVER_HELLO_DONE, TLS_ST_CR_SRVR_DONE, -1, -1, TLS_ST_SW_SRVR_DONE},
+    {TLS_HS_CERTIFICATE_VERIFY, TLS_ST_CR_CERT_VRFY, TLS_ST_CW_CERT_VRFY, TLS_ST_SR_CERT_VRFY,
+     TLS_ST_SW_CERT_VRFY},
+    {TLS_HS_CLIENT_KEY_EXCHANGE, -1, TLS_ST_CW_KEY_EXCH, TLS_ST_SR_KEY_EXCH, -1},
+    {TLS_HS_FINISHED, TLS_ST_CR_FINISHED, TLS_ST_CW_FINISHED, TLS_ST_SR_FINISHED,
+     TLS_ST_SW_FINISHED},
+    {TLS_HS_CERTIFICATE_STATUS, TLS_ST_CR_CERT_STATUS, -1, -1, TLS_ST_SW_CERT_STATUS},
+    {TLS_HS_KEY_UPDATE, TLS_ST_CR_KEY_UPDATE, TLS_ST_CW_KEY_UPDATE, TLS_ST_SR_KEY_UPDATE,
+     TLS_ST_SW_KEY_UPDATE},
+    {TLS_STATE_CCS, TLS_ST_CR_CHANGE, TLS_ST_CW_CHANGE, TLS_ST_SR_CHANGE, TLS_ST_SW_CHANGE},
+    {TLS_STATE_EARLY_DATA, -1, TLS_ST_EARLY_DATA, -1, TLS_ST_EARLY_DATA},
 };
 
-/* The OpenSSL state named after a handshake message, from the point of view
- * of the side (client/server) and direction; -1 if none. */
-static int shimssl_state_for(int server, int sent, int type)
+static int shimssl_state_for(int server, int state)
 {
-    static const struct {
-        int type;
-        int client_read, client_write, server_read, server_write;
-    } map[] = {
-        {HS_CLIENT_HELLO, -1, TLS_ST_CW_CLNT_HELLO, TLS_ST_SR_CLNT_HELLO, -1},
-        {HS_SERVER_HELLO, TLS_ST_CR_SRVR_HELLO, -1, -1, TLS_ST_SW_SRVR_HELLO},
-        {HS_NEW_SESSION_TICKET, TLS_ST_CR_SESSION_TICKET, -1, -1, TLS_ST_SW_SESSION_TICKET},
-        {HS_ENCRYPTED_EXTENSIONS, TLS_ST_CR_ENCRYPTED_EXTENSIONS, -1, -1,
-         TLS_ST_SW_ENCRYPTED_EXTENSIONS},
-        {HS_CERTIFICATE, TLS_ST_CR_CERT, TLS_ST_CW_CERT, TLS_ST_SR_CERT, TLS_ST_SW_CERT},
-        {HS_SERVER_KEY_EXCHANGE, TLS_ST_CR_KEY_EXCH, -1, -1, TLS_ST_SW_KEY_EXCH},
-        {HS_CERTIFICATE_REQUEST, TLS_ST_CR_CERT_REQ, -1, -1, TLS_ST_SW_CERT_REQ},
-        {HS_CERTIFICATE_STATUS, TLS_ST_CR_CERT_STATUS, -1, -1, TLS_ST_SW_CERT_STATUS},
-        {HS_SERVER_HELLO_DONE, TLS_ST_CR_SRVR_DONE, -1, -1, TLS_ST_SW_SRVR_DONE},
-        {HS_CERTIFICATE_VERIFY, TLS_ST_CR_CERT_VRFY, TLS_ST_CW_CERT_VRFY, TLS_ST_SR_CERT_VRFY,
-         TLS_ST_SW_CERT_VRFY},
-        {HS_CLIENT_KEY_EXCHANGE, -1, TLS_ST_CW_KEY_EXCH, TLS_ST_SR_KEY_EXCH, -1},
-        {HS_FINISHED, TLS_ST_CR_FINISHED, TLS_ST_CW_FINISHED, TLS_ST_SR_FINISHED,
-         TLS_ST_SW_FINISHED},
-        {HS_KEY_UPDATE, TLS_ST_CR_KEY_UPDATE, TLS_ST_CW_KEY_UPDATE, TLS_ST_SR_KEY_UPDATE,
-         TLS_ST_SW_KEY_UPDATE},
-    };
+    int write = (state & TLS_STATE_WRITE) != 0, core = state & ~TLS_STATE_WRITE;
 
-    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-        if (map[i].type != type)
+    for (size_t i = 0; i < sizeof(shimssl_state_map) / sizeof(shimssl_state_map[0]); i++) {
+        if (shimssl_state_map[i].core != core)
             continue;
         if (server)
-            return sent ? map[i].server_write : map[i].server_read;
-        return sent ? map[i].client_write : map[i].client_read;
+            return write ? shimssl_state_map[i].server_write : shimssl_state_map[i].server_read;
+        return write ? shimssl_state_map[i].client_write : shimssl_state_map[i].client_read;
     }
     return -1;
 }
 
+enum { SHIMSSL_FLOW_NONE = 0, SHIMSSL_FLOW_WRITE, SHIMSSL_FLOW_READ };
+
 static void shimssl_loop(SSL *s)
 {
+    s->info_in_cb = 1;
     shimssl_info(s, s->server ? SSL_CB_ACCEPT_LOOP : SSL_CB_CONNECT_LOOP, 1);
+    s->info_in_cb = 0;
 }
 
-enum { INFO_DIR_NONE = 0, INFO_DIR_SENT = 1, INFO_DIR_RECEIVED = 2 };
+static void shimssl_exit(SSL *s, int ret)
+{
+    s->info_in_cb = 1;
+    shimssl_info(s, s->server ? SSL_CB_ACCEPT_EXIT : SSL_CB_CONNECT_EXIT, ret);
+    s->info_in_cb = 0;
+}
+
+/* The handshake-done callback, made once the state after the last message
+ * is entered (OK, or a TLS 1.3 server's first ticket), outside "init". */
+static void shimssl_done_now(SSL *s)
+{
+    if (!s->info_done_pending)
+        return;
+    s->info_done_pending = 0;
+    s->info_done_cb = 1;
+    shimssl_info(s, SSL_CB_HANDSHAKE_DONE, 1);
+    s->info_done_cb = 0;
+}
 
 /*
- * One LOOP info callback per state entered, in the rhythm OpenSSL's state
- * machine has (programs print these lines, s_client -state for one): a
- * switch from writing to reading reports the current state once more, and
- * a post-handshake message (ticket, key update) passes through its own
- * state, reporting the return to "finished" when the next one arrives.
+ * The rhythm of OpenSSL's state machine, which programs print (dovecot's
+ * verbose_ssl, s_client -state): it moves between writing and reading
+ * messages, and reports a LOOP callback, still in the old state, before
+ * each move. Writing: before each message, and once more when nothing is
+ * left to write. Reading: when a message arrives. Back in OK after a
+ * post-handshake exchange, its call ends (an EXIT with 1).
  */
-static void shimssl_enter_state(SSL *s, int state, int sent)
+static void shimssl_enter(SSL *s, int state)
 {
-    int done = s->hs_phase == SHIMSSL_HS_DONE;
+    int st;
 
-    if (state < 0)
-        return;
-    if (done && s->info_back_ok) {
-        s->info_back_ok = 0;
+    if (state == TLS_STATE_OK) {
         shimssl_loop(s);
-    }
-    if (!sent && s->info_dir != INFO_DIR_RECEIVED)
-        shimssl_loop(s);
-    s->info_dir = sent ? INFO_DIR_SENT : INFO_DIR_RECEIVED;
-    s->hs_state = state;
-    shimssl_loop(s);
-    if (done) {
-        /* SSL_get_state reports "finished" again right away. */
         s->hs_state = TLS_ST_OK;
-        s->info_back_ok = 1;
-        s->info_dir = INFO_DIR_NONE;
+        s->info_flow = SHIMSSL_FLOW_NONE;
+        shimssl_done_now(s);
+        if (s->info_post) {
+            s->info_post = 0;
+            shimssl_exit(s, 1);
+        }
+        return;
     }
+    if ((st = shimssl_state_for(s->server, state)) < 0)
+        return;
+    /* After the handshake, each exchange starts from OK, writing. */
+    if (s->hs_state == TLS_ST_OK && s->info_flow == SHIMSSL_FLOW_NONE) {
+        s->info_post = 1;
+        s->info_flow = SHIMSSL_FLOW_WRITE;
+    }
+    if (state & TLS_STATE_WRITE) {
+        s->info_flow = SHIMSSL_FLOW_WRITE;
+    } else {
+        if (s->info_flow == SHIMSSL_FLOW_WRITE)
+            shimssl_loop(s);
+        s->info_flow = SHIMSSL_FLOW_READ;
+    }
+    shimssl_loop(s);
+    s->hs_state = st;
+    if (st == TLS_ST_SW_SESSION_TICKET)
+        shimssl_done_now(s);
+    /* OpenSSL also runs the servername callback on a client once the
+     * server's extensions are in; programs use it to report whether the
+     * name was acknowledged. A client cannot refuse at that point in this
+     * design, so its answer is not acted on. */
+    if (st == TLS_ST_CR_ENCRYPTED_EXTENSIONS && s->ctx->servername_cb != NULL) {
+        int al = SSL_AD_UNRECOGNIZED_NAME;
+
+        (void)s->ctx->servername_cb(s, &al, s->ctx->servername_arg);
+    }
+}
+
+void shimssl_info_exit(SSL *s, int ret)
+{
+    /* Stopped for input after writing: the move to reading was made. */
+    if (ret < 0 && s->fatal_rc == 0 && s->rwstate == SSL_READING &&
+        s->info_flow == SHIMSSL_FLOW_WRITE) {
+        shimssl_loop(s);
+        s->info_flow = SHIMSSL_FLOW_READ;
+    }
+    shimssl_exit(s, ret);
+}
+
+int shimssl_in_init(const SSL *s)
+{
+    if (s->fatal_rc != 0 || s->hs_phase == SHIMSSL_HS_FAILED || s->info_error)
+        return 1;
+    if (s->info_done_cb)
+        return 0;
+    /* A post-handshake exchange is "in init" for its own callbacks only:
+     * between calls the application (s_server) must go on reading, which
+     * is what finishes it here, not SSL_do_handshake. */
+    if (s->info_post || s->hs_state != TLS_ST_OK)
+        return s->hs_phase != SHIMSSL_HS_DONE || s->info_in_cb;
+    return s->hs_phase != SHIMSSL_HS_DONE;
+}
+
+int shimssl_in_error(const SSL *s)
+{
+    return s->hs_phase == SHIMSSL_HS_FAILED || s->info_error ||
+           (s->fatal_rc != 0 && s->hs_phase != SHIMSSL_HS_DONE);
 }
 
 void shimssl_cb_msg(void *arg, int write, int version, int content_type, const uint8_t *buf,
@@ -155,21 +222,6 @@ void shimssl_cb_msg(void *arg, int write, int version, int content_type, const u
     if (!write && content_type != SSL3_RT_APPLICATION_DATA && content_type != SSL3_RT_HEADER &&
         content_type != SSL3_RT_INNER_CONTENT_TYPE)
         s->rx_records++;
-    /* Only the type byte is looked at: the message itself is core's. */
-    if (content_type == SSL3_RT_HANDSHAKE && len >= 1) {
-        shimssl_enter_state(s, shimssl_state_for(s->server, write, buf[0]), write);
-        /* OpenSSL also runs the servername callback on a client once the
-         * server's extensions are in; programs use it to report whether the
-         * name was acknowledged. A client cannot refuse at that point in
-         * this design, so its answer is not acted on. */
-        if (!s->server && !write && buf[0] == HS_ENCRYPTED_EXTENSIONS &&
-            s->ctx->servername_cb != NULL) {
-            int al = SSL_AD_UNRECOGNIZED_NAME;
-
-            (void)s->ctx->servername_cb(s, &al, s->ctx->servername_arg);
-        }
-    } else if (content_type == SSL3_RT_CHANGE_CIPHER_SPEC && write)
-        shimssl_enter_state(s, s->server ? TLS_ST_SW_CHANGE : TLS_ST_CW_CHANGE, 1);
     if (s->msg_callback != NULL)
         s->msg_callback(write, version, content_type, buf, len, s, s->msg_callback_arg);
 }
@@ -180,21 +232,22 @@ void shimssl_cb_event(void *arg, int where, int value)
 
     switch (where) {
     case TLS_EV_HANDSHAKE_START:
+        shimssl_info(s, SSL_CB_HANDSHAKE_START, 1);
         if (s->hs_phase == SHIMSSL_HS_BEFORE)
             s->hs_phase = SHIMSSL_HS_RUNNING;
-        shimssl_info(s, SSL_CB_HANDSHAKE_START, 1);
+        s->info_flow = SHIMSSL_FLOW_WRITE;
         break;
     case TLS_EV_HANDSHAKE_DONE:
-        /* OpenSSL 3.0 reports a state when it leaves it: "finished" shows
-         * when the next message (a ticket, a key update) arrives or goes
-         * out, not at the end of SSL_connect / SSL_accept. */
         s->hs_phase = SHIMSSL_HS_DONE;
-        s->hs_state = TLS_ST_OK;
-        s->info_dir = INFO_DIR_NONE;
-        s->info_back_ok = 1;
-        shimssl_info(s, SSL_CB_HANDSHAKE_DONE, 1);
+        s->info_done_pending = 1;
+        break;
+    case TLS_EV_STATE:
+        shimssl_enter(s, value);
         break;
     case TLS_EV_ALERT_SENT:
+        /* A fatal alert is sent from OpenSSL's error state. */
+        if ((value >> 8) == SSL3_AL_FATAL)
+            s->info_error = 1;
         shimssl_info(s, SSL_CB_WRITE_ALERT, value);
         break;
     case TLS_EV_ALERT_RECEIVED:

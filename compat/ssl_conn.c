@@ -105,8 +105,12 @@ static void shimssl_reset_conn(SSL *s)
     s->shutdown = 0;
     s->eof_seen = 0;
     s->fatal_rc = 0;
-    s->info_dir = 0;
-    s->info_back_ok = 0;
+    s->info_flow = 0;
+    s->info_post = 0;
+    s->info_in_cb = 0;
+    s->info_done_pending = 0;
+    s->info_done_cb = 0;
+    s->info_error = 0;
     s->key_update = SSL_KEY_UPDATE_NONE;
     s->wpend_done = 0;
     s->wpend_len = 0;
@@ -395,7 +399,7 @@ OSSL_HANDSHAKE_STATE SSL_get_state(const SSL *s)
  */
 int SSL_in_init(const SSL *s)
 {
-    return s->hs_phase != SHIMSSL_HS_DONE || s->fatal_rc != 0;
+    return shimssl_in_init(s);
 }
 int SSL_in_before(const SSL *s)
 {
@@ -403,7 +407,11 @@ int SSL_in_before(const SSL *s)
 }
 int SSL_is_init_finished(const SSL *s)
 {
-    return s->hs_phase == SHIMSSL_HS_DONE && s->fatal_rc == 0;
+    /* In the middle of a post-handshake exchange, only its callbacks see
+     * the state it is in (see shimssl_in_init). */
+    return !shimssl_in_init(s) &&
+           (s->hs_state == TLS_ST_OK ||
+            (s->hs_phase == SHIMSSL_HS_DONE && !s->info_in_cb && !s->info_done_cb));
 }
 
 int SSL_version(const SSL *s)
@@ -459,28 +467,48 @@ static const struct {
     {TLS_ST_OK, "SSLOK", "SSL negotiation finished successfully"},
     {TLS_ST_CW_CLNT_HELLO, "TWCH", "SSLv3/TLS write client hello"},
     {TLS_ST_CR_SRVR_HELLO, "TRSH", "SSLv3/TLS read server hello"},
-    {TLS_ST_CR_ENCRYPTED_EXTENSIONS, "TREE", "TLSv1.3 read encrypted extensions"},
-    {TLS_ST_CR_CERT_REQ, "TRCR", "SSLv3/TLS read server certificate request"},
     {TLS_ST_CR_CERT, "TRSC", "SSLv3/TLS read server certificate"},
     {TLS_ST_CR_CERT_STATUS, "TRCS", "SSLv3/TLS read certificate status"},
-    {TLS_ST_CR_CERT_VRFY, "TRSCV", "TLSv1.3 read server certificate verify"},
-    {TLS_ST_CR_FINISHED, "TRFIN", "SSLv3/TLS read finished"},
-    {TLS_ST_CW_CHANGE, "TWCCS", "SSLv3/TLS write change cipher spec"},
-    {TLS_ST_CW_CERT, "TWCC", "SSLv3/TLS write client certificate"},
-    {TLS_ST_CW_CERT_VRFY, "TWCV", "SSLv3/TLS write certificate verify"},
-    {TLS_ST_CW_FINISHED, "TWFIN", "SSLv3/TLS write finished"},
+    {TLS_ST_CR_KEY_EXCH, "TRSKE", "SSLv3/TLS read server key exchange"},
+    {TLS_ST_CR_CERT_REQ, "TRCR", "SSLv3/TLS read server certificate request"},
     {TLS_ST_CR_SESSION_TICKET, "TRST", "SSLv3/TLS read server session ticket"},
-    {TLS_ST_CR_KEY_UPDATE, "TRKU", "SSLv3/TLS read key update"},
-    {TLS_ST_CW_KEY_UPDATE, "TWKU", "SSLv3/TLS write key update"},
+    {TLS_ST_CR_SRVR_DONE, "TRSD", "SSLv3/TLS read server done"},
+    {TLS_ST_CW_CERT, "TWCC", "SSLv3/TLS write client certificate"},
+    {TLS_ST_CW_KEY_EXCH, "TWCKE", "SSLv3/TLS write client key exchange"},
+    {TLS_ST_CW_CERT_VRFY, "TWCV", "SSLv3/TLS write certificate verify"},
+    {TLS_ST_CW_CHANGE, "TWCCS", "SSLv3/TLS write change cipher spec"},
+    {TLS_ST_SW_CHANGE, "TWCCS", "SSLv3/TLS write change cipher spec"},
+    {TLS_ST_CW_FINISHED, "TWFIN", "SSLv3/TLS write finished"},
+    {TLS_ST_SW_FINISHED, "TWFIN", "SSLv3/TLS write finished"},
+    {TLS_ST_CR_CHANGE, "TRCCS", "SSLv3/TLS read change cipher spec"},
+    {TLS_ST_SR_CHANGE, "TRCCS", "SSLv3/TLS read change cipher spec"},
+    {TLS_ST_CR_FINISHED, "TRFIN", "SSLv3/TLS read finished"},
+    {TLS_ST_SR_FINISHED, "TRFIN", "SSLv3/TLS read finished"},
     {TLS_ST_SR_CLNT_HELLO, "TRCH", "SSLv3/TLS read client hello"},
+    {TLS_ST_SW_HELLO_REQ, "TWHR", "SSLv3/TLS write hello request"},
+    {TLS_ST_CR_HELLO_REQ, "TRHR", "SSLv3/TLS read hello request"},
     {TLS_ST_SW_SRVR_HELLO, "TWSH", "SSLv3/TLS write server hello"},
-    {TLS_ST_SW_ENCRYPTED_EXTENSIONS, "TWEE", "TLSv1.3 write encrypted extensions"},
     {TLS_ST_SW_CERT, "TWSC", "SSLv3/TLS write certificate"},
     {TLS_ST_SW_CERT_STATUS, "TWCS", "SSLv3/TLS write certificate status"},
-    {TLS_ST_SW_CERT_VRFY, "TWSCV", "TLSv1.3 write server certificate verify"},
-    {TLS_ST_SW_FINISHED, "TWFIN", "SSLv3/TLS write finished"},
-    {TLS_ST_SR_FINISHED, "TRFIN", "SSLv3/TLS read finished"},
+    {TLS_ST_SW_KEY_EXCH, "TWSKE", "SSLv3/TLS write key exchange"},
+    {TLS_ST_SW_CERT_REQ, "TWCR", "SSLv3/TLS write certificate request"},
     {TLS_ST_SW_SESSION_TICKET, "TWST", "SSLv3/TLS write session ticket"},
+    {TLS_ST_SW_SRVR_DONE, "TWSD", "SSLv3/TLS write server done"},
+    {TLS_ST_SR_CERT, "TRCC", "SSLv3/TLS read client certificate"},
+    {TLS_ST_SR_KEY_EXCH, "TRCKE", "SSLv3/TLS read client key exchange"},
+    {TLS_ST_SR_CERT_VRFY, "TRCV", "SSLv3/TLS read certificate verify"},
+    {TLS_ST_SW_ENCRYPTED_EXTENSIONS, "TWEE", "TLSv1.3 write encrypted extensions"},
+    {TLS_ST_CR_ENCRYPTED_EXTENSIONS, "TREE", "TLSv1.3 read encrypted extensions"},
+    {TLS_ST_CR_CERT_VRFY, "TRSCV", "TLSv1.3 read server certificate verify"},
+    {TLS_ST_SW_CERT_VRFY, "TWSCV", "TLSv1.3 write server certificate verify"},
+    {TLS_ST_SW_KEY_UPDATE, "TWSKU", "TLSv1.3 write server key update"},
+    {TLS_ST_CW_KEY_UPDATE, "TWCKU", "TLSv1.3 write client key update"},
+    {TLS_ST_SR_KEY_UPDATE, "TRCKU", "TLSv1.3 read client key update"},
+    {TLS_ST_CR_KEY_UPDATE, "TRSKU", "TLSv1.3 read server key update"},
+    {TLS_ST_EARLY_DATA, "TED", "TLSv1.3 early data"},
+    {TLS_ST_PENDING_EARLY_DATA_END, "TPEDE", "TLSv1.3 pending early data end"},
+    {TLS_ST_CW_END_OF_EARLY_DATA, "TWEOED", "TLSv1.3 write end of early data"},
+    {TLS_ST_SR_END_OF_EARLY_DATA, "TWEOED", "TLSv1.3 read end of early data"},
 };
 
 static int shimssl_state_index(const SSL *s)
@@ -495,7 +523,7 @@ const char *SSL_state_string(const SSL *s)
 {
     int i;
 
-    if (s->hs_phase == SHIMSSL_HS_FAILED)
+    if (shimssl_in_error(s))
         return "SSLERR";
     i = shimssl_state_index(s);
     return i < 0 ? "UNKWN " : shimssl_states[i].brief;
@@ -505,7 +533,7 @@ const char *SSL_state_string_long(const SSL *s)
 {
     int i;
 
-    if (s->hs_phase == SHIMSSL_HS_FAILED)
+    if (shimssl_in_error(s))
         return "error";
     i = shimssl_state_index(s);
     return i < 0 ? "unknown state" : shimssl_states[i].full;

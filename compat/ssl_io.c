@@ -339,8 +339,6 @@ static int shimssl_handshake(SSL *s)
     }
     if (!shimssl_start(s))
         return -1;
-    if (s->hs_phase == SHIMSSL_HS_BEFORE)
-        shimssl_info(s, s->server ? SSL_CB_ACCEPT_LOOP : SSL_CB_CONNECT_LOOP, 1);
     for (;;) {
         rc = tls_conn_handshake(s->conn);
         io = shimssl_flush(s);
@@ -383,10 +381,14 @@ static int shimssl_handshake(SSL *s)
 
 int SSL_do_handshake(SSL *s)
 {
+    int failed = s->fatal_rc != 0, running = s->role_set && SSL_in_init(s);
     int ret = shimssl_handshake(s);
 
-    if (s->role_set)
-        shimssl_info(s, s->server ? SSL_CB_ACCEPT_EXIT : SSL_CB_CONNECT_EXIT, ret);
+    /* As OpenSSL: only a call that runs the handshake reports to the info
+     * callback, not one after it finished (which only sends what is
+     * queued, a KeyUpdate) or failed. */
+    if (running && !failed)
+        shimssl_info_exit(s, ret);
     return ret;
 }
 
@@ -889,10 +891,6 @@ int shimssl_io_start(SSL *s)
         return shimssl_refail(s) > 0;
     if (!shimssl_start(s))
         return 0;
-    if (s->hs_phase == SHIMSSL_HS_BEFORE) {
-        shimssl_info(s, s->server ? SSL_CB_ACCEPT_LOOP : SSL_CB_CONNECT_LOOP, 1);
-        s->hs_phase = SHIMSSL_HS_RUNNING;
-    }
     return 1;
 }
 

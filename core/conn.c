@@ -116,8 +116,15 @@ static void trace(tls_conn *c, int write, int type, const uint8_t *p, size_t n)
         c->cfg->msg(c->cfg->cb_arg, write, c->version ? c->version : TLS_V13, type, p, n);
 }
 
+void tls_conn_state(tls_conn *c, int state)
+{
+    if (c->cfg->event)
+        c->cfg->event(c->cfg->cb_arg, TLS_EV_STATE, state);
+}
+
 int tls_conn_send_hs(tls_conn *c, const uint8_t *msg, size_t len)
 {
+    tls_conn_state(c, TLS_STATE_WRITE | msg[0]);
     TRY(tls_conn_send(c, TLS_CT_HANDSHAKE, msg, len));
     trace(c, 1, TLS_CT_HANDSHAKE, msg, len);
     return 0;
@@ -323,9 +330,13 @@ static int hs_messages(tls_conn *c)
             !(!c->is_server && m[0] == TLS_HS_SERVER_HELLO && !c->cl12 &&
               tls12_client_sh_is_tls12(m, 4 + mlen)))
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
-        /* A resumed message was traced when it first arrived. */
-        if (!c->hs_suspended)
+        /* A resumed message was traced (and its state reported) when it
+         * first arrived. */
+        int post = c->hs_done;
+        if (!c->hs_suspended) {
             trace(c, 0, TLS_CT_HANDSHAKE, m, 4 + mlen);
+            tls_conn_state(c, m[0]);
+        }
         int rc;
         if (c->sv12)
             rc = tls12_server_message(c, m, 4 + mlen);
@@ -340,6 +351,11 @@ static int hs_messages(tls_conn *c)
         c->hs_off += 4 + mlen;
         if (c->err)
             return c->err;
+        /* A post-handshake message is an exchange of its own (a server's
+         * post-handshake authentication goes on to the Finished). */
+        if (post && !(c->is_server && (m[0] == TLS_HS_CERTIFICATE ||
+                                       m[0] == TLS_HS_CERTIFICATE_VERIFY)))
+            tls_conn_state(c, TLS_STATE_OK);
     }
     if (c->hs_off == c->hs.len) {
         /* After the handshake only small messages arrive: give back what a
@@ -426,6 +442,8 @@ static int step(tls_conn *c)
             return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_CHANGE_CIPHER_SPEC);
         /* The compatibility CCS is dropped, not a protocol message: like
          * OpenSSL, the message callback sees its record header only. */
+        if (c->sv12 || c->cl12)
+            tls_conn_state(c, TLS_STATE_CCS);
         if (c->sv12)
             rc = tls12_server_ccs(c);
         else if (c->cl12)
@@ -478,9 +496,7 @@ int tls_conn_handshake(tls_conn *c)
 {
     if (c->err)
         return c->err;
-    if (c->hs_done)
-        return TLS_OK;
-    if (c->is_server ? !c->sv : !c->cl && !c->cl12) {
+    if (c->is_server ? !c->sv && !c->hs_done : !c->cl && !c->cl12 && !c->hs_done) {
         if (c->cfg->event)
             c->cfg->event(c->cfg->cb_arg, TLS_EV_HANDSHAKE_START, 1);
         int rc = c->is_server ? tls13_server_start(c) : tls13_client_start(c);
@@ -498,6 +514,12 @@ int tls_conn_handshake(tls_conn *c)
             return rc;
         if (rc == TLS_WANT_INPUT)
             return c->transport_eof ? tls_conn_fail(c, eof_error()) : TLS_WANT_INPUT;
+    }
+    /* After the last message of the handshake (a 1.3 server's tickets
+     * included). */
+    if (!c->ok_reported) {
+        c->ok_reported = 1;
+        tls_conn_state(c, TLS_STATE_OK);
     }
     return TLS_OK;
 }
@@ -612,6 +634,8 @@ int tls_conn_key_update(tls_conn *c, int request)
     int rc = tls_conn_send_hs(c, m, sizeof(m));
     if (rc == 0)
         rc = update_secret(c, 1);
+    if (rc == 0)
+        tls_conn_state(c, TLS_STATE_OK);
     return rc < 0 ? tls_conn_fail(c, rc) : TLS_OK;
 }
 
@@ -626,6 +650,8 @@ int tls_conn_peer_key_update(tls_conn *c, int requested)
      * requested) before sending more data. */
     if (requested && !c->close_sent) {
         uint8_t m[5] = {TLS_HS_KEY_UPDATE, 0, 0, 1, 0};
+        /* The received one ends its exchange before ours starts. */
+        tls_conn_state(c, TLS_STATE_OK);
         TRY(tls_conn_send_hs(c, m, sizeof(m)));
         TRY(update_secret(c, 1));
     }

@@ -109,6 +109,7 @@ struct tls_conn {
     STACK_OF(X509) * peer_chain;
     int did_hrr;
     int hs_done;
+    int ok_reported; /* TLS_STATE_OK reported for the handshake */
     /* TLS 1.2 facts (tls_conn_ems and friends). */
     int ems;
     int secure_reneg;
@@ -174,6 +175,8 @@ struct tls_conn {
 TLS_MUST_CHECK int tls_conn_set_secret(tls_conn *c, int write, const uint8_t *secret);
 /* A KeyUpdate arrived: move the receive key on, and answer if requested. */
 TLS_MUST_CHECK int tls_conn_peer_key_update(tls_conn *c, int requested);
+/* Report a state transition (TLS_STATE_*, core/handshake.h). */
+void tls_conn_state(tls_conn *c, int state);
 /* NSS key log line for secret (hash_len bytes) if the application asked. */
 void tls_conn_keylog(tls_conn *c, const char *label, const uint8_t *secret, size_t len);
 

@@ -30,6 +30,21 @@ enum {
     TLS_HS_MESSAGE_HASH = 254,
 };
 
+/*
+ * The handshake states core reports (tls_config.event, TLS_EV_STATE), one
+ * report per transition, made by the state machines as they write or read
+ * each message: the message's TLS_HS_* type (or TLS_STATE_CCS), with
+ * TLS_STATE_WRITE when it is ours; or a point between messages. compat
+ * names them as OpenSSL's OSSL_HANDSHAKE_STATE.
+ */
+enum {
+    TLS_STATE_WRITE = 0x100,      /* flag: we write the message */
+    TLS_STATE_CCS = 0x200,        /* ChangeCipherSpec (TLS 1.2; our 1.3 compatibility CCS) */
+    TLS_STATE_EARLY_DATA = 0x201, /* 1.3 server, written: our flight (or HRR) is out, the
+                                   * client's comes next, early data first if accepted */
+    TLS_STATE_OK = 0x202,         /* the handshake, or a post-handshake exchange, is over */
+};
+
 /* RFC 8446 5.1: messages after which the keys change, so that they must
  * end their record. ServerHello is listed whether or not it turns out to
  * be a HelloRetryRequest: nothing may follow an HRR in its record either,

@@ -388,6 +388,7 @@ enum {
     TLS_EV_ALERT_RECEIVED = 4, /* value = level << 8 | description */
     TLS_EV_SESSION_TICKET = 5, /* a NewSessionTicket was received (client) */
     TLS_EV_SESSION_READY = 6,  /* client: a resumable session exists (1.2: after Finished) */
+    TLS_EV_STATE = 7,          /* value = the TLS_STATE_* entered (core/handshake.h) */
 };
 
 /* Create a client (is_server = 0) or server connection. NULL on allocation failure. */

@@ -264,6 +264,7 @@ static int flush_msg(tls_conn *c, tls_writer *w)
 static int send_ccs(tls_conn *c)
 {
     static const uint8_t ccs = 1;
+    tls_conn_state(c, TLS_STATE_WRITE | TLS_STATE_CCS);
     TRY(tls_conn_send(c, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1));
     if (c->cfg->msg)
         c->cfg->msg(c->cfg->cb_arg, 1, TLS_V12, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1);

@@ -169,8 +169,14 @@ void tls12_server_free(tls_conn *c)
     c->sv12 = NULL;
 }
 
+/* A message of ours went out: its state, then the message trace. Flights
+ * are written in one go, so each message's state is reported here. */
 static void trace_sent(tls_conn *c, int type, const uint8_t *p, size_t n)
 {
+    if (type == TLS_CT_HANDSHAKE)
+        tls_conn_state(c, TLS_STATE_WRITE | p[0]);
+    else if (type == TLS_CT_CHANGE_CIPHER_SPEC)
+        tls_conn_state(c, TLS_STATE_WRITE | TLS_STATE_CCS);
     if (c->cfg->msg)
         c->cfg->msg(c->cfg->cb_arg, 1, TLS_V12, type, p, n);
 }

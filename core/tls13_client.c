@@ -454,6 +454,22 @@ int tls13_client_start(tls_conn *c)
 /* ---------------------------------------------------------------------
  * ServerHello / HelloRetryRequest.
  */
+/* RFC 8446 D.4: in compatibility mode one CCS precedes our second flight,
+ * which after a HelloRetryRequest starts with the second ClientHello (where
+ * OpenSSL sends it too). */
+static int send_compat_ccs(tls_conn *c)
+{
+    static const uint8_t ccs = 1;
+    if ((c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT) || c->psk.ccs_sent)
+        return 0;
+    tls_conn_state(c, TLS_STATE_WRITE | TLS_STATE_CCS);
+    TRY(tls_conn_send(c, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1));
+    c->psk.ccs_sent = 1;
+    if (c->cfg->msg)
+        c->cfg->msg(c->cfg->cb_arg, 1, TLS_V13, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
+    return 0;
+}
+
 static int on_hrr(tls_conn *c, const tls_suite *s, tls_ext_block *eb, const uint8_t *msg,
                   size_t len)
 {
@@ -501,6 +517,7 @@ static int on_hrr(tls_conn *c, const tls_suite *s, tls_ext_block *eb, const uint
     TRY(tls_transcript_set_md(&cl->th, s->md));
     TRY(tls_transcript_hrr(&cl->th));
     TRY(th_add(c, msg, len));
+    TRY(send_compat_ccs(c));
     return send_client_hello(c);
 }
 
@@ -997,13 +1014,7 @@ static int client_flight(tls_conn *c, const uint8_t *client_hs)
     uint8_t th[TLS_MAX_HASH], fin[TLS_MAX_HASH];
     size_t hl = c->suite->hash_len;
     tls_wr_init(&w);
-    /* RFC 8446 D.4: in compatibility mode a CCS precedes our second flight. */
-    if (!(c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT) && !c->psk.ccs_sent) {
-        static const uint8_t ccs = 1;
-        rc = tls_conn_send(c, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
-        if (rc == 0 && c->cfg->msg)
-            c->cfg->msg(c->cfg->cb_arg, 1, TLS_V13, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
-    }
+    rc = send_compat_ccs(c);
     if (rc == 0 && cl->cert_requested)
         rc = client_auth(c, &w);
     /* struct { opaque verify_data[Hash.length]; } Finished; */

@@ -209,6 +209,7 @@ int tls13_early_client_start(tls_conn *c, const tls_transcript *t)
      * after the first ClientHello. */
     if (!(c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT)) {
         static const uint8_t ccs = 1;
+        tls_conn_state(c, TLS_STATE_WRITE | TLS_STATE_CCS);
         TRY(tls_conn_send(c, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1));
         if (c->cfg->msg)
             c->cfg->msg(c->cfg->cb_arg, 1, TLS_V13, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1);
@@ -551,9 +552,11 @@ int tls13_psk_server_tickets(tls_conn *c, size_t n)
     /* One write for all of them. */
     if (rc == 0 && w.len > 0)
         rc = tls_conn_send(c, TLS_CT_HANDSHAKE, w.buf, w.len);
-    if (rc == 0 && cfg->msg)
-        for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; rc == 0 && i < k; i++) {
+        tls_conn_state(c, TLS_STATE_WRITE | TLS_HS_NEW_SESSION_TICKET);
+        if (cfg->msg)
             cfg->msg(cfg->cb_arg, 1, TLS_V13, TLS_CT_HANDSHAKE, w.buf + at[i], at[i + 1] - at[i]);
+    }
     OPENSSL_cleanse(tbuf, 0xffff);
     free(tbuf);
     tls_wr_free(&w);

@@ -278,8 +278,14 @@ static int th_hash(tls_conn *c, uint8_t *out)
     return tls_transcript_hash(&c->sv->th, out);
 }
 
+/* A message of ours went out: its state, then the message trace. Flights
+ * are written in one go, so each message's state is reported here. */
 static void trace_sent(tls_conn *c, int type, const uint8_t *p, size_t n)
 {
+    if (type == TLS_CT_HANDSHAKE)
+        tls_conn_state(c, TLS_STATE_WRITE | p[0]);
+    else if (type == TLS_CT_CHANGE_CIPHER_SPEC)
+        tls_conn_state(c, TLS_STATE_WRITE | TLS_STATE_CCS);
     if (c->cfg->msg)
         c->cfg->msg(c->cfg->cb_arg, 1, TLS_V13, type, p, n);
 }
@@ -973,6 +979,7 @@ static int send_hrr(tls_conn *c, const tls_suite *s, uint16_t group)
     tls_wr_free(&w);
     TRY(rc);
     TRY(maybe_send_ccs(c));
+    tls_conn_state(c, TLS_STATE_WRITE | TLS_STATE_EARLY_DATA);
     c->did_hrr = 1;
     sv->hrr_group = group;
     sv->state = SS_WAIT_CH2;
@@ -1201,6 +1208,7 @@ static int server_flight(tls_conn *c, const client_hello *ch, const tls_suite *s
     tls_conn_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.client_hs, s->hash_len);
     tls_conn_keylog(c, "SERVER_HANDSHAKE_TRAFFIC_SECRET", c->ks.server_hs, s->hash_len);
     TRY(encrypted_flight(c, scheme));
+    tls_conn_state(c, TLS_STATE_WRITE | TLS_STATE_EARLY_DATA);
     sv->state = c->psk.early_phase == TLS_EPH_READING ? SS_WAIT_EOED
                 : sv->cert_requested                ? SS_WAIT_CERT
                                                     : SS_WAIT_FIN;
@@ -1479,6 +1487,9 @@ int tls_conn_request_cert(tls_conn *c)
     sv->cert_requested = 1;
     sv->pha_active = 1;
     sv->state = SS_WAIT_CERT;
+    /* Sending the request is an exchange of its own; the answer is read
+     * in the next one. */
+    tls_conn_state(c, TLS_STATE_OK);
     return 0;
 }
 

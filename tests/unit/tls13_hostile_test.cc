@@ -204,10 +204,12 @@ TEST_F(ShTest, HelloRetryRequestTwice)
     std::string hrr1 = sh_body(ext(43, u16(0x0304)) + ext(51, u16(0x17)), 0x1302, kHrrRandom);
     EXPECT_EQ(TLS_WANT_INPUT, feed(record(22, hs(2, hrr1))));
     EXPECT_TRUE(tls_conn_did_hrr(p.c));
-    // A second ClientHello went out, now with a P-256 share.
+    // The compatibility CCS (before the second ClientHello, as OpenSSL
+    // sends it), then a second ClientHello, now with a P-256 share.
     std::vector<Rec> recs = split(p.wire_out.substr(mark));
-    ASSERT_EQ(1u, recs.size());
-    EXPECT_EQ(1, recs[0].body[0]);
+    ASSERT_EQ(2u, recs.size());
+    EXPECT_EQ(20, recs[0].type);
+    EXPECT_EQ(1, recs[1].body[0]);
     std::string hrr2 = sh_body(ext(43, u16(0x0304)) + ext(51, u16(0x18)), 0x1302, kHrrRandom);
     expect_fail(feed(record(22, hs(2, hrr2))), TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
 }
@@ -218,9 +220,11 @@ TEST_F(ShTest, HelloRetryRequestWithCookieOnly)
     std::string hrr = sh_body(ext(43, u16(0x0304)) + ext(44, u16(5) + "yummy"), 0x1302, kHrrRandom);
     EXPECT_EQ(TLS_WANT_INPUT, feed(record(22, hs(2, hrr))));
     EXPECT_EQ(0, tls_conn_error(p.c));
+    // The compatibility CCS, then the second ClientHello.
     std::vector<Rec> recs = split(p.wire_out.substr(mark));
-    ASSERT_EQ(1u, recs.size());
-    std::string ch2 = recs[0].body;
+    ASSERT_EQ(2u, recs.size());
+    EXPECT_EQ(20, recs[0].type);
+    std::string ch2 = recs[1].body;
     // The cookie is echoed, and the same X25519 share is sent again.
     EXPECT_NE(std::string::npos, ch2.find(ext(44, u16(5) + "yummy")));
     size_t at = ch1.find(u16(0x1d) + u16(32));
