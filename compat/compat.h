@@ -29,6 +29,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
+#include <openssl/ct.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
@@ -74,6 +75,9 @@ struct ssl_ctx_st {
     /* What libctx / propq provide, fetched once per pair and shared by the
      * SSL_CTXs made with it (core/tls.h); one reference held. */
     tls_crypto *crypto;
+    /* Certificate Transparency logs (compat/ssl_ct.c), made with libctx /
+     * propq, as OpenSSL makes its store in SSL_CTX_new_ex. */
+    CTLOG_STORE *ctlog_store;
 
     uint64_t options;        /* SSL_OP_* */
     uint32_t mode;           /* SSL_MODE_* */

@@ -68,6 +68,7 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
     ctx->verify_mode = SSL_VERIFY_NONE;
     ctx->max_cert_list = SSL_MAX_CERT_LIST_DEFAULT;
     if ((ctx->cert_store = X509_STORE_new()) == NULL ||
+        (ctx->ctlog_store = CTLOG_STORE_new_ex(libctx, ctx->propq)) == NULL ||
         (ctx->param = X509_VERIFY_PARAM_new()) == NULL ||
         (ctx->extra_certs = sk_X509_new_null()) == NULL)
         goto fail;
@@ -82,6 +83,7 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
 fail:
     ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
     X509_STORE_free(ctx->cert_store);
+    CTLOG_STORE_free(ctx->ctlog_store);
     X509_VERIFY_PARAM_free(ctx->param);
     sk_X509_free(ctx->extra_certs);
     tls_crypto_free(ctx->crypto);
@@ -112,6 +114,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
     X509_STORE_free(ctx->cert_store);
     X509_STORE_free(ctx->verify_store);
     X509_STORE_free(ctx->chain_store);
+    CTLOG_STORE_free(ctx->ctlog_store);
     X509_VERIFY_PARAM_free(ctx->param);
     X509_free(ctx->cert);
     EVP_PKEY_free(ctx->key);
