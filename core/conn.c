@@ -283,10 +283,10 @@ static int on_alert(tls_conn *c, const uint8_t *p, size_t n)
 {
     /* RFC 8446 5.1: alerts are never fragmented nor coalesced. */
     if (n != 2)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_LENGTH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_LENGTH);
     trace(c, 0, TLS_CT_ALERT, p, n);
     if (p[0] != TLS_AL_WARNING && p[0] != TLS_AL_FATAL)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_ALERT);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_ALERT);
     if (c->cfg->event)
         c->cfg->event(c->cfg->cb_arg, TLS_EV_ALERT_RECEIVED, p[0] << 8 | p[1]);
     if (tls_alert_is_closure(p[1])) {
@@ -298,12 +298,12 @@ static int on_alert(tls_conn *c, const uint8_t *p, size_t n)
      * fifth in a row, as OpenSSL does (MAX_WARN_ALERT_COUNT 5). */
     if (c->version == TLS_V12 && p[0] == TLS_AL_WARNING) {
         if (++c->warn_alerts >= 5)
-            return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MANY_WARN_ALERTS);
+            return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MANY_WARN_ALERTS);
         return 0;
     }
     /* RFC 8446 6: every other alert is an error, whatever its level. */
     c->alert_rcvd = p[1];
-    return TLS_ERR(TLS_AD_NONE, TLS_R_ALERT_OFFSET + p[1]);
+    return TLS_FAIL(TLS_AD_NONE, TLS_R_ALERT_OFFSET + p[1]);
 }
 
 /* Hand every complete message in the reassembly buffer to the state
@@ -318,7 +318,7 @@ static int hs_messages(tls_conn *c)
             break;
         size_t mlen = (size_t)m[1] << 16 | (size_t)m[2] << 8 | m[3];
         if (mlen > tls_hs_max_len(m[0]))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_EXCESSIVE_MESSAGE_SIZE);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_EXCESSIVE_MESSAGE_SIZE);
         if (avail < 4 + mlen)
             break;
         /* RFC 8446 5.1: a message that changes keys must end its record.
@@ -329,7 +329,7 @@ static int hs_messages(tls_conn *c)
         if (tls_hs_ends_record(m[0]) && avail != 4 + mlen &&
             !(!c->is_server && m[0] == TLS_HS_SERVER_HELLO && !c->cl12 &&
               tls12_client_sh_is_tls12(m, 4 + mlen)))
-            return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
+            return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
         /* A resumed message was traced (and its state reported) when it
          * first arrived. */
         int post = c->hs_done;
@@ -374,7 +374,7 @@ static int on_handshake(tls_conn *c, const uint8_t *p, size_t n)
 {
     /* RFC 8446 5.1: zero-length handshake fragments are forbidden. */
     if (n == 0)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_LENGTH);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_LENGTH);
     TRY(tls_wr_bytes(&c->hs, p, n));
     return hs_messages(c);
 }
@@ -411,19 +411,19 @@ static int step(tls_conn *c)
         trace(c, 0, 257, &type, 1);
     /* RFC 8446 5: a protected change_cipher_spec is unexpected_message. */
     if (type == TLS_CT_CHANGE_CIPHER_SPEC && c->rbuf[0] != TLS_CT_CHANGE_CIPHER_SPEC)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_RECORD_TYPE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_RECORD_TYPE);
     /* Before keys, application data cannot arrive (no early data here). */
     if (type == TLS_CT_APPLICATION_DATA && c->rd.mode == TLS_REC_PLAIN)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
     /* RFC 8446 5.1: handshake messages are not interleaved with other
      * record types. */
     if (type != TLS_CT_HANDSHAKE && c->hs.len > c->hs_off)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
     /* A server expects nothing but its ClientHello until the version is
      * chosen: OpenSSL 3.0 (TLS_server_method) refuses any other record
      * there, a warning or fatal alert included, as unexpected_message. */
     if (c->is_server && c->version == 0 && type != TLS_CT_HANDSHAKE)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     /* Like OpenSSL, any non-empty record other than an alert ends a run of
      * warning alerts. */
     if (type != TLS_CT_ALERT && len > 0)
@@ -439,7 +439,7 @@ static int step(tls_conn *c)
     case TLS_CT_CHANGE_CIPHER_SPEC:
         /* RFC 8446 5: the only acceptable change_cipher_spec is {0x01}. */
         if (len != 1 || body[0] != 1)
-            return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_CHANGE_CIPHER_SPEC);
+            return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_CHANGE_CIPHER_SPEC);
         /* The compatibility CCS is dropped, not a protocol message: like
          * OpenSSL, the message callback sees its record header only. */
         if (c->sv12 || c->cl12)
@@ -464,7 +464,7 @@ static int step(tls_conn *c)
             break;
         }
         if (!c->hs_done)
-            return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
+            return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_RECORD);
         c->key_updates_in_a_row = 0;
         if (len > 0) {
             c->app_off = (size_t)(body - c->rbuf);
@@ -473,7 +473,7 @@ static int step(tls_conn *c)
         }
         break;
     default:
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_RECORD_TYPE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_BAD_RECORD_TYPE);
     }
     if (rc >= 0)
         c->rlen = 0;
@@ -482,7 +482,7 @@ static int step(tls_conn *c)
 
 static int eof_error(void)
 {
-    return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_EOF_WHILE_READING);
+    return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_EOF_WHILE_READING);
 }
 
 static void drop_early_app(tls_conn *c)
@@ -585,7 +585,7 @@ int tls_conn_write(tls_conn *c, const uint8_t *buf, size_t len, size_t *n)
             return rc;
     }
     if (c->close_sent)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_PROTOCOL_IS_SHUTDOWN);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_PROTOCOL_IS_SHUTDOWN);
     size_t limit = tls_conn_send_limit(c);
     size_t k = len > limit ? limit : len;
     if (k == 0)
@@ -629,7 +629,7 @@ int tls_conn_key_update(tls_conn *c, int request)
     if (c->err)
         return c->err;
     if (!c->hs_done || c->version != TLS_V13 || c->close_sent)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     uint8_t m[5] = {TLS_HS_KEY_UPDATE, 0, 0, 1, request ? 1 : 0};
     int rc = tls_conn_send_hs(c, m, sizeof(m));
     if (rc == 0)
@@ -644,7 +644,7 @@ int tls_conn_peer_key_update(tls_conn *c, int requested)
     /* Bound how many KeyUpdates may arrive without application data in
      * between, so a peer cannot keep us deriving keys forever. */
     if (++c->key_updates_in_a_row > 32)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MANY_KEY_UPDATES);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MANY_KEY_UPDATES);
     TRY(update_secret(c, 0));
     /* RFC 8446 4.6.3: answer update_requested with our own update (not
      * requested) before sending more data. */
@@ -729,7 +729,7 @@ int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
         return tls12_client_export(c, out, outlen, label, label_len, context, context_len,
                                    use_context);
     if (!c->hs_done || !c->suite || c->version != TLS_V13)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     /* RFC 8446 7.5 makes no difference between no context and an empty one. */
     if (!use_context) {
         context = NULL;
@@ -772,9 +772,9 @@ static int session_of_version(const tls_conn *c, tls_session_state *st, const ui
             return tls12_server_session(c, st, ticket, ticket_len);
         if (c->cl12)
             return tls12_client_session(c, st, ticket, ticket_len);
-        return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
     default:
-        return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
     }
 }
 
@@ -796,7 +796,7 @@ int tls_conn_read_early(tls_conn *c, uint8_t *buf, size_t len, size_t *n)
     if (c->err)
         return c->err;
     if (!c->is_server)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     if (!c->sv && !c->hs_done) {
         if (c->cfg->event)
             c->cfg->event(c->cfg->cb_arg, TLS_EV_HANDSHAKE_START, 1);

@@ -1265,7 +1265,7 @@ int tls_sig_sign(const tls_crypto *cr, uint16_t scheme, EVP_PKEY *key, int tls13
     ENSURE(cr != NULL, TLS_ERR_INTERNAL);
     const tls_sigalg *a = tls_sigalg_get(scheme);
     if (sigalg_key_check(a, key, tls13) < 0)
-        return TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_WRONG_SIGNATURE_TYPE);
+        return TLS_FAIL(TLS_AD_INTERNAL_ERROR, TLS_R_WRONG_SIGNATURE_TYPE);
     EVP_MD_CTX *mctx = EVP_MD_CTX_new();
     ENSURE(mctx != NULL, TLS_ERR_INTERNAL);
     size_t n = 0;

@@ -160,7 +160,7 @@ int tls_cext_check(tls_conn *c, unsigned ctx, tls_reader exts)
         if (i < 0)
             continue;
         if (!(c->cfg->custom_exts[i].context & ctx))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
         /* RFC 8446 4.2 / RFC 5246 7.4.1.4: one extension of a type. */
         tls_reader rest = exts;
         while (tls_rd_left(&rest) > 0) {
@@ -169,7 +169,7 @@ int tls_cext_check(tls_conn *c, unsigned ctx, tls_reader exts)
             TRY(tls_rd_u16(&rest, &t2));
             TRY(tls_rd_vec(&rest, 2, &b2));
             if (t2 == type)
-                return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+                return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
         }
     }
     return 0;
@@ -230,7 +230,7 @@ int tls_cext_parse(tls_conn *c, unsigned ctx, tls_reader exts, X509 *x, size_t c
             continue;
         /* A response may only carry what we sent. */
         if ((ctx & ANSWER_CTX) && !(fl[i] & FLAG_SENT))
-            return TLS_ERR(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_BAD_EXTENSION);
         if (ctx & REQUEST_CTX)
             fl[i] |= FLAG_RECEIVED;
         if (!cfg->ext_parse)

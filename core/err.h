@@ -223,6 +223,9 @@ int tls_err_take(int rc, tls_err_origin *out);
 
 /* A failure, noted at the place it arises. */
 #define TLS_FAIL(alert, reason) tls_err_at(TLS_ERR(alert, reason), __FILE__, __LINE__, __func__)
+/* rc (a hook's answer, say), noted here if it is a failure: the handshake
+ * step that called the hook is where OpenSSL reports it. */
+#define TLS_NOTE(rc) tls_err_at((rc), __FILE__, __LINE__, __func__)
 
 /* Fail with the given error unless cond holds (err is a constant or a
  * plain variable: it is evaluated twice). */

@@ -82,23 +82,23 @@ int tls_ext_parse_skip(tls_reader *r, unsigned msg, uint64_t offered, int is_res
         if (idx < 0) {
             /* RFC 8446 4.2: a response may only carry what was asked for. */
             if (is_response)
-                return TLS_ERR(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
+                return TLS_FAIL(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
             /* CertificateRequest and NewSessionTicket: unknown extensions
              * are skipped (RFC 8446 4.3.2, 4.6.1). */
             continue;
         }
         /* RFC 8446 4.2: no more than one extension of the same type. */
         if (seen & (1ull << idx))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
         seen |= 1ull << idx;
         if (is_response && !(offered & (1ull << idx)))
-            return TLS_ERR(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
+            return TLS_FAIL(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
         /* RFC 8446 4.2: a recognized extension in a message it is not
          * specified for is illegal_parameter. */
         if (!(ext_table[idx].msgs & msg))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
         if (out->n == TLS_EXT_MAX_IN_BLOCK)
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
         out->ext[out->n].type = type;
         out->ext[out->n].body = body;
         out->n++;

@@ -149,7 +149,7 @@ int tls_mfl_check_received(const tls_conn *c, size_t len)
      * (after HelloRetryRequest) is still written without the limit. */
     if (c->is_server && c->version == TLS_V13 && c->rd.mode == TLS_REC_PLAIN)
         return 0;
-    return TLS_ERR(TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG);
+    return TLS_FAIL(TLS_AD_RECORD_OVERFLOW, TLS_R_DATA_LENGTH_TOO_LONG);
 }
 
 /*

@@ -88,7 +88,7 @@ int tls_ocsp_client_server_hello(tls_conn *c, tls_reader *body)
 {
     /* RFC 6066 8: the server's "extension_data" field is empty. */
     if (tls_rd_left(body) != 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     c->ocsp.expected = 1;
     return 0;
 }
@@ -105,9 +105,9 @@ int tls_ocsp_read_status(tls_conn *c, tls_reader *r)
     uint8_t type;
     uint32_t n;
     if (tls_rd_u8(r, &type) < 0 || type != TLS_STATUS_OCSP)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_UNSUPPORTED_STATUS_TYPE);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_UNSUPPORTED_STATUS_TYPE);
     if (tls_rd_u24(r, &n) < 0 || n != tls_rd_left(r) || n == 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     uint8_t *copy;
     size_t len;
     TRY(copy_rest(r, &copy, &len));
@@ -126,7 +126,7 @@ int tls_ocsp_client_check(tls_conn *c)
     /* The hook speaks in TLS_ERR values; anything else non-zero is a bug
      * of the hook, treated as an internal failure rather than success. */
     if (rc > 0)
-        return TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_OCSP_CALLBACK_FAILURE);
+        return TLS_FAIL(TLS_AD_INTERNAL_ERROR, TLS_R_OCSP_CALLBACK_FAILURE);
     return rc;
 }
 
@@ -148,7 +148,7 @@ static int check_responder_ids(tls_reader ids)
         tls_reader id;
         const uint8_t *p, *q;
         if (tls_rd_vec_bounded(&ids, 2, 1, 0xffff, &id) < 0)
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
         size_t n = tls_rd_left(&id);
         TRY(tls_rd_bytes(&id, n, &p));
         q = p;
@@ -156,7 +156,7 @@ static int check_responder_ids(tls_reader ids)
         int whole = rid && (size_t)(q - p) == n;
         OCSP_RESPID_free(rid);
         if (!whole)
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     }
     return 0;
 }
@@ -189,12 +189,12 @@ int tls_ocsp_server_client_hello(tls_conn *c, tls_reader *body)
     if (!body)
         return 0;
     if (tls_rd_u8(body, &type) < 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     if (type != TLS_STATUS_OCSP)
         return 0;
     if (tls_rd_vec(body, 2, &ids) < 0 || tls_rd_vec(body, 2, &exts) < 0 ||
         tls_rd_done(body) < 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     TRY(check_responder_ids(ids));
     TRY(check_request_exts(exts));
     TRY(copy_rest(&ids, &c->ocsp.ids, &c->ocsp.ids_len));

@@ -111,7 +111,7 @@ static int check_version(const tls_rec_dir *d, const uint8_t *hdr, uint16_t vers
          * all, so no alert is sent for a non-TLS first record. */
         if ((version >> 8) != 3) {
             int http = http_verb_reason(hdr);
-            return TLS_ERR(TLS_AD_NONE, http != 0 ? http : TLS_R_WRONG_VERSION_NUMBER);
+            return TLS_FAIL(TLS_AD_NONE, http != 0 ? http : TLS_R_WRONG_VERSION_NUMBER);
         }
         /* RFC 5246 E.1: any {03,XX} is accepted until the first message
          * is read, as OpenSSL does (SSL 3.0's 0x0300 and values above
@@ -123,8 +123,8 @@ static int check_version(const tls_rec_dir *d, const uint8_t *hdr, uint16_t vers
     /* RFC 8446 5.1: protected records carry 0x0303; anything else there is
      * a malformed record rather than a version disagreement. */
     if (d->mode == TLS_REC_TLS13)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_WRONG_VERSION_NUMBER);
-    return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_WRONG_VERSION_NUMBER);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_WRONG_VERSION_NUMBER);
+    return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_WRONG_VERSION_NUMBER);
 }
 
 /* In a protected TLS 1.3 direction the outer type is always

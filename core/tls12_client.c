@@ -305,7 +305,7 @@ static int on_alpn(tls_conn *c, tls_reader *body)
     TRY(tls_rd_done(body));
     TRY(tls_rd_vec_bounded(&list, 1, 1, 255, &name));
     if (tls_rd_left(&list) != 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     size_t n = tls_rd_left(&name);
     const uint8_t *p;
     TRY(tls_rd_bytes(&name, n, &p));
@@ -320,7 +320,7 @@ static int on_alpn(tls_conn *c, tls_reader *body)
         }
     }
     /* Not one we offered: decode_error, as OpenSSL's client answers it. */
-    return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+    return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
 }
 
 static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, int *etm)
@@ -338,14 +338,14 @@ static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, 
         int idx = tls_ext_index(type);
         /* RFC 5246 7.4.1.4: no extension type twice. */
         if (idx >= 0 && (seen & (1ull << idx)))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
         if (idx >= 0)
             seen |= 1ull << idx;
         /* RFC 5746 3.6: the server answers our SCSV with renegotiation_info,
          * so it counts as offered. Anything else must be one we sent
          * (RFC 5246 7.4.1.4). */
         if (type != TLS_EXT_RENEGOTIATION_INFO && (idx < 0 || !(cl->offered & (1ull << idx))))
-            return TLS_ERR(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
+            return TLS_FAIL(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
         switch (type) {
         case TLS_EXT_RENEGOTIATION_INFO: {
             /* opaque renegotiated_connection<0..255>; empty in an initial
@@ -354,7 +354,7 @@ static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, 
             TRY(tls_rd_vec(&body, 1, &rc));
             TRY(tls_rd_done(&body));
             if (tls_rd_left(&rc) != 0)
-                return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_RENEGOTIATION_MISMATCH);
+                return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_RENEGOTIATION_MISMATCH);
             *have_ri = 1;
             break;
         }
@@ -384,7 +384,7 @@ static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, 
                 uncompressed |= f == 0;
             }
             if (!uncompressed)
-                return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_ILLEGAL_POINT_COMPRESSION);
+                return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_ILLEGAL_POINT_COMPRESSION);
             break;
         }
         case TLS_EXT_SERVER_NAME:
@@ -404,7 +404,7 @@ static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, 
         default:
             /* Offered for TLS 1.3 only (key_share, psk_key_exchange_modes,
              * supported_groups ...): not a TLS 1.2 ServerHello extension. */
-            return TLS_ERR(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
+            return TLS_FAIL(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
         }
     }
     return 0;
@@ -444,7 +444,7 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
     const uint8_t *random;
     uint8_t comp;
     if (c->cl12)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     TRY(start_state(c, o));
     struct tls12_client *cl = c->cl12;
     tls_rd_init(&r, msg + 4, len - 4);
@@ -452,13 +452,13 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
     /* Nothing below TLS 1.2 is spoken; and without supported_versions a
      * server cannot select TLS 1.3 (RFC 8446 4.2.1). */
     if (version != TLS_V12)
-        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     /* RFC 8446 4.1.3: a client that offered TLS 1.3 checks the downgrade
      * sentinels ("DOWNGRD" then 01 for TLS 1.2, 00 for older). */
     static const uint8_t sentinel[7] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44};
     if (cl->offered13 && memcmp(random + 24, sentinel, 7) == 0 &&
         (random[31] == 0 || random[31] == 1))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INAPPROPRIATE_FALLBACK);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INAPPROPRIATE_FALLBACK);
     c->version = TLS_V12;
     /* From now on every record says 0x0303 (RFC 5246 6.2.1). */
     c->rd.version = TLS_V12;
@@ -467,14 +467,14 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
     /* RFC 5246 7.4.1.3: a suite we offered. */
     const tls12_suite *s12 = tls12_suite_get(c->cr, suite_id);
     if (!tls_suite_get(c->cr, suite_id))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNKNOWN_CIPHER_RETURNED);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNKNOWN_CIPHER_RETURNED);
     if (!s12 || !in_list(cl->suites, cl->n_suites, suite_id))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
     cl->s12 = s12;
     c->suite = s12->suite;
     /* A compression method we offered. */
     if (comp != TLS_COMP_NULL && !(comp == TLS_COMP_DEFLATE && (cfg->flags & TLS_CFG_COMPRESSION)))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNSUPPORTED_COMPRESSION_ALGORITHM);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNSUPPORTED_COMPRESSION_ALGORITHM);
 
     int have_ri = 0, ems = 0, etm = 0;
     tls_reader all_exts = exts;
@@ -483,7 +483,7 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
     /* RFC 5746 4.1: a server without renegotiation_info may be
      * renegotiation-attacked; OpenSSL refuses it unless told otherwise. */
     if (!have_ri && !(cfg->flags & TLS_CFG_LEGACY_RENEG))
-        return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED);
+        return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_UNSAFE_LEGACY_RENEGOTIATION_DISABLED);
     c->secure_reneg = have_ri;
     c->ems = ems;
     /* RFC 7366 3: encrypt-then-MAC only changes CBC records. */
@@ -499,12 +499,12 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
         memcmp(cl->session_id, cl->sid_sent, sid_len) == 0) {
         const tls_session_state *st = cfg->resume;
         if (st->suite != suite_id)
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_OLD_SESSION_CIPHER_NOT_RETURNED);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_OLD_SESSION_CIPHER_NOT_RETURNED);
         if (st->compression != comp)
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNSUPPORTED_COMPRESSION_ALGORITHM);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNSUPPORTED_COMPRESSION_ALGORITHM);
         /* RFC 7627 5.3: the extended master secret must be used as it was. */
         if (!st->ems != !ems)
-            return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_INCONSISTENT_EXTMS);
+            return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_INCONSISTENT_EXTMS);
         memcpy(cl->ms, st->secret, 48);
         cl->have_ms = 1;
         cl->reused = 1;
@@ -512,7 +512,7 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
                memcmp(cl->session_id, cl->sid_sent, sid_len) == 0) {
         /* Our id was random (middlebox compatibility, RFC 8446 D.4, or
          * a ticket we are not resuming now): a server cannot know it. */
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_SESSION_ID);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_SESSION_ID);
     }
     TRY(tls_cext_parse(c, TLS_EXTCTX_TLS1_2_SERVER_HELLO, all_exts, NULL, 0));
     TRY(tls_transcript_set_md(&cl->th, s12->prf_md));
@@ -551,7 +551,7 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls_rd_done(&r));
     /* A server must authenticate with these suites. */
     if (tls_rd_left(&list) == 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_NO_CERTIFICATES_RETURNED);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_NO_CERTIFICATES_RETURNED);
     STACK_OF(X509) *chain = sk_X509_new_null();
     if (!chain)
         return TLS_ERR_INTERNAL;
@@ -587,17 +587,17 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     c->peer_chain = chain;
     EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(chain, 0));
     if (!key)
-        return TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_UNKNOWN_CERTIFICATE_TYPE);
+        return TLS_FAIL(TLS_AD_BAD_CERTIFICATE, TLS_R_UNKNOWN_CERTIFICATE_TYPE);
     if (c->cfg->verify_chain) {
         /* An error, or TLS_WANT_CALLBACK: suspended, this message runs
          * again from its start (all above is idempotent). */
-        int vrc = c->cfg->verify_chain(c->cfg->cb_arg, chain);
+        int vrc = TLS_NOTE(c->cfg->verify_chain(c->cfg->cb_arg, chain));
         if (vrc != 0)
             return vrc;
     }
     /* RFC 5246 7.4.2: the key must suit the key exchange. */
     if (!leaf_fits_suite(cl->s12, key))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CERTIFICATE_TYPE);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CERTIFICATE_TYPE);
     TRY(th_add(c, msg, len));
     /* RFC 6066 8: an announced CertificateStatus comes right after. */
     c->ocsp.window = c->ocsp.expected;
@@ -657,7 +657,7 @@ static int ske_ecdhe(tls_conn *c, tls_reader *r)
     TRY(tls_rd_vec_bounded(r, 1, 1, 255, &point));
     /* RFC 8422 5.4: named curves only, and one we offered (5.1.1). */
     if (curve_type != 3 || !in_list(cl->groups, cl->n_groups, group) || !tls_group_get(group))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CURVE);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CURVE);
     EVP_PKEY *priv = NULL;
     EVP_PKEY *peer = NULL;
     const uint8_t *pp;
@@ -702,7 +702,7 @@ static int on_server_key_exchange(tls_conn *c, const uint8_t *msg, size_t len)
     /* RFC 5246 7.4.1.4.1: the scheme must be one we offered. */
     const tls_sigalg *sa = tls_sigalg_get(scheme);
     if (!sa || !in_list(cl->sigalgs, cl->n_sigalgs, scheme))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     size_t tbs_len = 64 + params_len;
     uint8_t *tbs = malloc(tbs_len);
@@ -746,7 +746,7 @@ static int on_certificate_request(tls_conn *c, const uint8_t *msg, size_t len)
         tls_rd_vec(&r, 2, &cas) < 0 || tls_rd_done(&r) < 0)
         return mismatch;
     if (tls_rd_left(&algs) == 0 || tls_rd_left(&algs) % 2)
-        return TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_SIGNATURE_ALGORITHMS_ERROR);
+        return TLS_FAIL(TLS_AD_INTERNAL_ERROR, TLS_R_SIGNATURE_ALGORITHMS_ERROR);
     cl->n_cert_types = tls_rd_left(&types);
     TRY(tls_rd_copy(&types, cl->cert_types, cl->n_cert_types));
     cl->n_cr_sigalgs = 0;
@@ -812,7 +812,7 @@ static int pick_sigalg(tls_conn *c, uint16_t *out)
             return 0;
         }
     }
-    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+    return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
 }
 
 static int write_cert(tls_writer *w, X509 *x)
@@ -956,10 +956,10 @@ static int on_server_hello_done(tls_conn *c, const uint8_t *msg, size_t len)
     if (!cl->shd_done) {
         /* struct { } ServerHelloDone; */
         if (len != 4)
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
         /* RFC 5246 7.4.3: ECDHE and DHE need the ServerKeyExchange. */
         if (cl->s12->kx != TLS12_KX_RSA && cl->pms_len == 0)
-            return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+            return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
         TRY(th_add(c, msg, len));
         /* The server's flight is complete: the application judges the OCSP
          * response (or its absence) before we answer, as OpenSSL's client. */
@@ -1039,7 +1039,7 @@ int tls12_client_ccs(tls_conn *c)
     /* The keys it turns on exist only once the master secret does, and
      * the messages before it have all arrived (EarlyCCS). */
     if (!cl || cl->state != C12_WAIT_CCS || !cl->have_ms)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_CCS_RECEIVED_EARLY);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_CCS_RECEIVED_EARLY);
     TRY(switch_keys(c, 0));
     cl->state = C12_WAIT_FIN;
     return 0;
@@ -1059,11 +1059,11 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     struct tls12_client *cl = c->cl12;
     uint8_t want[12];
     if (len != 4 + 12)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
     TRY(write_finished(c, NULL, 1, want));
     /* RFC 5246 7.4.9: decrypt_error when verify_data is wrong. */
     if (!tls_ct_equal(want, msg + 4, 12))
-        return TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED);
+        return TLS_FAIL(TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED);
     memcpy(c->fin_rcvd, msg + 4, 12);
     c->fin_len = 12;
     TRY(th_add(c, msg, len));
@@ -1095,7 +1095,7 @@ static int on_hello_request(tls_conn *c, size_t len)
 {
     struct tls12_client *cl = c->cl12;
     if (len != 4)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_LENGTH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_LENGTH);
     if (cl->state == C12_DONE && !c->close_sent && !cl->warned_reneg) {
         cl->warned_reneg = 1;
         tls_conn_send_warning(c, TLS_AD_NO_RENEGOTIATION);
@@ -1111,7 +1111,7 @@ int tls12_client_message(tls_conn *c, const uint8_t *msg, size_t len)
     struct tls12_client *cl = c->cl12;
     uint8_t type = msg[0];
     if (!cl)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     if (type == TLS_HS_HELLO_REQUEST)
         return on_hello_request(c, len);
     int status_ok = c->ocsp.window;
@@ -1146,7 +1146,7 @@ int tls12_client_message(tls_conn *c, const uint8_t *msg, size_t len)
     default:
         break;
     }
-    return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+    return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
 }
 
 /* ---------------------------------------------------------------------
@@ -1162,7 +1162,7 @@ int tls12_client_session(const tls_conn *c, tls_session_state *st, const uint8_t
 {
     const struct tls12_client *cl = c->cl12;
     if (!cl || !c->hs_done || !cl->have_ms)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
     const uint8_t *t = cl->ticket;
     size_t tl = cl->ticket_len;
     /* Resumed by ticket without a new one: the old ticket stays valid. */
@@ -1172,7 +1172,7 @@ int tls12_client_session(const tls_conn *c, tls_session_state *st, const uint8_t
     }
     /* Nothing to present next time. */
     if (cl->session_id_len == 0 && tl == 0)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
     memset(st, 0, sizeof(*st));
     st->version = TLS_V12;
     st->suite = cl->s12->suite->id;
@@ -1205,7 +1205,7 @@ int tls12_client_export(tls_conn *c, uint8_t *out, size_t outlen, const char *la
 {
     struct tls12_client *cl = c->cl12;
     if (!cl || !c->hs_done || !cl->have_ms)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     return tls12_export(cl->s12, cl->ms, c->client_random, c->server_random, label, label_len,
                         context, context_len, use_context, out, outlen);
 }

@@ -246,7 +246,7 @@ static int parse_reneg(ch12 *ch, tls_reader *body)
     TRY(tls_rd_vec(body, 1, &l));
     TRY(tls_rd_done(body));
     if (tls_rd_left(&l) != 0)
-        return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_RENEGOTIATION_MISMATCH);
+        return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_RENEGOTIATION_MISMATCH);
     ch->have_reneg = 1;
     return 0;
 }
@@ -315,7 +315,7 @@ static int parse_ch12(const uint8_t *msg, size_t len, ch12 *ch)
     /* RFC 8422 5.1.2: a client that lists point formats must list the
      * uncompressed one. */
     if (ch->have_point_formats && !ch->point_uncompressed)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_ILLEGAL_POINT_COMPRESSION);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_ILLEGAL_POINT_COMPRESSION);
     /* RFC 5746 3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV counts as the empty
      * extension. */
     if (suite_offered(ch, 0x00FF))
@@ -486,7 +486,7 @@ static int no_suite_error(tls_conn *c, const ch12 *ch, const uint16_t *ours, siz
                      !(a->hash_nid == NID_sha1 && c->cfg->security_level > 0);
         }
         if (!shared)
-            return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_SIGNATURE_ALGORITHMS);
+            return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_SIGNATURE_ALGORITHMS);
     }
     const tls_identity *ids[TLS_MAX_IDENTITIES + 1];
     size_t n_ids = identities(c, ids);
@@ -502,9 +502,9 @@ static int no_suite_error(tls_conn *c, const ch12 *ch, const uint16_t *ours, siz
          * decrypt); an ECDSA one that cannot sign takes its suites away. */
         for (size_t k = 0; k < n_ids && s->au == TLS12_AU_RSA; k++)
             if (key_fits_au(ids[k]->key, s->au))
-                return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+                return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
     }
-    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
+    return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
 }
 
 static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, uint16_t *group)
@@ -575,7 +575,7 @@ int tls12_server_session(const tls_conn *c, tls_session_state *st, const uint8_t
 {
     const struct tls12_server *sv = c->sv12;
     if (!sv || !sv->have_ms || !c->hs_done)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     fill_state(c, st);
     *ticket = sv->ticket;
     *ticket_len = sv->ticket ? sv->ticket_len : 0;
@@ -601,7 +601,7 @@ static int resumable(tls_conn *c, const ch12 *ch, const tls_session_state *st)
     if (st->compression != TLS_COMP_NULL && !comp_offered(ch, (uint8_t)st->compression))
         return 0;
     if (st->ems && !ch->have_ems)
-        return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_INCONSISTENT_EXTMS);
+        return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_INCONSISTENT_EXTMS);
     if (!st->ems && ch->have_ems)
         return 0;
     TRY(tls_mfl_server_resume(c, st));
@@ -1150,7 +1150,7 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     if (rc == 0)
         rc = tls_rd_done(&r);
     if (rc < 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     STACK_OF(X509) *chain = sk_X509_new_null();
     ENSURE(chain, TLS_ERR_INTERNAL);
     while (tls_rd_left(&list) > 0) {
@@ -1158,7 +1158,7 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
         const uint8_t *p;
         if (tls_rd_vec_bounded(&list, 3, 1, 0xffffff, &one) < 0) {
             sk_X509_pop_free(chain, X509_free);
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_CERT_LENGTH_MISMATCH);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_CERT_LENGTH_MISMATCH);
         }
         size_t n = tls_rd_left(&one);
         if (tls_rd_bytes(&one, n, &p) < 0) {
@@ -1170,7 +1170,7 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
         if (!x || q != p + n) {
             X509_free(x);
             sk_X509_pop_free(chain, X509_free);
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_PACKET);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_PACKET);
         }
         if (!sk_X509_push(chain, x)) {
             X509_free(x);
@@ -1181,13 +1181,13 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     if (sk_X509_num(chain) == 0) {
         sk_X509_free(chain);
         if (c->cfg->flags & TLS_CFG_REQUIRE_CERT)
-            return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
+            return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
         TRY(th_add(c, msg, len));
         sv->state = S12_WAIT_CKE;
         return 0;
     }
     if (c->cfg->verify_chain) {
-        rc = c->cfg->verify_chain(c->cfg->cb_arg, chain);
+        rc = TLS_NOTE(c->cfg->verify_chain(c->cfg->cb_arg, chain));
         if (rc < 0) {
             sk_X509_pop_free(chain, X509_free);
             return rc;
@@ -1221,19 +1221,19 @@ static int on_client_key_exchange(tls_conn *c, const uint8_t *msg, size_t len)
     switch (sv->s12->kx) {
     case TLS12_KX_ECDHE:
         if (tls_rd_vec_bounded(&r, 1, 1, 255, &v) < 0 || tls_rd_done(&r) < 0)
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
         rc = tls_kex_derive_keep(c->cr, c->group, sv->kx_priv, v.p + v.off, tls_rd_left(&v), pms,
                                  &pms_len, &c->peer_tmp_key);
         break;
     case TLS12_KX_DHE:
         if (tls_rd_vec_bounded(&r, 2, 1, 0xffff, &v) < 0 || tls_rd_done(&r) < 0)
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
         rc = tls_dhe_server_derive(c->cr, sv->kx_priv, v.p + v.off, tls_rd_left(&v), pms,
                                    sizeof(pms), &pms_len);
         break;
     default:
         if (tls_rd_vec(&r, 2, &v) < 0 || tls_rd_done(&r) < 0)
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
         rc = tls_rsa_kx_decrypt(c->cr, sv->id->key, sv->client_version, v.p + v.off,
                                 tls_rd_left(&v), pms);
         pms_len = 48;
@@ -1270,9 +1270,9 @@ static int on_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
     uint16_t scheme;
     tls_rd_init(&r, msg + 4, len - 4);
     if (tls_rd_u16(&r, &scheme) < 0 || tls_rd_vec(&r, 2, &sig) < 0 || tls_rd_done(&r) < 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     if (!in_list(sv->our_sigalgs, sv->n_our_sigalgs, scheme))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     EVP_PKEY *pk = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     ENSURE(pk, TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE));
     TRY(tls_sig_verify(c->cr, scheme, pk, 0, sv->th.buf.buf, sv->th.buf.len, sig.p + sig.off,
@@ -1289,11 +1289,11 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     struct tls12_server *sv = c->sv12;
     uint8_t th[TLS_MAX_HASH], want[12];
     if (len != 4 + 12)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
     TRY(tls_transcript_hash(&sv->th, th));
     TRY(tls12_finished(sv->s12, sv->ms, 0, th, sv->th.hash_len, want));
     if (!tls_ct_equal(want, msg + 4, 12))
-        return TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED);
+        return TLS_FAIL(TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED);
     memcpy(c->fin_rcvd, msg + 4, 12);
     c->fin_len = 12;
     TRY(th_add(c, msg, len));
@@ -1334,7 +1334,7 @@ int tls12_server_message(tls_conn *c, const uint8_t *msg, size_t len)
         /* RFC 5246 7.4.6: a client with nothing to send sends an empty
          * Certificate; skipping it is OpenSSL's "did not return". */
         if (type == TLS_HS_CLIENT_KEY_EXCHANGE && (c->cfg->flags & TLS_CFG_REQUIRE_CERT))
-            return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
+            return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
         break;
     case S12_WAIT_CKE:
         if (type == TLS_HS_CLIENT_KEY_EXCHANGE)
@@ -1355,7 +1355,7 @@ int tls12_server_message(tls_conn *c, const uint8_t *msg, size_t len)
     default:
         break;
     }
-    return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+    return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
 }
 
 /* RFC 5246 7.1: the client's ChangeCipherSpec comes right before its
@@ -1368,7 +1368,7 @@ int tls12_server_ccs(tls_conn *c)
      * CertificateVerify of a client that sent a certificate): OpenSSL's
      * server reports it as any unexpected message. */
     if (sv->state != S12_WAIT_CCS)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     TRY(install_keys(c, 0));
     sv->state = S12_WAIT_FIN;
     return 0;
@@ -1385,7 +1385,7 @@ int tls12_server_export(tls_conn *c, uint8_t *out, size_t outlen, const char *la
 {
     struct tls12_server *sv = c->sv12;
     if (!sv || !sv->have_ms || !c->hs_done)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     return tls12_export(sv->s12, sv->ms, c->client_random, c->server_random, label, label_len,
                         context, context_len, use_context, out, outlen);
 }

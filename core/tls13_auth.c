@@ -108,10 +108,10 @@ static int read_chain(const tls_crypto *cr, tls_reader *list, uint64_t offered,
         q = p;
         X509 *x = tls_x509_d2i(cr, &q, n);
         if (!x)
-            return TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_BAD_PACKET);
+            return TLS_FAIL(TLS_AD_BAD_CERTIFICATE, TLS_R_BAD_PACKET);
         if ((size_t)(q - p) != n) {
             X509_free(x);
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_CERT_LENGTH_MISMATCH);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_CERT_LENGTH_MISMATCH);
         }
         if (!sk_X509_push(chain, x)) {
             X509_free(x);
@@ -134,7 +134,7 @@ int tls13_read_certificate(const tls_crypto *cr, const uint8_t *msg, size_t len,
      * names no alert; OpenSSL sends decode_error). */
     if (tls_rd_left(&rctx) != ctx_len ||
         (ctx_len && memcmp(rctx.p + rctx.off, ctx, ctx_len) != 0))
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_INVALID_CONTEXT);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_INVALID_CONTEXT);
     STACK_OF(X509) *chain = sk_X509_new_null();
     if (!chain)
         return TLS_ERR_INTERNAL;
@@ -163,7 +163,7 @@ int tls13_check_certificate_verify(const tls_crypto *cr, const uint8_t *msg, siz
     /* RFC 8446 4.4.3: a scheme we offered, valid for TLS 1.3. */
     const tls_sigalg *sa = tls_sigalg_get(s);
     if (!in_list(ok, n_ok, s) || !sa || !sa->tls13)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     if (!key)
         return TLS_ERR_INTERNAL;
     uint8_t tbs[TLS13_CV_CONTENT_MAX];

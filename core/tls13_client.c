@@ -246,7 +246,7 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
     if (cfg->server_name && cfg->server_name[0] && !is_ip_literal(cfg->server_name)) {
         size_t nl = strlen(cfg->server_name);
         if (nl > 255)
-            return TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_INTERNAL_ERROR, TLS_R_BAD_EXTENSION);
         TRY(ext_open(w, cl, TLS_EXT_SERVER_NAME, &m));
         TRY(tls_wr_open(w, 2, &m2));
         TRY(tls_wr_u8(w, 0));
@@ -370,7 +370,7 @@ int tls13_client_start(tls_conn *c)
     const tls_config *cfg = c->cfg;
     int offer13 = tls12_client_wants13(cfg), offer12 = tls12_client_wants12(cfg);
     if (!offer13 && !offer12)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE);
     struct tls13_client *cl = calloc(1, sizeof(*cl));
     if (!cl)
         return TLS_ERR_INTERNAL;
@@ -402,7 +402,7 @@ int tls13_client_start(tls_conn *c)
         cl->offer12 = n12 > 0;
     }
     if (!cl->n_suites)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_NO_CIPHERS_AVAILABLE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_NO_CIPHERS_AVAILABLE);
 
     l = cfg->groups;
     n = cfg->n_groups;
@@ -412,7 +412,7 @@ int tls13_client_start(tls_conn *c)
         if (tls_crypto_group_available(c->cr, l[i]) && !in_list(cl->groups, cl->n_groups, l[i]))
             cl->groups[cl->n_groups++] = l[i];
     if (!cl->n_groups)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_NO_SHARED_GROUPS);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_NO_SHARED_GROUPS);
 
     if (cfg->n_sigalgs)
         cl->n_sigalgs = copy_sigalgs(c, cl->sigalgs, cfg->sigalgs, cfg->n_sigalgs);
@@ -476,7 +476,7 @@ static int on_hrr(tls_conn *c, const tls_suite *s, tls_ext_block *eb, const uint
     struct tls13_client *cl = c->cl;
     /* RFC 8446 4.1.4: a second HelloRetryRequest is unexpected_message. */
     if (cl->hrr_seen)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     cl->hrr_seen = 1;
     c->did_hrr = 1;
     tls_ext *ks = tls_ext_find(eb, TLS_EXT_KEY_SHARE);
@@ -484,7 +484,7 @@ static int on_hrr(tls_conn *c, const tls_suite *s, tls_ext_block *eb, const uint
     /* RFC 8446 4.1.4: an HRR that would not change the ClientHello is
      * illegal_parameter. */
     if (!ks && !ck)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
     if (ks) {
         /* struct { NamedGroup selected_group; } KeyShareHelloRetryRequest; */
         uint16_t g;
@@ -493,10 +493,10 @@ static int on_hrr(tls_conn *c, const tls_suite *s, tls_ext_block *eb, const uint
         /* RFC 8446 4.2.8: the group must be one we offered, and not one we
          * already sent a share for. */
         if (!in_list(cl->groups, cl->n_groups, g))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
         for (size_t i = 0; i < cl->n_shares; i++)
             if (cl->shares[i].group == g)
-                return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+                return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
         free_shares(cl);
         TRY(add_share(cl, g));
     }
@@ -579,33 +579,33 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
          * OpenSSL's ssl_choose_client_version does; the sentinel matters
          * only to a client that would accept the lower version, and that
          * one is the TLS 1.2 client). */
-        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     }
     uint16_t selected;
     TRY(tls_rd_u16(&sv->body, &selected));
     TRY(tls_rd_done(&sv->body));
     /* RFC 8446 4.2.1: a version we did not offer is illegal_parameter. */
     if (selected != TLS_V13)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PROTOCOL_VERSION_NUMBER);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PROTOCOL_VERSION_NUMBER);
     /* RFC 8446 4.1.3: legacy_version is 0x0303 in TLS 1.3. */
     if (legacy_version != TLS_V12)
-        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_BAD_LEGACY_VERSION);
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_BAD_LEGACY_VERSION);
     /* RFC 8446 4.1.3: the session id must echo ours. */
     if (tls_rd_left(&sid) != cl->session_id_len ||
         (cl->session_id_len && memcmp(sid.p + sid.off, cl->session_id, cl->session_id_len) != 0))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_SESSION_ID);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_SESSION_ID);
     /* RFC 8446 4.1.3: a suite we did not offer is illegal_parameter. */
     const tls_suite *s = tls_suite_get(c->cr, suite_id);
     if (!s || s->info == NULL || s->info->min_version != TLS_V13)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNKNOWN_CIPHER_RETURNED);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNKNOWN_CIPHER_RETURNED);
     if (!in_list(cl->suites, cl->n_suites, suite_id))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
     /* RFC 8446 4.1.4: the ServerHello after an HRR keeps the HRR's suite. */
     if (cl->hrr_seen && suite_id != cl->hrr_suite)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
     /* RFC 8446 4.1.3: legacy_compression_method MUST be 0. */
     if (comp != 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNSUPPORTED_COMPRESSION_ALGORITHM);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNSUPPORTED_COMPRESSION_ALGORITHM);
     c->version = TLS_V13;
 
     if (is_hrr) {
@@ -620,7 +620,7 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     /* struct { KeyShareEntry server_share; } KeyShareServerHello; */
     tls_ext *ks = tls_ext_find(&eb, TLS_EXT_KEY_SHARE);
     if (!ks)
-        return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_NO_SUITABLE_KEY_SHARE);
+        return TLS_FAIL(TLS_AD_MISSING_EXTENSION, TLS_R_NO_SUITABLE_KEY_SHARE);
     uint16_t group;
     tls_reader kx;
     TRY(tls_rd_u16(&ks->body, &group));
@@ -632,7 +632,7 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
             priv = cl->shares[i].priv;
     /* RFC 8446 4.2.8: the server's group must be one we sent a share for. */
     if (!priv)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
     uint8_t shared[TLS_MAX_SHARED_SECRET];
     size_t shared_len;
     const uint8_t *peer;
@@ -681,7 +681,7 @@ static int on_alpn(tls_conn *c, tls_reader *body)
     TRY(tls_rd_done(body));
     TRY(tls_rd_vec_bounded(&list, 1, 1, 255, &name));
     if (tls_rd_left(&list) != 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     size_t n = tls_rd_left(&name);
     const uint8_t *p;
     TRY(tls_rd_bytes(&name, n, &p));
@@ -698,7 +698,7 @@ static int on_alpn(tls_conn *c, tls_reader *body)
         }
     }
     /* Not one we offered: decode_error, as OpenSSL's client answers it. */
-    return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+    return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
 }
 
 static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)
@@ -742,7 +742,7 @@ static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)
             break;
         default:
             /* Offered by us but not answered here by RFC 8446 4.2. */
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
         }
     }
     TRY(tls_cext_parse(c, TLS_EXTCTX_TLS1_3_ENCRYPTED_EXTENSIONS, all_exts, NULL, 0));
@@ -772,15 +772,15 @@ static int parse_certificate_request(tls_conn *c, const uint8_t *msg, size_t len
      * that do not fit the message, length_mismatch; an extensions block
      * that does not, bad_length. */
     if (tls_rd_vec_bounded(&r, 1, 0, 255, &ctx) < 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     if (tls_rd_vec_bounded(&r, 2, 2, 0xffff, &exts) < 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_LENGTH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_LENGTH);
     if (tls_rd_done(&r) < 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     /* RFC 8446 4.3.2: in the main handshake the context is empty; after
      * it, the context names the exchange and our answer echoes it. */
     if (tls_rd_left(&ctx) != 0 && !post)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_CONTEXT);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_CONTEXT);
     cl->cr_ctx_len = tls_rd_left(&ctx);
     TRY(tls_rd_copy(&ctx, cl->cr_ctx, cl->cr_ctx_len));
     tls_reader all_exts = exts;
@@ -792,7 +792,7 @@ static int parse_certificate_request(tls_conn *c, const uint8_t *msg, size_t len
     tls_ext *sa = tls_ext_find(&eb, TLS_EXT_SIGNATURE_ALGORITHMS);
     /* RFC 8446 4.3.2: signature_algorithms MUST be present. */
     if (!sa)
-        return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SIGALGS_EXTENSION);
+        return TLS_FAIL(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SIGALGS_EXTENSION);
     TRY(tls_rd_vec_bounded(&sa->body, 2, 2, 0xfffe, &l));
     TRY(tls_rd_done(&sa->body));
     if (tls_rd_left(&l) % 2)
@@ -854,10 +854,10 @@ static int parse_chain(tls_conn *c, tls_reader *list, STACK_OF(X509) * chain)
         q = p;
         X509 *x = tls_x509_d2i(c->cr, &q, n);
         if (!x)
-            return TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_BAD_PACKET);
+            return TLS_FAIL(TLS_AD_BAD_CERTIFICATE, TLS_R_BAD_PACKET);
         if ((size_t)(q - p) != n) {
             X509_free(x);
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_CERT_LENGTH_MISMATCH);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_CERT_LENGTH_MISMATCH);
         }
         if (!sk_X509_push(chain, x)) {
             X509_free(x);
@@ -879,10 +879,10 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls_rd_done(&r));
     /* RFC 8446 4.4.2: for server authentication the context is empty. */
     if (tls_rd_left(&ctx) != 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_CONTEXT);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_CONTEXT);
     /* RFC 8446 4.4.2.4: an empty server Certificate is decode_error. */
     if (tls_rd_left(&list) == 0)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_NO_CERTIFICATES_RETURNED);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_NO_CERTIFICATES_RETURNED);
     STACK_OF(X509) *chain = sk_X509_new_null();
     if (!chain)
         return TLS_ERR_INTERNAL;
@@ -895,11 +895,11 @@ static int on_certificate(tls_conn *c, const uint8_t *msg, size_t len)
         sk_X509_pop_free(c->peer_chain, X509_free);
     c->peer_chain = chain;
     if (!X509_get0_pubkey(sk_X509_value(chain, 0)))
-        return TLS_ERR(TLS_AD_BAD_CERTIFICATE, TLS_R_UNKNOWN_CERTIFICATE_TYPE);
+        return TLS_FAIL(TLS_AD_BAD_CERTIFICATE, TLS_R_UNKNOWN_CERTIFICATE_TYPE);
     if (c->cfg->verify_chain) {
         /* An error, or TLS_WANT_CALLBACK: suspended, this message runs
          * again from its start (all above is idempotent). */
-        rc = c->cfg->verify_chain(c->cfg->cb_arg, chain);
+        rc = TLS_NOTE(c->cfg->verify_chain(c->cfg->cb_arg, chain));
         if (rc != 0)
             return rc;
     }
@@ -929,7 +929,7 @@ static int on_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
      * TLS 1.3 (no PKCS#1 v1.5, no SHA-1). */
     const tls_sigalg *sa = tls_sigalg_get(scheme);
     if (!in_list(cl->sigalgs, cl->n_sigalgs, scheme) || !sa || !sa->tls13)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     uint8_t th[TLS_MAX_HASH], tbs[TLS13_CV_CONTENT_MAX];
     size_t tbs_len;
@@ -963,7 +963,7 @@ static int pick_sigalg(tls_conn *c, uint16_t *out)
             return 0;
         }
     }
-    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+    return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
 }
 
 /* Build, hash and send one handshake message held in w. */
@@ -1224,7 +1224,7 @@ int tls13_client_message(tls_conn *c, const uint8_t *msg, size_t len)
     struct tls13_client *cl = c->cl;
     uint8_t type = msg[0];
     if (!cl)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     switch (cl->state) {
     case CS_WAIT_SH:
         if (type == TLS_HS_SERVER_HELLO)
@@ -1260,7 +1260,7 @@ int tls13_client_message(tls_conn *c, const uint8_t *msg, size_t len)
             return on_post_handshake_request(c, msg, len);
         break;
     }
-    return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+    return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
 }
 
 /*
@@ -1273,7 +1273,7 @@ int tls13_client_ccs(tls_conn *c)
 {
     struct tls13_client *cl = c->cl;
     if (!cl || cl->state == CS_DONE || cl->ccs_seen)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     cl->ccs_seen = 1;
     return 0;
 }

@@ -99,13 +99,13 @@ int tls13_check_finished(const tls_suite *s, const uint8_t *base_key, const uint
     uint8_t expect[TLS_MAX_HASH];
     size_t hl = s->hash_len;
     if (len - 4 != hl)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_DIGEST_LENGTH);
     TRY(tls_ks_finished(s->cr, s->md, base_key, th, expect));
     /* RFC 8446 4.4.4: a wrong verify_data is decrypt_error. */
     int ok = tls_ct_equal(expect, msg + 4, hl);
     OPENSSL_cleanse(expect, sizeof(expect));
     if (!ok)
-        return TLS_ERR(TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED);
+        return TLS_FAIL(TLS_AD_DECRYPT_ERROR, TLS_R_DIGEST_CHECK_FAILED);
     return 0;
 }
 
@@ -116,6 +116,6 @@ int tls13_on_key_update(tls_conn *c, const uint8_t *msg, size_t len)
         return TLS_ERR_DECODE;
     /* RFC 8446 4.6.3: any other value is illegal_parameter. */
     if (msg[4] > 1)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_UPDATE);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_UPDATE);
     return tls_conn_peer_key_update(c, msg[4]);
 }

@@ -247,7 +247,7 @@ int tls13_early_client_tls12(tls_conn *c)
     /* RFC 8446 D.3: "A client that attempts to send 0-RTT data MUST fail a
      * connection if it receives a ServerHello with TLS 1.2 or older." */
     if (c->psk.early_phase == TLS_EPH_SENDING)
-        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_WRONG_SSL_VERSION);
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_WRONG_SSL_VERSION);
     return 0;
 }
 
@@ -263,12 +263,12 @@ int tls13_psk_client_server_hello(tls_conn *c, tls_ext *e, const tls_suite *s)
     TRY(tls_rd_done(&e->body));
     /* RFC 8446 4.2.11: an identity we did not offer is illegal_parameter. */
     if (!p->offered || sel != 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PSK_IDENTITY);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PSK_IDENTITY);
     /* "Clients MUST verify that the server's selected_identity is within
      * the range supplied by the client, that the server selected a cipher
      * suite indicating a Hash associated with the PSK". */
     if (!same_hash(p->suite, s))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PSK);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PSK);
     p->accepted = 1;
     return 0;
 }
@@ -291,10 +291,10 @@ int tls13_early_client_ee(tls_conn *c, int accepted)
     tls_conn_psk *p = &c->psk;
     if (accepted) {
         if (p->early_phase != TLS_EPH_SENDING)
-            return TLS_ERR(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
+            return TLS_FAIL(TLS_AD_UNSUPPORTED_EXTENSION, TLS_R_UNSOLICITED_EXTENSION);
         /* RFC 8446 4.2.10: accepting 0-RTT means keeping its suite. */
         if (c->suite->id != c->cfg->resume->suite)
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EARLY_DATA);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EARLY_DATA);
         p->early_status = TLS_EARLY_ACCEPTED;
         return 0;
     }
@@ -356,7 +356,7 @@ int tls13_psk_server_offer(tls_conn *c, const tls_transcript *t, const uint8_t *
         /* A binder of the wrong size is malformed (OpenSSL: decode_error). */
         if (bl != s->hash_len) {
             OPENSSL_cleanse(&st, sizeof(st));
-            return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
         }
         rc = tls13_psk_partial_hash(t, s->md, msg, len - binders_total, th);
         if (rc == 0)
@@ -450,7 +450,7 @@ int tls13_early_server_eoed(tls_conn *c, const uint8_t *msg, size_t len)
 {
     (void)msg;
     if (len != 4)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     c->psk.early_phase = TLS_EPH_DONE;
     return tls_conn_set_secret(c, 0, c->ks.client_hs);
 }
@@ -571,7 +571,7 @@ static int count_early(tls_conn *c, size_t len)
     tls_conn_psk *p = &c->psk;
     /* RFC 8446 4.2.10: more than max_early_data_size is unexpected_message. */
     if (len > p->early_max || p->early_count > p->early_max - len)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MUCH_EARLY_DATA);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MUCH_EARLY_DATA);
     p->early_count += (uint32_t)len;
     return 0;
 }
@@ -614,7 +614,7 @@ int tls13_psk_session(const tls_conn *c, tls_session_state *st, const uint8_t **
     if (!c->is_server) {
         const tls_conn_ticket *t = &c->tickets[0];
         if (!t->valid)
-            return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
+            return TLS_FAIL(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
         st->version = TLS_V13;
         st->suite = t->suite;
         memcpy(st->secret, t->psk, t->psk_len);
@@ -634,7 +634,7 @@ int tls13_psk_session(const tls_conn *c, tls_session_state *st, const uint8_t **
         return 0;
     }
     if (!c->hs_done || !c->suite)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_SSL_HANDSHAKE_FAILURE);
     /* No ticket was made: the facts of the session, without a PSK. */
     st->version = TLS_V13;
     st->suite = c->suite->id;
@@ -650,7 +650,7 @@ int tls_conn_send_tickets(tls_conn *c, size_t n)
     if (c->err)
         return c->err;
     if (!c->is_server || !c->hs_done || c->version != TLS_V13 || c->close_sent)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     int rc = tls13_psk_server_tickets(c, n);
     return rc < 0 ? tls_conn_fail(c, rc) : 0;
 }
@@ -667,7 +667,7 @@ int tls_conn_write_early(tls_conn *c, const uint8_t *buf, size_t len, size_t *n)
     if (c->err)
         return c->err;
     if (c->is_server)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     if (!c->cl && !c->hs_done) {
         p->early_want = 1;
         int rc = tls_conn_handshake(c);
@@ -675,10 +675,10 @@ int tls_conn_write_early(tls_conn *c, const uint8_t *buf, size_t len, size_t *n)
             return rc;
     }
     if (p->early_phase != TLS_EPH_SENDING)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_BAD_EARLY_DATA);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_BAD_EARLY_DATA);
     size_t room = p->early_max - p->early_count;
     if (len > 0 && room == 0)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_TOO_MUCH_EARLY_DATA);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_TOO_MUCH_EARLY_DATA);
     size_t k = len < room ? len : room;
     if (k > TLS_MAX_PLAINTEXT)
         k = TLS_MAX_PLAINTEXT;

@@ -222,7 +222,7 @@ int tls_conn_set_alpn(tls_conn *c, const uint8_t *proto, size_t len)
             found = tls_rd_left(&t) == len && memcmp(t.p + t.off, proto, len) == 0;
         }
         if (!found)
-            return TLS_ERR(TLS_AD_NO_APPLICATION_PROTOCOL, TLS_R_NO_APPLICATION_PROTOCOL);
+            return TLS_FAIL(TLS_AD_NO_APPLICATION_PROTOCOL, TLS_R_NO_APPLICATION_PROTOCOL);
         memcpy(c->alpn, proto, len);
     }
     c->alpn_len = len;
@@ -258,7 +258,7 @@ int tls13_server_start(tls_conn *c)
     if ((cfg->max_version && cfg->max_version < TLS_V12) ||
         (cfg->min_version && cfg->min_version > TLS_V13) ||
         (cfg->max_version && cfg->min_version > cfg->max_version))
-        return TLS_ERR(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE);
     struct tls13_server *sv = calloc(1, sizeof(*sv));
     if (!sv)
         return TLS_ERR_INTERNAL;
@@ -366,7 +366,7 @@ static int check_shares(const client_hello *ch)
         while (pos < ch->n_groups && wire_u16(ch->groups, pos) != g)
             pos++;
         if (pos == ch->n_groups || (!first && pos <= last))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
         last = pos;
         first = 0;
     }
@@ -419,7 +419,7 @@ static int parse_sni(client_hello *ch, tls_reader *body)
         TRY(tls_rd_bytes(&name, n, &p));
         /* A name we cannot hand out as a C string is not a host name. */
         if (n > 255 || memchr(p, 0, n))
-            return TLS_ERR(TLS_AD_UNRECOGNIZED_NAME, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_UNRECOGNIZED_NAME, TLS_R_BAD_EXTENSION);
         ch->sni = p;
         ch->sni_len = n;
         ch->have_sni = 1;
@@ -502,7 +502,7 @@ static int parse_psk_form(client_hello *ch, tls_reader *body)
     }
     /* RFC 8446 4.2.11: one binder per identity. */
     if (n_ids != n_binders)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     ch->have_psk = 1;
     return 0;
 }
@@ -545,10 +545,10 @@ static int check_ext_block(tls_reader exts)
         TRY(tls_rd_u16(&exts, &type));
         TRY(tls_rd_vec(&exts, 2, &body));
         if (seen[type >> 3] & (1u << (type & 7)))
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
         seen[type >> 3] |= (uint8_t)(1u << (type & 7));
         if (type == TLS_EXT_PRE_SHARED_KEY && tls_rd_left(&exts) > 0)
-            return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
     }
     return 0;
 }
@@ -630,16 +630,16 @@ static int check_tls13_exts(const client_hello *ch)
 {
     /* RFC 8446 4.2.9: a PSK offer needs psk_key_exchange_modes. */
     if (ch->have_psk && !ch->have_psk_modes)
-        return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_PSK_KEX_MODES_EXTENSION);
+        return TLS_FAIL(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_PSK_KEX_MODES_EXTENSION);
     /* RFC 8446 9.2: without a PSK, a certificate-authenticated handshake
      * needs signature_algorithms, supported_groups and key_share. The PSK
      * is ignored here (no resumption yet), so all three are required. */
     if (!ch->have_sigalgs)
-        return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SIGALGS_EXTENSION);
+        return TLS_FAIL(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SIGALGS_EXTENSION);
     if (!ch->have_groups)
-        return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SUPPORTED_GROUPS_EXTENSION);
+        return TLS_FAIL(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SUPPORTED_GROUPS_EXTENSION);
     if (!ch->have_shares)
-        return TLS_ERR(TLS_AD_MISSING_EXTENSION, TLS_R_NO_SUITABLE_KEY_SHARE);
+        return TLS_FAIL(TLS_AD_MISSING_EXTENSION, TLS_R_NO_SUITABLE_KEY_SHARE);
     return check_shares(ch);
 }
 
@@ -675,15 +675,15 @@ static int parse_client_hello(const uint8_t *msg, size_t len, client_hello *ch)
      * as illegal_parameter and an odd one as decode_error. */
     ch->suites_len = tls_rd_left(&suites);
     if (ch->suites_len == 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_NO_CIPHERS_SPECIFIED);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_NO_CIPHERS_SPECIFIED);
     if (ch->suites_len % 2)
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_ERROR_IN_RECEIVED_CIPHER_LIST);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_ERROR_IN_RECEIVED_CIPHER_LIST);
     TRY(tls_rd_bytes(&suites, ch->suites_len, &ch->suites));
 
     /* RFC 8446 4.1.3: legacy_version below TLS 1.0 cannot be a TLS 1.3
      * ClientHello (OpenSSL's check). */
     if (ch->legacy_version < 0x0301)
-        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_BAD_LEGACY_VERSION);
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_BAD_LEGACY_VERSION);
     TRY(parse_extensions(ch, &exts));
 
     /* RFC 8446 4.1.2: "For every TLS 1.3 ClientHello, this vector MUST
@@ -693,9 +693,9 @@ static int parse_client_hello(const uint8_t *msg, size_t len, client_hello *ch)
     size_t cn = tls_rd_left(&comp);
     TRY(tls_rd_bytes(&comp, cn, &cm));
     if (!memchr(cm, 0, cn))
-        return TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_NO_COMPRESSION_SPECIFIED);
+        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_NO_COMPRESSION_SPECIFIED);
     if (cn != 1 && ch->has13)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_COMPRESSION_ALGORITHM);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_COMPRESSION_ALGORITHM);
     return 0;
 }
 
@@ -739,7 +739,7 @@ static int select_suite(tls_conn *c, const client_hello *ch, const tls_suite **o
             }
         }
     }
-    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
+    return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
 }
 
 /* Our groups in preference order, restricted to what libcrypto provides. */
@@ -781,7 +781,7 @@ static int select_group(tls_conn *c, const client_hello *ch, uint16_t *group, in
             return 0;
         }
     /* OpenSSL 3.0 reports this case as "no suitable key share". */
-    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_KEY_SHARE);
+    return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_KEY_SHARE);
 }
 
 /* RFC 8446 4.4.2.2 / 4.2.3: a scheme the client offered, valid in TLS 1.3,
@@ -821,7 +821,7 @@ static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
             }
         }
     }
-    return TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+    return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
 }
 
 /* Server preference: our first protocol the client also listed. */
@@ -1224,22 +1224,22 @@ static int check_client_hello2(tls_conn *c, const client_hello *ch, const tls_su
     struct tls13_server *sv = c->sv;
     if (ch->legacy_version != sv->ch1_version || ch->session_id_len != sv->session_id_len ||
         memcmp(ch->session_id, sv->session_id, sv->session_id_len) != 0)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PACKET);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_PACKET);
     if (s->id != c->suite->id)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_CIPHER);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_CIPHER);
     /* RFC 8446 4.2.2: the cookie of our HelloRetryRequest, unchanged. */
     if (sv->cookie_len > 0 &&
         (!ch->have_cookie || ch->cookie_len != sv->cookie_len ||
          !tls_ct_equal(ch->cookie, sv->cookie, sv->cookie_len)))
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_COOKIE_MISMATCH);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_COOKIE_MISMATCH);
     /* Early data is impossible after an HRR (RFC 8446 4.2.10). */
     if (ch->have_early_data)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
     const uint8_t *p;
     size_t n;
     TRY(find_share(ch, sv->hrr_group, &p, &n));
     if (ch->n_shares != 1 || !p)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
     return 0;
 }
 
@@ -1259,11 +1259,11 @@ static int choose_version(tls_conn *c, const client_hello *ch, uint16_t *v, int 
     else if (ch->has12 && max >= TLS_V12 && min <= TLS_V12)
         *v = TLS_V12;
     else
-        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     /* RFC 7507 3: TLS_FALLBACK_SCSV from a client offering less than we
      * support means someone forced the fallback. */
     if (*v < max && suite_offered(ch, 0x5600))
-        return TLS_ERR(TLS_AD_INAPPROPRIATE_FALLBACK, TLS_R_INAPPROPRIATE_FALLBACK);
+        return TLS_FAIL(TLS_AD_INAPPROPRIATE_FALLBACK, TLS_R_INAPPROPRIATE_FALLBACK);
     *downgrade = *v == TLS_V12 && max >= TLS_V13;
     return 0;
 }
@@ -1293,7 +1293,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
     /* RFC 8446 5.1: keys change after a ClientHello (or an HRR must come
      * before anything else), so nothing may follow it in its record. */
     if (c->hs.len - c->hs_off != len)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
     int rc = parse_client_hello(msg, len, &ch);
     /* A malformed ClientHello is reported with OpenSSL's reason for it. */
     if (rc == TLS_ERR_DECODE)
@@ -1304,7 +1304,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(choose_version(c, &ch, &version, &downgrade));
     /* After an HelloRetryRequest the version is settled. */
     if (sv->state == SS_WAIT_CH2 && version != TLS_V13)
-        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     if (version == TLS_V13)
         TRY(check_tls13_exts(&ch));
     TRY(tls13_auth_keep_client_hello(c, msg, len));
@@ -1339,7 +1339,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
     /* RFC 8446 4.2.9: we only do PSK with (EC)DHE (psk_dhe_ke). */
     int may_resume = ch.have_psk && ch.psk_dhe_ke && c->cfg->ticket_open;
     if (no_cert && !may_resume)
-        return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     TRY(select_suite(c, &ch, &s));
     if (sv->state == SS_WAIT_CH2) {
         TRY(check_client_hello2(c, &ch, s));
@@ -1347,7 +1347,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(select_group(c, &ch, &group, &hrr));
     /* RFC 8446 4.1.4: one HelloRetryRequest at most. */
     if (hrr && sv->state == SS_WAIT_CH2)
-        return TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
     /* The PSK is looked at in the ClientHello we answer with a ServerHello
      * (after an HRR, the second one, whose binder covers the HRR). */
     c->psk.accepted = 0;
@@ -1356,7 +1356,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
                                    ch.psk_binders_total));
     if (!c->psk.accepted) {
         if (no_cert)
-            return TLS_ERR(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+            return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
         TRY(select_sigalg(c, &ch, &scheme));
         /* The certificate is chosen: its OCSP response, if asked for. */
         if (!hrr)
@@ -1396,7 +1396,7 @@ static int on_client_certificate(tls_conn *c, const uint8_t *msg, size_t len)
         /* RFC 8446 4.4.2.4: a server that requires a certificate aborts
          * with certificate_required. */
         if (c->cfg->flags & TLS_CFG_REQUIRE_CERT)
-            return TLS_ERR(TLS_AD_CERTIFICATE_REQUIRED, TLS_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
+            return TLS_FAIL(TLS_AD_CERTIFICATE_REQUIRED, TLS_R_PEER_DID_NOT_RETURN_A_CERTIFICATE);
     } else {
         if (c->peer_chain)
             sk_X509_pop_free(c->peer_chain, X509_free);
@@ -1406,7 +1406,7 @@ static int on_client_certificate(tls_conn *c, const uint8_t *msg, size_t len)
      * refuse either way. */
     if (c->cfg->verify_chain) {
         STACK_OF(X509) *none = chain ? NULL : sk_X509_new_null();
-        rc = c->cfg->verify_chain(c->cfg->cb_arg, chain ? chain : none);
+        rc = TLS_NOTE(c->cfg->verify_chain(c->cfg->cb_arg, chain ? chain : none));
         sk_X509_free(none);
         TRY(rc);
     }
@@ -1456,16 +1456,16 @@ int tls_conn_request_cert(tls_conn *c)
     if (c->err)
         return c->err;
     if (!c->is_server || !c->hs_done || c->version != TLS_V13 || !sv)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_WRONG_SSL_VERSION);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_WRONG_SSL_VERSION);
     if (!sv->pha_kept)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_EXTENSION_NOT_RECEIVED);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_EXTENSION_NOT_RECEIVED);
     /* One exchange at a time. */
     if (sv->pha_active || sv->state != SS_DONE)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     /* SSL_VERIFY_CLIENT_ONCE (OpenSSL 3.0): once a CertificateRequest went
      * out, in the handshake or after it, none is sent again. */
     if ((c->cfg->flags & TLS_CFG_CLIENT_ONCE) && sv->cert_requested)
-        return TLS_ERR(TLS_AD_NONE, TLS_R_INVALID_CONFIG);
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_INVALID_CONFIG);
     /* RFC 8446 4.3.2: a context unique within the connection. */
     sv->cr_ctx_len = sizeof(sv->cr_ctx);
     TRY(tls_random(c->cr, sv->cr_ctx, sv->cr_ctx_len));
@@ -1540,7 +1540,7 @@ int tls13_server_message(tls_conn *c, const uint8_t *msg, size_t len)
     struct tls13_server *sv = c->sv;
     uint8_t type = msg[0];
     if (!sv)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     switch (sv->state) {
     case SS_WAIT_CH:
     case SS_WAIT_CH2:
@@ -1573,7 +1573,7 @@ int tls13_server_message(tls_conn *c, const uint8_t *msg, size_t len)
             return tls13_on_key_update(c, msg, len);
         break;
     }
-    return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+    return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
 }
 
 /*
@@ -1587,7 +1587,7 @@ int tls13_server_ccs(tls_conn *c)
 {
     struct tls13_server *sv = c->sv;
     if (!sv || sv->state == SS_WAIT_CH || sv->state == SS_DONE || sv->ccs_seen || sv->pha_active)
-        return TLS_ERR(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_UNEXPECTED_MESSAGE);
     sv->ccs_seen = 1;
     return 0;
 }

@@ -15,6 +15,9 @@
 #include <sstream>
 #include <string>
 
+#include "testlib/ssl_pair.h"
+#include "testlib/testlib.h"
+
 namespace
 {
 
@@ -162,6 +165,42 @@ TEST(AlertStrings, ReadAsInOpenSsl)
     EXPECT_STREQ(SSL_alert_desc_string_long(116), "unknown");
     EXPECT_STREQ(SSL_alert_desc_string(116), "UK");
     EXPECT_STREQ(SSL_alert_desc_string_long(109), "unknown");
+}
+
+// A failed handshake's ERR entry says where the failure was detected, as
+// OpenSSL's do (its state-machine function, "../ssl/statem/..."): a source
+// file relative to the source tree (never the build machine's absolute
+// path, which would also make builds irreproducible), a line, and the
+// detecting function rather than a generic reporting helper.
+TEST(ErrOrigin, HandshakeFailureNamesWhereItWasDetected)
+{
+    for (int max : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+        SSL_CTX *sctx = SSL_CTX_new(TLS_server_method()), *cctx = SSL_CTX_new(TLS_client_method());
+        ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, shimtest::cert("server.pem").c_str()), 1);
+        ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, shimtest::cert("server.key").c_str(), SSL_FILETYPE_PEM), 1);
+        SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, nullptr); // no trusted CA: the server's chain fails
+        SSL_CTX_set_max_proto_version(cctx, max);
+        {
+            shimtest::SslPair p(cctx, sctx);
+            ERR_clear_error();
+            ASSERT_FALSE(p.handshake());
+            const char *file = nullptr, *func = nullptr;
+            int line = 0;
+            unsigned long e = ERR_peek_error_all(&file, &line, &func, nullptr, nullptr);
+            ASSERT_EQ(ERR_GET_REASON(e), SSL_R_CERTIFICATE_VERIFY_FAILED);
+            ASSERT_NE(file, nullptr);
+            ASSERT_NE(func, nullptr);
+            EXPECT_NE(file[0], '/') << file;
+            EXPECT_NE(std::string(file).find(".c"), std::string::npos) << file;
+            EXPECT_GT(line, 0);
+            EXPECT_NE(std::string(func), "") << file;
+            EXPECT_EQ(std::string(func).find("err"), std::string::npos)
+                << func << ": a reporting helper, not the place the failure was detected";
+        }
+        ERR_clear_error();
+        SSL_CTX_free(sctx);
+        SSL_CTX_free(cctx);
+    }
 }
 
 } // namespace
