@@ -81,6 +81,32 @@ TLS_MUST_CHECK int tls_wr_open(tls_writer *w, int prefix_bytes, size_t *mark);
 /* Fill in the prefix; fails (internal error) if the body exceeds the prefix. */
 TLS_MUST_CHECK int tls_wr_close(tls_writer *w, int prefix_bytes, size_t mark);
 
+/*
+ * Lists of 2-byte code points (suites, groups, signature schemes) that a
+ * parser has already bounded: l holds n entries, on the wire (big-endian
+ * byte pairs) or decoded.
+ */
+static inline uint16_t tls_u16_at(const uint8_t *l, size_t i)
+{
+    return (uint16_t)(l[2 * i] << 8 | l[2 * i + 1]);
+}
+
+static inline int tls_u16s_wire_has(const uint8_t *l, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (tls_u16_at(l, i) == v)
+            return 1;
+    return 0;
+}
+
+static inline int tls_u16s_has(const uint16_t *l, size_t n, uint16_t v)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i] == v)
+            return 1;
+    return 0;
+}
+
 #ifdef __cplusplus
 }
 #endif

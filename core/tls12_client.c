@@ -103,14 +103,6 @@ struct tls12_client {
     int warned_reneg;
 };
 
-static int in_list(const uint16_t *l, size_t n, uint16_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (l[i] == v)
-            return 1;
-    return 0;
-}
-
 /* ---------------------------------------------------------------------
  * The ClientHello side (called by tls13_client.c).
  */
@@ -132,7 +124,7 @@ size_t tls12_client_suites(const tls_config *cfg, uint16_t *out, size_t cap)
     if (cfg->n_tls12_suites) {
         for (size_t i = 0; i < cfg->n_tls12_suites && k < cap; i++)
             if (tls12_suite_get(cfg->crypto, cfg->tls12_suites[i]) &&
-                !in_list(out, k, cfg->tls12_suites[i]))
+                !tls_u16s_has(out, k, cfg->tls12_suites[i]))
                 out[k++] = cfg->tls12_suites[i];
         return k;
     }
@@ -468,7 +460,7 @@ int tls12_client_server_hello(tls_conn *c, const tls12_client_offer *o, const ui
     const tls12_suite *s12 = tls12_suite_get(c->cr, suite_id);
     if (!tls_suite_get(c->cr, suite_id))
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNKNOWN_CIPHER_RETURNED);
-    if (!s12 || !in_list(cl->suites, cl->n_suites, suite_id))
+    if (!s12 || !tls_u16s_has(cl->suites, cl->n_suites, suite_id))
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
     cl->s12 = s12;
     c->suite = s12->suite;
@@ -656,7 +648,7 @@ static int ske_ecdhe(tls_conn *c, tls_reader *r)
     TRY(tls_rd_u16(r, &group));
     TRY(tls_rd_vec_bounded(r, 1, 1, 255, &point));
     /* RFC 8422 5.4: named curves only, and one we offered (5.1.1). */
-    if (curve_type != 3 || !in_list(cl->groups, cl->n_groups, group) || !tls_group_get(group))
+    if (curve_type != 3 || !tls_u16s_has(cl->groups, cl->n_groups, group) || !tls_group_get(group))
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CURVE);
     EVP_PKEY *priv = NULL;
     EVP_PKEY *peer = NULL;
@@ -701,7 +693,7 @@ static int on_server_key_exchange(tls_conn *c, const uint8_t *msg, size_t len)
     TRY(tls_rd_done(&r));
     /* RFC 5246 7.4.1.4.1: the scheme must be one we offered. */
     const tls_sigalg *sa = tls_sigalg_get(scheme);
-    if (!sa || !in_list(cl->sigalgs, cl->n_sigalgs, scheme))
+    if (!sa || !tls_u16s_has(cl->sigalgs, cl->n_sigalgs, scheme))
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     size_t tbs_len = 64 + params_len;
@@ -806,7 +798,7 @@ static int pick_sigalg(tls_conn *c, uint16_t *out)
     size_t n_ours = c->cfg->n_client_sigalgs ? c->cfg->n_client_sigalgs : cl->n_sigalgs;
     for (size_t i = 0; i < cl->n_cr_sigalgs; i++) {
         uint16_t s = cl->cr_sigalgs[i];
-        if (tls_sigalg_get(s) && in_list(ours, n_ours, s) &&
+        if (tls_sigalg_get(s) && tls_u16s_has(ours, n_ours, s) &&
             tls_sigalg_key_ok(s, c->cfg->key, 0)) {
             *out = s;
             return 0;

@@ -126,28 +126,6 @@ typedef struct ch12 {
     int have_sni;
 } ch12;
 
-/* Entry i of a list of 2-byte values on the wire. */
-static uint16_t wire_u16(const uint8_t *l, size_t i)
-{
-    return (uint16_t)(l[2 * i] << 8 | l[2 * i + 1]);
-}
-
-static int in_wire_list(const uint8_t *l, size_t n, uint16_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (wire_u16(l, i) == v)
-            return 1;
-    return 0;
-}
-
-static int in_list(const uint16_t *l, size_t n, uint16_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (l[i] == v)
-            return 1;
-    return 0;
-}
-
 static int suite_offered(const ch12 *ch, uint16_t id)
 {
     for (size_t i = 0; i + 1 < ch->suites_len; i += 2)
@@ -417,9 +395,9 @@ static int pick_identity(tls_conn *c, const ch12 *ch, int au, int signed_kx,
     int ours_first = (c->cfg->flags & TLS_CFG_SERVER_PREFERENCE) != 0;
     size_t n_walk = ours_first ? n_ours : ch->n_sigalgs;
     for (size_t i = 0; i < n_walk; i++) {
-        uint16_t s = ours_first ? ours[i] : wire_u16(ch->sigalgs, i);
-        if (!scheme_allowed(c, s) || !in_list(ours, n_ours, s) ||
-            !in_wire_list(ch->sigalgs, ch->n_sigalgs, s) || !tls_crypto_sigalg_available(c->cr, s))
+        uint16_t s = ours_first ? ours[i] : tls_u16_at(ch->sigalgs, i);
+        if (!scheme_allowed(c, s) || !tls_u16s_has(ours, n_ours, s) ||
+            !tls_u16s_wire_has(ch->sigalgs, ch->n_sigalgs, s) || !tls_crypto_sigalg_available(c->cr, s))
             continue;
         for (size_t k = 0; k < n; k++)
             if (key_fits_au(ids[k]->key, au) && tls_sigalg_key_ok(s, ids[k]->key, 0)) {
@@ -440,10 +418,10 @@ static uint16_t pick_group(const tls_conn *c, const ch12 *ch)
     if (!n)
         ours = tls_default_groups(&n);
     for (size_t i = 0; i < n; i++) {
-        if (!in_list(ecdhe_groups, sizeof(ecdhe_groups) / sizeof(ecdhe_groups[0]), ours[i]) ||
+        if (!tls_u16s_has(ecdhe_groups, sizeof(ecdhe_groups) / sizeof(ecdhe_groups[0]), ours[i]) ||
             !tls_crypto_group_available(c->cr, ours[i]))
             continue;
-        if (!ch->have_groups || in_wire_list(ch->groups, ch->n_groups, ours[i]))
+        if (!ch->have_groups || tls_u16s_wire_has(ch->groups, ch->n_groups, ours[i]))
             return ours[i];
     }
     return 0;
@@ -480,9 +458,9 @@ static int no_suite_error(tls_conn *c, const ch12 *ch, const uint16_t *ours, siz
     if (ch->have_sigalgs) {
         int shared = 0;
         for (size_t i = 0; i < ch->n_sigalgs && !shared; i++) {
-            uint16_t s = wire_u16(ch->sigalgs, i);
+            uint16_t s = tls_u16_at(ch->sigalgs, i);
             const tls_sigalg *a = tls_sigalg_get(s);
-            shared = a && in_list(sig, n_sig, s) &&
+            shared = a && tls_u16s_has(sig, n_sig, s) &&
                      !(a->hash_nid == NID_sha1 && c->cfg->security_level > 0);
         }
         if (!shared)
@@ -493,7 +471,7 @@ static int no_suite_error(tls_conn *c, const ch12 *ch, const uint16_t *ours, siz
     for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
         uint16_t id = (uint16_t)ch->suites[i] << 8 | ch->suites[i + 1];
         const tls12_suite *s = tls12_suite_get(c->cr, id);
-        if (!in_list(ours, n, id) || !s || !s->suite || !s->suite->info ||
+        if (!tls_u16s_has(ours, n, id) || !s || !s->suite || !s->suite->info ||
             s->suite->info->min_version > TLS_V12 || s->kx == TLS12_KX_RSA)
             continue;
         if (s->kx == TLS12_KX_ECDHE && !pick_group(c, ch))
@@ -534,7 +512,7 @@ static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, ui
     } else {
         for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
             uint16_t id = (uint16_t)ch->suites[i] << 8 | ch->suites[i + 1];
-            if (in_list(ours, n, id) && suite_usable(c, ch, id, &sv->id, &sv->scheme, group)) {
+            if (tls_u16s_has(ours, n, id) && suite_usable(c, ch, id, &sv->id, &sv->scheme, group)) {
                 *out = tls12_suite_get(c->cr, id);
                 return 0;
             }
@@ -596,7 +574,7 @@ static int resumable(tls_conn *c, const ch12 *ch, const tls_session_state *st)
         return 0;
     const uint16_t *ours = c->cfg->tls12_suites;
     size_t n = c->cfg->n_tls12_suites;
-    if (n && !in_list(ours, n, st->suite))
+    if (n && !tls_u16s_has(ours, n, st->suite))
         return 0;
     if (st->compression != TLS_COMP_NULL && !comp_offered(ch, (uint8_t)st->compression))
         return 0;
@@ -1271,7 +1249,7 @@ static int on_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
     tls_rd_init(&r, msg + 4, len - 4);
     if (tls_rd_u16(&r, &scheme) < 0 || tls_rd_vec(&r, 2, &sig) < 0 || tls_rd_done(&r) < 0)
         return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
-    if (!in_list(sv->our_sigalgs, sv->n_our_sigalgs, scheme))
+    if (!tls_u16s_has(sv->our_sigalgs, sv->n_our_sigalgs, scheme))
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     EVP_PKEY *pk = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     ENSURE(pk, TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE));

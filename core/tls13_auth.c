@@ -14,14 +14,6 @@
 #include "core/handshake.h"
 #include "core/tls13_auth.h"
 
-static int in_list(const uint16_t *l, size_t n, uint16_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (l[i] == v)
-            return 1;
-    return 0;
-}
-
 size_t tls13_auth_sigalgs(const tls_config *cfg, uint16_t *out, size_t cap)
 {
     const uint16_t *l = cfg->n_client_sigalgs ? cfg->client_sigalgs : cfg->sigalgs;
@@ -33,7 +25,7 @@ size_t tls13_auth_sigalgs(const tls_config *cfg, uint16_t *out, size_t cap)
      * itself is held to the TLS 1.3 schemes when it arrives. */
     for (size_t i = 0; i < n && k < cap; i++) {
         const tls_sigalg *sa = tls_sigalg_get(l[i]);
-        if (sa && !in_list(out, k, l[i]))
+        if (sa && !tls_u16s_has(out, k, l[i]))
             out[k++] = l[i];
     }
     return k;
@@ -162,7 +154,7 @@ int tls13_check_certificate_verify(const tls_crypto *cr, const uint8_t *msg, siz
     TRY(tls_rd_done(&r));
     /* RFC 8446 4.4.3: a scheme we offered, valid for TLS 1.3. */
     const tls_sigalg *sa = tls_sigalg_get(s);
-    if (!in_list(ok, n_ok, s) || !sa || !sa->tls13)
+    if (!tls_u16s_has(ok, n_ok, s) || !sa || !sa->tls13)
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     if (!key)
         return TLS_ERR_INTERNAL;

@@ -108,14 +108,6 @@ static const uint8_t hrr_random[32] = {
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
 
-static int in_list(const uint16_t *l, size_t n, uint16_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (l[i] == v)
-            return 1;
-    return 0;
-}
-
 static void free_shares(struct tls13_client *cl)
 {
     for (size_t i = 0; i < cl->n_shares; i++)
@@ -386,7 +378,7 @@ int tls13_client_start(tls_conn *c)
     for (size_t i = 0; offer13 && i < n && cl->n_suites < MAX_LIST; i++) {
         const tls_suite *s = tls_suite_get(c->cr, l[i]);
         if (s && s->info && s->info->min_version == TLS_V13 && s->cipher &&
-            !in_list(cl->suites, cl->n_suites, l[i]))
+            !tls_u16s_has(cl->suites, cl->n_suites, l[i]))
             cl->suites[cl->n_suites++] = l[i];
     }
     cl->offer13 = cl->n_suites > 0;
@@ -409,7 +401,7 @@ int tls13_client_start(tls_conn *c)
     if (!n)
         l = tls_default_groups(&n);
     for (size_t i = 0; i < n && cl->n_groups < MAX_LIST; i++)
-        if (tls_crypto_group_available(c->cr, l[i]) && !in_list(cl->groups, cl->n_groups, l[i]))
+        if (tls_crypto_group_available(c->cr, l[i]) && !tls_u16s_has(cl->groups, cl->n_groups, l[i]))
             cl->groups[cl->n_groups++] = l[i];
     if (!cl->n_groups)
         return TLS_FAIL(TLS_AD_NONE, TLS_R_NO_SHARED_GROUPS);
@@ -492,7 +484,7 @@ static int on_hrr(tls_conn *c, const tls_suite *s, tls_ext_block *eb, const uint
         TRY(tls_rd_done(&ks->body));
         /* RFC 8446 4.2.8: the group must be one we offered, and not one we
          * already sent a share for. */
-        if (!in_list(cl->groups, cl->n_groups, g))
+        if (!tls_u16s_has(cl->groups, cl->n_groups, g))
             return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
         for (size_t i = 0; i < cl->n_shares; i++)
             if (cl->shares[i].group == g)
@@ -598,7 +590,7 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     const tls_suite *s = tls_suite_get(c->cr, suite_id);
     if (!s || s->info == NULL || s->info->min_version != TLS_V13)
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNKNOWN_CIPHER_RETURNED);
-    if (!in_list(cl->suites, cl->n_suites, suite_id))
+    if (!tls_u16s_has(cl->suites, cl->n_suites, suite_id))
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_CIPHER_RETURNED);
     /* RFC 8446 4.1.4: the ServerHello after an HRR keeps the HRR's suite. */
     if (cl->hrr_seen && suite_id != cl->hrr_suite)
@@ -928,7 +920,7 @@ static int on_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
     /* RFC 8446 4.4.3: the scheme must be one we offered and valid for
      * TLS 1.3 (no PKCS#1 v1.5, no SHA-1). */
     const tls_sigalg *sa = tls_sigalg_get(scheme);
-    if (!in_list(cl->sigalgs, cl->n_sigalgs, scheme) || !sa || !sa->tls13)
+    if (!tls_u16s_has(cl->sigalgs, cl->n_sigalgs, scheme) || !sa || !sa->tls13)
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
     EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     uint8_t th[TLS_MAX_HASH], tbs[TLS13_CV_CONTENT_MAX];
@@ -957,7 +949,7 @@ static int pick_sigalg(tls_conn *c, uint16_t *out)
     for (size_t i = 0; i < cl->n_cr_sigalgs; i++) {
         uint16_t s = cl->cr_sigalgs[i];
         const tls_sigalg *sa = tls_sigalg_get(s);
-        if (sa && sa->tls13 && in_list(ours, n_ours, s) &&
+        if (sa && sa->tls13 && tls_u16s_has(ours, n_ours, s) &&
             tls_sigalg_key_ok(s, c->cfg->key, 1)) {
             *out = s;
             return 0;

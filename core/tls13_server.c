@@ -148,28 +148,6 @@ static const uint8_t hrr_random[32] = {
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
 
-static int in_list(const uint16_t *l, size_t n, uint16_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (l[i] == v)
-            return 1;
-    return 0;
-}
-
-/* Entry i of a list of 2-byte values on the wire. */
-static uint16_t wire_u16(const uint8_t *l, size_t i)
-{
-    return (uint16_t)(l[2 * i] << 8 | l[2 * i + 1]);
-}
-
-static int in_wire_list(const uint8_t *l, size_t n, uint16_t v)
-{
-    for (size_t i = 0; i < n; i++)
-        if (wire_u16(l, i) == v)
-            return 1;
-    return 0;
-}
-
 static int suite_offered(const client_hello *ch, uint16_t id)
 {
     for (size_t i = 0; i + 1 < ch->suites_len; i += 2)
@@ -363,7 +341,7 @@ static int check_shares(const client_hello *ch)
         TRY(tls_rd_u16(&l, &g));
         TRY(tls_rd_vec(&l, 2, &kx));
         size_t pos = 0;
-        while (pos < ch->n_groups && wire_u16(ch->groups, pos) != g)
+        while (pos < ch->n_groups && tls_u16_at(ch->groups, pos) != g)
             pos++;
         if (pos == ch->n_groups || (!first && pos <= last))
             return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
@@ -733,7 +711,7 @@ static int select_suite(tls_conn *c, const client_hello *ch, const tls_suite **o
     } else {
         for (size_t i = 0; i + 1 < ch->suites_len; i += 2) {
             uint16_t id = (uint16_t)ch->suites[i] << 8 | ch->suites[i + 1];
-            if (usable_suite(c, id) && in_list(ours, n, id)) {
+            if (usable_suite(c, id) && tls_u16s_has(ours, n, id)) {
                 *out = tls_suite_get(c->cr, id);
                 return 0;
             }
@@ -750,7 +728,7 @@ static size_t server_groups(tls_conn *c, uint16_t *out)
     if (!n)
         l = tls_default_groups(&n);
     for (size_t i = 0; i < n && k < MAX_LIST; i++)
-        if (tls_crypto_group_available(c->cr, l[i]) && !in_list(out, k, l[i]))
+        if (tls_crypto_group_available(c->cr, l[i]) && !tls_u16s_has(out, k, l[i]))
             out[k++] = l[i];
     return k;
 }
@@ -775,7 +753,7 @@ static int select_group(tls_conn *c, const client_hello *ch, uint16_t *group, in
         }
     }
     for (size_t i = 0; i < n; i++)
-        if (in_wire_list(ch->groups, ch->n_groups, ours[i])) {
+        if (tls_u16s_wire_has(ch->groups, ch->n_groups, ours[i])) {
             *group = ours[i];
             *hrr = 1;
             return 0;
@@ -807,10 +785,10 @@ static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
     int ours_first = (cfg->flags & TLS_CFG_SERVER_PREFERENCE) != 0;
     size_t n_walk = ours_first ? n : ch->n_sigalgs;
     for (size_t i = 0; i < n_walk; i++) {
-        uint16_t s = ours_first ? ours[i] : wire_u16(ch->sigalgs, i);
+        uint16_t s = ours_first ? ours[i] : tls_u16_at(ch->sigalgs, i);
         const tls_sigalg *sa = tls_sigalg_get(s);
-        if (!sa || !sa->tls13 || !in_list(ours, n, s) ||
-            !in_wire_list(ch->sigalgs, ch->n_sigalgs, s) || !tls_crypto_sigalg_available(c->cr, s))
+        if (!sa || !sa->tls13 || !tls_u16s_has(ours, n, s) ||
+            !tls_u16s_wire_has(ch->sigalgs, ch->n_sigalgs, s) || !tls_crypto_sigalg_available(c->cr, s))
             continue;
         for (size_t k = 0; k <= n_ids; k++) {
             const tls_identity *id = k == 0 ? &sv->main_id : &cfg->ids[k - 1];
