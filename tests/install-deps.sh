@@ -20,7 +20,7 @@ packages=(
     libgtest-dev clang libclang-rt-14-dev
     # real programs and peers the tests run
     openssl curl socat ca-certificates nginx-light haproxy stunnel4
-    lighttpd lighttpd-mod-openssl gnutls-bin python3 dovecot-imapd postfix
+    lighttpd lighttpd-mod-openssl gnutls-bin python3 dovecot-imapd
     postgresql apache2
     # tooling used by tests and packaging
     valgrind dpkg-dev file binutils
