@@ -535,20 +535,32 @@ int tls_rsa_kx_encrypt(const tls_crypto *cr, EVP_PKEY *server_key, uint16_t clie
                        uint8_t pms[48], uint8_t *out, size_t cap, size_t *out_len)
 {
     ENSURE(is_rsa(server_key), TLS_ERR_INTERNAL);
+    /* The server's key comes from the peer: one too small to carry the
+     * premaster in PKCS#1 (48 bytes + 11) is refused as OpenSSL's security
+     * check refuses a small end-entity key, not as an internal error. */
+    ENSURE(EVP_PKEY_get_size(server_key) >= 48 + 11,
+           TLS_ERR(TLS_AD_HANDSHAKE_FAILURE, TLS_R_EE_KEY_TOO_SMALL));
     /* RFC 5246 7.4.7.1: client_version (the ClientHello's) || random[46]. */
     pms[0] = (uint8_t)(client_version >> 8);
     pms[1] = (uint8_t)client_version;
     TRY(tls_random(cr, pms + 2, 46));
     size_t n = 0;
     EVP_PKEY_CTX *ctx = tls_crypto_pkey_ctx(cr, server_key);
-    int ok = ctx != NULL && EVP_PKEY_encrypt_init(ctx) == 1 &&
-             EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
-             EVP_PKEY_encrypt(ctx, NULL, &n, pms, 48) == 1 && n <= cap &&
-             EVP_PKEY_encrypt(ctx, out, &n, pms, 48) == 1;
+    int ready = ctx != NULL && EVP_PKEY_encrypt_init(ctx) == 1 &&
+                EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 &&
+                EVP_PKEY_encrypt(ctx, NULL, &n, pms, 48) == 1 && n <= cap;
+    int ok = ready && EVP_PKEY_encrypt(ctx, out, &n, pms, 48) == 1;
     EVP_PKEY_CTX_free(ctx);
-    if (!ok) {
+    if (!ready) {
         OPENSSL_cleanse(pms, 48);
         return TLS_ERR_INTERNAL;
+    }
+    if (!ok) {
+        /* The key is the peer's (a certificate whose RSA key libcrypto
+         * cannot encrypt with): OpenSSL says BAD_RSA_ENCRYPT with
+         * internal_error; the fault is the peer's, so the alert says so. */
+        OPENSSL_cleanse(pms, 48);
+        return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_BAD_RSA_ENCRYPT);
     }
     *out_len = n;
     return 0;
