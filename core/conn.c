@@ -278,32 +278,45 @@ void tls_conn_out_consume(tls_conn *c, size_t n)
  *     AlertLevel level;
  *     AlertDescription description;
  * } Alert;
+ *
+ * What an alert does, as OpenSSL 3.0 decides it: a warning (or TLS 1.3's
+ * user_canceled) counts towards the limit of five in a row; TLS 1.3
+ * ignores user_canceled; close_notify closes cleanly when it is a warning or
+ * TLS 1.3's; a fatal alert, and every other TLS 1.3 alert, ends the
+ * connection with the alert as its reason; TLS 1.2's no_renegotiation is a
+ * handshake failure; other TLS 1.2 warnings are ignored; an unknown level is
+ * illegal_parameter.
  */
 static int on_alert(tls_conn *c, const uint8_t *p, size_t n)
 {
     /* RFC 8446 5.1: alerts are never fragmented nor coalesced. */
     if (n != 2)
-        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_LENGTH);
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_INVALID_ALERT);
     trace(c, 0, TLS_CT_ALERT, p, n);
-    if (p[0] != TLS_AL_WARNING && p[0] != TLS_AL_FATAL)
-        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_ALERT);
     if (c->cfg->event)
         c->cfg->event(c->cfg->cb_arg, TLS_EV_ALERT_RECEIVED, p[0] << 8 | p[1]);
-    if (tls_alert_is_closure(p[1])) {
+    uint8_t level = p[0], desc = p[1];
+    /* Until a version is chosen TLS 1.2's rules apply, as in OpenSSL
+     * (whose TLS_method only becomes TLS 1.3's at that choice). */
+    int tls13 = c->version == TLS_V13;
+    int user_canceled13 = tls13 && desc == TLS_AD_USER_CANCELLED;
+    if ((level == TLS_AL_WARNING || user_canceled13) && ++c->warn_alerts >= 5)
+        return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MANY_WARN_ALERTS);
+    if (user_canceled13)
+        return 0;
+    if (tls_alert_is_closure(desc) && (tls13 || level == TLS_AL_WARNING)) {
         c->close_rcvd = 1;
         return TLS_EOF;
     }
-    /* RFC 5246 7.2: in TLS 1.2 a warning is not fatal (no_renegotiation,
-     * user_canceled ...); a peer sending nothing else is cut off at the
-     * fifth in a row, as OpenSSL does (MAX_WARN_ALERT_COUNT 5). */
-    if (c->version == TLS_V12 && p[0] == TLS_AL_WARNING) {
-        if (++c->warn_alerts >= 5)
-            return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_TOO_MANY_WARN_ALERTS);
-        return 0;
+    if (level == TLS_AL_FATAL || tls13) {
+        c->alert_rcvd = desc;
+        return TLS_FAIL(TLS_AD_NONE, TLS_R_ALERT_OFFSET + desc);
     }
-    /* RFC 8446 6: every other alert is an error, whatever its level. */
-    c->alert_rcvd = p[1];
-    return TLS_FAIL(TLS_AD_NONE, TLS_R_ALERT_OFFSET + p[1]);
+    if (desc == TLS_AD_NO_RENEGOTIATION)
+        return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_RENEGOTIATION);
+    if (level == TLS_AL_WARNING)
+        return 0;
+    return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_UNKNOWN_ALERT_TYPE);
 }
 
 /* Hand every complete message in the reassembly buffer to the state

@@ -129,7 +129,7 @@ struct tls_conn {
     struct tls13_server *sv; /* server handshake state (tls13_server.c) */
     struct tls12_server *sv12; /* TLS 1.2 server state (tls12_server.c), once 1.2 is chosen */
     struct tls12_client *cl12; /* TLS 1.2 client state (tls12_client.c), once 1.2 is chosen */
-    int warn_alerts;           /* TLS 1.2 warning alerts in a row */
+    int warn_alerts;           /* warning alerts in a row (on_alert) */
 
     /* Custom extensions (custom_ext.c): per registered extension, sent /
      * received flags (NULL until first needed); the version a server chose

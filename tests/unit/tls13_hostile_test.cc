@@ -361,11 +361,12 @@ TEST_F(ShTest, FatalAlertFromServer)
     expect_sticky(p, rc);
 }
 
-TEST_F(ShTest, WarningAlertIsFatalInTls13)
+TEST_F(ShTest, WarningAlertBeforeServerHelloIsIgnored)
 {
-    int rc = feed(record(21, "\x01\x2a"));
-    EXPECT_EQ(TLS_ERR(TLS_AD_NONE, TLS_R_ALERT_OFFSET + TLS_AD_BAD_CERTIFICATE), rc);
-    EXPECT_EQ(TLS_AD_BAD_CERTIFICATE, tls_conn_alert_received(p.c));
+    // Before a version is chosen TLS 1.2's alert rules apply, as on OpenSSL
+    // (tests/apiunit/alert_rules_test.cc, OtherWarningsAreIgnored).
+    EXPECT_EQ(TLS_WANT_INPUT, feed(record(21, "\x01\x2a")));
+    EXPECT_EQ(0, tls_conn_error(p.c));
 }
 
 TEST_F(ShTest, UnexpectedEofDuringHandshake)
