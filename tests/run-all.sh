@@ -14,7 +14,8 @@
 #      must pass) and on ShimSSL (failures == expected-failures.txt)
 #   3. ASan+UBSan build (-DSHIMSSL_SANITIZE=ON), ctest (all labels)
 #   3b. mutation check: the quick subset of tools/mutation/mutants.ini
-#   4. clang libFuzzer build, each target for $SHIMSSL_FUZZ_SECONDS (60) s
+#   4. clang libFuzzer build, each target on $SHIMSSL_FUZZ_RUNS (100000)
+#      inputs from seed $SHIMSSL_FUZZ_SEED (1), at most $SHIMSSL_FUZZ_SECONDS (120) s
 #
 # Every ctest run is followed by a skip check: a test ctest reports as not
 # run (GTEST_SKIP, disabled) must be listed in tests/skip-allowlist.txt with
@@ -28,7 +29,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${SHIMSSL_CI_DIR:-$root/build-ci}
 jobs=$(nproc 2>/dev/null || echo 2)
-fuzz_secs=${SHIMSSL_FUZZ_SECONDS:-60}
+fuzz_secs=${SHIMSSL_FUZZ_SECONDS:-120}
 system_libssl=/usr/lib/x86_64-linux-gnu/libssl.so.3
 failed=()
 start=$(date +%s)
@@ -151,7 +152,7 @@ section "3b. Mutation check (quick subset of tools/mutation/mutants.ini)"
 # The whole list: tools/mutation/run.py --all.
 run_stage "mutation check" python3 "$root/tools/mutation/run.py" --dir "$out/mutation" --jobs "$jobs" || true
 
-section "4. Fuzzing (clang, libFuzzer, ${fuzz_secs}s per target)"
+section "4. Fuzzing (clang, libFuzzer, ${SHIMSSL_FUZZ_RUNS:-100000} inputs per target from a fixed seed, at most ${fuzz_secs}s each)"
 if run_stage "fuzz build" bash -c "CC=clang CXX=clang++ cmake -S '$root' -B '$out/fuzz' -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHIMSSL_FUZZ=ON && cmake --build '$out/fuzz' -j '$jobs' --target fuzz_record fuzz_client_handshake fuzz_client_hello fuzz_ticket fuzz_server12_handshake fuzz_client12_handshake fuzz_record12"; then
     run_stage "fuzz run" "$root/tests/fuzz/run.sh" "$out/fuzz/tests/fuzz" "$fuzz_secs" || true
 fi
