@@ -25,6 +25,7 @@
 #include "core/handshake.h"
 #include "core/maxfrag.h"
 #include "core/ocsp_status.h"
+#include "core/sslv2_hello.h"
 #include "core/tls13_psk.h"
 #include "core/tls12_client.h"
 
@@ -116,6 +117,22 @@ static void trace(tls_conn *c, int write, int type, const uint8_t *p, size_t n)
         c->cfg->msg(c->cfg->cb_arg, write, c->version ? c->version : TLS_V13, type, p, n);
 }
 
+/* A received handshake message as OpenSSL's message callback shows it: an
+ * SSLv2-compatible ClientHello as it came, with version SSL 2.0 and no
+ * content type. */
+static void trace_message(tls_conn *c, const uint8_t *m, size_t n)
+{
+    const uint8_t *v2 = m;
+    size_t v2n = n;
+    tls_v2_hello_wire(c, &v2, &v2n);
+    if (v2 != m && m[0] == TLS_HS_CLIENT_HELLO && c->version == 0) {
+        if (c->cfg->msg)
+            c->cfg->msg(c->cfg->cb_arg, 0, 0x0002, 0, v2, v2n);
+        return;
+    }
+    trace(c, 0, TLS_CT_HANDSHAKE, m, n);
+}
+
 void tls_conn_state(tls_conn *c, int state)
 {
     if (c->cfg->event)
@@ -195,6 +212,7 @@ void tls_conn_free(tls_conn *c)
         sk_X509_pop_free(c->peer_chain, X509_free);
     EVP_PKEY_free(c->peer_tmp_key);
     free(c->ch_copy);
+    free(c->v2_msg);
     free(c->cext_flags);
     free(c->peer_ca_names);
     tls_conn_free_peer_offer(c);
@@ -213,9 +231,17 @@ static size_t rec_body_len(const tls_conn *c)
     return (size_t)c->rbuf[3] << 8 | c->rbuf[4];
 }
 
+/* The whole record's size, header included, once 5 bytes are in. */
+static size_t rec_total(const tls_conn *c)
+{
+    if (c->v2_len)
+        return 2 + (size_t)c->v2_len;
+    return 5 + rec_body_len(c);
+}
+
 static int rec_complete(const tls_conn *c)
 {
-    return c->rlen >= 5 && c->rlen == 5 + rec_body_len(c);
+    return c->rlen >= 5 && c->rlen == rec_total(c);
 }
 
 uint8_t *tls_conn_rbuf(tls_conn *c, size_t *want)
@@ -227,7 +253,7 @@ uint8_t *tls_conn_rbuf(tls_conn *c, size_t *want)
     else if (c->rlen < 5)
         *want = 5 - c->rlen;
     else
-        *want = 5 + rec_body_len(c) - c->rlen;
+        *want = rec_total(c) - c->rlen;
     return c->rbuf + c->rlen;
 }
 
@@ -240,6 +266,12 @@ void tls_conn_rbuf_commit(tls_conn *c, size_t n)
     size_t before = c->rlen;
     c->rlen += n;
     if (before < 5 && c->rlen >= 5) {
+        int v2 = tls_v2_hello_header(c);
+        if (v2 != 0) {
+            if (v2 < 0)
+                (void)tls_conn_fail(c, v2);
+            return;
+        }
         size_t need;
         int rc = tls_rec_need(&c->rd, c->rbuf, c->rlen, &need);
         /* 0-RTT records skipped after a HelloRetryRequest are ciphertext
@@ -347,7 +379,7 @@ static int hs_messages(tls_conn *c)
          * first arrived. */
         int post = c->hs_done;
         if (!c->hs_suspended) {
-            trace(c, 0, TLS_CT_HANDSHAKE, m, 4 + mlen);
+            trace_message(c, m, 4 + mlen);
             tls_conn_state(c, m[0]);
         }
         int rc;
@@ -404,6 +436,14 @@ static int step(tls_conn *c)
         return hs_messages(c);
     if (!rec_complete(c))
         return TLS_WANT_INPUT;
+    c->record_read = 1;
+    if (c->v2_len) {
+        int vrc = tls_v2_hello_record(c);
+        c->v2_len = 0;
+        c->rlen = 0;
+        TRY(vrc);
+        return hs_messages(c);
+    }
     trace(c, 0, 256, c->rbuf, 5);
     int orc = tls_rec_open(&c->rd, c->rbuf, c->rlen, &type, &body, &len);
     /* RFC 8446 4.2.10: a server that refused 0-RTT drops what it cannot

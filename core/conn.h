@@ -76,6 +76,12 @@ struct tls_conn {
     int transport_eof;
     int close_sent;
     int close_rcvd;
+    int record_read; /* a record has been read (the first may be SSLv2's) */
+    /* An SSLv2-compatible ClientHello (sslv2_hello.c): the record's length
+     * while it is in rbuf, then the message as it came, for the transcript. */
+    uint16_t v2_len;
+    uint8_t *v2_msg;
+    size_t v2_msg_len;
 
     /* Input: exactly one record at a time. */
     uint8_t rbuf[TLS_MAX_RECORD];

@@ -42,6 +42,7 @@
 #include "core/handshake.h"
 #include "core/maxfrag.h"
 #include "core/ocsp_status.h"
+#include "core/sslv2_hello.h"
 #include "core/tls12.h"
 
 enum {
@@ -421,7 +422,9 @@ static uint16_t pick_group(const tls_conn *c, const ch12 *ch)
         if (!tls_u16s_has(ecdhe_groups, sizeof(ecdhe_groups) / sizeof(ecdhe_groups[0]), ours[i]) ||
             !tls_crypto_group_available(c->cr, ours[i]))
             continue;
-        if (!ch->have_groups || tls_u16s_wire_has(ch->groups, ch->n_groups, ours[i]))
+        /* Like OpenSSL 3.0, a client without supported_groups shares no
+         * group (so no ECDHE suite), rather than taking all of ours. */
+        if (ch->have_groups && tls_u16s_wire_has(ch->groups, ch->n_groups, ours[i]))
             return ours[i];
     }
     return 0;
@@ -1082,9 +1085,15 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
          * scheme our certificate would sign with (tls_conn_own_sigalg). */
         const tls_identity *rsa_id;
         uint16_t rsa_scheme;
-        if (!sv->scheme && pick_identity(c, &ch, sv->s12->au, 1, &rsa_id, &rsa_scheme) &&
-            rsa_id == sv->id)
-            c->own_sigalg = rsa_scheme;
+        if (!sv->scheme) {
+            /* OpenSSL 3.0 chooses a scheme for every certificate suite,
+             * key transport included, and fails the handshake without
+             * one (e.g. only the implied SHA-1 at security level 1+). */
+            if (!pick_identity(c, &ch, sv->s12->au, 1, &rsa_id, &rsa_scheme))
+                return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+            if (rsa_id == sv->id)
+                c->own_sigalg = rsa_scheme;
+        }
         c->suite = sv->s12->suite;
         c->group = group;
         c->ems = ch.have_ems && !(cfg->flags & TLS_CFG_NO_EMS);
@@ -1111,6 +1120,8 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
     TRY(tls_transcript_set_md(&sv->th, sv->s12->prf_md));
     if (sv->resumed)
         return abbreviated_flight(c, &ch, msg, len);
+    /* The transcript takes an SSLv2-compatible hello as it came. */
+    tls_v2_hello_wire(c, &msg, &len);
     return full_flight(c, &ch, msg, len);
 }
 

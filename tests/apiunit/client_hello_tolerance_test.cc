@@ -412,6 +412,23 @@ TEST_F(ClientHelloTolerance, Tls12SignatureAlgorithmsAtSecurityLevels)
     }
 }
 
+TEST_F(ClientHelloTolerance, Tls12RsaKeyTransportStillNeedsASignatureAlgorithm)
+{
+    // OpenSSL chooses a scheme for key transport suites too: the implied
+    // {sha1, rsa} fails that from security level 1 on.
+    Hello h;
+    h.tls13 = false;
+    h.sigalgs.clear();
+    h.suites = {0x009c};
+    SSL_CTX_set_security_level(ctx, 1);
+    Answer a = feed(records(22, 0x0301, client_hello(h)));
+    EXPECT_EQ(a.ssl_error, SSL_ERROR_SSL);
+    EXPECT_EQ(a.reason, SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
+    EXPECT_EQ(a.alert, SSL_AD_HANDSHAKE_FAILURE);
+    SSL_CTX_set_security_level(ctx, 0);
+    expect_accepted(feed(records(22, 0x0301, client_hello(h))));
+}
+
 TEST_F(ClientHelloTolerance, Tls12EcdsaServerWithoutSignatureAlgorithms)
 {
     // The implied {sha1, ecdsa} is refused from security level 1 on; unlike
