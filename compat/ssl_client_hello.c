@@ -15,11 +15,10 @@ static int view(SSL *s, tls_client_hello_view *v)
            tls_conn_client_hello_view(s->conn, v) == 0;
 }
 
-/* SSLv2-format ClientHellos are never accepted here. */
 int SSL_client_hello_isv2(SSL *s)
 {
-    (void)s;
-    return 0;
+    tls_client_hello_view v;
+    return view(s, &v) && tls_conn_client_hello_v2(s->conn);
 }
 
 unsigned int SSL_client_hello_get0_legacy_version(SSL *s)

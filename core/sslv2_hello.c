@@ -164,3 +164,8 @@ void tls_v2_hello_wire(const tls_conn *c, const uint8_t **msg, size_t *len)
     *msg = c->v2_msg;
     *len = c->v2_msg_len;
 }
+
+int tls_conn_client_hello_v2(const tls_conn *c)
+{
+    return c->v2_msg != NULL;
+}

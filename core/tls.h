@@ -541,6 +541,9 @@ typedef struct tls_client_hello_view {
     size_t extensions_len;
 } tls_client_hello_view;
 TLS_MUST_CHECK int tls_conn_client_hello_view(const tls_conn *c, tls_client_hello_view *v);
+/* Server: the first hello came SSLv2-compatible (RFC 5246 E.2; its view is the
+ * equivalent TLS ClientHello). */
+int tls_conn_client_hello_v2(const tls_conn *c);
 /* Walk the extensions of v: *cursor starts at 0. Returns 1 with the next
  * extension's type and body, 0 after the last one. */
 int tls_client_hello_next_ext(const tls_client_hello_view *v, size_t *cursor, uint16_t *type,

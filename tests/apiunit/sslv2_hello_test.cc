@@ -175,6 +175,37 @@ TEST_F(Sslv2Hello, NoSupportedGroupsMeansNoEcdhe)
     expect_refused(step(v2_record(h)), 40, SSL_R_NO_SHARED_CIPHER);
 }
 
+struct HelloSeen {
+    int isv2 = -1;
+    unsigned legacy_version = 0;
+    Bytes random;
+};
+
+int on_client_hello(SSL *s, int *, void *arg)
+{
+    auto *seen = static_cast<HelloSeen *>(arg);
+    seen->isv2 = SSL_client_hello_isv2(s);
+    seen->legacy_version = SSL_client_hello_get0_legacy_version(s);
+    const unsigned char *r = nullptr;
+    size_t n = SSL_client_hello_get0_random(s, &r);
+    seen->random.assign(r, r + n);
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+TEST_F(Sslv2Hello, TheClientHelloCallbackSeesIt)
+{
+    HelloSeen seen;
+    SSL_CTX_set_client_hello_cb(ctx, on_client_hello, &seen);
+    V2Hello h;
+    h.challenge = Bytes(16, 0x22);
+    expect_server_hello(step(v2_record(h)), 0x0303, 0x009c);
+    EXPECT_EQ(seen.isv2, 1);
+    EXPECT_EQ(seen.legacy_version, 0x0303u);
+    Bytes want(16, 0);
+    want.insert(want.end(), 16, 0x22);
+    EXPECT_EQ(seen.random, want);
+}
+
 TEST_F(Sslv2Hello, OnlySslV2CipherSpecsShareNothing)
 {
     V2Hello h;
