@@ -60,6 +60,10 @@ SSL_SESSION *shimssl_session_from_state(SSL *s, const tls_session_state *st, con
 SSL_SESSION *shimssl_session_from_conn(SSL *s);
 /* Make ss the connection's own session (takes the reference). */
 void shimssl_session_set_own(SSL *s, SSL_SESSION *ss);
+/* Server inside its handshake: the session being negotiated (the one
+ * resumed, else a new one from core's state st), made the connection's own
+ * so that SSL_get_session sees it, as OpenSSL's s->session. Borrowed. */
+SSL_SESSION *shimssl_session_server_current(SSL *s, tls_conn *c, const tls_session_state *st);
 /* Has the session outlived its timeout at time now? */
 int shimssl_session_expired(const SSL_SESSION *ss, time_t now);
 

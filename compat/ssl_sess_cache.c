@@ -489,7 +489,7 @@ int shimssl_sess_config(SSL *s, tls_config *cfg)
         /* OpenSSL's TLS 1.3 ticket lifetime is the session timeout. */
         long timeout = shimssl_session_ctx(s)->session_timeout;
         if (timeout > 0)
-            cfg->ticket_lifetime = timeout > 604800 ? 604800 : (uint32_t)timeout;
+            cfg->ticket_lifetime = timeout > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)timeout;
         cfg->max_early_data = s->api_max_early_data;
         cfg->early_data_ok = shimssl_early_data_ok;
         cfg->session_new = shimssl_cache_session_new;

@@ -263,6 +263,25 @@ void shimssl_session_set_own(SSL *s, SSL_SESSION *ss)
     s->api_session_is_own = 1;
 }
 
+SSL_SESSION *shimssl_session_server_current(SSL *s, tls_conn *c, const tls_session_state *st)
+{
+    shimssl_sess_ssl *ps = shimssl_sess(s);
+    SSL_SESSION *ss;
+
+    if (s->api_session_is_own && s->api_session != NULL)
+        return s->api_session;
+    if (ps != NULL && ps->found != NULL && tls_conn_session_reused(c)) {
+        /* ps->found keeps its reference until the handshake ends. */
+        SSL_SESSION_up_ref(ps->found);
+        shimssl_session_set_own(s, ps->found);
+        return s->api_session;
+    }
+    if ((ss = shimssl_session_from_state(s, st, NULL, 0)) == NULL)
+        return NULL;
+    shimssl_session_set_own(s, ss);
+    return ss;
+}
+
 SSL_SESSION *SSL_get_session(const SSL *s)
 {
     SSL *m = (SSL *)s; /* the session is built lazily: a cache, not a change */

@@ -327,19 +327,25 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
     SSL_SESSION *ss;
     int rc;
 
-    (void)c;
-    if (shimssl_session_ctx(s)->api_sess == NULL || !algs_ready(shimssl_session_ctx(s)))
+    SSL_SESSION *cur;
+    shimssl_sess_ctx *sc = shimssl_session_ctx(s)->api_sess;
+
+    if (sc == NULL || !algs_ready(shimssl_session_ctx(s)))
+        return TLS_ERR_INTERNAL;
+    /* A TLS 1.2 ticket goes out inside the handshake: the connection's
+     * session must exist already (as OpenSSL's does from the ClientHello
+     * on), for SSL_get_session in the callback below. */
+    if (st->version == TLS_V12 && c != NULL && shimssl_session_server_current(s, c, st) == NULL)
         return TLS_ERR_INTERNAL;
     /* The application may now put its data on the connection's session
      * (SSL_SESSION_set1_ticket_appdata); the ticket carries it. */
-    if (shimssl_session_ctx(s)->api_sess->appdata_gen_cb != NULL &&
-        !shimssl_session_ctx(s)->api_sess->appdata_gen_cb(s, shimssl_session_ctx(s)->api_sess->appdata_cb_arg))
+    if (sc->appdata_gen_cb != NULL && !sc->appdata_gen_cb(s, sc->appdata_cb_arg))
         return TLS_ERR(TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
     if ((ss = shimssl_session_from_state(s, st, NULL, 0)) == NULL)
         return TLS_ERR_INTERNAL;
-    if (s->api_session != NULL && s->api_session->ticket_appdata_len > 0 &&
-        !SSL_SESSION_set1_ticket_appdata(ss, s->api_session->ticket_appdata,
-                                         s->api_session->ticket_appdata_len)) {
+    cur = SSL_get_session(s);
+    if (cur != NULL && cur->ticket_appdata_len > 0 &&
+        !SSL_SESSION_set1_ticket_appdata(ss, cur->ticket_appdata, cur->ticket_appdata_len)) {
         SSL_SESSION_free(ss);
         return TLS_ERR_INTERNAL;
     }
@@ -466,19 +472,17 @@ done:
 
 /*
  * SSL_CTX_set_session_ticket_cb's decrypt callback sees every ticket, opened
- * or not. 0: go on (ss used as the callback says, *renew updated);
- * 1: full handshake; < 0: abort.
+ * or not, and TLS 1.2's empty one. Returns ticket_open's codes: 0 (go on
+ * with ss, *renew updated), 1 (full handshake, new ticket), 3 (full
+ * handshake, no new ticket) or < 0 (abort), as OpenSSL's tls_decrypt_ticket.
  */
 static int ask_dec_cb(SSL *s, SSL_SESSION *ss, const uint8_t *ticket, size_t len, int *renew)
 {
     shimssl_sess_ctx *sc = shimssl_session_ctx(s)->api_sess;
-    /* TLS 1.3 always sends new tickets after a resumption: OpenSSL reports
-     * every good TLS 1.3 ticket as one to renew. */
-    SSL_TICKET_STATUS status =
-        ss == NULL                                                 ? SSL_TICKET_NO_DECRYPT
-        : *renew || SSL_SESSION_get_protocol_version(ss) == TLS1_3_VERSION ? SSL_TICKET_SUCCESS_RENEW
-                                                                   : SSL_TICKET_SUCCESS;
-
+    SSL_TICKET_STATUS status = len == 0     ? SSL_TICKET_EMPTY
+                               : ss == NULL ? SSL_TICKET_NO_DECRYPT
+                               : *renew     ? SSL_TICKET_SUCCESS_RENEW
+                                            : SSL_TICKET_SUCCESS;
     SSL_TICKET_RETURN ret = sc->appdata_dec_cb(
         s, ss, ticket, len < TICKET_NAME_LEN ? len : TICKET_NAME_LEN, status, sc->appdata_cb_arg);
 
@@ -490,6 +494,7 @@ static int ask_dec_cb(SSL *s, SSL_SESSION *ss, const uint8_t *ticket, size_t len
         *renew = ret == SSL_TICKET_RETURN_USE_RENEW;
         return 0;
     case SSL_TICKET_RETURN_IGNORE:
+        return 3;
     case SSL_TICKET_RETURN_IGNORE_RENEW:
         return 1;
     default: /* SSL_TICKET_RETURN_ABORT and anything unknown */
@@ -501,22 +506,30 @@ int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t le
                         tls_session_state *st)
 {
     SSL *s = arg;
-    SSL_SESSION *ss;
+    shimssl_sess_ctx *sc = shimssl_session_ctx(s)->api_sess;
+    SSL_SESSION *ss = NULL;
     int renew = 0, rc;
 
-    if (shimssl_session_ctx(s)->api_sess == NULL)
+    if (sc == NULL)
         return 1;
     /* With SSL_OP_NO_TICKET only TLS 1.3 PSK identities reach here (a
-     * TLS 1.2 server then takes no tickets): they are cache keys. */
+     * TLS 1.2 server then takes no tickets): they are cache keys, and a
+     * stateful resumption always gets new tickets. */
     if (s->options & SSL_OP_NO_TICKET) {
         /* Stateful: single use (RFC 8446 8.1), so out of the cache now. */
         if ((ss = shimssl_cache_get(s, ticket, len)) == NULL)
             return 1;
         (void)SSL_CTX_remove_session(shimssl_session_ctx(s), ss);
+        renew = 1;
     } else {
-        ss = shimssl_ticket_decode(shimssl_session_ctx(s), s, ticket, len, &renew);
-        if (shimssl_session_ctx(s)->api_sess->appdata_dec_cb != NULL &&
-            (rc = ask_dec_cb(s, ss, ticket, len, &renew)) != 0) {
+        if (len > 0)
+            ss = shimssl_ticket_decode(shimssl_session_ctx(s), s, ticket, len, &renew);
+        /* OpenSSL renews every TLS 1.3 ticket its own keys open (core sets
+         * the version before this only for TLS 1.2). */
+        if (ss != NULL && sc->ticket_cb == NULL &&
+            (c != NULL ? tls_conn_version(c) != TLS_V12 : ss->ssl_version == TLS1_3_VERSION))
+            renew = 1;
+        if (sc->appdata_dec_cb != NULL && (rc = ask_dec_cb(s, ss, ticket, len, &renew)) != 0) {
             SSL_SESSION_free(ss);
             return rc;
         }

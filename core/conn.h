@@ -56,6 +56,8 @@ typedef struct tls_conn_psk {
     tls_session_state st; /* server: the resumed state, then the last one sealed */
     int have_st;
     uint64_t nonce_ctr;   /* server: ticket_nonce of the next NewSessionTicket */
+    int no_tickets;       /* server: the PSKs offered owe no new ticket (OpenSSL's
+                             ticket_expected unset) */
     /* 0-RTT */
     int early_status;     /* TLS_EARLY_* */
     int early_phase;      /* TLS_EPH_* (early.c) */

@@ -330,6 +330,9 @@ int tls13_psk_server_offer(tls_conn *c, const tls_transcript *t, const uint8_t *
     if (!cfg->ticket_open)
         return 0;
     ENSURE(binders_total < len, TLS_ERR_INTERNAL);
+    /* As OpenSSL: new tickets follow only if some identity was not ours
+     * (or not usable), or the one resumed asks for renewal. */
+    p->no_tickets = 1;
     for (uint16_t i = 0; i < MAX_TRIED && tls_rd_left(&ids) > 0; i++) {
         tls_reader id, b;
         uint32_t age;
@@ -344,11 +347,19 @@ int tls13_psk_server_offer(tls_conn *c, const tls_transcript *t, const uint8_t *
             return rc;
         }
         const tls_suite *ps = tls_suite_get(c->cr, st.suite);
-        /* Unknown, or not usable with the suite chosen: the next one. */
-        if (rc == 1 || st.version != TLS_V13 || !same_hash(ps, s) || st.secret_len != s->hash_len) {
+        /* Ignored by the application: the next one, owing nothing. */
+        if (rc == 3) {
             OPENSSL_cleanse(&st, sizeof(st));
             continue;
         }
+        /* Unknown, or not usable with the suite chosen: the next one. */
+        if (rc == 1 || st.version != TLS_V13 || !same_hash(ps, s) || st.secret_len != s->hash_len) {
+            p->no_tickets = 0;
+            OPENSSL_cleanse(&st, sizeof(st));
+            continue;
+        }
+        if (rc == 2)
+            p->no_tickets = 0;
         uint8_t th[TLS_MAX_HASH], mine[TLS_MAX_HASH];
         size_t bl = tls_rd_left(&b);
         const uint8_t *theirs;

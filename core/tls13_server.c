@@ -1424,7 +1424,11 @@ static int on_pha_finished(tls_conn *c, const uint8_t *msg, size_t len)
     tls_transcript_init(&sv->th);
     sv->pha_active = 0;
     sv->state = SS_DONE;
-    return 0;
+    /* OpenSSL issues tickets again after a post-handshake authentication
+     * (the session now has the client's certificate). */
+    return tls13_psk_server_tickets(c, c->psk.accepted && c->cfg->num_tickets > 1
+                                           ? 1
+                                           : c->cfg->num_tickets);
 }
 
 int tls_conn_request_cert(tls_conn *c)
@@ -1507,6 +1511,8 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     size_t n = c->cfg->num_tickets;
     if (c->psk.accepted && n > 1)
         n = 1;
+    if (c->psk.no_tickets)
+        n = 0;
     return tls13_psk_server_tickets(c, n);
 }
 

@@ -1,0 +1,213 @@
+// Session tickets as OpenSSL 3.0 issues and keeps them, seen through the
+// public API only (this file also builds against the system libssl, label
+// reference, where every expectation here holds): the application-data
+// callbacks of SSL_CTX_set_session_ticket_cb in TLS 1.2 (where the ticket
+// goes out inside the handshake) and the lifetime hint a client receives
+// for each version.
+#include <gtest/gtest.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <unistd.h>
+
+#include <cstring>
+
+#include "testlib/ssl_pair.h"
+#include "testlib/testlib.h"
+
+namespace
+{
+
+const char kAppData[] = "ticket app data";
+
+struct TicketCbState {
+    int gen_called = 0;
+    int gen_saw_session = 0;
+    int dec_called = 0;
+    int dec_saw_appdata = 0;
+    SSL_TICKET_STATUS last_status = SSL_TICKET_EMPTY;
+    SSL_TICKET_RETURN on_empty = SSL_TICKET_RETURN_IGNORE_RENEW;
+    SSL_TICKET_RETURN on_success = SSL_TICKET_RETURN_USE;
+} tcb;
+
+int gen_cb(SSL *s, void *)
+{
+    tcb.gen_called++;
+    SSL_SESSION *ss = SSL_get_session(s);
+    if (ss == nullptr)
+        return 0;
+    tcb.gen_saw_session++;
+    return SSL_SESSION_set1_ticket_appdata(ss, kAppData, strlen(kAppData));
+}
+
+SSL_TICKET_RETURN dec_cb(SSL *, SSL_SESSION *ss, const unsigned char *, size_t,
+                         SSL_TICKET_STATUS status, void *)
+{
+    tcb.dec_called++;
+    tcb.last_status = status;
+    if (status == SSL_TICKET_EMPTY)
+        return tcb.on_empty;
+    if (status != SSL_TICKET_SUCCESS && status != SSL_TICKET_SUCCESS_RENEW)
+        return SSL_TICKET_RETURN_IGNORE_RENEW;
+    void *data = nullptr;
+    size_t len = 0;
+    if (SSL_SESSION_get0_ticket_appdata(ss, &data, &len) == 1 && len == strlen(kAppData) &&
+        memcmp(data, kAppData, len) == 0)
+        tcb.dec_saw_appdata++;
+    return tcb.on_success;
+}
+
+class TicketRules : public ::testing::Test
+{
+  protected:
+    void SetUp() override
+    {
+        alarm(60);
+        tcb = TicketCbState();
+        sctx = SSL_CTX_new(TLS_server_method());
+        cctx = SSL_CTX_new(TLS_client_method());
+        ASSERT_NE(sctx, nullptr);
+        ASSERT_NE(cctx, nullptr);
+        ASSERT_EQ(SSL_CTX_use_certificate_chain_file(sctx, shimtest::cert("server.pem").c_str()), 1);
+        ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, shimtest::cert("server.key").c_str(),
+                                              SSL_FILETYPE_PEM),
+                  1);
+    }
+    void TearDown() override
+    {
+        SSL_CTX_free(sctx);
+        SSL_CTX_free(cctx);
+        ERR_clear_error();
+        alarm(0);
+    }
+    void only(int version)
+    {
+        ASSERT_EQ(SSL_CTX_set_min_proto_version(cctx, version), 1);
+        ASSERT_EQ(SSL_CTX_set_max_proto_version(cctx, version), 1);
+    }
+    // A handshake (resuming ss if given), then data from the server so that
+    // the client reads any TLS 1.3 tickets; returns the client's session.
+    SSL_SESSION *connect(SSL_SESSION *ss = nullptr, int *reused = nullptr)
+    {
+        shimtest::SslPair p(cctx, sctx);
+        if (ss != nullptr) {
+            EXPECT_EQ(SSL_set_session(p.client, ss), 1);
+        }
+        EXPECT_TRUE(p.handshake()) << ERR_error_string(ERR_peek_error(), nullptr);
+        EXPECT_EQ(SSL_write(p.server, "x", 1), 1);
+        char c = 0;
+        EXPECT_EQ(SSL_read(p.client, &c, 1), 1);
+        if (reused != nullptr)
+            *reused = SSL_session_reused(p.client);
+        SSL_SESSION *out = SSL_get1_session(p.client);
+        (void)SSL_shutdown(p.client);
+        (void)SSL_shutdown(p.server);
+        return out;
+    }
+    SSL_CTX *sctx = nullptr, *cctx = nullptr;
+};
+
+// sslapitest's test_ticket_callbacks for TLS 1.2: the generate callback
+// runs inside the handshake and finds the connection's session there; the
+// decrypt callback hears of the client's empty extension first, then gets
+// the ticket back with the data the generate callback put in it.
+TEST_F(TicketRules, Tls12GenerateCallbackSeesTheSessionAndItsDataComesBack)
+{
+    only(TLS1_2_VERSION);
+    SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
+    ASSERT_EQ(SSL_CTX_set_session_ticket_cb(sctx, gen_cb, dec_cb, nullptr), 1);
+
+    SSL_SESSION *ss = connect();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(tcb.gen_called, 1);
+    EXPECT_EQ(tcb.gen_saw_session, 1);
+    EXPECT_EQ(tcb.dec_called, 1);
+    EXPECT_EQ(tcb.last_status, SSL_TICKET_EMPTY);
+    EXPECT_EQ(SSL_SESSION_has_ticket(ss), 1);
+
+    tcb.gen_called = tcb.dec_called = 0;
+    int reused = 0;
+    SSL_SESSION *again = connect(ss, &reused);
+    EXPECT_EQ(reused, 1);
+    EXPECT_EQ(tcb.dec_called, 1);
+    EXPECT_EQ(tcb.dec_saw_appdata, 1);
+    EXPECT_EQ(tcb.last_status, SSL_TICKET_SUCCESS);
+    EXPECT_EQ(tcb.gen_called, 0); // SSL_TICKET_RETURN_USE: no new ticket
+    SSL_SESSION_free(again);
+
+    // SSL_TICKET_RETURN_USE_RENEW: resumed, and a new ticket (generated
+    // inside the abbreviated handshake) carries the data again.
+    tcb = TicketCbState();
+    tcb.on_success = SSL_TICKET_RETURN_USE_RENEW;
+    again = connect(ss, &reused);
+    EXPECT_EQ(reused, 1);
+    EXPECT_EQ(tcb.gen_called, 1);
+    EXPECT_EQ(tcb.gen_saw_session, 1);
+    SSL_SESSION_free(again);
+    SSL_SESSION_free(ss);
+}
+
+// SSL_TICKET_RETURN_IGNORE on the empty extension: no ticket at all (and no
+// generate callback); SSL_TICKET_RETURN_IGNORE on a ticket: a full
+// handshake that issues no new one.
+TEST_F(TicketRules, Tls12DecryptCallbackIgnoreIssuesNoTicket)
+{
+    only(TLS1_2_VERSION);
+    SSL_CTX_set_session_cache_mode(sctx, SSL_SESS_CACHE_OFF);
+    ASSERT_EQ(SSL_CTX_set_session_ticket_cb(sctx, gen_cb, dec_cb, nullptr), 1);
+    tcb.on_empty = SSL_TICKET_RETURN_IGNORE;
+    SSL_SESSION *ss = connect();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(tcb.dec_called, 1);
+    EXPECT_EQ(tcb.gen_called, 0);
+    EXPECT_EQ(SSL_SESSION_has_ticket(ss), 0);
+    SSL_SESSION_free(ss);
+
+    tcb = TicketCbState();
+    ss = connect();
+    ASSERT_NE(ss, nullptr);
+    ASSERT_EQ(SSL_SESSION_has_ticket(ss), 1);
+    tcb = TicketCbState();
+    tcb.on_success = SSL_TICKET_RETURN_IGNORE;
+    int reused = 1;
+    SSL_SESSION *again = connect(ss, &reused);
+    EXPECT_EQ(reused, 0);
+    EXPECT_EQ(tcb.dec_called, 1);
+    EXPECT_EQ(tcb.gen_called, 0);
+    SSL_SESSION_free(again);
+    SSL_SESSION_free(ss);
+}
+
+// OpenSSL's lifetime hint: TLS 1.2 sends the session timeout as it is
+// (nginx's ssl_session_timeout 1d advertises 86400), TLS 1.3 the timeout
+// capped at 7 days (RFC 8446 4.6.1); sslapitest's test_ticket_lifetime.
+TEST_F(TicketRules, LifetimeHintIsTheSessionTimeout)
+{
+    only(TLS1_2_VERSION);
+    SSL_CTX_set_timeout(sctx, 86400);
+    SSL_SESSION *ss = connect();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(SSL_SESSION_get_ticket_lifetime_hint(ss), 86400u);
+    SSL_SESSION_free(ss);
+
+    SSL_CTX_set_timeout(sctx, 14 * 24 * 3600);
+    ss = connect();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(SSL_SESSION_get_ticket_lifetime_hint(ss), 14u * 24 * 3600);
+    SSL_SESSION_free(ss);
+
+    only(TLS1_3_VERSION);
+    ss = connect();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(SSL_SESSION_get_ticket_lifetime_hint(ss), 7u * 24 * 3600);
+    SSL_SESSION_free(ss);
+
+    SSL_CTX_set_timeout(sctx, 300);
+    ss = connect();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(SSL_SESSION_get_ticket_lifetime_hint(ss), 300u);
+    SSL_SESSION_free(ss);
+}
+
+} // namespace
