@@ -629,10 +629,13 @@ static void client_new_session(SSL *s)
         s->api_session_is_own = 1;
         return;
     }
-    /* A new ticket replaces the session in use, which (with client caching
-     * on, as OpenSSL) leaves the cache and is never offered again: each
-     * ticket is used once (RFC 8446 C.4). */
-    if (ticket_len > 0 && s->api_session != NULL && s->api_session->id_len > 0 &&
+    /* TLS 1.2: a new ticket replaces the session in use, which (with
+     * client caching on, as OpenSSL) leaves the cache and is never offered
+     * again. A TLS 1.3 ticket leaves the earlier ones alone: a client may
+     * keep every session it was given (the one it resumed left the cache
+     * when the handshake ended). */
+    if (st.version == TLS_V12 && ticket_len > 0 && s->api_session != NULL &&
+        s->api_session->id_len > 0 &&
         (shimssl_session_ctx(s)->session_cache_mode & SSL_SESS_CACHE_CLIENT))
         (void)SSL_CTX_remove_session(shimssl_session_ctx(s), s->api_session);
     if ((ss = shimssl_session_from_state(s, &st, ticket, ticket_len)) == NULL)
@@ -667,6 +670,11 @@ static void handshake_done(SSL *s)
         }
     } else if (reused && s->api_session != NULL) {
         s->api_session_is_own = 1;
+        /* OpenSSL: a TLS 1.3 ticket is meant to be used once, so with client
+         * caching on the session resumed leaves the cache (and is never
+         * offered again) as the handshake ends. */
+        if (tls_conn_version(c) == TLS_V13 && (mode & SSL_SESS_CACHE_CLIENT))
+            (void)SSL_CTX_remove_session(ctx, s->api_session);
     }
     if (!(mode & SSL_SESS_CACHE_NO_AUTO_CLEAR) &&
         __atomic_add_fetch(&sctx(ctx)->handshakes, 1, __ATOMIC_RELAXED) % 255 == 0)

@@ -2,8 +2,8 @@
 // public API only (this file also builds against the system libssl, label
 // reference, where every expectation here holds): the application-data
 // callbacks of SSL_CTX_set_session_ticket_cb in TLS 1.2 (where the ticket
-// goes out inside the handshake) and the lifetime hint a client receives
-// for each version.
+// goes out inside the handshake), the lifetime hint a client receives for
+// each version, and a TLS 1.3 client keeping every ticket it is given.
 #include <gtest/gtest.h>
 
 #include <openssl/err.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <vector>
 
 #include "testlib/ssl_pair.h"
 #include "testlib/testlib.h"
@@ -58,6 +59,13 @@ SSL_TICKET_RETURN dec_cb(SSL *, SSL_SESSION *ss, const unsigned char *, size_t,
     return tcb.on_success;
 }
 
+std::vector<SSL_SESSION *> kept;
+int keep_cb(SSL *, SSL_SESSION *ss)
+{
+    kept.push_back(ss);
+    return 1;
+}
+
 class TicketRules : public ::testing::Test
 {
   protected:
@@ -65,6 +73,7 @@ class TicketRules : public ::testing::Test
     {
         alarm(60);
         tcb = TicketCbState();
+        kept.clear();
         sctx = SSL_CTX_new(TLS_server_method());
         cctx = SSL_CTX_new(TLS_client_method());
         ASSERT_NE(sctx, nullptr);
@@ -76,6 +85,9 @@ class TicketRules : public ::testing::Test
     }
     void TearDown() override
     {
+        for (SSL_SESSION *ss : kept)
+            SSL_SESSION_free(ss);
+        kept.clear();
         SSL_CTX_free(sctx);
         SSL_CTX_free(cctx);
         ERR_clear_error();
@@ -208,6 +220,34 @@ TEST_F(TicketRules, LifetimeHintIsTheSessionTimeout)
     ASSERT_NE(ss, nullptr);
     EXPECT_EQ(SSL_SESSION_get_ticket_lifetime_hint(ss), 300u);
     SSL_SESSION_free(ss);
+}
+
+// A TLS 1.3 client with client caching on that keeps the session of the
+// first NewSessionTicket from its new-session callback: the second ticket
+// leaves it alone; both stay resumable and each resumes.
+TEST_F(TicketRules, Tls13EveryTicketKeptStaysResumable)
+{
+    only(TLS1_3_VERSION);
+    SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT);
+    SSL_CTX_sess_set_new_cb(cctx, keep_cb);
+    SSL_SESSION *last = connect();
+    ASSERT_EQ(kept.size(), 2u);
+    EXPECT_EQ(SSL_SESSION_is_resumable(kept[0]), 1);
+    EXPECT_EQ(SSL_SESSION_is_resumable(kept[1]), 1);
+    SSL_SESSION_free(last);
+
+    std::vector<SSL_SESSION *> first(kept);
+    kept.clear();
+    for (SSL_SESSION *ss : first) {
+        int reused = 0;
+        SSL_SESSION *s2 = connect(ss, &reused);
+        EXPECT_EQ(reused, 1);
+        // Used once: with client caching on it leaves the cache.
+        EXPECT_EQ(SSL_SESSION_is_resumable(ss), 0);
+        SSL_SESSION_free(s2);
+    }
+    for (SSL_SESSION *ss : first)
+        SSL_SESSION_free(ss);
 }
 
 } // namespace
