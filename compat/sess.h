@@ -121,6 +121,10 @@ typedef struct shimssl_sess_ssl {
     tls_session_state new_state;
     int have_new_state;
     int counted_start;
+    /* SSL_new_session_ticket: tickets queued; armed when queued with no
+     * write pending (the next SSL_do_handshake / SSL_read sends them). */
+    size_t tickets_queued;
+    int tickets_armed;
     /* 0-RTT. */
     int early_wanted;  /* client: SSL_write_early_data was called */
     int early_state;   /* SHIMSSL_EARLY_* */

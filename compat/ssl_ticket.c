@@ -548,20 +548,38 @@ int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t le
     return renew ? 2 : 0;
 }
 
-/* Server, TLS 1.3: send another ticket now (it goes out with the next
- * write or SSL_do_handshake). */
+/* Server, TLS 1.3: one more ticket, sent with the next write (or
+ * SSL_do_handshake / SSL_read when no write is pending), as OpenSSL. */
 int SSL_new_session_ticket(SSL *s)
 {
     tls_conn *c = s != NULL ? shimssl_conn(s) : NULL;
+    shimssl_sess_ssl *ps = s != NULL ? shimssl_sess(s) : NULL;
 
-    if (c == NULL || !s->server || !tls_conn_handshake_done(c) ||
+    if (c == NULL || ps == NULL || !s->server || !tls_conn_handshake_done(c) ||
         tls_conn_version(c) != TLS_V13) {
         SHIMSSL_ERR(ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
         return 0;
     }
-    if (tls_conn_send_tickets(c, 1) < 0) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
-        return 0;
-    }
+    ps->tickets_queued++;
+    if (s->wpend_len == 0)
+        ps->tickets_armed = 1;
+    return 1;
+}
+
+int shimssl_sess_send_queued_tickets(SSL *s, int at_write)
+{
+    shimssl_sess_ssl *ps = shimssl_sess(s);
+    tls_conn *c = shimssl_conn(s);
+    size_t n;
+    int rc;
+
+    if (ps == NULL || c == NULL || ps->tickets_queued == 0 || s->wpend_len > 0 ||
+        (!at_write && !ps->tickets_armed))
+        return 1;
+    n = ps->tickets_queued;
+    ps->tickets_queued = 0;
+    ps->tickets_armed = 0;
+    if ((rc = tls_conn_send_tickets(c, n)) < 0)
+        return shimssl_io_fail(s, rc);
     return 1;
 }

@@ -250,4 +250,47 @@ TEST_F(TicketRules, Tls13EveryTicketKeptStaysResumable)
         SSL_SESSION_free(ss);
 }
 
+int server_new_calls = 0;
+int count_server_new(SSL *, SSL_SESSION *)
+{
+    server_new_calls++;
+    return 0; // not kept
+}
+
+// SSL_new_session_ticket only queues (sslapitest's test_extra_tickets): the
+// tickets are made by the next write (or SSL_do_handshake), and the client
+// gets them with the data.
+TEST_F(TicketRules, NewSessionTicketIsSentByTheNextWrite)
+{
+    only(TLS1_3_VERSION);
+    SSL_CTX_sess_set_new_cb(sctx, count_server_new);
+    SSL_CTX_set_session_cache_mode(cctx, SSL_SESS_CACHE_CLIENT);
+    SSL_CTX_sess_set_new_cb(cctx, keep_cb);
+    shimtest::SslPair p(cctx, sctx);
+    ASSERT_TRUE(p.handshake());
+    EXPECT_EQ(server_new_calls, 2);
+    ASSERT_EQ(SSL_new_session_ticket(p.server), 1);
+    ASSERT_EQ(SSL_new_session_ticket(p.server), 1);
+    EXPECT_EQ(server_new_calls, 2);
+    EXPECT_EQ(SSL_write(p.server, "a", 1), 1);
+    EXPECT_EQ(server_new_calls, 4);
+    char c = 0;
+    EXPECT_EQ(SSL_read(p.client, &c, 1), 1);
+    EXPECT_EQ(kept.size(), 4u);
+
+    // SSL_do_handshake drives them too.
+    ASSERT_EQ(SSL_new_session_ticket(p.server), 1);
+    EXPECT_EQ(server_new_calls, 4);
+    EXPECT_EQ(SSL_do_handshake(p.server), 1);
+    EXPECT_EQ(server_new_calls, 5);
+    EXPECT_EQ(SSL_read(p.client, &c, 1), -1);
+    EXPECT_EQ(SSL_get_error(p.client, -1), SSL_ERROR_WANT_READ);
+    EXPECT_EQ(kept.size(), 5u);
+
+    // Not on a client, not in TLS 1.2.
+    EXPECT_EQ(SSL_new_session_ticket(p.client), 0);
+    ERR_clear_error();
+    server_new_calls = 0;
+}
+
 } // namespace
