@@ -383,11 +383,17 @@ void shimssl_session_ssl_free(SSL *s)
     s->api_session_is_own = 0;
 }
 
-/* SSL_clear keeps a session the application set, drops the old connection's. */
+/* SSL_clear keeps the session unless it went bad (as OpenSSL): a client
+ * then offers its old connection's session on the next handshake. */
 void shimssl_session_ssl_clear(SSL *s)
 {
-    if (s->api_session_is_own)
-        shimssl_session_ssl_free(s);
+    if (!s->api_session_is_own)
+        return;
+    if (!s->server && s->api_session != NULL && !s->api_session->not_resumable) {
+        s->api_session_is_own = 0;
+        return;
+    }
+    shimssl_session_ssl_free(s);
 }
 
 /* --- session id context --------------------------------------------------------- */

@@ -293,4 +293,34 @@ TEST_F(TicketRules, NewSessionTicketIsSentByTheNextWrite)
     server_new_calls = 0;
 }
 
+// SSL_clear keeps a client's session unless it went bad: the same SSL then
+// resumes the connection it had (sslapitest's test_ssl_clear).
+TEST_F(TicketRules, ClientResumesAfterSslClear)
+{
+    for (int version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+        only(version);
+        shimtest::SslPair p(cctx, sctx);
+        ASSERT_TRUE(p.handshake());
+        EXPECT_EQ(SSL_write(p.server, "x", 1), 1);
+        char c = 0;
+        EXPECT_EQ(SSL_read(p.client, &c, 1), 1);
+        (void)SSL_shutdown(p.client);
+        (void)SSL_shutdown(p.server);
+        ASSERT_EQ(SSL_clear(p.client), 1);
+
+        SSL *server = SSL_new(sctx);
+        BIO *cb = nullptr, *sb = nullptr;
+        ASSERT_EQ(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
+        SSL_set_bio(p.client, cb, cb);
+        SSL_set_bio(server, sb, sb);
+        SSL_set_accept_state(server);
+        SSL_free(p.server);
+        p.server = server;
+        ASSERT_TRUE(p.handshake()) << version;
+        EXPECT_EQ(SSL_session_reused(p.client), 1) << version;
+        (void)SSL_shutdown(p.client);
+        (void)SSL_shutdown(p.server);
+    }
+}
+
 } // namespace
