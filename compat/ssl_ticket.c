@@ -22,8 +22,9 @@
  * plaintext is decoded into a fresh session, and that session must suit
  * this connection (version, session id context) before it is resumed.
  *
- * TLS 1.3 with SSL_OP_NO_TICKET: stateful tickets, as OpenSSL. The ticket is
- * the session's id in the SSL_CTX's cache, and it can be used once.
+ * TLS 1.3 with SSL_OP_NO_TICKET, or taking early data with anti-replay on:
+ * stateful tickets, as OpenSSL. The ticket is the session's id in the
+ * SSL_CTX's cache, and it can be used once.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED /* HMAC_CTX: the callback's documented type */
 
@@ -240,6 +241,17 @@ static int mac_compute(ticket_mac *m, const unsigned char *p, size_t len, unsign
     return EVP_MAC_update(m->evp, p, len) && EVP_MAC_final(m->evp, out, out_len, EVP_MAX_MD_SIZE);
 }
 
+/*
+ * TLS 1.3 tickets are stateful (cache keys) with SSL_OP_NO_TICKET, and also,
+ * as OpenSSL, while the server takes early data with anti-replay on: the
+ * cache then lets each ticket be used once.
+ */
+static int tls13_stateful(const SSL *s)
+{
+    return (s->options & SSL_OP_NO_TICKET) ||
+           (s->api_max_early_data > 0 && !(s->options & SSL_OP_NO_ANTI_REPLAY));
+}
+
 /* --- sealing ------------------------------------------------------------------------------ */
 
 /*
@@ -362,7 +374,7 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
         }
         ss->id_len = 32;
     }
-    if (st->version == TLS_V13 && (s->options & SSL_OP_NO_TICKET)) {
+    if (st->version == TLS_V13 && tls13_stateful(s)) {
         /* Stateful: the ticket is the cache key. */
         if (cap < ss->id_len) {
             SSL_SESSION_free(ss);
@@ -515,7 +527,7 @@ int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t le
     /* With SSL_OP_NO_TICKET only TLS 1.3 PSK identities reach here (a
      * TLS 1.2 server then takes no tickets): they are cache keys, and a
      * stateful resumption always gets new tickets. */
-    if (s->options & SSL_OP_NO_TICKET) {
+    if (tls13_stateful(s) && (c == NULL || tls_conn_version(c) != TLS_V12)) {
         /* Stateful: single use (RFC 8446 8.1), so out of the cache now. */
         if ((ss = shimssl_cache_get(s, ticket, len)) == NULL)
             return 1;

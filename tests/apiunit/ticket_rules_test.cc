@@ -323,4 +323,40 @@ TEST_F(TicketRules, ClientResumesAfterSslClear)
     }
 }
 
+// A TLS 1.3 server that takes early data with anti-replay on keeps its
+// tickets in its cache, as with SSL_OP_NO_TICKET: each resumes once, and
+// not on a connection that then takes no early data (sslapitest's
+// test_early_data_replay, test_multi_resume).
+TEST_F(TicketRules, EarlyDataServerTicketsAreSingleUse)
+{
+    only(TLS1_3_VERSION);
+    ASSERT_EQ(SSL_CTX_set_max_early_data(sctx, 1024), 1);
+    SSL_SESSION *ss = connect();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(SSL_CTX_sess_number(sctx), 2); // both tickets are cache entries
+    int reused = 0;
+    SSL_SESSION *s2 = connect(ss, &reused);
+    EXPECT_EQ(reused, 1);
+    SSL_SESSION_free(s2);
+    reused = 1;
+    s2 = connect(ss, &reused);
+    EXPECT_EQ(reused, 0); // used once already
+    SSL_SESSION_free(s2);
+    SSL_SESSION_free(ss);
+
+    // Anti-replay off: stateless tickets, nothing cached.
+    SSL_CTX_flush_sessions(sctx, 0);
+    SSL_CTX_set_options(sctx, SSL_OP_NO_ANTI_REPLAY);
+    ss = connect();
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(SSL_CTX_sess_number(sctx), 0);
+    s2 = connect(ss, &reused);
+    EXPECT_EQ(reused, 1);
+    SSL_SESSION_free(s2);
+    s2 = connect(ss, &reused);
+    EXPECT_EQ(reused, 1);
+    SSL_SESSION_free(s2);
+    SSL_SESSION_free(ss);
+}
+
 } // namespace
