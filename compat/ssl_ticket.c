@@ -373,6 +373,10 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
             return TLS_ERR_INTERNAL;
         }
         ss->id_len = 32;
+        /* As OpenSSL's s->session: the connection's session is the one of
+         * its latest ticket (SSL_get_session, SSL_CTX_add_session of it). */
+        SSL_SESSION_up_ref(ss);
+        shimssl_session_set_own(s, ss);
     }
     if (st->version == TLS_V13 && tls13_stateful(s)) {
         /* Stateful: the ticket is the cache key. */

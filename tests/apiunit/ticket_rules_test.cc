@@ -359,4 +359,48 @@ TEST_F(TicketRules, EarlyDataServerTicketsAreSingleUse)
     SSL_SESSION_free(ss);
 }
 
+// TLS 1.3, stateful tickets (SSL_OP_NO_TICKET): the server's session after
+// the handshake is its last ticket's, so another server context given it
+// with SSL_CTX_add_session resumes the client's last ticket (what ssl_test's
+// 10-resumption does with its resume-server).
+TEST_F(TicketRules, Tls13ServerSessionIsItsLastTicket)
+{
+    only(TLS1_3_VERSION);
+    SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+    SSL_SESSION *client_ss = nullptr, *server_ss = nullptr;
+    {
+        shimtest::SslPair p(cctx, sctx);
+        ASSERT_TRUE(p.handshake());
+        EXPECT_EQ(SSL_write(p.server, "x", 1), 1);
+        char c = 0;
+        EXPECT_EQ(SSL_read(p.client, &c, 1), 1);
+        client_ss = SSL_get1_session(p.client);
+        server_ss = SSL_SESSION_dup(SSL_get_session(p.server));
+        (void)SSL_shutdown(p.client);
+        (void)SSL_shutdown(p.server);
+    }
+    ASSERT_NE(client_ss, nullptr);
+    ASSERT_NE(server_ss, nullptr);
+    unsigned int id_len = 0;
+    SSL_SESSION_get_id(server_ss, &id_len);
+    EXPECT_GT(id_len, 0u);
+    EXPECT_EQ(SSL_SESSION_is_resumable(server_ss), 1);
+
+    SSL_CTX *other = SSL_CTX_new(TLS_server_method());
+    ASSERT_EQ(SSL_CTX_use_certificate_chain_file(other, shimtest::cert("server.pem").c_str()), 1);
+    ASSERT_EQ(SSL_CTX_use_PrivateKey_file(other, shimtest::cert("server.key").c_str(),
+                                          SSL_FILETYPE_PEM),
+              1);
+    SSL_CTX_set_options(other, SSL_OP_NO_TICKET);
+    ASSERT_EQ(SSL_CTX_add_session(other, server_ss), 1);
+    SSL_CTX_free(sctx);
+    sctx = other;
+    int reused = 0;
+    SSL_SESSION *s2 = connect(client_ss, &reused);
+    EXPECT_EQ(reused, 1);
+    SSL_SESSION_free(s2);
+    SSL_SESSION_free(client_ss);
+    SSL_SESSION_free(server_ss);
+}
+
 } // namespace
