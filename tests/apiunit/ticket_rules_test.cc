@@ -403,4 +403,43 @@ TEST_F(TicketRules, Tls13ServerSessionIsItsLastTicket)
     SSL_SESSION_free(server_ss);
 }
 
+SSL_CTX *no_ticket_ctx;
+int switch_ctx(SSL *s, int *, void *)
+{
+    SSL_set_SSL_CTX(s, no_ticket_ctx);
+    // As ssl_test's servername callback: the new context's options.
+    SSL_clear_options(s, 0xFFFFFFFFL);
+    SSL_set_options(s, SSL_CTX_get_options(no_ticket_ctx));
+    return SSL_TLSEXT_ERR_OK;
+}
+
+// A TLS 1.2 server whose servername callback switches to a context with
+// tickets off issues no ticket, and a session id instead (ssl_test's
+// 06-sni-ticket).
+TEST_F(TicketRules, Tls12NoTicketAfterSwitchingToAContextWithoutTickets)
+{
+    only(TLS1_2_VERSION);
+    no_ticket_ctx = SSL_CTX_new(TLS_server_method());
+    ASSERT_EQ(SSL_CTX_use_certificate_chain_file(no_ticket_ctx,
+                                                 shimtest::cert("server.pem").c_str()),
+              1);
+    ASSERT_EQ(SSL_CTX_use_PrivateKey_file(no_ticket_ctx, shimtest::cert("server.key").c_str(),
+                                          SSL_FILETYPE_PEM),
+              1);
+    SSL_CTX_set_options(no_ticket_ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_tlsext_servername_callback(sctx, switch_ctx);
+    shimtest::SslPair p(cctx, sctx);
+    ASSERT_EQ(SSL_set_tlsext_host_name(p.client, "server2"), 1);
+    ASSERT_TRUE(p.handshake());
+    SSL_SESSION *ss = SSL_get_session(p.client);
+    ASSERT_NE(ss, nullptr);
+    EXPECT_EQ(SSL_SESSION_has_ticket(ss), 0);
+    unsigned int id_len = 0;
+    SSL_SESSION_get_id(ss, &id_len);
+    EXPECT_EQ(id_len, 32u);
+    (void)SSL_shutdown(p.client);
+    (void)SSL_shutdown(p.server);
+    SSL_CTX_free(no_ticket_ctx);
+}
+
 } // namespace
