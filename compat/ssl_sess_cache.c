@@ -231,8 +231,13 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
     else
         n = NULL;
     CRYPTO_THREAD_unlock(sc->lock);
-    if (n == NULL)
+    if (n == NULL) {
+        /* OpenSSL tells the remove callback even of a session its cache
+         * does not hold (an external cache's, a client's never stored). */
+        if (ctx->api_remove_session_cb != NULL)
+            ctx->api_remove_session_cb(ctx, ss);
         return 0;
+    }
     release_removed(ctx, n, 1);
     return 1;
 }

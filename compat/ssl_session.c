@@ -332,7 +332,10 @@ int SSL_set_session(SSL *s, SSL_SESSION *ss)
         SSL_SESSION_up_ref(ss);
     SSL_SESSION_free(s->api_session);
     s->api_session = ss;
-    s->api_session_is_own = 0;
+    /* Set after a handshake, it is the connection's session from now on
+     * (SSL_get_session returns it, as OpenSSL's); before one, it is what
+     * the handshake offers. */
+    s->api_session_is_own = s->conn != NULL && tls_conn_handshake_done(s->conn);
     return 1;
 }
 

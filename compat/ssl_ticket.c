@@ -393,8 +393,12 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
         return 0;
     }
     rc = seal(s, ss, out, cap, len);
+    /* A stateless TLS 1.3 ticket's session is kept in the internal cache
+     * only for an application with a remove callback (OpenSSL: it hears of
+     * the timeouts); the new-session callback hears of it anyway. */
     if (rc == 0 && st->version == TLS_V13)
-        shimssl_cache_new_session(s, ss, SSL_SESS_CACHE_SERVER, 0);
+        shimssl_cache_new_session(s, ss, SSL_SESS_CACHE_SERVER,
+                                  shimssl_session_ctx(s)->api_remove_session_cb != NULL);
     SSL_SESSION_free(ss);
     return rc;
 }
