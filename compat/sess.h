@@ -91,10 +91,9 @@ typedef struct shimssl_sess_ctx {
     unsigned long handshakes; /* for the flush every 255 connections */
     long stats[12];           /* indexed by SSL_CTRL_SESS_* - SSL_CTRL_SESS_NUMBER */
 
-    /* Ticket keys: [0] seals, [0] and [1] open. Rotated unless the
-     * application set them. */
-    shimssl_ticket_key keys[2];
-    int keys_fixed;
+    /* The ticket key: made at SSL_CTX_new (or set by the application) and
+     * kept for the context's life, as OpenSSL's. */
+    shimssl_ticket_key key;
     int (*ticket_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, void *, int);
     int ticket_cb_is_evp; /* 1: EVP_MAC_CTX form, 0: deprecated HMAC_CTX */
     /* SSL_CTX_set_session_ticket_cb: application data in tickets. */

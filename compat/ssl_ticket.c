@@ -10,12 +10,13 @@
  *       opaque mac[32];                 HMAC-SHA256 over everything before
  *   } ticket;
  *
- * The keys belong to the SSL_CTX: random at SSL_CTX_new, a new one every
- * session timeout with the previous one still opening tickets for one more
- * period (a ticket opened with it is renewed), unless the application set
- * its own (SSL_CTX_set_tlsext_ticket_keys) or took over with a ticket key
- * callback (the deprecated HMAC_CTX form or the EVP_MAC_CTX form nginx
- * uses), whose return values are OpenSSL's documented ones.
+ * The keys belong to the SSL_CTX: random at SSL_CTX_new and kept for its
+ * life, as OpenSSL's, so that every process forked after the context was
+ * made (nginx, Apache, postfix workers) seals and opens with the same keys;
+ * unless the application set its own (SSL_CTX_set_tlsext_ticket_keys) or
+ * took over with a ticket key callback (the deprecated HMAC_CTX form or the
+ * EVP_MAC_CTX form nginx uses), whose return values are OpenSSL's
+ * documented ones.
  *
  * Opening treats every byte as hostile: lengths are checked before use,
  * the MAC is compared in constant time before anything is decrypted, the
@@ -67,54 +68,34 @@ static int key_new(OSSL_LIB_CTX *libctx, shimssl_ticket_key *k)
 
 int shimssl_ticket_keys_new(SSL_CTX *ctx, shimssl_sess_ctx *sc)
 {
-    memset(sc->keys, 0, sizeof(sc->keys));
-    return key_new(ctx->libctx, &sc->keys[0]);
+    memset(&sc->key, 0, sizeof(sc->key));
+    return key_new(ctx->libctx, &sc->key);
 }
 
-/* The sealing key, rotated when its period is over (callers hold no lock). */
+/* The sealing key (never rotated: see the top). */
 static int current_key(SSL_CTX *ctx, shimssl_ticket_key *out)
 {
     shimssl_sess_ctx *sc = ctx->api_sess;
-    long period = ctx->session_timeout > 0 ? ctx->session_timeout : 1;
-    time_t now = time(NULL);
-    int ok = 1;
+    int ok;
 
-    CRYPTO_THREAD_write_lock(sc->lock);
-    if (!sc->keys_fixed && now - sc->keys[0].created >= period) {
-        shimssl_ticket_key k;
-
-        if (key_new(ctx->libctx, &k)) {
-            sc->keys[1] = sc->keys[0];
-            sc->keys[0] = k;
-        }
-        OPENSSL_cleanse(&k, sizeof(k));
-    }
-    *out = sc->keys[0];
+    CRYPTO_THREAD_read_lock(sc->lock);
+    *out = sc->key;
     ok = out->valid;
     CRYPTO_THREAD_unlock(sc->lock);
     return ok;
 }
 
-/* The key named name: 0 current, 1 previous (renew), -1 unknown. */
+/* The key named name: 0, or -1 if unknown (another context's, or a key
+ * this one no longer has after SSL_CTX_set_tlsext_ticket_keys). */
 static int find_key(SSL_CTX *ctx, const unsigned char *name, shimssl_ticket_key *out)
 {
     shimssl_sess_ctx *sc = ctx->api_sess;
-    long period = ctx->session_timeout > 0 ? ctx->session_timeout : 1;
-    time_t now = time(NULL);
     int which = -1;
 
     CRYPTO_THREAD_read_lock(sc->lock);
-    for (int i = 0; i < 2; i++) {
-        const shimssl_ticket_key *k = &sc->keys[i];
-
-        if (!k->valid || CRYPTO_memcmp(k->name, name, TICKET_NAME_LEN) != 0)
-            continue;
-        /* The previous key opens tickets for one more period only. */
-        if (i == 1 && !sc->keys_fixed && now - sc->keys[0].created >= period)
-            break;
-        *out = *k;
-        which = i;
-        break;
+    if (sc->key.valid && CRYPTO_memcmp(sc->key.name, name, TICKET_NAME_LEN) == 0) {
+        *out = sc->key;
+        which = 0;
     }
     CRYPTO_THREAD_unlock(sc->lock);
     return which;
@@ -134,17 +115,16 @@ long shimssl_ticket_keys_ctrl(SSL_CTX *ctx, int set, void *keys, long len)
     }
     CRYPTO_THREAD_write_lock(sc->lock);
     if (set) {
-        memset(sc->keys, 0, sizeof(sc->keys));
-        memcpy(sc->keys[0].name, p, 16);
-        memcpy(sc->keys[0].hmac_key, p + 16, 32);
-        memcpy(sc->keys[0].aes_key, p + 48, 32);
-        sc->keys[0].created = time(NULL);
-        sc->keys[0].valid = 1;
-        sc->keys_fixed = 1;
+        memset(&sc->key, 0, sizeof(sc->key));
+        memcpy(sc->key.name, p, 16);
+        memcpy(sc->key.hmac_key, p + 16, 32);
+        memcpy(sc->key.aes_key, p + 48, 32);
+        sc->key.created = time(NULL);
+        sc->key.valid = 1;
     } else {
-        memcpy(p, sc->keys[0].name, 16);
-        memcpy(p + 16, sc->keys[0].hmac_key, 32);
-        memcpy(p + 48, sc->keys[0].aes_key, 32);
+        memcpy(p, sc->key.name, 16);
+        memcpy(p + 16, sc->key.hmac_key, 32);
+        memcpy(p + 48, sc->key.aes_key, 32);
     }
     CRYPTO_THREAD_unlock(sc->lock);
     return 1;
@@ -452,7 +432,6 @@ SSL_SESSION *shimssl_ticket_decode(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, 
 
         if (which < 0)
             goto done;
-        *renew = which == 1;
         if (!EVP_DecryptInit_ex(cctx, ticket_cipher(ctx), NULL, key.aes_key, iv) ||
             !mac_set_key(&m, key.hmac_key, sizeof(key.hmac_key)))
             goto done;

@@ -9,6 +9,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <csignal>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -440,6 +443,75 @@ TEST_F(TicketRules, Tls12NoTicketAfterSwitchingToAContextWithoutTickets)
     (void)SSL_shutdown(p.client);
     (void)SSL_shutdown(p.server);
     SSL_CTX_free(no_ticket_ctx);
+}
+
+// A forked worker: serve one connection on fd, exit 0 if the handshake
+// completed and the client closed cleanly.
+[[noreturn]] void serve_one(SSL_CTX *ctx, int fd, unsigned sleep_ms)
+{
+    signal(SIGPIPE, SIG_IGN); // the client may be gone when we close
+    usleep(sleep_ms * 1000);
+    SSL *s = SSL_new(ctx);
+    int ok = s != nullptr && SSL_set_fd(s, fd) == 1 && SSL_accept(s) == 1 &&
+             SSL_write(s, "x", 1) == 1;
+    char c;
+    if (ok)
+        (void)SSL_read(s, &c, 1); // the client's close_notify
+    if (ok)
+        (void)SSL_shutdown(s);
+    SSL_free(s);
+    close(fd);
+    _exit(ok ? 0 : 1);
+}
+
+// A server that makes its SSL_CTX and then forks its workers (nginx,
+// Apache, postfix) seals tickets with the same automatic key in every
+// worker, also once the session timeout has passed since the context was
+// made: a ticket from one worker resumes in another (OpenSSL keeps the key
+// for the context's life).
+TEST_F(TicketRules, TicketKeysAreSharedByForkedWorkersAfterTheTimeout)
+{
+    SSL_CTX_set_timeout(sctx, 1);
+    SSL_SESSION *ss = nullptr;
+    for (int worker = 0; worker < 2; worker++) {
+        int sv[2];
+        ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        pid_t pid = fork();
+        ASSERT_GE(pid, 0);
+        if (pid == 0) {
+            close(sv[0]);
+            // Both workers start their first handshake a timeout after the
+            // context was made.
+            serve_one(sctx, sv[1], worker == 0 ? 1200 : 0);
+        }
+        close(sv[1]);
+        SSL *c = SSL_new(cctx);
+        ASSERT_NE(c, nullptr);
+        ASSERT_EQ(SSL_set_fd(c, sv[0]), 1);
+        if (ss != nullptr) {
+            ASSERT_EQ(SSL_set_session(c, ss), 1);
+        }
+        EXPECT_EQ(SSL_connect(c), 1) << ERR_error_string(ERR_peek_error(), nullptr);
+        char x = 0;
+        EXPECT_EQ(SSL_read(c, &x, 1), 1); // the data, after the tickets
+        if (worker == 1) {
+            EXPECT_EQ(SSL_session_reused(c), 1);
+        }
+        SSL_SESSION_free(ss);
+        ss = SSL_get1_session(c);
+        (void)SSL_shutdown(c);
+        SSL_free(c);
+        close(sv[0]);
+        int status = -1;
+        ASSERT_EQ(waitpid(pid, &status, 0), pid);
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        if (worker == 0) {
+            // The second worker is forked now, from the parent whose
+            // context has sealed nothing yet: as nginx's workers.
+            ASSERT_NE(ss, nullptr);
+        }
+    }
+    SSL_SESSION_free(ss);
 }
 
 } // namespace
