@@ -66,6 +66,10 @@ typedef struct tls_conn_psk {
     uint32_t early_count; /* bytes sent / received / skipped */
     int early_skip;       /* server: drop records we cannot read (rejected 0-RTT) */
     int early_app;        /* server: app_off/app_len hold early data */
+    /* RFC 8446 7.5: early_exporter_master_secret (client: early data sent;
+     * server: accepted), for SSL_export_keying_material_early. */
+    uint8_t early_exporter[TLS_MAX_HASH];
+    int have_early_exporter;
 } tls_conn_psk;
 
 struct tls_conn {

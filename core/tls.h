@@ -482,6 +482,11 @@ int tls_conn_did_hrr(const tls_conn *c);
 TLS_MUST_CHECK int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
                                    size_t label_len, const uint8_t *context, size_t context_len,
                                    int use_context);
+/* RFC 8446 7.5 exporter from the early exporter secret (TLS 1.3 0-RTT:
+ * a client that sent early data, a server that accepted it). */
+TLS_MUST_CHECK int tls_conn_export_early(tls_conn *c, uint8_t *out, size_t outlen,
+                                         const char *label, size_t label_len,
+                                         const uint8_t *context, size_t context_len);
 /* Finished messages as sent/received (for SSL_get_finished). Returns length copied. */
 size_t tls_conn_finished(const tls_conn *c, int peer, uint8_t *buf, size_t len);
 

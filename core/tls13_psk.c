@@ -193,6 +193,18 @@ int tls13_psk_client_bind(tls_conn *c, const tls_transcript *t, tls_writer *w)
     return 0;
 }
 
+/* early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master",
+ * ClientHello), with the 0-RTT traffic secret (RFC 8446 7.1). */
+static int early_exporter(tls_conn *c, const uint8_t *th)
+{
+    tls_conn_psk *p = &c->psk;
+    TRY(tls_derive_secret(c->ks.cr, c->ks.md, c->ks.secret, "e exp master", th,
+                          p->early_exporter));
+    p->have_early_exporter = 1;
+    tls_conn_keylog(c, "EARLY_EXPORTER_SECRET", p->early_exporter, c->ks.hash_len);
+    return 0;
+}
+
 int tls13_early_client_start(tls_conn *c, const tls_transcript *t)
 {
     tls_conn_psk *p = &c->psk;
@@ -205,6 +217,7 @@ int tls13_early_client_start(tls_conn *c, const tls_transcript *t)
     TRY(tls_ks_early(&c->ks, p->key, p->key_len));
     TRY(tls_ks_early_traffic(&c->ks, th));
     tls_conn_keylog(c, "CLIENT_EARLY_TRAFFIC_SECRET", c->ks.client_early, s->hash_len);
+    TRY(early_exporter(c, th));
     /* RFC 8446 D.4: with early data, the compatibility CCS goes right
      * after the first ClientHello. */
     if (!(c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT)) {
@@ -453,7 +466,7 @@ int tls13_psk_server_early(tls_conn *c, const tls_transcript *t)
     TRY(tls13_psk_partial_hash(t, c->ks.md, NULL, 0, th));
     TRY(tls_ks_early_traffic(&c->ks, th));
     tls_conn_keylog(c, "CLIENT_EARLY_TRAFFIC_SECRET", c->ks.client_early, c->ks.hash_len);
-    return 0;
+    return early_exporter(c, th);
 }
 
 /* struct {} EndOfEarlyData; */
@@ -664,6 +677,18 @@ int tls_conn_send_tickets(tls_conn *c, size_t n)
         return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     int rc = tls13_psk_server_tickets(c, n);
     return rc < 0 ? tls_conn_fail(c, rc) : 0;
+}
+
+int tls_conn_export_early(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
+                          size_t label_len, const uint8_t *context, size_t context_len)
+{
+    const tls_conn_psk *p = &c->psk;
+    /* OpenSSL: a client that sent early data, a server that accepted it. */
+    if (!p->have_early_exporter || !p->suite ||
+        (c->is_server && p->early_status != TLS_EARLY_ACCEPTED))
+        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+    return tls_ks_export(c->cr, p->suite->md, p->early_exporter, label, label_len, context,
+                         context_len, out, outlen);
 }
 
 int tls_conn_early_status(const tls_conn *c)

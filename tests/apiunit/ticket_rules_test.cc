@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "testlib/ssl_pair.h"
@@ -511,6 +512,75 @@ TEST_F(TicketRules, TicketKeysAreSharedByForkedWorkersAfterTheTimeout)
             ASSERT_NE(ss, nullptr);
         }
     }
+    SSL_SESSION_free(ss);
+}
+
+std::vector<std::string> keylog_lines;
+void keylog_cb(const SSL *, const char *line)
+{
+    keylog_lines.push_back(line);
+}
+
+std::string keylog_secret(const char *label)
+{
+    for (const std::string &l : keylog_lines)
+        if (l.compare(0, strlen(label) + 1, std::string(label) + " ") == 0)
+            return l.substr(l.rfind(' ') + 1);
+    return "";
+}
+
+// SSL_export_keying_material_early (sslapitest's test_export_key_mat_early
+// with a resumption PSK): both ends derive the same keying material from
+// the early exporter secret once 0-RTT was sent and accepted, and each logs
+// that secret as EARLY_EXPORTER_SECRET (test_keylog_no_master_key).
+TEST_F(TicketRules, EarlyExporterAgreesOnBothEnds)
+{
+    only(TLS1_3_VERSION);
+    ASSERT_EQ(SSL_CTX_set_max_early_data(sctx, 1024), 1);
+    SSL_SESSION *ss = connect();
+    ASSERT_NE(ss, nullptr);
+    ASSERT_EQ(SSL_SESSION_get_max_early_data(ss), 1024u);
+
+    keylog_lines.clear();
+    SSL_CTX_set_keylog_callback(cctx, keylog_cb);
+    SSL_CTX_set_keylog_callback(sctx, keylog_cb);
+    shimtest::SslPair p(cctx, sctx);
+    ASSERT_EQ(SSL_set_session(p.client, ss), 1);
+    unsigned char ck1[80], ck2[80], sk1[80], sk2[80];
+    const char label[] = "test label";
+    const unsigned char context[] = "context";
+    // Nothing to export from before any early data.
+    EXPECT_EQ(SSL_export_keying_material_early(p.client, ck1, sizeof(ck1), label,
+                                               sizeof(label) - 1, context, sizeof(context) - 1),
+              0);
+    size_t written = 0, readbytes = 0;
+    ASSERT_EQ(SSL_write_early_data(p.client, nullptr, 0, &written), 1);
+    unsigned char buf[1];
+    EXPECT_EQ(SSL_read_early_data(p.server, buf, sizeof(buf), &readbytes),
+              SSL_READ_EARLY_DATA_ERROR);
+    ASSERT_EQ(SSL_get_early_data_status(p.server), SSL_EARLY_DATA_ACCEPTED);
+    ASSERT_EQ(SSL_export_keying_material_early(p.client, ck1, sizeof(ck1), label,
+                                               sizeof(label) - 1, context, sizeof(context) - 1),
+              1);
+    ASSERT_EQ(SSL_export_keying_material_early(p.client, ck2, sizeof(ck2), label,
+                                               sizeof(label) - 1, nullptr, 0),
+              1);
+    ASSERT_EQ(SSL_export_keying_material_early(p.server, sk1, sizeof(sk1), label,
+                                               sizeof(label) - 1, context, sizeof(context) - 1),
+              1);
+    ASSERT_EQ(SSL_export_keying_material_early(p.server, sk2, sizeof(sk2), label,
+                                               sizeof(label) - 1, nullptr, 0),
+              1);
+    EXPECT_EQ(memcmp(ck1, sk1, sizeof(ck1)), 0);
+    EXPECT_EQ(memcmp(ck2, sk2, sizeof(ck2)), 0);
+    EXPECT_NE(memcmp(ck1, ck2, sizeof(ck1)), 0);
+    size_t n = 0;
+    for (const std::string &l : keylog_lines)
+        n += l.compare(0, 22, "EARLY_EXPORTER_SECRET ") == 0;
+    EXPECT_EQ(n, 2u); // one line from each end
+    EXPECT_NE(keylog_secret("EARLY_EXPORTER_SECRET"), "");
+    SSL_CTX_set_keylog_callback(cctx, nullptr);
+    SSL_CTX_set_keylog_callback(sctx, nullptr);
     SSL_SESSION_free(ss);
 }
 
