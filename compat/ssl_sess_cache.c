@@ -367,9 +367,17 @@ void shimssl_cache_new_session(SSL *s, SSL_SESSION *ss, int side, int store)
     if (store && !(mode & SSL_SESS_CACHE_NO_INTERNAL_STORE) && ss->id_len > 0)
         (void)SSL_CTX_add_session(ctx, ss);
     if (ctx->api_new_session_cb != NULL) {
+        /* OpenSSL runs the callback inside its state machine: there
+         * SSL_in_init is 1 and SSL_is_init_finished 0, also for a TLS 1.3
+         * ticket that arrives after the handshake. */
+        int post = s->info_post, in_cb = s->info_in_cb;
+
+        s->info_post = s->info_in_cb = 1;
         SSL_SESSION_up_ref(ss);
         if (!ctx->api_new_session_cb(s, ss))
             SSL_SESSION_free(ss);
+        s->info_post = post;
+        s->info_in_cb = in_cb;
     }
 }
 

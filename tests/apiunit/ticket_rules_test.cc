@@ -584,4 +584,38 @@ TEST_F(TicketRules, EarlyExporterAgreesOnBothEnds)
     SSL_SESSION_free(ss);
 }
 
+int cb_calls, cb_in_init, cb_init_finished;
+int record_init_state(SSL *s, SSL_SESSION *)
+{
+    cb_calls++;
+    cb_in_init += SSL_in_init(s);
+    cb_init_finished += SSL_is_init_finished(s);
+    return 0;
+}
+
+// The new-session callback runs inside OpenSSL's state machine: SSL_in_init
+// is 1 and SSL_is_init_finished 0 there, for the client (also for a TLS 1.3
+// ticket read after the handshake) and the server (tls13ticket_test counts
+// tickets this way).
+TEST_F(TicketRules, NewSessionCallbackRunsInInit)
+{
+    for (int version : {TLS1_3_VERSION, TLS1_2_VERSION}) {
+        only(version);
+        for (SSL_CTX *ctx : {cctx, sctx}) {
+            cb_calls = cb_in_init = cb_init_finished = 0;
+            SSL_CTX_set_session_cache_mode(ctx, ctx == cctx ? SSL_SESS_CACHE_CLIENT
+                                                            : SSL_SESS_CACHE_SERVER);
+            SSL_CTX_sess_set_new_cb(ctx, record_init_state);
+            if (ctx == sctx) // a session id, so that a TLS 1.2 server reports it
+                SSL_CTX_set_options(sctx, SSL_OP_NO_TICKET);
+            SSL_SESSION_free(connect());
+            SSL_CTX_sess_set_new_cb(ctx, nullptr);
+            SSL_CTX_clear_options(sctx, SSL_OP_NO_TICKET);
+            EXPECT_EQ(cb_calls, version == TLS1_3_VERSION ? 2 : 1) << version;
+            EXPECT_EQ(cb_in_init, cb_calls) << version << (ctx == cctx ? " client" : " server");
+            EXPECT_EQ(cb_init_finished, 0) << version << (ctx == cctx ? " client" : " server");
+        }
+    }
+}
+
 } // namespace
