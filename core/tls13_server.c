@@ -897,13 +897,15 @@ static int write_server_hello(tls_conn *c, tls_writer *w, const uint8_t *random,
     return w->failed ? TLS_ERR_INTERNAL : 0;
 }
 
-/* RFC 8446 D.4: in compatibility mode (the client sent a session id) the
- * server sends one CCS right after its first handshake message. */
+/* RFC 8446 D.4: in compatibility mode the server sends one CCS right after
+ * its first handshake message (ServerHello or HelloRetryRequest). As
+ * OpenSSL's, whether the client's session id is empty or not: the server's
+ * own middlebox-compatibility option decides. */
 static int maybe_send_ccs(tls_conn *c)
 {
     struct tls13_server *sv = c->sv;
     static const uint8_t ccs = 1;
-    if (sv->ccs_sent || sv->session_id_len == 0 || (c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT))
+    if (sv->ccs_sent || (c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT))
         return 0;
     sv->ccs_sent = 1;
     TRY(tls_conn_send(c, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1));
