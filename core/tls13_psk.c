@@ -425,7 +425,10 @@ void tls13_early_server_decide(tls_conn *c, int have_early_data, int hrr, const 
     p->early_skip = 0;
     if (hrr) {
         /* RFC 8446 4.2.10: a server that answers with a HelloRetryRequest
-         * skips 0-RTT records until the second ClientHello. */
+         * skips 0-RTT records until the second ClientHello. No early data
+         * will be read in this handshake (OpenSSL's SSL_read_early_data
+         * says FINISH once the HelloRetryRequest is out). */
+        p->early_phase = TLS_EPH_DONE;
         if (have_early_data) {
             p->early_status = TLS_EARLY_REJECTED;
             p->early_skip = 1;

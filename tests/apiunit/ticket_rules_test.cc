@@ -618,4 +618,33 @@ TEST_F(TicketRules, NewSessionCallbackRunsInInit)
     }
 }
 
+// Early data across a HelloRetryRequest (tls13ccstest 9-11): the server's
+// SSL_read_early_data says FINISH once the HelloRetryRequest is out, the
+// early data is rejected, and the handshake completes.
+TEST_F(TicketRules, EarlyDataReadFinishesAfterHelloRetryRequest)
+{
+    only(TLS1_3_VERSION);
+    ASSERT_EQ(SSL_CTX_set_max_early_data(sctx, 16384), 1);
+    SSL_SESSION *ss = connect();
+    ASSERT_NE(ss, nullptr);
+    ASSERT_EQ(SSL_CTX_set1_groups_list(sctx, "P-256"), 1); // the client's share is X25519
+    shimtest::SslPair p(cctx, sctx);
+    ASSERT_EQ(SSL_set_session(p.client, ss), 1);
+    size_t written = 0, readbytes = 0;
+    ASSERT_EQ(SSL_write_early_data(p.client, "early", 5, &written), 1);
+    EXPECT_LE(SSL_connect(p.client), 0);
+    unsigned char buf[16];
+    EXPECT_EQ(SSL_read_early_data(p.server, buf, sizeof(buf), &readbytes),
+              SSL_READ_EARLY_DATA_FINISH);
+    EXPECT_EQ(readbytes, 0u);
+    ASSERT_TRUE(p.handshake());
+    EXPECT_EQ(SSL_get_early_data_status(p.server), SSL_EARLY_DATA_REJECTED);
+    EXPECT_EQ(SSL_get_early_data_status(p.client), SSL_EARLY_DATA_REJECTED);
+    EXPECT_EQ(SSL_write(p.client, "late", 4), 4);
+    EXPECT_EQ(SSL_read(p.server, buf, sizeof(buf)), 4);
+    (void)SSL_shutdown(p.client);
+    (void)SSL_shutdown(p.server);
+    SSL_SESSION_free(ss);
+}
+
 } // namespace
