@@ -90,6 +90,9 @@ typedef struct shimssl_sess_ctx {
     struct shimssl_cache_node *lru_head, *lru_tail;
     unsigned long handshakes; /* for the flush every 255 connections */
     long stats[12];           /* indexed by SSL_CTRL_SESS_* - SSL_CTRL_SESS_NUMBER */
+    /* SSL_CTX_sessions: an LHASH kept in step with the cache (no references
+     * of its own) once an application asked for it. */
+    OPENSSL_LHASH *lh;
 
     /* The ticket key: made at SSL_CTX_new (or set by the application) and
      * kept for the context's life, as OpenSSL's. */

@@ -107,6 +107,8 @@ static void lru_push_front(shimssl_sess_ctx *sc, cache_node *n)
 
 static void unlink_node(shimssl_sess_ctx *sc, cache_node *n)
 {
+    if (sc->lh != NULL)
+        (void)OPENSSL_LH_delete(sc->lh, n->ss);
     cache_node **pp = &sc->buckets[bucket_of(sc, n->id, n->id_len)];
 
     while (*pp != n)
@@ -202,6 +204,8 @@ int SSL_CTX_add_session(SSL_CTX *ctx, SSL_SESSION *ss)
     sc->buckets[b] = n;
     lru_push_front(sc, n);
     sc->count++;
+    if (sc->lh != NULL)
+        (void)OPENSSL_LH_insert(sc->lh, ss);
     maybe_grow(sc);
     CRYPTO_THREAD_unlock(sc->lock);
     if (replaced != NULL) {
@@ -269,8 +273,46 @@ void SSL_CTX_flush_sessions(SSL_CTX *ctx, long tm)
         flush_sessions(ctx, tm);
 }
 
-/* A snapshot is not possible without handing out our table; OpenSSL's
- * LHASH is not what we keep. Programs use it only to count (rare). */
+/* SSL_CTX_sessions' table: sessions hashed and compared by id, as OpenSSL's. */
+static unsigned long lh_sess_hash(const void *p)
+{
+    const SSL_SESSION *ss = p;
+    unsigned long h = 0;
+
+    for (unsigned int i = 0; i < ss->id_len; i++)
+        h = h * 31 + ss->id[i];
+    return h;
+}
+
+static int lh_sess_cmp(const void *a, const void *b)
+{
+    const SSL_SESSION *x = a, *y = b;
+
+    if (x->id_len != y->id_len)
+        return 1;
+    return memcmp(x->id, y->id, x->id_len);
+}
+
+/* The cache as an LHASH (read it under no other thread's changes, as with
+ * OpenSSL's): made on first use from what the cache holds, then kept in
+ * step by every insertion and removal. */
+LHASH_OF(SSL_SESSION) *SSL_CTX_sessions(SSL_CTX *ctx)
+{
+    shimssl_sess_ctx *sc = ctx != NULL ? sctx(ctx) : NULL;
+    OPENSSL_LHASH *lh;
+
+    if (sc == NULL)
+        return NULL;
+    CRYPTO_THREAD_write_lock(sc->lock);
+    if (sc->lh == NULL && (sc->lh = OPENSSL_LH_new(lh_sess_hash, lh_sess_cmp)) != NULL) {
+        for (cache_node *n = sc->lru_head; n != NULL; n = n->next)
+            (void)OPENSSL_LH_insert(sc->lh, n->ss);
+    }
+    lh = sc->lh;
+    CRYPTO_THREAD_unlock(sc->lock);
+    return (LHASH_OF(SSL_SESSION) *)lh;
+}
+
 int SSL_has_matching_session_id(const SSL *s, const unsigned char *id, unsigned int id_len)
 {
     shimssl_sess_ctx *sc = s != NULL ? sctx(shimssl_session_ctx(s)) : NULL;
@@ -442,6 +484,7 @@ void shimssl_sess_ctx_free(SSL_CTX *ctx)
     if (sc == NULL)
         return;
     flush_sessions(ctx, 0);
+    OPENSSL_LH_free(sc->lh);
     ctx->api_sess = NULL;
     CRYPTO_THREAD_lock_free(sc->lock);
     OPENSSL_free(sc->buckets);

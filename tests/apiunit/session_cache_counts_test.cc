@@ -13,6 +13,8 @@
 
 #include <unistd.h>
 
+#include <cstring>
+
 #include "testlib/ssl_pair.h"
 #include "testlib/testlib.h"
 
@@ -262,6 +264,39 @@ TEST_P(SessionCacheCounts, AsOpenSsl)
     two.drop();
     SSL_SESSION_free(sess1);
     SSL_SESSION_free(sess2);
+}
+
+// SSL_CTX_sessions: the cache as an LHASH of sessions keyed by id (Apache
+// counts it, others look sessions up in it).
+TEST(SessionCacheTable, SessionsIsTheCache)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    ASSERT_NE(ctx, nullptr);
+    OPENSSL_LHASH *lh = (OPENSSL_LHASH *)SSL_CTX_sessions(ctx);
+    ASSERT_NE(lh, nullptr);
+    EXPECT_EQ(OPENSSL_LH_num_items(lh), 0u);
+    SSL_SESSION *ss[3];
+    for (int i = 0; i < 3; i++) {
+        unsigned char id[32];
+        memset(id, i + 1, sizeof(id));
+        ss[i] = SSL_SESSION_new();
+        ASSERT_EQ(SSL_SESSION_set1_id(ss[i], id, sizeof(id)), 1);
+        ASSERT_EQ(SSL_CTX_add_session(ctx, ss[i]), 1);
+    }
+    lh = (OPENSSL_LHASH *)SSL_CTX_sessions(ctx);
+    EXPECT_EQ(OPENSSL_LH_num_items(lh), 3u);
+    unsigned char id2[32];
+    memset(id2, 2, sizeof(id2));
+    SSL_SESSION *key = SSL_SESSION_new();
+    ASSERT_EQ(SSL_SESSION_set1_id(key, id2, sizeof(id2)), 1);
+    EXPECT_EQ(OPENSSL_LH_retrieve(lh, key), ss[1]);
+    EXPECT_EQ(SSL_CTX_remove_session(ctx, ss[1]), 1);
+    EXPECT_EQ(OPENSSL_LH_num_items(lh), 2u);
+    EXPECT_EQ(OPENSSL_LH_retrieve(lh, key), nullptr);
+    SSL_SESSION_free(key);
+    for (SSL_SESSION *s : ss)
+        SSL_SESSION_free(s);
+    SSL_CTX_free(ctx);
 }
 
 INSTANTIATE_TEST_SUITE_P(Caches, SessionCacheCounts,
