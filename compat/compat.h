@@ -521,6 +521,11 @@ void shimssl_api_ssl_clear(SSL *s) __attribute__((weak));
  * leaves the cache and is never resumed (ssl_session.c). */
 void shimssl_clear_bad_session(SSL *s) __attribute__((weak));
 void shimssl_drop_failed_session(SSL *s) __attribute__((weak));
+/* Server, TLS 1.3: send the tickets SSL_new_session_ticket queued, as
+ * OpenSSL: at_write = 1 from a write that starts on a record boundary (any
+ * queued), else (SSL_do_handshake, SSL_read) only those queued when no write
+ * was pending (ssl_ticket.c). 1, or <= 0 failed as SSL_do_handshake. */
+int shimssl_sess_send_queued_tickets(SSL *s, int at_write);
 /* SSL_set_SSL_CTX on a server: the accept counter follows the new context. */
 void shimssl_sess_ctx_switched(SSL *s, SSL_CTX *from, SSL_CTX *to) __attribute__((weak));
 

@@ -60,6 +60,10 @@ SSL_SESSION *shimssl_session_from_state(SSL *s, const tls_session_state *st, con
 SSL_SESSION *shimssl_session_from_conn(SSL *s);
 /* Make ss the connection's own session (takes the reference). */
 void shimssl_session_set_own(SSL *s, SSL_SESSION *ss);
+/* Server inside its handshake: the session being negotiated (the one
+ * resumed, else a new one from core's state st), made the connection's own
+ * so that SSL_get_session sees it, as OpenSSL's s->session. Borrowed. */
+SSL_SESSION *shimssl_session_server_current(SSL *s, tls_conn *c, const tls_session_state *st);
 /* Has the session outlived its timeout at time now? */
 int shimssl_session_expired(const SSL_SESSION *ss, time_t now);
 
@@ -86,11 +90,13 @@ typedef struct shimssl_sess_ctx {
     struct shimssl_cache_node *lru_head, *lru_tail;
     unsigned long handshakes; /* for the flush every 255 connections */
     long stats[12];           /* indexed by SSL_CTRL_SESS_* - SSL_CTRL_SESS_NUMBER */
+    /* SSL_CTX_sessions: an LHASH kept in step with the cache (no references
+     * of its own) once an application asked for it. */
+    OPENSSL_LHASH *lh;
 
-    /* Ticket keys: [0] seals, [0] and [1] open. Rotated unless the
-     * application set them. */
-    shimssl_ticket_key keys[2];
-    int keys_fixed;
+    /* The ticket key: made at SSL_CTX_new (or set by the application) and
+     * kept for the context's life, as OpenSSL's. */
+    shimssl_ticket_key key;
     int (*ticket_cb)(SSL *, unsigned char *, unsigned char *, EVP_CIPHER_CTX *, void *, int);
     int ticket_cb_is_evp; /* 1: EVP_MAC_CTX form, 0: deprecated HMAC_CTX */
     /* SSL_CTX_set_session_ticket_cb: application data in tickets. */
@@ -117,6 +123,10 @@ typedef struct shimssl_sess_ssl {
     tls_session_state new_state;
     int have_new_state;
     int counted_start;
+    /* SSL_new_session_ticket: tickets queued; armed when queued with no
+     * write pending (the next SSL_do_handshake / SSL_read sends them). */
+    size_t tickets_queued;
+    int tickets_armed;
     /* 0-RTT. */
     int early_wanted;  /* client: SSL_write_early_data was called */
     int early_state;   /* SHIMSSL_EARLY_* */

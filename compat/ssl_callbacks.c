@@ -314,6 +314,10 @@ int shimssl_cb_client_hello(void *arg, tls_conn *c)
                        : sk_X509_num(s->ctx->extra_certs) > 0 ? s->ctx->extra_certs
                                                               : NULL;
         s->cfg.n_ids = shimssl_cert_fill_ids(s->cfg.ids, s->other_ids);
+        /* As OpenSSL: tickets turned off by the callback (the new
+         * context's options) mean none is taken or issued. */
+        if (s->options & SSL_OP_NO_TICKET)
+            s->cfg.flags |= TLS_CFG_NO_TICKET;
     }
     tls_conn_offered_alpn(c, &offered, &offered_len);
     if (s->ctx->alpn_select_cb != NULL && offered_len > 0 && offered_len <= UINT_MAX) {

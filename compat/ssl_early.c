@@ -17,6 +17,19 @@
 
 #include <string.h>
 
+/* RFC 8446 7.5 with the early exporter secret: 1, or 0 (no early data
+ * sent / accepted). */
+int SSL_export_keying_material_early(SSL *s, unsigned char *out, size_t olen, const char *label,
+                                     size_t llen, const unsigned char *context, size_t contextlen)
+{
+    tls_conn *c = s != NULL ? shimssl_conn(s) : NULL;
+
+    if (c == NULL || out == NULL ||
+        tls_conn_export_early(c, out, olen, label, llen, context, contextlen) < 0)
+        return 0;
+    return 1;
+}
+
 /* --- limits ------------------------------------------------------------------ */
 
 int SSL_CTX_set_max_early_data(SSL_CTX *ctx, uint32_t n)

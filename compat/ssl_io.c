@@ -339,6 +339,8 @@ static int shimssl_handshake(SSL *s)
     }
     if (!shimssl_start(s))
         return -1;
+    if (s->hs_phase == SHIMSSL_HS_DONE && (rc = shimssl_sess_send_queued_tickets(s, 0)) <= 0)
+        return rc;
     for (;;) {
         rc = tls_conn_handshake(s->conn);
         io = shimssl_flush(s);
@@ -419,7 +421,7 @@ static int shimssl_ready(SSL *s)
         return shimssl_refail(s);
     if (s->hs_phase != SHIMSSL_HS_DONE)
         return SSL_do_handshake(s);
-    return 1;
+    return shimssl_sess_send_queued_tickets(s, 0);
 }
 
 /* --- reading ---------------------------------------------------------------- */
@@ -567,7 +569,7 @@ static int shimssl_write(SSL *s, const void *buf, size_t num, size_t *written)
         SHIMSSL_ERR(SSL_R_PROTOCOL_IS_SHUTDOWN);
         return -1;
     }
-    if ((rc = shimssl_ready(s)) <= 0)
+    if ((rc = shimssl_ready(s)) <= 0 || (rc = shimssl_sess_send_queued_tickets(s, 1)) <= 0)
         return rc;
     if (s->wpend_len > 0) {
         if (num < s->wpend_len ||

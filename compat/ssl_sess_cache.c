@@ -107,6 +107,8 @@ static void lru_push_front(shimssl_sess_ctx *sc, cache_node *n)
 
 static void unlink_node(shimssl_sess_ctx *sc, cache_node *n)
 {
+    if (sc->lh != NULL)
+        (void)OPENSSL_LH_delete(sc->lh, n->ss);
     cache_node **pp = &sc->buckets[bucket_of(sc, n->id, n->id_len)];
 
     while (*pp != n)
@@ -202,6 +204,8 @@ int SSL_CTX_add_session(SSL_CTX *ctx, SSL_SESSION *ss)
     sc->buckets[b] = n;
     lru_push_front(sc, n);
     sc->count++;
+    if (sc->lh != NULL)
+        (void)OPENSSL_LH_insert(sc->lh, ss);
     maybe_grow(sc);
     CRYPTO_THREAD_unlock(sc->lock);
     if (replaced != NULL) {
@@ -231,8 +235,13 @@ int SSL_CTX_remove_session(SSL_CTX *ctx, SSL_SESSION *ss)
     else
         n = NULL;
     CRYPTO_THREAD_unlock(sc->lock);
-    if (n == NULL)
+    if (n == NULL) {
+        /* OpenSSL tells the remove callback even of a session its cache
+         * does not hold (an external cache's, a client's never stored). */
+        if (ctx->api_remove_session_cb != NULL)
+            ctx->api_remove_session_cb(ctx, ss);
         return 0;
+    }
     release_removed(ctx, n, 1);
     return 1;
 }
@@ -264,8 +273,46 @@ void SSL_CTX_flush_sessions(SSL_CTX *ctx, long tm)
         flush_sessions(ctx, tm);
 }
 
-/* A snapshot is not possible without handing out our table; OpenSSL's
- * LHASH is not what we keep. Programs use it only to count (rare). */
+/* SSL_CTX_sessions' table: sessions hashed and compared by id, as OpenSSL's. */
+static unsigned long lh_sess_hash(const void *p)
+{
+    const SSL_SESSION *ss = p;
+    unsigned long h = 0;
+
+    for (unsigned int i = 0; i < ss->id_len; i++)
+        h = h * 31 + ss->id[i];
+    return h;
+}
+
+static int lh_sess_cmp(const void *a, const void *b)
+{
+    const SSL_SESSION *x = a, *y = b;
+
+    if (x->id_len != y->id_len)
+        return 1;
+    return memcmp(x->id, y->id, x->id_len);
+}
+
+/* The cache as an LHASH (read it under no other thread's changes, as with
+ * OpenSSL's): made on first use from what the cache holds, then kept in
+ * step by every insertion and removal. */
+LHASH_OF(SSL_SESSION) *SSL_CTX_sessions(SSL_CTX *ctx)
+{
+    shimssl_sess_ctx *sc = ctx != NULL ? sctx(ctx) : NULL;
+    OPENSSL_LHASH *lh;
+
+    if (sc == NULL)
+        return NULL;
+    CRYPTO_THREAD_write_lock(sc->lock);
+    if (sc->lh == NULL && (sc->lh = OPENSSL_LH_new(lh_sess_hash, lh_sess_cmp)) != NULL) {
+        for (cache_node *n = sc->lru_head; n != NULL; n = n->next)
+            (void)OPENSSL_LH_insert(sc->lh, n->ss);
+    }
+    lh = sc->lh;
+    CRYPTO_THREAD_unlock(sc->lock);
+    return (LHASH_OF(SSL_SESSION) *)lh;
+}
+
 int SSL_has_matching_session_id(const SSL *s, const unsigned char *id, unsigned int id_len)
 {
     shimssl_sess_ctx *sc = s != NULL ? sctx(shimssl_session_ctx(s)) : NULL;
@@ -362,9 +409,17 @@ void shimssl_cache_new_session(SSL *s, SSL_SESSION *ss, int side, int store)
     if (store && !(mode & SSL_SESS_CACHE_NO_INTERNAL_STORE) && ss->id_len > 0)
         (void)SSL_CTX_add_session(ctx, ss);
     if (ctx->api_new_session_cb != NULL) {
+        /* OpenSSL runs the callback inside its state machine: there
+         * SSL_in_init is 1 and SSL_is_init_finished 0, also for a TLS 1.3
+         * ticket that arrives after the handshake. */
+        int post = s->info_post, in_cb = s->info_in_cb;
+
+        s->info_post = s->info_in_cb = 1;
         SSL_SESSION_up_ref(ss);
         if (!ctx->api_new_session_cb(s, ss))
             SSL_SESSION_free(ss);
+        s->info_post = post;
+        s->info_in_cb = in_cb;
     }
 }
 
@@ -429,6 +484,7 @@ void shimssl_sess_ctx_free(SSL_CTX *ctx)
     if (sc == NULL)
         return;
     flush_sessions(ctx, 0);
+    OPENSSL_LH_free(sc->lh);
     ctx->api_sess = NULL;
     CRYPTO_THREAD_lock_free(sc->lock);
     OPENSSL_free(sc->buckets);
@@ -489,7 +545,7 @@ int shimssl_sess_config(SSL *s, tls_config *cfg)
         /* OpenSSL's TLS 1.3 ticket lifetime is the session timeout. */
         long timeout = shimssl_session_ctx(s)->session_timeout;
         if (timeout > 0)
-            cfg->ticket_lifetime = timeout > 604800 ? 604800 : (uint32_t)timeout;
+            cfg->ticket_lifetime = timeout > (long)UINT32_MAX ? UINT32_MAX : (uint32_t)timeout;
         cfg->max_early_data = s->api_max_early_data;
         cfg->early_data_ok = shimssl_early_data_ok;
         cfg->session_new = shimssl_cache_session_new;
@@ -629,10 +685,13 @@ static void client_new_session(SSL *s)
         s->api_session_is_own = 1;
         return;
     }
-    /* A new ticket replaces the session in use, which (with client caching
-     * on, as OpenSSL) leaves the cache and is never offered again: each
-     * ticket is used once (RFC 8446 C.4). */
-    if (ticket_len > 0 && s->api_session != NULL && s->api_session->id_len > 0 &&
+    /* TLS 1.2: a new ticket replaces the session in use, which (with
+     * client caching on, as OpenSSL) leaves the cache and is never offered
+     * again. A TLS 1.3 ticket leaves the earlier ones alone: a client may
+     * keep every session it was given (the one it resumed left the cache
+     * when the handshake ended). */
+    if (st.version == TLS_V12 && ticket_len > 0 && s->api_session != NULL &&
+        s->api_session->id_len > 0 &&
         (shimssl_session_ctx(s)->session_cache_mode & SSL_SESS_CACHE_CLIENT))
         (void)SSL_CTX_remove_session(shimssl_session_ctx(s), s->api_session);
     if ((ss = shimssl_session_from_state(s, &st, ticket, ticket_len)) == NULL)
@@ -667,6 +726,11 @@ static void handshake_done(SSL *s)
         }
     } else if (reused && s->api_session != NULL) {
         s->api_session_is_own = 1;
+        /* OpenSSL: a TLS 1.3 ticket is meant to be used once, so with client
+         * caching on the session resumed leaves the cache (and is never
+         * offered again) as the handshake ends. */
+        if (tls_conn_version(c) == TLS_V13 && (mode & SSL_SESS_CACHE_CLIENT))
+            (void)SSL_CTX_remove_session(ctx, s->api_session);
     }
     if (!(mode & SSL_SESS_CACHE_NO_AUTO_CLEAR) &&
         __atomic_add_fetch(&sctx(ctx)->handshakes, 1, __ATOMIC_RELAXED) % 255 == 0)

@@ -263,6 +263,25 @@ void shimssl_session_set_own(SSL *s, SSL_SESSION *ss)
     s->api_session_is_own = 1;
 }
 
+SSL_SESSION *shimssl_session_server_current(SSL *s, tls_conn *c, const tls_session_state *st)
+{
+    shimssl_sess_ssl *ps = shimssl_sess(s);
+    SSL_SESSION *ss;
+
+    if (s->api_session_is_own && s->api_session != NULL)
+        return s->api_session;
+    if (ps != NULL && ps->found != NULL && tls_conn_session_reused(c)) {
+        /* ps->found keeps its reference until the handshake ends. */
+        SSL_SESSION_up_ref(ps->found);
+        shimssl_session_set_own(s, ps->found);
+        return s->api_session;
+    }
+    if ((ss = shimssl_session_from_state(s, st, NULL, 0)) == NULL)
+        return NULL;
+    shimssl_session_set_own(s, ss);
+    return ss;
+}
+
 SSL_SESSION *SSL_get_session(const SSL *s)
 {
     SSL *m = (SSL *)s; /* the session is built lazily: a cache, not a change */
@@ -313,7 +332,10 @@ int SSL_set_session(SSL *s, SSL_SESSION *ss)
         SSL_SESSION_up_ref(ss);
     SSL_SESSION_free(s->api_session);
     s->api_session = ss;
-    s->api_session_is_own = 0;
+    /* Set after a handshake, it is the connection's session from now on
+     * (SSL_get_session returns it, as OpenSSL's); before one, it is what
+     * the handshake offers. */
+    s->api_session_is_own = s->conn != NULL && tls_conn_handshake_done(s->conn);
     return 1;
 }
 
@@ -364,11 +386,17 @@ void shimssl_session_ssl_free(SSL *s)
     s->api_session_is_own = 0;
 }
 
-/* SSL_clear keeps a session the application set, drops the old connection's. */
+/* SSL_clear keeps the session unless it went bad (as OpenSSL): a client
+ * then offers its old connection's session on the next handshake. */
 void shimssl_session_ssl_clear(SSL *s)
 {
-    if (s->api_session_is_own)
-        shimssl_session_ssl_free(s);
+    if (!s->api_session_is_own)
+        return;
+    if (!s->server && s->api_session != NULL && !s->api_session->not_resumable) {
+        s->api_session_is_own = 0;
+        return;
+    }
+    shimssl_session_ssl_free(s);
 }
 
 /* --- session id context --------------------------------------------------------- */

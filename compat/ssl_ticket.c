@@ -10,20 +10,22 @@
  *       opaque mac[32];                 HMAC-SHA256 over everything before
  *   } ticket;
  *
- * The keys belong to the SSL_CTX: random at SSL_CTX_new, a new one every
- * session timeout with the previous one still opening tickets for one more
- * period (a ticket opened with it is renewed), unless the application set
- * its own (SSL_CTX_set_tlsext_ticket_keys) or took over with a ticket key
- * callback (the deprecated HMAC_CTX form or the EVP_MAC_CTX form nginx
- * uses), whose return values are OpenSSL's documented ones.
+ * The keys belong to the SSL_CTX: random at SSL_CTX_new and kept for its
+ * life, as OpenSSL's, so that every process forked after the context was
+ * made (nginx, Apache, postfix workers) seals and opens with the same keys;
+ * unless the application set its own (SSL_CTX_set_tlsext_ticket_keys) or
+ * took over with a ticket key callback (the deprecated HMAC_CTX form or the
+ * EVP_MAC_CTX form nginx uses), whose return values are OpenSSL's
+ * documented ones.
  *
  * Opening treats every byte as hostile: lengths are checked before use,
  * the MAC is compared in constant time before anything is decrypted, the
  * plaintext is decoded into a fresh session, and that session must suit
  * this connection (version, session id context) before it is resumed.
  *
- * TLS 1.3 with SSL_OP_NO_TICKET: stateful tickets, as OpenSSL. The ticket is
- * the session's id in the SSL_CTX's cache, and it can be used once.
+ * TLS 1.3 with SSL_OP_NO_TICKET, or taking early data with anti-replay on:
+ * stateful tickets, as OpenSSL. The ticket is the session's id in the
+ * SSL_CTX's cache, and it can be used once.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED /* HMAC_CTX: the callback's documented type */
 
@@ -66,54 +68,34 @@ static int key_new(OSSL_LIB_CTX *libctx, shimssl_ticket_key *k)
 
 int shimssl_ticket_keys_new(SSL_CTX *ctx, shimssl_sess_ctx *sc)
 {
-    memset(sc->keys, 0, sizeof(sc->keys));
-    return key_new(ctx->libctx, &sc->keys[0]);
+    memset(&sc->key, 0, sizeof(sc->key));
+    return key_new(ctx->libctx, &sc->key);
 }
 
-/* The sealing key, rotated when its period is over (callers hold no lock). */
+/* The sealing key (never rotated: see the top). */
 static int current_key(SSL_CTX *ctx, shimssl_ticket_key *out)
 {
     shimssl_sess_ctx *sc = ctx->api_sess;
-    long period = ctx->session_timeout > 0 ? ctx->session_timeout : 1;
-    time_t now = time(NULL);
-    int ok = 1;
+    int ok;
 
-    CRYPTO_THREAD_write_lock(sc->lock);
-    if (!sc->keys_fixed && now - sc->keys[0].created >= period) {
-        shimssl_ticket_key k;
-
-        if (key_new(ctx->libctx, &k)) {
-            sc->keys[1] = sc->keys[0];
-            sc->keys[0] = k;
-        }
-        OPENSSL_cleanse(&k, sizeof(k));
-    }
-    *out = sc->keys[0];
+    CRYPTO_THREAD_read_lock(sc->lock);
+    *out = sc->key;
     ok = out->valid;
     CRYPTO_THREAD_unlock(sc->lock);
     return ok;
 }
 
-/* The key named name: 0 current, 1 previous (renew), -1 unknown. */
+/* The key named name: 0, or -1 if unknown (another context's, or a key
+ * this one no longer has after SSL_CTX_set_tlsext_ticket_keys). */
 static int find_key(SSL_CTX *ctx, const unsigned char *name, shimssl_ticket_key *out)
 {
     shimssl_sess_ctx *sc = ctx->api_sess;
-    long period = ctx->session_timeout > 0 ? ctx->session_timeout : 1;
-    time_t now = time(NULL);
     int which = -1;
 
     CRYPTO_THREAD_read_lock(sc->lock);
-    for (int i = 0; i < 2; i++) {
-        const shimssl_ticket_key *k = &sc->keys[i];
-
-        if (!k->valid || CRYPTO_memcmp(k->name, name, TICKET_NAME_LEN) != 0)
-            continue;
-        /* The previous key opens tickets for one more period only. */
-        if (i == 1 && !sc->keys_fixed && now - sc->keys[0].created >= period)
-            break;
-        *out = *k;
-        which = i;
-        break;
+    if (sc->key.valid && CRYPTO_memcmp(sc->key.name, name, TICKET_NAME_LEN) == 0) {
+        *out = sc->key;
+        which = 0;
     }
     CRYPTO_THREAD_unlock(sc->lock);
     return which;
@@ -133,17 +115,16 @@ long shimssl_ticket_keys_ctrl(SSL_CTX *ctx, int set, void *keys, long len)
     }
     CRYPTO_THREAD_write_lock(sc->lock);
     if (set) {
-        memset(sc->keys, 0, sizeof(sc->keys));
-        memcpy(sc->keys[0].name, p, 16);
-        memcpy(sc->keys[0].hmac_key, p + 16, 32);
-        memcpy(sc->keys[0].aes_key, p + 48, 32);
-        sc->keys[0].created = time(NULL);
-        sc->keys[0].valid = 1;
-        sc->keys_fixed = 1;
+        memset(&sc->key, 0, sizeof(sc->key));
+        memcpy(sc->key.name, p, 16);
+        memcpy(sc->key.hmac_key, p + 16, 32);
+        memcpy(sc->key.aes_key, p + 48, 32);
+        sc->key.created = time(NULL);
+        sc->key.valid = 1;
     } else {
-        memcpy(p, sc->keys[0].name, 16);
-        memcpy(p + 16, sc->keys[0].hmac_key, 32);
-        memcpy(p + 48, sc->keys[0].aes_key, 32);
+        memcpy(p, sc->key.name, 16);
+        memcpy(p + 16, sc->key.hmac_key, 32);
+        memcpy(p + 48, sc->key.aes_key, 32);
     }
     CRYPTO_THREAD_unlock(sc->lock);
     return 1;
@@ -240,6 +221,17 @@ static int mac_compute(ticket_mac *m, const unsigned char *p, size_t len, unsign
     return EVP_MAC_update(m->evp, p, len) && EVP_MAC_final(m->evp, out, out_len, EVP_MAX_MD_SIZE);
 }
 
+/*
+ * TLS 1.3 tickets are stateful (cache keys) with SSL_OP_NO_TICKET, and also,
+ * as OpenSSL, while the server takes early data with anti-replay on: the
+ * cache then lets each ticket be used once.
+ */
+static int tls13_stateful(const SSL *s)
+{
+    return (s->options & SSL_OP_NO_TICKET) ||
+           (s->api_max_early_data > 0 && !(s->options & SSL_OP_NO_ANTI_REPLAY));
+}
+
 /* --- sealing ------------------------------------------------------------------------------ */
 
 /*
@@ -327,19 +319,25 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
     SSL_SESSION *ss;
     int rc;
 
-    (void)c;
-    if (shimssl_session_ctx(s)->api_sess == NULL || !algs_ready(shimssl_session_ctx(s)))
+    SSL_SESSION *cur;
+    shimssl_sess_ctx *sc = shimssl_session_ctx(s)->api_sess;
+
+    if (sc == NULL || !algs_ready(shimssl_session_ctx(s)))
+        return TLS_ERR_INTERNAL;
+    /* A TLS 1.2 ticket goes out inside the handshake: the connection's
+     * session must exist already (as OpenSSL's does from the ClientHello
+     * on), for SSL_get_session in the callback below. */
+    if (st->version == TLS_V12 && c != NULL && shimssl_session_server_current(s, c, st) == NULL)
         return TLS_ERR_INTERNAL;
     /* The application may now put its data on the connection's session
      * (SSL_SESSION_set1_ticket_appdata); the ticket carries it. */
-    if (shimssl_session_ctx(s)->api_sess->appdata_gen_cb != NULL &&
-        !shimssl_session_ctx(s)->api_sess->appdata_gen_cb(s, shimssl_session_ctx(s)->api_sess->appdata_cb_arg))
+    if (sc->appdata_gen_cb != NULL && !sc->appdata_gen_cb(s, sc->appdata_cb_arg))
         return TLS_ERR(TLS_AD_INTERNAL_ERROR, SSL_R_CALLBACK_FAILED);
     if ((ss = shimssl_session_from_state(s, st, NULL, 0)) == NULL)
         return TLS_ERR_INTERNAL;
-    if (s->api_session != NULL && s->api_session->ticket_appdata_len > 0 &&
-        !SSL_SESSION_set1_ticket_appdata(ss, s->api_session->ticket_appdata,
-                                         s->api_session->ticket_appdata_len)) {
+    cur = SSL_get_session(s);
+    if (cur != NULL && cur->ticket_appdata_len > 0 &&
+        !SSL_SESSION_set1_ticket_appdata(ss, cur->ticket_appdata, cur->ticket_appdata_len)) {
         SSL_SESSION_free(ss);
         return TLS_ERR_INTERNAL;
     }
@@ -355,8 +353,12 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
             return TLS_ERR_INTERNAL;
         }
         ss->id_len = 32;
+        /* As OpenSSL's s->session: the connection's session is the one of
+         * its latest ticket (SSL_get_session, SSL_CTX_add_session of it). */
+        SSL_SESSION_up_ref(ss);
+        shimssl_session_set_own(s, ss);
     }
-    if (st->version == TLS_V13 && (s->options & SSL_OP_NO_TICKET)) {
+    if (st->version == TLS_V13 && tls13_stateful(s)) {
         /* Stateful: the ticket is the cache key. */
         if (cap < ss->id_len) {
             SSL_SESSION_free(ss);
@@ -371,8 +373,12 @@ int shimssl_ticket_seal(void *arg, tls_conn *c, const tls_session_state *st, uin
         return 0;
     }
     rc = seal(s, ss, out, cap, len);
+    /* A stateless TLS 1.3 ticket's session is kept in the internal cache
+     * only for an application with a remove callback (OpenSSL: it hears of
+     * the timeouts); the new-session callback hears of it anyway. */
     if (rc == 0 && st->version == TLS_V13)
-        shimssl_cache_new_session(s, ss, SSL_SESS_CACHE_SERVER, 0);
+        shimssl_cache_new_session(s, ss, SSL_SESS_CACHE_SERVER,
+                                  shimssl_session_ctx(s)->api_remove_session_cb != NULL);
     SSL_SESSION_free(ss);
     return rc;
 }
@@ -426,7 +432,6 @@ SSL_SESSION *shimssl_ticket_decode(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, 
 
         if (which < 0)
             goto done;
-        *renew = which == 1;
         if (!EVP_DecryptInit_ex(cctx, ticket_cipher(ctx), NULL, key.aes_key, iv) ||
             !mac_set_key(&m, key.hmac_key, sizeof(key.hmac_key)))
             goto done;
@@ -466,19 +471,17 @@ done:
 
 /*
  * SSL_CTX_set_session_ticket_cb's decrypt callback sees every ticket, opened
- * or not. 0: go on (ss used as the callback says, *renew updated);
- * 1: full handshake; < 0: abort.
+ * or not, and TLS 1.2's empty one. Returns ticket_open's codes: 0 (go on
+ * with ss, *renew updated), 1 (full handshake, new ticket), 3 (full
+ * handshake, no new ticket) or < 0 (abort), as OpenSSL's tls_decrypt_ticket.
  */
 static int ask_dec_cb(SSL *s, SSL_SESSION *ss, const uint8_t *ticket, size_t len, int *renew)
 {
     shimssl_sess_ctx *sc = shimssl_session_ctx(s)->api_sess;
-    /* TLS 1.3 always sends new tickets after a resumption: OpenSSL reports
-     * every good TLS 1.3 ticket as one to renew. */
-    SSL_TICKET_STATUS status =
-        ss == NULL                                                 ? SSL_TICKET_NO_DECRYPT
-        : *renew || SSL_SESSION_get_protocol_version(ss) == TLS1_3_VERSION ? SSL_TICKET_SUCCESS_RENEW
-                                                                   : SSL_TICKET_SUCCESS;
-
+    SSL_TICKET_STATUS status = len == 0     ? SSL_TICKET_EMPTY
+                               : ss == NULL ? SSL_TICKET_NO_DECRYPT
+                               : *renew     ? SSL_TICKET_SUCCESS_RENEW
+                                            : SSL_TICKET_SUCCESS;
     SSL_TICKET_RETURN ret = sc->appdata_dec_cb(
         s, ss, ticket, len < TICKET_NAME_LEN ? len : TICKET_NAME_LEN, status, sc->appdata_cb_arg);
 
@@ -490,6 +493,7 @@ static int ask_dec_cb(SSL *s, SSL_SESSION *ss, const uint8_t *ticket, size_t len
         *renew = ret == SSL_TICKET_RETURN_USE_RENEW;
         return 0;
     case SSL_TICKET_RETURN_IGNORE:
+        return 3;
     case SSL_TICKET_RETURN_IGNORE_RENEW:
         return 1;
     default: /* SSL_TICKET_RETURN_ABORT and anything unknown */
@@ -501,22 +505,30 @@ int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t le
                         tls_session_state *st)
 {
     SSL *s = arg;
-    SSL_SESSION *ss;
+    shimssl_sess_ctx *sc = shimssl_session_ctx(s)->api_sess;
+    SSL_SESSION *ss = NULL;
     int renew = 0, rc;
 
-    if (shimssl_session_ctx(s)->api_sess == NULL)
+    if (sc == NULL)
         return 1;
     /* With SSL_OP_NO_TICKET only TLS 1.3 PSK identities reach here (a
-     * TLS 1.2 server then takes no tickets): they are cache keys. */
-    if (s->options & SSL_OP_NO_TICKET) {
+     * TLS 1.2 server then takes no tickets): they are cache keys, and a
+     * stateful resumption always gets new tickets. */
+    if (tls13_stateful(s) && (c == NULL || tls_conn_version(c) != TLS_V12)) {
         /* Stateful: single use (RFC 8446 8.1), so out of the cache now. */
         if ((ss = shimssl_cache_get(s, ticket, len)) == NULL)
             return 1;
         (void)SSL_CTX_remove_session(shimssl_session_ctx(s), ss);
+        renew = 1;
     } else {
-        ss = shimssl_ticket_decode(shimssl_session_ctx(s), s, ticket, len, &renew);
-        if (shimssl_session_ctx(s)->api_sess->appdata_dec_cb != NULL &&
-            (rc = ask_dec_cb(s, ss, ticket, len, &renew)) != 0) {
+        if (len > 0)
+            ss = shimssl_ticket_decode(shimssl_session_ctx(s), s, ticket, len, &renew);
+        /* OpenSSL renews every TLS 1.3 ticket its own keys open (core sets
+         * the version before this only for TLS 1.2). */
+        if (ss != NULL && sc->ticket_cb == NULL &&
+            (c != NULL ? tls_conn_version(c) != TLS_V12 : ss->ssl_version == TLS1_3_VERSION))
+            renew = 1;
+        if (sc->appdata_dec_cb != NULL && (rc = ask_dec_cb(s, ss, ticket, len, &renew)) != 0) {
             SSL_SESSION_free(ss);
             return rc;
         }
@@ -535,20 +547,38 @@ int shimssl_ticket_open(void *arg, tls_conn *c, const uint8_t *ticket, size_t le
     return renew ? 2 : 0;
 }
 
-/* Server, TLS 1.3: send another ticket now (it goes out with the next
- * write or SSL_do_handshake). */
+/* Server, TLS 1.3: one more ticket, sent with the next write (or
+ * SSL_do_handshake / SSL_read when no write is pending), as OpenSSL. */
 int SSL_new_session_ticket(SSL *s)
 {
     tls_conn *c = s != NULL ? shimssl_conn(s) : NULL;
+    shimssl_sess_ssl *ps = s != NULL ? shimssl_sess(s) : NULL;
 
-    if (c == NULL || !s->server || !tls_conn_handshake_done(c) ||
+    if (c == NULL || ps == NULL || !s->server || !tls_conn_handshake_done(c) ||
         tls_conn_version(c) != TLS_V13) {
         SHIMSSL_ERR(ERR_R_SHOULD_NOT_HAVE_BEEN_CALLED);
         return 0;
     }
-    if (tls_conn_send_tickets(c, 1) < 0) {
-        ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
-        return 0;
-    }
+    ps->tickets_queued++;
+    if (s->wpend_len == 0)
+        ps->tickets_armed = 1;
+    return 1;
+}
+
+int shimssl_sess_send_queued_tickets(SSL *s, int at_write)
+{
+    shimssl_sess_ssl *ps = shimssl_sess(s);
+    tls_conn *c = shimssl_conn(s);
+    size_t n;
+    int rc;
+
+    if (ps == NULL || c == NULL || ps->tickets_queued == 0 || s->wpend_len > 0 ||
+        (!at_write && !ps->tickets_armed))
+        return 1;
+    n = ps->tickets_queued;
+    ps->tickets_queued = 0;
+    ps->tickets_armed = 0;
+    if ((rc = tls_conn_send_tickets(c, n)) < 0)
+        return shimssl_io_fail(s, rc);
     return 1;
 }

@@ -56,6 +56,8 @@ typedef struct tls_conn_psk {
     tls_session_state st; /* server: the resumed state, then the last one sealed */
     int have_st;
     uint64_t nonce_ctr;   /* server: ticket_nonce of the next NewSessionTicket */
+    int no_tickets;       /* server: the PSKs offered owe no new ticket (OpenSSL's
+                             ticket_expected unset) */
     /* 0-RTT */
     int early_status;     /* TLS_EARLY_* */
     int early_phase;      /* TLS_EPH_* (early.c) */
@@ -64,6 +66,10 @@ typedef struct tls_conn_psk {
     uint32_t early_count; /* bytes sent / received / skipped */
     int early_skip;       /* server: drop records we cannot read (rejected 0-RTT) */
     int early_app;        /* server: app_off/app_len hold early data */
+    /* RFC 8446 7.5: early_exporter_master_secret (client: early data sent;
+     * server: accepted), for SSL_export_keying_material_early. */
+    uint8_t early_exporter[TLS_MAX_HASH];
+    int have_early_exporter;
 } tls_conn_psk;
 
 struct tls_conn {

@@ -294,9 +294,10 @@ typedef struct tls_config {
     size_t resume_ticket_len;
     /* Server, TLS 1.3: NewSessionTickets sent after the handshake. */
     size_t num_tickets;
-    /* Server, TLS 1.3: their ticket_lifetime in seconds (OpenSSL sends the
-     * session timeout, SSL_CTX_set_timeout); 0 = 7200. Also st.lifetime of
-     * the state handed to ticket_seal. */
+    /* Server: the session timeout in seconds (SSL_CTX_set_timeout; 0 =
+     * 7200), OpenSSL's ticket lifetime: TLS 1.3's ticket_lifetime (at most
+     * 7 days on the wire), TLS 1.2's lifetime hint of a new session. Also
+     * st.lifetime of the state handed to ticket_seal. */
     uint32_t ticket_lifetime;
     /* Server: early data accepted per connection (0 = 0-RTT refused). */
     uint32_t max_early_data;
@@ -308,9 +309,11 @@ typedef struct tls_config {
     int (*ticket_seal)(void *arg, tls_conn *c, const tls_session_state *st, uint8_t *out,
                        size_t cap, size_t *len);
     /*
-     * Server: a ticket (TLS 1.3 PSK identity / TLS 1.2 SessionTicket) came
-     * in. Returns 0 with st filled (resume), 2 (resume, and send a fresh
-     * ticket: the key is old), 1 (unknown or expired: full handshake), or < 0.
+     * Server: a ticket (TLS 1.3 PSK identity / TLS 1.2 SessionTicket, which
+     * may be empty: the client asks for one) came in. Returns 0 with st
+     * filled (resume), 2 (resume, and send fresh tickets), 1 (unknown,
+     * expired or empty: full handshake, and send tickets), 3 (ignored by the
+     * application: no new ticket for it), or < 0.
      */
     int (*ticket_open)(void *arg, tls_conn *c, const uint8_t *ticket, size_t len,
                        tls_session_state *st);
@@ -479,6 +482,11 @@ int tls_conn_did_hrr(const tls_conn *c);
 TLS_MUST_CHECK int tls_conn_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
                                    size_t label_len, const uint8_t *context, size_t context_len,
                                    int use_context);
+/* RFC 8446 7.5 exporter from the early exporter secret (TLS 1.3 0-RTT:
+ * a client that sent early data, a server that accepted it). */
+TLS_MUST_CHECK int tls_conn_export_early(tls_conn *c, uint8_t *out, size_t outlen,
+                                         const char *label, size_t label_len,
+                                         const uint8_t *context, size_t context_len);
 /* Finished messages as sent/received (for SSL_get_finished). Returns length copied. */
 size_t tls_conn_finished(const tls_conn *c, int peer, uint8_t *buf, size_t len);
 

@@ -79,7 +79,8 @@ struct tls12_server {
     int resumed;
     int full_after_ticket; /* client sent a ticket we did not take */
     int send_ticket;       /* session_ticket answered: a NewSessionTicket follows */
-    int ticket_renew;      /* resumed with a ticket whose key is old */
+    int ticket_renew;      /* resumed, and a new ticket is owed (old key, or asked) */
+    int ticket_ignored;    /* the application said: this ticket, and no new one */
     int asked_cert;        /* CertificateRequest sent */
     tls_transcript th;
     const tls12_suite *s12;
@@ -544,7 +545,7 @@ static void fill_state(const tls_conn *c, tls_session_state *st)
     st->session_id_len = sv->session_id_len;
     st->ems = c->ems;
     st->time = sv->time;
-    st->lifetime = 7200;
+    st->lifetime = c->cfg->ticket_lifetime ? c->cfg->ticket_lifetime : 7200;
     memcpy(st->alpn, c->alpn, c->alpn_len < sizeof(st->alpn) ? c->alpn_len : sizeof(st->alpn));
     st->alpn_len = c->alpn_len < sizeof(st->alpn) ? c->alpn_len : sizeof(st->alpn);
     st->compression = (uint16_t)sv->comp;
@@ -603,13 +604,18 @@ static int find_session(tls_conn *c, const ch12 *ch, tls_session_state *st)
 {
     const tls_config *cfg = c->cfg;
     struct tls12_server *sv = c->sv12;
-    if (ch->have_ticket_ext && ch->ticket_len > 0 && cfg->ticket_open &&
-        !(cfg->flags & TLS_CFG_NO_TICKET)) {
+    /* An empty extension asks for a ticket; the application's ticket
+     * callback hears of it too (OpenSSL's SSL_TICKET_EMPTY). A resumption by
+     * session id then still owes the client one. */
+    int owe_ticket = 0;
+    if (ch->have_ticket_ext && cfg->ticket_open && !(cfg->flags & TLS_CFG_NO_TICKET)) {
         memset(st, 0, sizeof(*st));
         int rc = cfg->ticket_open(cfg->cb_arg, c, ch->ticket, ch->ticket_len, st);
         if (rc < 0)
             return cb_err(rc);
-        if (rc == 0 || rc == 2) {
+        sv->ticket_ignored = rc == 3;
+        owe_ticket = ch->ticket_len == 0 && rc == 1;
+        if (ch->ticket_len > 0 && (rc == 0 || rc == 2)) {
             int ok = resumable(c, ch, st);
             TRY(ok);
             if (ok) {
@@ -620,7 +626,8 @@ static int find_session(tls_conn *c, const ch12 *ch, tls_session_state *st)
                 return 1;
             }
         }
-        sv->full_after_ticket = 1;
+        if (ch->ticket_len > 0)
+            sv->full_after_ticket = 1;
     }
     if (ch->session_id_len > 0 && cfg->session_get) {
         memset(st, 0, sizeof(*st));
@@ -628,6 +635,7 @@ static int find_session(tls_conn *c, const ch12 *ch, tls_session_state *st)
             int ok = resumable(c, ch, st);
             TRY(ok);
             if (ok) {
+                sv->ticket_renew = owe_ticket;
                 sv->session_id_len = ch->session_id_len;
                 memcpy(sv->session_id, ch->session_id, ch->session_id_len);
                 return 1;
@@ -887,6 +895,7 @@ static int send_ccs_finished(tls_conn *c)
         size_t tlen = 0;
         ENSURE(t, TLS_ERR_INTERNAL);
         fill_state(c, &st);
+        uint32_t st_lifetime = st.lifetime;
         int rc = cfg->ticket_seal(cfg->cb_arg, c, &st, t, MAX_TICKET, &tlen);
         OPENSSL_cleanse(&st, sizeof(st));
         if (rc < 0 || tlen > MAX_TICKET) {
@@ -904,7 +913,9 @@ static int send_ccs_finished(tls_conn *c)
         if (rc == 0)
             rc = tls_wr_open(&w, 3, &msg);
         if (rc == 0)
-            rc = tls_wr_u32(&w, tlen ? 7200 : 0);
+            /* OpenSSL's hint: the session's timeout, none (0) when
+             * resumed or when there is no ticket. */
+            rc = tls_wr_u32(&w, tlen && !sv->resumed ? st_lifetime : 0);
         if (rc == 0)
             rc = tls_wr_open(&w, 2, &l);
         if (rc == 0)
@@ -1100,7 +1111,7 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
         if ((cfg->flags & TLS_CFG_COMPRESSION) && comp_offered(&ch, TLS_COMP_DEFLATE))
             sv->comp = TLS_COMP_DEFLATE;
         sv->send_ticket = ch.have_ticket_ext && cfg->ticket_seal &&
-                          !(cfg->flags & TLS_CFG_NO_TICKET);
+                          !(cfg->flags & TLS_CFG_NO_TICKET) && !sv->ticket_ignored;
         /* A session that travels in a ticket gets no id, as with
          * OpenSSL: nothing for the cache to keep (RFC 5077 3.4 lets the
          * client make up its own id when it offers the ticket back). */

@@ -193,6 +193,18 @@ int tls13_psk_client_bind(tls_conn *c, const tls_transcript *t, tls_writer *w)
     return 0;
 }
 
+/* early_exporter_master_secret = Derive-Secret(Early Secret, "e exp master",
+ * ClientHello), with the 0-RTT traffic secret (RFC 8446 7.1). */
+static int early_exporter(tls_conn *c, const uint8_t *th)
+{
+    tls_conn_psk *p = &c->psk;
+    TRY(tls_derive_secret(c->ks.cr, c->ks.md, c->ks.secret, "e exp master", th,
+                          p->early_exporter));
+    p->have_early_exporter = 1;
+    tls_conn_keylog(c, "EARLY_EXPORTER_SECRET", p->early_exporter, c->ks.hash_len);
+    return 0;
+}
+
 int tls13_early_client_start(tls_conn *c, const tls_transcript *t)
 {
     tls_conn_psk *p = &c->psk;
@@ -205,6 +217,7 @@ int tls13_early_client_start(tls_conn *c, const tls_transcript *t)
     TRY(tls_ks_early(&c->ks, p->key, p->key_len));
     TRY(tls_ks_early_traffic(&c->ks, th));
     tls_conn_keylog(c, "CLIENT_EARLY_TRAFFIC_SECRET", c->ks.client_early, s->hash_len);
+    TRY(early_exporter(c, th));
     /* RFC 8446 D.4: with early data, the compatibility CCS goes right
      * after the first ClientHello. */
     if (!(c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT)) {
@@ -330,6 +343,9 @@ int tls13_psk_server_offer(tls_conn *c, const tls_transcript *t, const uint8_t *
     if (!cfg->ticket_open)
         return 0;
     ENSURE(binders_total < len, TLS_ERR_INTERNAL);
+    /* As OpenSSL: new tickets follow only if some identity was not ours
+     * (or not usable), or the one resumed asks for renewal. */
+    p->no_tickets = 1;
     for (uint16_t i = 0; i < MAX_TRIED && tls_rd_left(&ids) > 0; i++) {
         tls_reader id, b;
         uint32_t age;
@@ -344,11 +360,19 @@ int tls13_psk_server_offer(tls_conn *c, const tls_transcript *t, const uint8_t *
             return rc;
         }
         const tls_suite *ps = tls_suite_get(c->cr, st.suite);
-        /* Unknown, or not usable with the suite chosen: the next one. */
-        if (rc == 1 || st.version != TLS_V13 || !same_hash(ps, s) || st.secret_len != s->hash_len) {
+        /* Ignored by the application: the next one, owing nothing. */
+        if (rc == 3) {
             OPENSSL_cleanse(&st, sizeof(st));
             continue;
         }
+        /* Unknown, or not usable with the suite chosen: the next one. */
+        if (rc == 1 || st.version != TLS_V13 || !same_hash(ps, s) || st.secret_len != s->hash_len) {
+            p->no_tickets = 0;
+            OPENSSL_cleanse(&st, sizeof(st));
+            continue;
+        }
+        if (rc == 2)
+            p->no_tickets = 0;
         uint8_t th[TLS_MAX_HASH], mine[TLS_MAX_HASH];
         size_t bl = tls_rd_left(&b);
         const uint8_t *theirs;
@@ -401,7 +425,10 @@ void tls13_early_server_decide(tls_conn *c, int have_early_data, int hrr, const 
     p->early_skip = 0;
     if (hrr) {
         /* RFC 8446 4.2.10: a server that answers with a HelloRetryRequest
-         * skips 0-RTT records until the second ClientHello. */
+         * skips 0-RTT records until the second ClientHello. No early data
+         * will be read in this handshake (OpenSSL's SSL_read_early_data
+         * says FINISH once the HelloRetryRequest is out). */
+        p->early_phase = TLS_EPH_DONE;
         if (have_early_data) {
             p->early_status = TLS_EARLY_REJECTED;
             p->early_skip = 1;
@@ -442,7 +469,7 @@ int tls13_psk_server_early(tls_conn *c, const tls_transcript *t)
     TRY(tls13_psk_partial_hash(t, c->ks.md, NULL, 0, th));
     TRY(tls_ks_early_traffic(&c->ks, th));
     tls_conn_keylog(c, "CLIENT_EARLY_TRAFFIC_SECRET", c->ks.client_early, c->ks.hash_len);
-    return 0;
+    return early_exporter(c, th);
 }
 
 /* struct {} EndOfEarlyData; */
@@ -653,6 +680,18 @@ int tls_conn_send_tickets(tls_conn *c, size_t n)
         return TLS_FAIL(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
     int rc = tls13_psk_server_tickets(c, n);
     return rc < 0 ? tls_conn_fail(c, rc) : 0;
+}
+
+int tls_conn_export_early(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
+                          size_t label_len, const uint8_t *context, size_t context_len)
+{
+    const tls_conn_psk *p = &c->psk;
+    /* OpenSSL: a client that sent early data, a server that accepted it. */
+    if (!p->have_early_exporter || !p->suite ||
+        (c->is_server && p->early_status != TLS_EARLY_ACCEPTED))
+        return TLS_ERR(TLS_AD_NONE, TLS_R_UNEXPECTED_MESSAGE);
+    return tls_ks_export(c->cr, p->suite->md, p->early_exporter, label, label_len, context,
+                         context_len, out, outlen);
 }
 
 int tls_conn_early_status(const tls_conn *c)

@@ -897,13 +897,15 @@ static int write_server_hello(tls_conn *c, tls_writer *w, const uint8_t *random,
     return w->failed ? TLS_ERR_INTERNAL : 0;
 }
 
-/* RFC 8446 D.4: in compatibility mode (the client sent a session id) the
- * server sends one CCS right after its first handshake message. */
+/* RFC 8446 D.4: in compatibility mode the server sends one CCS right after
+ * its first handshake message (ServerHello or HelloRetryRequest). As
+ * OpenSSL's, whether the client's session id is empty or not: the server's
+ * own middlebox-compatibility option decides. */
 static int maybe_send_ccs(tls_conn *c)
 {
     struct tls13_server *sv = c->sv;
     static const uint8_t ccs = 1;
-    if (sv->ccs_sent || sv->session_id_len == 0 || (c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT))
+    if (sv->ccs_sent || (c->cfg->flags & TLS_CFG_NO_MIDDLEBOX_COMPAT))
         return 0;
     sv->ccs_sent = 1;
     TRY(tls_conn_send(c, TLS_CT_CHANGE_CIPHER_SPEC, &ccs, 1));
@@ -1424,7 +1426,11 @@ static int on_pha_finished(tls_conn *c, const uint8_t *msg, size_t len)
     tls_transcript_init(&sv->th);
     sv->pha_active = 0;
     sv->state = SS_DONE;
-    return 0;
+    /* OpenSSL issues tickets again after a post-handshake authentication
+     * (the session now has the client's certificate). */
+    return tls13_psk_server_tickets(c, c->psk.accepted && c->cfg->num_tickets > 1
+                                           ? 1
+                                           : c->cfg->num_tickets);
 }
 
 int tls_conn_request_cert(tls_conn *c)
@@ -1507,6 +1513,8 @@ static int on_finished(tls_conn *c, const uint8_t *msg, size_t len)
     size_t n = c->cfg->num_tickets;
     if (c->psk.accepted && n > 1)
         n = 1;
+    if (c->psk.no_tickets)
+        n = 0;
     return tls13_psk_server_tickets(c, n);
 }
 

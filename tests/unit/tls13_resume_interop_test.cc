@@ -79,7 +79,9 @@ struct Core {
                 memcpy(st, t + sizeof(kTag), sizeof(*st));
                 if (self->open_suite)
                     st->suite = self->open_suite;
-                return 0;
+                // Resume, and send a fresh ticket: what compat answers for a
+                // ticket of its own keys (OpenSSL renews every TLS 1.3 one).
+                return 2;
             };
             cfg.early_data_ok = [](void *a, tls_conn *, const tls_session_state *) -> int {
                 Core *self = (Core *)a;
