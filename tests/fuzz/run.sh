@@ -3,9 +3,10 @@
 # bounded in time:
 #   tests/fuzz/run.sh FUZZ_BUILD_DIR [SECONDS_PER_TARGET]
 # SHIMSSL_FUZZ_RUNS (default 100000) inputs per target and SHIMSSL_FUZZ_SEED
-# (default 1) make a run repeatable: what CI finds, the same command finds
-# on a developer's machine for the same commit (a slower machine may stop
-# at the time bound first, which only shortens the same sequence). Set
+# (default 1) give every machine the same amount of fuzzing and the same
+# mutation sequence (the engine's fresh keys and randoms still steer which
+# inputs count as new, so a run is close to, not exactly, repeatable; a
+# slower machine may stop at the time bound first). Set
 # SHIMSSL_FUZZ_RUNS=-1 and a random seed for open-ended exploration.
 # FUZZ_BUILD_DIR is where the fuzz_* executables are (a build configured
 # with CC=clang CXX=clang++ -DSHIMSSL_FUZZ=ON, its tests/fuzz directory, or
