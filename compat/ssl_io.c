@@ -51,8 +51,10 @@ static int shimssl_fail(SSL *s, int rc)
 /* --- building the engine's configuration --------------------------------- */
 
 /* The protocol range allowed by the method, min/max settings and the
- * SSL_OP_NO_TLSv1_x options, clipped to what ShimSSL implements. */
-static int shimssl_version_range(const SSL *s, uint16_t *lo, uint16_t *hi)
+ * SSL_OP_NO_TLSv1_x options, clipped to what ShimSSL implements. An empty
+ * range (lo > hi) goes to the engine as it is: its start fails with a
+ * protocol_version alert and NO_PROTOCOLS_AVAILABLE, as OpenSSL 3.0's. */
+static void shimssl_version_range(const SSL *s, uint16_t *lo, uint16_t *hi)
 {
     int min = s->min_proto_version, max = s->max_proto_version;
 
@@ -66,11 +68,8 @@ static int shimssl_version_range(const SSL *s, uint16_t *lo, uint16_t *hi)
         max = TLS1_2_VERSION;
     if ((s->options & SSL_OP_NO_TLSv1_2) && min == TLS1_2_VERSION)
         min = TLS1_3_VERSION;
-    if (min > max)
-        return 0;
     *lo = (uint16_t)min;
     *hi = (uint16_t)max;
-    return 1;
 }
 
 /*
@@ -98,10 +97,7 @@ static int shimssl_build_config(SSL *s)
     uint16_t *p16;
 
     memset(cfg, 0, sizeof(*cfg));
-    if (!shimssl_version_range(s, &cfg->min_version, &cfg->max_version)) {
-        SHIMSSL_ERR(SSL_R_NO_PROTOCOLS_AVAILABLE);
-        return 0;
-    }
+    shimssl_version_range(s, &cfg->min_version, &cfg->max_version);
     blob = OPENSSL_malloc(n16 * sizeof(uint16_t) + alpn_len + host_len + 1);
     if (blob == NULL) {
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);

@@ -361,8 +361,9 @@ int tls13_client_start(tls_conn *c)
 {
     const tls_config *cfg = c->cfg;
     int offer13 = tls12_client_wants13(cfg), offer12 = tls12_client_wants12(cfg);
+    /* Nothing to offer: the peer is told, as by OpenSSL 3.0. */
     if (!offer13 && !offer12)
-        return TLS_FAIL(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE);
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_NO_PROTOCOLS_AVAILABLE);
     struct tls13_client *cl = calloc(1, sizeof(*cl));
     if (!cl)
         return TLS_ERR_INTERNAL;

@@ -236,7 +236,7 @@ int tls13_server_start(tls_conn *c)
     if ((cfg->max_version && cfg->max_version < TLS_V12) ||
         (cfg->min_version && cfg->min_version > TLS_V13) ||
         (cfg->max_version && cfg->min_version > cfg->max_version))
-        return TLS_FAIL(TLS_AD_NONE, TLS_R_NO_PROTOCOLS_AVAILABLE);
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_NO_PROTOCOLS_AVAILABLE);
     struct tls13_server *sv = calloc(1, sizeof(*sv));
     if (!sv)
         return TLS_ERR_INTERNAL;

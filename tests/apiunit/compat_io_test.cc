@@ -706,9 +706,48 @@ TEST(CompatIoErrors, ImpossibleVersionRangeFailsAtOnce)
     EXPECT_EQ(first_reason(), SSL_R_NO_PROTOCOLS_AVAILABLE);
     ERR_clear_error();
     // OpenSSL 3.0 tells the peer: a fatal protocol_version alert.
-    EXPECT_EQ(drain(c.out), SHIMSSL_DIVERGENCE(NO_PROTOCOLS_ALERT,
-                                               std::string("\x15\x03\x03\x00\x02\x02\x46", 7),
-                                               std::string()));
+    EXPECT_EQ(drain(c.out), std::string("\x15\x03\x03\x00\x02\x02\x46", 7));
+    // The failure is sticky and sends nothing more.
+    EXPECT_EQ(SSL_connect(c.ssl.get()), -1);
+    EXPECT_EQ(drain(c.out), "");
+    ERR_clear_error();
+}
+
+TEST(CompatIoErrors, NoVersionLeftByOptionsFailsWithAnAlert)
+{
+    Ctx ctx = client_ctx();
+    SSL_CTX_set_options(ctx.get(), SSL_OP_NO_TLSv1_2 | SSL_OP_NO_TLSv1_3);
+    SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+    MemClient c(std::move(ctx));
+    static int alert_seen;
+    alert_seen = 0;
+    SSL_set_info_callback(c.ssl.get(), [](const SSL *, int where, int ret) {
+        if (where & SSL_CB_WRITE_ALERT)
+            alert_seen = ret;
+    });
+    ERR_clear_error();
+    EXPECT_EQ(SSL_connect(c.ssl.get()), -1);
+    EXPECT_EQ(SSL_get_error(c.ssl.get(), -1), SSL_ERROR_SSL);
+    EXPECT_EQ(first_reason(), SSL_R_NO_PROTOCOLS_AVAILABLE);
+    ERR_clear_error();
+    EXPECT_EQ(drain(c.out), std::string("\x15\x03\x03\x00\x02\x02\x46", 7));
+    EXPECT_EQ(alert_seen, SSL3_AL_FATAL << 8 | SSL_AD_PROTOCOL_VERSION);
+}
+
+TEST(CompatIoErrors, ServerWithImpossibleVersionRangeSendsTheAlert)
+{
+    Ctx ctx(SSL_CTX_new(TLS_server_method()));
+    SSL_CTX_set_min_proto_version(ctx.get(), TLS1_3_VERSION);
+    SSL_CTX_set_max_proto_version(ctx.get(), TLS1_2_VERSION);
+    Ssl s(SSL_new(ctx.get()));
+    BIO *in = BIO_new(BIO_s_mem()), *out = BIO_new(BIO_s_mem());
+    SSL_set_bio(s.get(), in, out);
+    ERR_clear_error();
+    EXPECT_EQ(SSL_accept(s.get()), -1);
+    EXPECT_EQ(SSL_get_error(s.get(), -1), SSL_ERROR_SSL);
+    EXPECT_EQ(first_reason(), SSL_R_NO_PROTOCOLS_AVAILABLE);
+    ERR_clear_error();
+    EXPECT_EQ(drain(out), std::string("\x15\x03\x03\x00\x02\x02\x46", 7));
 }
 
 TEST(CompatIoErrors, FullTransportGivesWantWriteAndResumes)
