@@ -334,6 +334,9 @@ struct ssl_st {
     int info_done_pending; /* the handshake is done, its callback not yet made */
     int info_done_cb;      /* inside that callback: SSL_in_init says 0 */
     int info_error;        /* a fatal alert went out: the state is "error" */
+    /* What a failed handshake leaves visible, as OpenSSL 3.0 leaves it. */
+    int ccs_seen;      /* TLS 1.2: a ChangeCipherSpec went out or came in */
+    int peer_rejected; /* the peer's chain failed verification */
     X509_STORE *verify_store; /* as in the SSL_CTX; NULL = the SSL_CTX's */
     X509_STORE *chain_store;
     long max_cert_list;

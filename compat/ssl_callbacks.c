@@ -242,6 +242,10 @@ void shimssl_cb_event(void *arg, int where, int value)
         s->info_done_pending = 1;
         break;
     case TLS_EV_STATE:
+        /* OpenSSL 3.0 gives its TLS 1.2 session its cipher when a
+         * ChangeCipherSpec is written or read (SSL_get_current_cipher). */
+        if ((value & ~TLS_STATE_WRITE) == TLS_STATE_CCS)
+            s->ccs_seen = 1;
         shimssl_enter(s, value);
         break;
     case TLS_EV_ALERT_SENT:

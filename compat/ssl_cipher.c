@@ -852,17 +852,23 @@ const SSL_CIPHER *SSL_get_current_cipher(const SSL *s)
 {
     tls_conn *c = s != NULL ? shimssl_conn(s) : NULL;
 
-    /* Known from the ServerHello on, as OpenSSL's session cipher. */
     if (c == NULL || tls_conn_cipher_suite(c) == 0)
+        return NULL;
+    /* OpenSSL's session cipher: TLS 1.3's from the ServerHello on, a
+     * resumed session's at once, a new TLS 1.2 session's from the first
+     * ChangeCipherSpec written or read (none after an earlier failure). */
+    if (tls_conn_version(c) == TLS1_2_VERSION && !s->ccs_seen && !tls_conn_handshake_done(c) &&
+        !tls_conn_session_reused(c))
         return NULL;
     return shimssl_cipher_by_id(tls_conn_cipher_suite(c));
 }
 
+/* The suite chosen by this handshake, kept after it (OpenSSL 3.0). */
 const SSL_CIPHER *SSL_get_pending_cipher(const SSL *s)
 {
     tls_conn *c = s != NULL ? shimssl_conn(s) : NULL;
 
-    if (c == NULL || tls_conn_handshake_done(c) || tls_conn_cipher_suite(c) == 0)
+    if (c == NULL || tls_conn_cipher_suite(c) == 0)
         return NULL;
     return shimssl_cipher_by_id(tls_conn_cipher_suite(c));
 }

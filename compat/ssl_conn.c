@@ -111,6 +111,8 @@ static void shimssl_reset_conn(SSL *s)
     s->info_done_pending = 0;
     s->info_done_cb = 0;
     s->info_error = 0;
+    s->ccs_seen = 0;
+    s->peer_rejected = 0;
     s->key_update = SSL_KEY_UPDATE_NONE;
     s->wpend_done = 0;
     s->wpend_len = 0;

@@ -255,6 +255,35 @@ SSL_SESSION *shimssl_session_from_conn(SSL *s)
     return ss;
 }
 
+/*
+ * The session a failed handshake leaves, as OpenSSL 3.0's (which a client
+ * makes with its ClientHello and a server with the ClientHello it accepts):
+ * not resumable, its version, no master key, a cipher only once
+ * SSL_get_current_cipher has one, the peer only if it was accepted.
+ */
+static SSL_SESSION *failed_session(SSL *s, tls_conn *c)
+{
+    const SSL_CIPHER *cipher = SSL_get_current_cipher(s);
+    tls_session_state st;
+    SSL_SESSION *ss;
+
+    memset(&st, 0, sizeof(st));
+    st.version = tls_conn_version(c);
+    if (st.version == 0 && !s->server)
+        st.version = s->cfg.max_version;
+    if (st.version == 0)
+        return NULL; /* a server that chose no version has no session */
+    st.suite = cipher != NULL ? (uint16_t)SSL_CIPHER_get_protocol_id(cipher) : 0;
+    st.ems = tls_conn_ems(c);
+    if ((ss = shimssl_session_from_state(s, &st, NULL, 0)) == NULL)
+        return NULL;
+    ss->not_resumable = 1;
+    /* OpenSSL records the verification in the session only once it passed. */
+    if (s->peer_rejected)
+        ss->verify_result = X509_V_OK;
+    return ss;
+}
+
 /* Make ss the connection's own session (the reference is taken). */
 void shimssl_session_set_own(SSL *s, SSL_SESSION *ss)
 {
@@ -293,6 +322,14 @@ SSL_SESSION *SSL_get_session(const SSL *s)
     if (s->api_session_is_own)
         return s->api_session;
     c = shimssl_conn(s);
+    /* A failed handshake that resumed nothing leaves a session of its own. */
+    if (c != NULL && s->hs_phase == SHIMSSL_HS_FAILED && !tls_conn_session_reused(c) &&
+        (s->api_session == NULL || tls_conn_version(c) != 0)) {
+        if ((ss = failed_session(m, c)) == NULL)
+            return s->api_session;
+        shimssl_session_set_own(m, ss);
+        return ss;
+    }
     if (c == NULL || !tls_conn_handshake_done(c))
         return s->api_session;
     /* A resumed session stays the connection's session. */
@@ -669,7 +706,9 @@ int SSL_SESSION_print(BIO *bp, const SSL_SESSION *x)
         BIO_printf(bp, "    Protocol  : %s\n", version_name(x->ssl_version)) <= 0)
         return 0;
     if (x->cipher == NULL) {
-        if (BIO_puts(bp, "    Cipher    : unknown\n") <= 0)
+        /* OpenSSL prints the 2-byte id it kept: 0000 when it has none (a
+         * new session, or one from a failed handshake). */
+        if (BIO_puts(bp, "    Cipher    : 0000\n") <= 0)
             return 0;
     } else if (BIO_printf(bp, "    Cipher    : %s\n", SSL_CIPHER_get_name(x->cipher)) <= 0) {
         return 0;

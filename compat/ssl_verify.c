@@ -197,10 +197,14 @@ int shimssl_verify_chain(void *arg, STACK_OF(X509) * chain)
             return TLS_WANT_CALLBACK;
         }
     }
+    s->peer_rejected = 0;
     if (ok > 0)
         return 0;
     /* A refusing callback that left X509_V_OK still fails, with
-     * certificate_unknown (as OpenSSL). */
+     * certificate_unknown (as OpenSSL). The refused certificate is not the
+     * peer's (SSL_get0_peer_certificate, the session's peer), as OpenSSL
+     * 3.0 takes it only after verification. */
+    s->peer_rejected = (s->verify_mode & SSL_VERIFY_PEER) != 0;
     if (s->verify_mode & SSL_VERIFY_PEER)
         return TLS_ERR(verify_alert(s->verify_result), TLS_R_CERTIFICATE_VERIFY_FAILED);
     return 0;
@@ -449,7 +453,7 @@ static void sync_peer(const SSL *s)
 
 X509 *SSL_get0_peer_certificate(const SSL *s)
 {
-    if (s == NULL)
+    if (s == NULL || s->peer_rejected)
         return NULL;
     sync_peer(s);
     return s->api_peer_cert;

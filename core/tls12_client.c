@@ -695,6 +695,9 @@ static int on_server_key_exchange(tls_conn *c, const uint8_t *msg, size_t len)
     const tls_sigalg *sa = tls_sigalg_get(scheme);
     if (!sa || !tls_u16s_has(cl->sigalgs, cl->n_sigalgs, scheme))
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
+    /* Known from here on, even if the signature turns out bad (OpenSSL
+     * 3.0 reports the peer's signature type after such a failure). */
+    c->peer_sigalg = scheme;
     EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     size_t tbs_len = 64 + params_len;
     uint8_t *tbs = malloc(tbs_len);
@@ -710,7 +713,6 @@ static int on_server_key_exchange(tls_conn *c, const uint8_t *msg, size_t len)
         rc = tls_sig_verify(c->cr, scheme, key, 0, tbs, tbs_len, sp, sl);
     free(tbs);
     TRY(rc);
-    c->peer_sigalg = scheme;
     TRY(th_add(c, msg, len));
     cl->state = C12_WAIT_CR_SHD;
     return 0;

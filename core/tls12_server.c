@@ -1273,11 +1273,11 @@ static int on_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
         return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     if (!tls_u16s_has(sv->our_sigalgs, sv->n_our_sigalgs, scheme))
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
+    c->peer_sigalg = scheme; /* kept if the signature is bad, as by OpenSSL */
     EVP_PKEY *pk = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     ENSURE(pk, TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE));
     TRY(tls_sig_verify(c->cr, scheme, pk, 0, sv->th.buf.buf, sv->th.buf.len, sig.p + sig.off,
                        tls_rd_left(&sig)));
-    c->peer_sigalg = scheme;
     TRY(th_add(c, msg, len));
     sv->state = S12_WAIT_CCS;
     return 0;

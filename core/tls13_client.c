@@ -923,6 +923,7 @@ static int on_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
     const tls_sigalg *sa = tls_sigalg_get(scheme);
     if (!tls_u16s_has(cl->sigalgs, cl->n_sigalgs, scheme) || !sa || !sa->tls13)
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_WRONG_SIGNATURE_TYPE);
+    c->peer_sigalg = scheme; /* kept if the signature is bad, as by OpenSSL */
     EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(c->peer_chain, 0));
     uint8_t th[TLS_MAX_HASH], tbs[TLS13_CV_CONTENT_MAX];
     size_t tbs_len;
@@ -932,7 +933,6 @@ static int on_certificate_verify(tls_conn *c, const uint8_t *msg, size_t len)
     const uint8_t *p;
     TRY(tls_rd_bytes(&sig, n, &p));
     TRY(tls_sig_verify(c->cr, scheme, key, 1, tbs, tbs_len, p, n));
-    c->peer_sigalg = scheme;
     TRY(th_add(c, msg, len));
     cl->state = CS_WAIT_FIN;
     return 0;
