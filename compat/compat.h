@@ -172,7 +172,8 @@ struct ssl_ctx_st {
     SSL_SESSION *(*api_get_session_cb)(SSL *s, const unsigned char *id, int len, int *copy);
     unsigned char api_sid_ctx[SSL_MAX_SID_CTX_LENGTH];
     size_t api_sid_ctx_len;
-    STACK_OF(X509_NAME) *api_client_ca;
+    STACK_OF(X509_NAME) *api_client_ca; /* SSL_*_client_CA_list: CertificateRequest */
+    STACK_OF(X509_NAME) *api_ca_names;  /* SSL_*_CA_list, used when the above is empty */
     int (*api_client_cert_cb)(SSL *s, X509 **x509, EVP_PKEY **pkey);
     int (*api_cert_cb)(SSL *s, void *arg);
     void *api_cert_cb_arg;
@@ -354,7 +355,8 @@ struct ssl_st {
     STACK_OF(X509) *api_verified_chain; /* from X509_verify_cert */
     unsigned char api_sid_ctx[SSL_MAX_SID_CTX_LENGTH];
     size_t api_sid_ctx_len;
-    STACK_OF(X509_NAME) *api_client_ca;
+    STACK_OF(X509_NAME) *api_client_ca; /* SSL_*_client_CA_list: CertificateRequest */
+    STACK_OF(X509_NAME) *api_ca_names;  /* SSL_*_CA_list, used when the above is empty */
     int (*api_cert_cb)(SSL *s, void *arg);
     void *api_cert_cb_arg;
     int api_post_handshake_auth;
@@ -519,6 +521,8 @@ void shimssl_recsize_config(SSL *s, tls_config *cfg);
 int shimssl_clientauth_config(SSL *s, tls_config *cfg);
 void shimssl_clientauth_ssl_free(SSL *s);
 const STACK_OF(X509_NAME) * shimssl_peer_ca_list(const SSL *s);
+/* The names a server's CertificateRequest carries (ssl_cert.c). */
+const STACK_OF(X509_NAME) * shimssl_request_ca_names(const SSL *s);
 void shimssl_api_ssl_clear(SSL *s) __attribute__((weak));
 /* A connection ended without our close_notify, or failed: its session
  * leaves the cache and is never resumed (ssl_session.c). */

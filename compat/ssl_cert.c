@@ -627,13 +627,21 @@ void SSL_set_client_CA_list(SSL *s, STACK_OF(X509_NAME) * names)
 {
     set_names(&s->api_client_ca, names);
 }
+/*
+ * Two lists, as in OpenSSL 3.0: the client CA list (SSL_*_client_CA_list,
+ * SSL_*add_client_CA) and the CA list (SSL_*set0_CA_list,
+ * SSL_*add1_to_CA_list). A context starts with both empty; a connection
+ * uses the context's until it has its own. A server's CertificateRequest
+ * names the client CA list, or the CA list when that is empty
+ * (shimssl_request_ca_names).
+ */
 void SSL_CTX_set0_CA_list(SSL_CTX *ctx, STACK_OF(X509_NAME) * names)
 {
-    set_names(&ctx->api_client_ca, names);
+    set_names(&ctx->api_ca_names, names);
 }
 void SSL_set0_CA_list(SSL *s, STACK_OF(X509_NAME) * names)
 {
-    set_names(&s->api_client_ca, names);
+    set_names(&s->api_ca_names, names);
 }
 STACK_OF(X509_NAME) * SSL_CTX_get_client_CA_list(const SSL_CTX *ctx)
 {
@@ -641,20 +649,27 @@ STACK_OF(X509_NAME) * SSL_CTX_get_client_CA_list(const SSL_CTX *ctx)
 }
 const STACK_OF(X509_NAME) * SSL_CTX_get0_CA_list(const SSL_CTX *ctx)
 {
-    return ctx->api_client_ca;
+    return ctx->api_ca_names;
 }
 
 STACK_OF(X509_NAME) * SSL_get_client_CA_list(const SSL *s)
 {
     /* A client reports what the server's CertificateRequest listed. */
-    if (!s->server && s->conn != NULL)
+    if (!s->server)
         return (STACK_OF(X509_NAME) *)shimssl_peer_ca_list(s);
     return s->api_client_ca != NULL ? s->api_client_ca : s->ctx->api_client_ca;
 }
 
 const STACK_OF(X509_NAME) * SSL_get0_CA_list(const SSL *s)
 {
-    return SSL_get_client_CA_list(s);
+    return s->api_ca_names != NULL ? s->api_ca_names : s->ctx->api_ca_names;
+}
+
+const STACK_OF(X509_NAME) * shimssl_request_ca_names(const SSL *s)
+{
+    const STACK_OF(X509_NAME) *names = SSL_get_client_CA_list(s);
+
+    return names != NULL && sk_X509_NAME_num(names) > 0 ? names : SSL_get0_CA_list(s);
 }
 
 /* Client: the CertificateRequest's authorities (a server does not keep
@@ -674,11 +689,11 @@ int SSL_add_client_CA(SSL *s, X509 *x)
 }
 int SSL_CTX_add1_to_CA_list(SSL_CTX *ctx, const X509 *x)
 {
-    return add_name(&ctx->api_client_ca, x);
+    return add_name(&ctx->api_ca_names, x);
 }
 int SSL_add1_to_CA_list(SSL *s, const X509 *x)
 {
-    return add_name(&s->api_client_ca, x);
+    return add_name(&s->api_ca_names, x);
 }
 
 /* Subject names of the PEM certificates in file, without duplicates. */
@@ -758,12 +773,14 @@ int SSL_add_file_cert_subjects_to_stack(STACK_OF(X509_NAME) * stack, const char 
 void shimssl_cert_ctx_free(SSL_CTX *ctx)
 {
     set_names(&ctx->api_client_ca, NULL);
+    set_names(&ctx->api_ca_names, NULL);
     for (int i = 0; i < TLS_MAX_IDENTITIES; i++)
         id_release(&ctx->other_ids[i]);
 }
 void shimssl_cert_ssl_free(SSL *s)
 {
     set_names(&s->api_client_ca, NULL);
+    set_names(&s->api_ca_names, NULL);
     for (int i = 0; i < TLS_MAX_IDENTITIES; i++)
         id_release(&s->other_ids[i]);
 }

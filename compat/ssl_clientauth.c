@@ -201,7 +201,7 @@ int shimssl_clientauth_config(SSL *s, tls_config *cfg)
             if (mode & SSL_VERIFY_POST_HANDSHAKE)
                 cfg->flags |= TLS_CFG_POST_HANDSHAKE_AUTH;
         }
-        if (!encode_names(s, SSL_get0_CA_list(s)))
+        if (!encode_names(s, shimssl_request_ca_names(s)))
             return 0;
         cfg->ca_names = s->api_ca_der;
         cfg->ca_names_len = s->api_ca_der_len;

@@ -70,7 +70,9 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
     if ((ctx->cert_store = X509_STORE_new()) == NULL ||
         (ctx->ctlog_store = CTLOG_STORE_new_ex(libctx, ctx->propq)) == NULL ||
         (ctx->param = X509_VERIFY_PARAM_new()) == NULL ||
-        (ctx->extra_certs = sk_X509_new_null()) == NULL)
+        (ctx->extra_certs = sk_X509_new_null()) == NULL ||
+        (ctx->api_client_ca = sk_X509_NAME_new_null()) == NULL ||
+        (ctx->api_ca_names = sk_X509_NAME_new_null()) == NULL)
         goto fail;
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data))
         goto fail;
@@ -86,6 +88,8 @@ fail:
     CTLOG_STORE_free(ctx->ctlog_store);
     X509_VERIFY_PARAM_free(ctx->param);
     sk_X509_free(ctx->extra_certs);
+    sk_X509_NAME_free(ctx->api_client_ca);
+    sk_X509_NAME_free(ctx->api_ca_names);
     tls_crypto_free(ctx->crypto);
     OPENSSL_free(ctx->propq);
     OPENSSL_free(ctx);
