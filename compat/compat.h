@@ -157,6 +157,7 @@ struct ssl_ctx_st {
     X509_STORE *verify_store;
     X509_STORE *chain_store;
     long max_cert_list;
+    unsigned long cert_flags; /* SSL_CERT_FLAG_* (SSL_CTRL_CERT_FLAGS) */
 
     CRYPTO_EX_DATA ex_data;
 
@@ -341,6 +342,7 @@ struct ssl_st {
     X509_STORE *verify_store; /* as in the SSL_CTX; NULL = the SSL_CTX's */
     X509_STORE *chain_store;
     long max_cert_list;
+    unsigned long cert_flags; /* SSL_CERT_FLAG_* (SSL_CTRL_CERT_FLAGS) */
 
     CRYPTO_EX_DATA ex_data;
 

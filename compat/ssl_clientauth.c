@@ -94,6 +94,8 @@ static int run_cert_cb(SSL *s)
  * certificate set, client_cert_cb: 1 with a certificate and key uses them
  * (references taken), 0 sends no certificate.
  */
+static int strict_cert_suits(SSL *s, tls_conn *c);
+
 static int client_cert_hook(void *arg, tls_conn *c)
 {
     SSL *s = arg;
@@ -102,7 +104,6 @@ static int client_cert_hook(void *arg, tls_conn *c)
     int may_suspend = s->hs_phase != SHIMSSL_HS_DONE;
     int r;
 
-    (void)c;
     /* As OpenSSL's client: cert_cb first (0 is SSL_R_CALLBACK_FAILED),
      * then client_cert_cb; a retry resumes at the callback that asked. */
     if (s->api_hello_stage < 1) {
@@ -138,7 +139,49 @@ static int client_cert_hook(void *arg, tls_conn *c)
     }
     s->api_hello_stage = 0;
     refresh_cert(s);
+    if ((s->cert_flags & SSL_CERT_FLAG_TLS_STRICT) && s->cfg.cert != NULL && s->cfg.key != NULL &&
+        !strict_cert_suits(s, c)) {
+        s->cfg.cert = NULL; /* an empty Certificate goes out */
+        s->cfg.key = NULL;
+        s->cfg.chain = NULL;
+        return 0;
+    }
     return shimssl_chain_complete(s, &s->cfg);
+}
+
+/* Whether x's issuer is among the names. */
+static int issuer_listed(const STACK_OF(X509_NAME) * names, X509 *x)
+{
+    for (int i = 0; i < sk_X509_NAME_num(names); i++)
+        if (X509_NAME_cmp(sk_X509_NAME_value(names, i), X509_get_issuer_name(x)) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * Strict mode (SSL_CERT_FLAG_TLS_STRICT), as OpenSSL 3.0's client checks
+ * its certificate before sending it: a CertificateRequest that names CAs
+ * must name the issuer of the certificate or of a certificate of its
+ * configured chain. OpenSSL also requires the key's certificate type among
+ * the request's types, which a TLS 1.3 request never has: there a strict
+ * client sends no RSA, DSA or EC certificate. (The engine checks the types
+ * of a TLS 1.2 request itself.)
+ */
+static int strict_cert_suits(SSL *s, tls_conn *c)
+{
+    const STACK_OF(X509_NAME) *names = shimssl_peer_ca_list(s);
+    EVP_PKEY *pk = s->cfg.key;
+    int ok;
+
+    if (tls_conn_version(c) == TLS1_3_VERSION &&
+        (EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_is_a(pk, "DSA") || EVP_PKEY_is_a(pk, "EC")))
+        return 0;
+    if (names == NULL || sk_X509_NAME_num(names) == 0)
+        return 1;
+    ok = issuer_listed(names, s->cfg.cert);
+    for (int i = 0; !ok && i < sk_X509_num(s->chain); i++)
+        ok = issuer_listed(names, sk_X509_value(s->chain, i));
+    return ok;
 }
 
 /*

@@ -57,6 +57,7 @@ SSL *SSL_new(SSL_CTX *ctx)
     s->verify_result = X509_V_OK;
     s->rwstate = SSL_NOTHING;
     s->max_cert_list = ctx->max_cert_list;
+    s->cert_flags = ctx->cert_flags;
     if (ctx->verify_store != NULL && X509_STORE_up_ref(ctx->verify_store))
         s->verify_store = ctx->verify_store;
     if (ctx->chain_store != NULL && X509_STORE_up_ref(ctx->chain_store))

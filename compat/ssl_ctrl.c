@@ -565,6 +565,11 @@ static long shimssl_ctx_ctrl(SSL_CTX *ctx, int cmd, long larg, void *parg)
         else
             *(STACK_OF(X509) **)parg = ctx->extra_certs;
         return 1;
+    /* OpenSSL answers with the flags now set. */
+    case SSL_CTRL_CERT_FLAGS:
+        return (long)(ctx->cert_flags |= (unsigned long)larg);
+    case SSL_CTRL_CLEAR_CERT_FLAGS:
+        return (long)(ctx->cert_flags &= ~(unsigned long)larg);
     case SSL_CTRL_CLEAR_EXTRA_CHAIN_CERTS:
         sk_X509_pop_free(ctx->extra_certs, X509_free);
         ctx->extra_certs = sk_X509_new_null();
@@ -700,6 +705,10 @@ static long shimssl_ssl_ctrl(SSL *s, int cmd, long larg, void *parg)
         *(EVP_PKEY **)parg = pkey;
         return 1;
     }
+    case SSL_CTRL_CERT_FLAGS:
+        return (long)(s->cert_flags |= (unsigned long)larg);
+    case SSL_CTRL_CLEAR_CERT_FLAGS:
+        return (long)(s->cert_flags &= ~(unsigned long)larg);
     case SSL_CTRL_GET_TMP_KEY:
         /* Our ephemeral private key is wiped as soon as the shared secret is
          * derived, so there is none to hand out. */
