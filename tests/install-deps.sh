@@ -21,7 +21,7 @@ packages=(
     # real programs and peers the tests run
     openssl curl socat ca-certificates nginx-light haproxy stunnel4
     lighttpd lighttpd-mod-openssl gnutls-bin python3 dovecot-imapd
-    postgresql apache2
+    postgresql apache2 postfix
     # tooling used by tests and packaging
     valgrind dpkg-dev file binutils
     # conformance gate (tests/conformance): fetches OpenSSL's Debian source
