@@ -37,6 +37,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "compat/dane.h"
+#include "core/peer_view.h"
 #include "core/tls.h"
 
 /* ------------------------------------------------------------------------ */

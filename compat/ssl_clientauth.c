@@ -23,38 +23,29 @@
 /* DistinguishedName authorities<..>, without the outer length. */
 static int encode_names(SSL *s, const STACK_OF(X509_NAME) * names)
 {
-    size_t total = 0;
-    uint8_t *buf, *p;
+    tls_writer w;
+    int ok = 1;
 
     OPENSSL_free(s->api_ca_der);
     s->api_ca_der = NULL;
     s->api_ca_der_len = 0;
-    for (int i = 0; i < sk_X509_NAME_num(names); i++) {
-        int n = i2d_X509_NAME(sk_X509_NAME_value(names, i), NULL);
+    tls_wr_init(&w);
+    for (int i = 0; ok && i < sk_X509_NAME_num(names); i++) {
+        unsigned char *der = NULL;
+        int n = i2d_X509_NAME(sk_X509_NAME_value(names, i), &der);
 
-        if (n <= 0 || n > 0xffff)
-            return 0;
-        total += 2 + (size_t)n;
+        ok = n > 0 && tls_der_list_put(&w, der, (size_t)n) == 0;
+        OPENSSL_free(der);
     }
-    if (total == 0)
-        return 1;
     /* Larger than the extension can carry: send none (as if unset). */
-    if (total > 0xfff0)
-        return 1;
-    if ((buf = OPENSSL_malloc(total)) == NULL)
-        return 0;
-    p = buf;
-    for (int i = 0; i < sk_X509_NAME_num(names); i++) {
-        uint8_t *q = p + 2;
-        int n = i2d_X509_NAME(sk_X509_NAME_value(names, i), &q);
-
-        p[0] = (uint8_t)(n >> 8);
-        p[1] = (uint8_t)n;
-        p = q;
+    if (ok && w.len > 0 && w.len <= 0xfff0) {
+        if ((s->api_ca_der = OPENSSL_memdup(w.buf, w.len)) == NULL)
+            ok = 0;
+        else
+            s->api_ca_der_len = w.len;
     }
-    s->api_ca_der = buf;
-    s->api_ca_der_len = total;
-    return 1;
+    tls_wr_free(&w);
+    return ok;
 }
 
 static int fail_tls(SSL *s, int alert, int reason)
@@ -273,28 +264,22 @@ void shimssl_clientauth_ssl_free(SSL *s)
 const STACK_OF(X509_NAME) * shimssl_peer_ca_list(const SSL *s)
 {
     SSL *m = (SSL *)s;
-    const uint8_t *p;
-    size_t len, off = 0;
+    tls_der_iter it;
+    const uint8_t *der;
+    size_t len;
     STACK_OF(X509_NAME) * names;
 
     if (s->server || s->conn == NULL)
         return NULL;
-    tls_conn_peer_ca_names(s->conn, &p, &len);
-    if (p == NULL)
+    if (!tls_conn_peer_ca_name_iter(s->conn, &it))
         return NULL;
     if ((names = sk_X509_NAME_new_null()) == NULL)
         return NULL;
-    while (off + 2 <= len) {
-        size_t n = (size_t)p[off] << 8 | p[off + 1];
-        const unsigned char *q = p + off + 2;
-        X509_NAME *name;
+    while (tls_der_iter_next(&it, &der, &len)) {
+        X509_NAME *name = d2i_X509_NAME(NULL, &der, (long)len);
 
-        if (n > len - off - 2)
-            break;
-        name = d2i_X509_NAME(NULL, &q, (long)n);
         if (name != NULL && !sk_X509_NAME_push(names, name))
             X509_NAME_free(name);
-        off += 2 + n;
     }
     sk_X509_NAME_pop_free(m->api_peer_ca, X509_NAME_free);
     m->api_peer_ca = names;

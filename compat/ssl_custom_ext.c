@@ -283,37 +283,68 @@ void shimssl_cext_config(SSL *s, tls_config *cfg)
 /* --- serverinfo --------------------------------------------------------- */
 
 /*
- * Walk a SSL_SERVERINFOV2 list: { uint32 context; uint16 type;
- * opaque data<0..2^16-1>; }*. Returns 1 with the next entry, 0 at the end,
- * -1 on a malformed list.
+ * The one reader of OpenSSL's serverinfo format, a list of
+ *   struct { uint32 context; uint16 type; opaque data<0..2^16-1>; }
+ * (SSL_SERVERINFOV2), or of the same without context (SSL_SERVERINFOV1,
+ * whose entries get the old API's context). Returns 1 with the next entry,
+ * 0 at the end, -1 on a malformed list.
  */
-static int si_next(const unsigned char *p, size_t len, size_t *off, unsigned int *context,
-                   unsigned int *type, const unsigned char **data, size_t *dlen)
+typedef struct si_entry {
+    unsigned int context;
+    unsigned int type;
+    const unsigned char *data;
+    size_t len;
+} si_entry;
+
+static int si_next(tls_reader *r, unsigned int version, si_entry *e)
 {
-    if (*off == len)
+    uint32_t context = OLD_API_CONTEXT;
+    uint16_t type;
+    tls_reader data;
+
+    if (tls_rd_left(r) == 0)
         return 0;
-    if (len - *off < 8)
+    if ((version == SSL_SERVERINFOV2 && tls_rd_u32(r, &context) < 0) || tls_rd_u16(r, &type) < 0 ||
+        tls_rd_vec(r, 2, &data) < 0)
         return -1;
-    p += *off;
-    size_t n = (size_t)p[6] << 8 | p[7];
-    if (len - *off - 8 < n)
-        return -1;
-    *context = (unsigned int)p[0] << 24 | (unsigned int)p[1] << 16 | (unsigned int)p[2] << 8 | p[3];
-    *type = (unsigned int)p[4] << 8 | p[5];
-    *data = p + 8;
-    *dlen = n;
-    *off += 8 + n;
-    return 1;
+    e->context = context;
+    e->type = type;
+    e->len = tls_rd_left(&data);
+    return tls_rd_bytes(&data, e->len, &e->data) < 0 ? -1 : 1;
+}
+
+/* Append an entry in the V2 form. */
+static int si_put(tls_writer *w, const si_entry *e)
+{
+    size_t mark;
+
+    return tls_wr_u32(w, e->context) == 0 && tls_wr_u16(w, (uint16_t)e->type) == 0 &&
+           tls_wr_open(w, 2, &mark) == 0 && tls_wr_bytes(w, e->data, e->len) == 0 &&
+           tls_wr_close(w, 2, mark) == 0;
+}
+
+/* A whole list in the V2 form into w (empty on entry); 0 if malformed. */
+static int si_to_v2(const unsigned char *p, size_t len, unsigned int version, tls_writer *w)
+{
+    tls_reader r;
+    si_entry e;
+    int rc;
+
+    tls_rd_init(&r, p, len);
+    while ((rc = si_next(&r, version, &e)) == 1)
+        if (!si_put(w, &e))
+            return 0;
+    return rc == 0 && !w->failed;
 }
 
 static int si_valid(const unsigned char *p, size_t len)
 {
-    size_t off = 0;
-    unsigned int context, type;
-    const unsigned char *d;
-    size_t dl;
+    tls_reader r;
+    si_entry e;
     int rc;
-    while ((rc = si_next(p, len, &off, &context, &type, &d, &dl)) == 1)
+
+    tls_rd_init(&r, p, len);
+    while ((rc = si_next(&r, SSL_SERVERINFOV2, &e)) == 1)
         continue;
     return rc == 0;
 }
@@ -341,10 +372,8 @@ static int si_add(SSL *s, unsigned int ext_type, unsigned int context, const uns
                   size_t *outlen, X509 *x, size_t chainidx, int *al, void *arg)
 {
     const serverinfo *e = si_for(s);
-    size_t off = 0;
-    unsigned int ctx, type;
-    const unsigned char *d;
-    size_t dl;
+    tls_reader r;
+    si_entry ent;
     int rc;
 
     (void)x;
@@ -353,10 +382,11 @@ static int si_add(SSL *s, unsigned int ext_type, unsigned int context, const uns
         return 0;
     if (e == NULL)
         return 0;
-    while ((rc = si_next(e->data, e->len, &off, &ctx, &type, &d, &dl)) == 1) {
-        if (type == ext_type) {
-            *out = d;
-            *outlen = dl;
+    tls_rd_init(&r, e->data, e->len);
+    while ((rc = si_next(&r, SSL_SERVERINFOV2, &ent)) == 1) {
+        if (ent.type == ext_type) {
+            *out = ent.data;
+            *outlen = ent.len;
             return 1;
         }
     }
@@ -389,17 +419,16 @@ static int si_parse(SSL *s, unsigned int ext_type, unsigned int context, const u
  * each type once: loading the same type again fails). */
 static int si_register(SSL_CTX *ctx, const unsigned char *p, size_t len)
 {
-    size_t off = 0;
-    unsigned int context, type;
-    const unsigned char *d;
-    size_t dl;
+    tls_reader r;
+    si_entry e;
 
-    while (si_next(p, len, &off, &context, &type, &d, &dl) == 1) {
+    tls_rd_init(&r, p, len);
+    while (si_next(&r, SSL_SERVERINFOV2, &e) == 1) {
         cext_meth m = {si_add, NULL, NULL, si_parse, NULL, 0, NULL, NULL, NULL};
         /* V1 data (or V2 with the V1 context) counts as an old-style
          * server registration. */
-        int role = context == OLD_API_CONTEXT ? TLS_CEXT_SERVER : TLS_CEXT_BOTH;
-        if (!add_meth(ctx, role, type, context, &m))
+        int role = e.context == OLD_API_CONTEXT ? TLS_CEXT_SERVER : TLS_CEXT_BOTH;
+        if (!add_meth(ctx, role, e.type, e.context, &m))
             return 0;
     }
     return 1;
@@ -451,32 +480,19 @@ int SSL_CTX_use_serverinfo_ex(SSL_CTX *ctx, unsigned int version, const unsigned
     if (version == SSL_SERVERINFOV1) {
         /* V1 entries (type, length, data) become V2 ones with the old
          * API's context in front. */
-        size_t off = 0, n = 0, out_len = 0;
-        while (off < serverinfo_length) {
-            if (serverinfo_length - off < 4)
-                goto bad;
-            size_t dl = (size_t)serverinfo[off + 2] << 8 | serverinfo[off + 3];
-            if (serverinfo_length - off - 4 < dl)
-                goto bad;
-            off += 4 + dl;
-            n++;
+        tls_writer w;
+        int ret = 0;
+
+        tls_wr_init(&w);
+        if (!si_to_v2(serverinfo, serverinfo_length, SSL_SERVERINFOV1, &w)) {
+            if (w.failed)
+                ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
+            else
+                ERR_raise(ERR_LIB_SSL, SSL_R_INVALID_SERVERINFO_DATA);
+        } else {
+            ret = SSL_CTX_use_serverinfo_ex(ctx, SSL_SERVERINFOV2, w.buf, w.len);
         }
-        out_len = serverinfo_length + 4 * n;
-        unsigned char *v2 = OPENSSL_malloc(out_len), *q = v2;
-        if (v2 == NULL)
-            return 0;
-        for (off = 0; off < serverinfo_length;) {
-            size_t dl = (size_t)serverinfo[off + 2] << 8 | serverinfo[off + 3];
-            q[0] = 0;
-            q[1] = 0;
-            q[2] = (unsigned char)(OLD_API_CONTEXT >> 8);
-            q[3] = (unsigned char)OLD_API_CONTEXT;
-            memcpy(q + 4, serverinfo + off, 4 + dl);
-            q += 8 + dl;
-            off += 4 + dl;
-        }
-        int ret = SSL_CTX_use_serverinfo_ex(ctx, SSL_SERVERINFOV2, v2, out_len);
-        OPENSSL_free(v2);
+        tls_wr_free(&w);
         return ret;
     }
     if (version != SSL_SERVERINFOV2 || !si_valid(serverinfo, serverinfo_length))
@@ -506,8 +522,8 @@ int SSL_CTX_use_serverinfo_file(SSL_CTX *ctx, const char *file)
 {
     static const char v1[] = "SERVERINFO FOR ";
     static const char v2[] = "SERVERINFOV2 FOR ";
-    unsigned char *all = NULL;
-    size_t all_len = 0, count = 0;
+    tls_writer all;
+    size_t count = 0;
     int ret = 0;
     BIO *bio;
 
@@ -519,6 +535,7 @@ int SSL_CTX_use_serverinfo_file(SSL_CTX *ctx, const char *file)
         ERR_raise(ERR_LIB_SSL, ERR_R_SYS_LIB);
         return 0;
     }
+    tls_wr_init(&all);
     for (;;) {
         char *name = NULL, *header = NULL;
         unsigned char *data = NULL;
@@ -532,52 +549,38 @@ int SSL_CTX_use_serverinfo_file(SSL_CTX *ctx, const char *file)
             ERR_clear_error();
             break;
         }
-        int ok = 1, is_v2 = 0;
-        size_t pre = 0;
+        int ok = 1;
+        unsigned int version = SSL_SERVERINFOV2;
         if (strlen(name) < sizeof(v1) - 1) {
             ERR_raise(ERR_LIB_SSL, SSL_R_PEM_NAME_TOO_SHORT);
             ok = 0;
         } else if (strncmp(name, v1, sizeof(v1) - 1) == 0) {
-            pre = 4;
-        } else if (strlen(name) >= sizeof(v2) - 1 && strncmp(name, v2, sizeof(v2) - 1) == 0) {
-            is_v2 = 1;
-        } else {
+            version = SSL_SERVERINFOV1;
+        } else if (strlen(name) < sizeof(v2) - 1 || strncmp(name, v2, sizeof(v2) - 1) != 0) {
             ERR_raise(ERR_LIB_SSL, SSL_R_PEM_NAME_BAD_PREFIX);
             ok = 0;
         }
         /* One whole extension per block. */
-        size_t hdr = is_v2 ? 8 : 4;
-        if (ok && ((size_t)len < hdr ||
-                   ((size_t)data[hdr - 2] << 8 | data[hdr - 1]) != (size_t)len - hdr)) {
+        tls_reader r;
+        si_entry e;
+        tls_rd_init(&r, data, (size_t)len);
+        if (ok && (si_next(&r, version, &e) != 1 || tls_rd_left(&r) != 0)) {
             ERR_raise(ERR_LIB_SSL, SSL_R_BAD_DATA);
             ok = 0;
         }
-        if (ok) {
-            unsigned char *na = OPENSSL_realloc(all, all_len + pre + (size_t)len);
-            if (na == NULL) {
-                ok = 0;
-            } else {
-                all = na;
-                if (pre) {
-                    all[all_len] = 0;
-                    all[all_len + 1] = 0;
-                    all[all_len + 2] = (unsigned char)(OLD_API_CONTEXT >> 8);
-                    all[all_len + 3] = (unsigned char)OLD_API_CONTEXT;
-                }
-                memcpy(all + all_len + pre, data, (size_t)len);
-                all_len += pre + (size_t)len;
-                count++;
-            }
-        }
+        if (ok && !si_put(&all, &e))
+            ok = 0;
+        if (ok)
+            count++;
         OPENSSL_free(name);
         OPENSSL_free(header);
         OPENSSL_free(data);
         if (!ok)
             goto end;
     }
-    ret = SSL_CTX_use_serverinfo_ex(ctx, SSL_SERVERINFOV2, all, all_len);
+    ret = SSL_CTX_use_serverinfo_ex(ctx, SSL_SERVERINFOV2, all.buf, all.len);
 end:
-    OPENSSL_free(all);
+    tls_wr_free(&all);
     BIO_free(bio);
     return ret;
 }

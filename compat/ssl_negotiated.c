@@ -4,12 +4,12 @@
  * SSL_get_signature_type_nid, and the SSL_ctrl answers behind
  * SSL_get1_groups and SSL_get_shared_group.
  *
- * The engine keeps the peer's lists as wire bodies (a server: its copy of
- * the ClientHello; a client: the server's CertificateRequest and
- * EncryptedExtensions lists). Everything here is computed from them on
- * demand, so a connection pays nothing unless the application asks; the one
- * object OpenSSL hands out by pointer, the client's cipher stack, is built
- * on the first call and cached in the SSL until the connection is reset.
+ * The engine hands over the peer's lists decoded (core/peer_view.h: a
+ * server's from the ClientHello; a client's from the server's
+ * CertificateRequest). Everything here is computed from them on demand,
+ * so a connection pays nothing unless the application asks; the one object
+ * OpenSSL hands out by pointer, the client's cipher stack, is built on the
+ * first call and cached in the SSL until the connection is reset.
  *
  * The rules are OpenSSL 3.0's documented and observable behaviour:
  *   - the peer's lists are reported raw, in its order, code points OpenSSL
@@ -32,6 +32,21 @@
 
 const SSL_CIPHER *shimssl_cipher_by_id(uint16_t id);
 
+typedef size_t peer_ids_fn(const tls_conn *c, uint16_t *out, size_t cap);
+
+/* One of the peer's code-point lists (core/peer_view.h), in an array the
+ * caller frees; NULL when the list is absent or empty (or on malloc
+ * failure). */
+static uint16_t *peer_list(const SSL *s, peer_ids_fn *get, size_t *n)
+{
+    uint16_t *v;
+
+    if ((*n = get(s->conn, NULL, 0)) == 0 || (v = OPENSSL_malloc(*n * sizeof(*v))) == NULL)
+        return NULL;
+    get(s->conn, v, *n);
+    return v;
+}
+
 /* The client's suites this library knows (OpenSSL's cipher table, so the
  * signalling values TLS_EMPTY_RENEGOTIATION_INFO_SCSV and TLS_FALLBACK_SCSV
  * are left out), from the ClientHello the engine kept. */
@@ -39,6 +54,8 @@ STACK_OF(SSL_CIPHER) * SSL_get_client_ciphers(const SSL *s)
 {
     SSL *ms = (SSL *)s; /* the cache is logically const */
     tls_client_hello_view v;
+    uint16_t *ids;
+    size_t n;
 
     if (s == NULL || !s->server || s->conn == NULL ||
         tls_conn_client_hello_view(s->conn, &v) < 0)
@@ -51,17 +68,20 @@ STACK_OF(SSL_CIPHER) * SSL_get_client_ciphers(const SSL *s)
     ms->client_ciphers_src = NULL;
     /* No comparison function: sk_SSL_CIPHER_find (Python's shared_ciphers)
      * then compares pointers and never re-sorts the client's order. */
-    STACK_OF(SSL_CIPHER) *sk = sk_SSL_CIPHER_new_null();
-    if (sk == NULL)
+    if ((ids = peer_list(s, tls_conn_offered_suite_ids, &n)) == NULL)
         return NULL;
-    for (size_t i = 0; i + 1 < v.suites_len; i += 2) {
-        const SSL_CIPHER *c = shimssl_cipher_by_id((uint16_t)(v.suites[i] << 8 | v.suites[i + 1]));
+    STACK_OF(SSL_CIPHER) *sk = sk_SSL_CIPHER_new_null();
+    for (size_t i = 0; sk != NULL && i < n; i++) {
+        const SSL_CIPHER *c = shimssl_cipher_by_id(ids[i]);
 
         if (c != NULL && !sk_SSL_CIPHER_push(sk, c)) {
             sk_SSL_CIPHER_free(sk);
-            return NULL;
+            sk = NULL;
         }
     }
+    OPENSSL_free(ids);
+    if (sk == NULL)
+        return NULL;
     ms->client_ciphers = sk;
     ms->client_ciphers_src = v.suites;
     return sk;
@@ -179,18 +199,6 @@ static int level_bits(int level)
     return bits[level > 5 ? 5 : level];
 }
 
-/* Wire body (2-byte code points) to values; at most cap of them. */
-static size_t u16s(const uint8_t *p, size_t len, uint16_t *out, size_t cap)
-{
-    size_t n = 0;
-
-    for (size_t i = 0; i + 1 < len && n < cap; i += 2)
-        out[n++] = (uint16_t)(p[i] << 8 | p[i + 1]);
-    return n;
-}
-
-#define MAX_PEER_LIST 32768 /* a 2^16-byte vector of 2-byte values */
-
 static int in_u16s(const uint16_t *v, size_t n, uint16_t x)
 {
     for (size_t i = 0; i < n; i++)
@@ -218,22 +226,17 @@ static void fill_sigalg(uint16_t id, const sigalg_fact *f, int *psign, int *phas
 int SSL_get_sigalgs(SSL *s, int idx, int *psign, int *phash, int *psignhash, unsigned char *rsig,
                     unsigned char *rhash)
 {
-    const uint8_t *list;
-    size_t len;
+    uint16_t *ids;
+    size_t n;
 
     if (s == NULL || s->conn == NULL)
         return 0;
-    tls_conn_peer_sigalgs(s->conn, &list, &len);
-    if (list == NULL || len < 2)
+    if ((ids = peer_list(s, tls_conn_peer_sigalg_ids, &n)) == NULL)
         return 0;
-    int n = (int)(len / 2);
-    if (idx >= 0) {
-        if (idx >= n)
-            return 0;
-        uint16_t id = (uint16_t)(list[2 * idx] << 8 | list[2 * idx + 1]);
-        fill_sigalg(id, sigalg_fact_get(id), psign, phash, psignhash, rsig, rhash);
-    }
-    return n;
+    if (idx >= 0 && (size_t)idx < n)
+        fill_sigalg(ids[idx], sigalg_fact_get(ids[idx]), psign, phash, psignhash, rsig, rhash);
+    OPENSSL_free(ids);
+    return idx >= 0 && (size_t)idx >= n ? 0 : (int)n;
 }
 
 /* Our list for the shared computation: a client's client_sigalgs, else the
@@ -273,20 +276,13 @@ static int sigalg_shareable(const SSL *s, uint16_t id, const sigalg_fact *f)
 /* The idx-th shared scheme (idx < 0: none); returns the count, 0 if none. */
 static int shared_sigalg(const SSL *s, int idx, uint16_t *out)
 {
-    const uint8_t *list;
-    size_t len, n_own, n_peer, n_pref, n_allow;
+    size_t n_own, n_peer, n_pref, n_allow;
     const uint16_t *own, *pref, *allow;
     uint16_t *peer;
     int k = 0;
 
-    if (s->conn == NULL)
+    if (s->conn == NULL || (peer = peer_list(s, tls_conn_peer_sigalg_ids, &n_peer)) == NULL)
         return 0;
-    tls_conn_peer_sigalgs(s->conn, &list, &len);
-    if (list == NULL || len < 2)
-        return 0;
-    if ((peer = OPENSSL_malloc(len / 2 * sizeof(*peer))) == NULL)
-        return 0;
-    n_peer = u16s(list, len, peer, MAX_PEER_LIST);
     own = own_sigalgs(s, &n_own);
     if (SSL_get_options(s) & SSL_OP_CIPHER_SERVER_PREFERENCE) {
         pref = own, n_pref = n_own;
@@ -398,26 +394,24 @@ static int group_nid(uint16_t id)
  * OpenSSL client answers 0 even when a TLS 1.3 server listed its groups.) */
 long shimssl_ctrl_get_groups(const SSL *s, int *out)
 {
-    const uint8_t *list;
-    size_t len;
+    uint16_t *ids;
+    size_t n;
 
-    if (s == NULL || !s->server || s->conn == NULL)
-        return 0;
-    tls_conn_peer_groups(s->conn, &list, &len);
-    if (list == NULL)
+    if (s == NULL || !s->server || s->conn == NULL ||
+        (ids = peer_list(s, tls_conn_peer_group_ids, &n)) == NULL)
         return 0;
     if (out != NULL)
-        for (size_t i = 0; i + 1 < len; i += 2)
-            out[i / 2] = group_nid((uint16_t)(list[i] << 8 | list[i + 1]));
-    return (long)(len / 2);
+        for (size_t i = 0; i < n; i++)
+            out[i] = group_nid(ids[i]);
+    OPENSSL_free(ids);
+    return (long)n;
 }
 
 /* SSL_CTRL_GET_SHARED_GROUP (server): n = -1 counts, n >= 0 gives the n-th
  * shared group's NID (0 past the end), -2 the first (no Suite B here). */
 long shimssl_ctrl_shared_group(const SSL *s, long n)
 {
-    const uint8_t *list;
-    size_t len, n_own, n_peer, n_pref, n_supp;
+    size_t n_own, n_peer, n_pref, n_supp;
     const uint16_t *own, *pref, *supp;
     uint16_t *peer;
     long k = 0, found = 0;
@@ -426,12 +420,8 @@ long shimssl_ctrl_shared_group(const SSL *s, long n)
         return 0;
     if (n == -2)
         n = 0;
-    tls_conn_peer_groups(s->conn, &list, &len);
-    if (list == NULL || len < 2)
+    if ((peer = peer_list(s, tls_conn_peer_group_ids, &n_peer)) == NULL)
         return 0;
-    if ((peer = OPENSSL_malloc(len / 2 * sizeof(*peer))) == NULL)
-        return 0;
-    n_peer = u16s(list, len, peer, MAX_PEER_LIST);
     const shimssl_u16_list *g = shimssl_ssl_groups(s);
     own = g->v, n_own = g->n;
     if (n_own == 0)

@@ -30,25 +30,21 @@
  * (the engine checked every element already). */
 static void take_request(SSL *s, tls_conn *c)
 {
-    const uint8_t *ids, *exts;
-    size_t ids_len, exts_len, off = 0;
+    tls_der_iter ids;
+    const uint8_t *exts, *der;
+    size_t exts_len, len;
     STACK_OF(OCSP_RESPID) *sk = NULL;
 
-    if (!tls_conn_ocsp_request(c, &ids, &ids_len, &exts, &exts_len))
+    if (!tls_conn_ocsp_request_items(c, &ids, &exts, &exts_len))
         return;
-    if (ids_len > 0 && (sk = sk_OCSP_RESPID_new_null()) != NULL) {
-        while (off + 2 <= ids_len) {
-            size_t n = (size_t)ids[off] << 8 | ids[off + 1];
-            const unsigned char *q = ids + off + 2;
-            OCSP_RESPID *id;
+    /* No list (rather than an empty one) when the client named none. */
+    if (tls_der_iter_next(&ids, &der, &len) && (sk = sk_OCSP_RESPID_new_null()) != NULL) {
+        do {
+            OCSP_RESPID *id = d2i_OCSP_RESPID(NULL, &der, (long)len);
 
-            if (n > ids_len - off - 2)
-                break;
-            id = d2i_OCSP_RESPID(NULL, &q, (long)n);
             if (id != NULL && !sk_OCSP_RESPID_push(sk, id))
                 OCSP_RESPID_free(id);
-            off += 2 + n;
-        }
+        } while (tls_der_iter_next(&ids, &der, &len));
     }
     sk_OCSP_RESPID_pop_free(s->api_ocsp_ids, OCSP_RESPID_free);
     s->api_ocsp_ids = sk;
@@ -67,50 +63,48 @@ static void take_request(SSL *s, tls_conn *c)
 static int encode_request(SSL *s, tls_config *cfg)
 {
     int n_ids = sk_OCSP_RESPID_num(s->api_ocsp_ids);
-    size_t total = 0, exts_len = 0;
-    unsigned char *buf, *p;
+    size_t ids_len, exts_len;
+    unsigned char *der = NULL;
+    tls_writer w;
     int len;
 
     OPENSSL_free(s->api_ocsp_req);
     s->api_ocsp_req = NULL;
+    tls_wr_init(&w);
     for (int i = 0; i < n_ids; i++) {
-        len = i2d_OCSP_RESPID(sk_OCSP_RESPID_value(s->api_ocsp_ids, i), NULL);
-        if (len <= 0 || len > 0xffff)
+        len = i2d_OCSP_RESPID(sk_OCSP_RESPID_value(s->api_ocsp_ids, i), &der);
+        if (len <= 0 || tls_der_list_put(&w, der, (size_t)len) < 0)
             goto bad;
-        total += 2 + (size_t)len;
+        OPENSSL_free(der);
+        der = NULL;
     }
+    ids_len = w.len;
     if (s->api_ocsp_exts != NULL) {
-        len = i2d_X509_EXTENSIONS(s->api_ocsp_exts, NULL);
-        if (len <= 0)
+        len = i2d_X509_EXTENSIONS(s->api_ocsp_exts, &der);
+        if (len <= 0 || tls_wr_bytes(&w, der, (size_t)len) < 0)
             goto bad;
-        exts_len = (size_t)len;
+        OPENSSL_free(der);
+        der = NULL;
     }
-    if (total > 0xffff || exts_len > 0xffff)
+    exts_len = w.len - ids_len;
+    if (ids_len > 0xffff || exts_len > 0xffff)
         goto bad;
-    if (total + exts_len == 0)
-        return 1;
-    if ((buf = OPENSSL_malloc(total + exts_len)) == NULL) {
+    if (w.len > 0 && (s->api_ocsp_req = OPENSSL_memdup(w.buf, w.len)) == NULL) {
+        tls_wr_free(&w);
         ERR_raise(ERR_LIB_SSL, ERR_R_MALLOC_FAILURE);
         return 0;
     }
-    p = buf;
-    for (int i = 0; i < n_ids; i++) {
-        unsigned char *q = p + 2;
-
-        len = i2d_OCSP_RESPID(sk_OCSP_RESPID_value(s->api_ocsp_ids, i), &q);
-        p[0] = (unsigned char)(len >> 8);
-        p[1] = (unsigned char)len;
-        p = q;
-    }
-    if (exts_len > 0)
-        i2d_X509_EXTENSIONS(s->api_ocsp_exts, &p);
-    s->api_ocsp_req = buf;
-    cfg->ocsp_ids = total ? buf : NULL;
-    cfg->ocsp_ids_len = total;
-    cfg->ocsp_exts = exts_len ? buf + total : NULL;
+    tls_wr_free(&w);
+    if (s->api_ocsp_req == NULL)
+        return 1;
+    cfg->ocsp_ids = ids_len ? s->api_ocsp_req : NULL;
+    cfg->ocsp_ids_len = ids_len;
+    cfg->ocsp_exts = exts_len ? s->api_ocsp_req + ids_len : NULL;
     cfg->ocsp_exts_len = exts_len;
     return 1;
 bad:
+    OPENSSL_free(der);
+    tls_wr_free(&w);
     ERR_raise(ERR_LIB_SSL, ERR_R_INTERNAL_ERROR);
     return 0;
 }
