@@ -806,16 +806,17 @@ long SSL_callback_ctrl(SSL *s, int cmd, void (*fp)(void))
  * one-byte length, exactly filling len. */
 static int shimssl_alpn_ok(const unsigned char *p, size_t len)
 {
-    size_t off = 0;
+    tls_reader r;
+    const uint8_t *name;
+    size_t n;
+    int rc;
 
     if (len < 2)
         return 0;
-    while (off < len) {
-        if (p[off] == 0 || p[off] > len - off - 1)
-            return 0;
-        off += 1 + (size_t)p[off];
-    }
-    return 1;
+    tls_rd_init(&r, p, len);
+    while ((rc = tls_protocol_name_next(&r, &name, &n)) == 1)
+        continue;
+    return rc == 0;
 }
 
 /* Note the inverted convention of these two: 0 is success. */
@@ -902,17 +903,14 @@ void SSL_get0_alpn_selected(const SSL *s, const unsigned char **data, unsigned i
 static int shimssl_proto_in(const unsigned char *list, unsigned int len, const unsigned char *p,
                             unsigned int plen)
 {
-    unsigned int off = 0;
+    tls_reader r;
+    const uint8_t *name;
+    size_t n;
 
-    while (off < len) {
-        unsigned int n = list[off];
-
-        if (n == 0 || n > len - off - 1)
-            return 0;
-        if (n == plen && memcmp(list + off + 1, p, n) == 0)
+    tls_rd_init(&r, list, len);
+    while (tls_protocol_name_next(&r, &name, &n) == 1)
+        if (n == plen && memcmp(name, p, n) == 0)
             return 1;
-        off += 1 + n;
-    }
     return 0;
 }
 
@@ -920,23 +918,22 @@ int SSL_select_next_proto(unsigned char **out, unsigned char *outlen, const unsi
                           unsigned int server_len, const unsigned char *client,
                           unsigned int client_len)
 {
-    unsigned int off = 0;
+    tls_reader r;
+    const uint8_t *name;
+    size_t n;
 
-    while (server != NULL && off < server_len) {
-        unsigned int n = server[off];
-
-        if (n == 0 || n > server_len - off - 1)
-            break;
-        if (client != NULL && shimssl_proto_in(client, client_len, server + off + 1, n)) {
-            *out = (unsigned char *)server + off + 1;
+    tls_rd_init(&r, server, server != NULL ? server_len : 0);
+    while (tls_protocol_name_next(&r, &name, &n) == 1) {
+        if (client != NULL && shimssl_proto_in(client, client_len, name, (unsigned int)n)) {
+            *out = (unsigned char *)name;
             *outlen = (unsigned char)n;
             return OPENSSL_NPN_NEGOTIATED;
         }
-        off += 1 + n;
     }
-    if (client != NULL && client_len > 0 && client[0] != 0 && client[0] <= client_len - 1) {
-        *out = (unsigned char *)client + 1;
-        *outlen = client[0];
+    tls_rd_init(&r, client, client != NULL ? client_len : 0);
+    if (tls_protocol_name_next(&r, &name, &n) == 1) {
+        *out = (unsigned char *)name;
+        *outlen = (unsigned char)n;
     } else {
         *out = NULL;
         *outlen = 0;

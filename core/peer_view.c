@@ -95,3 +95,15 @@ int tls_der_list_put(tls_writer *w, const uint8_t *der, size_t len)
     TRY(tls_wr_bytes(w, der, len));
     return tls_wr_close(w, 2, mark);
 }
+
+int tls_protocol_name_next(tls_reader *list, const uint8_t **name, size_t *len)
+{
+    tls_reader n;
+
+    if (tls_rd_left(list) == 0)
+        return 0;
+    if (tls_rd_vec(list, 1, &n) < 0 || tls_rd_left(&n) == 0)
+        return -1;
+    *len = tls_rd_left(&n);
+    return tls_rd_bytes(&n, *len, name) < 0 ? -1 : 1;
+}

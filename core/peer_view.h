@@ -55,6 +55,16 @@ int tls_conn_peer_ca_name_iter(const tls_conn *c, tls_der_iter *it);
 int tls_conn_ocsp_request_items(const tls_conn *c, tls_der_iter *ids, const uint8_t **exts,
                                 size_t *exts_len);
 
+/*
+ *   opaque ProtocolName<1..2^8-1>;
+ *   struct { ProtocolName protocol_name_list<2..2^16-1> } (RFC 7301 3.1)
+ * A ProtocolNameList body (no outer length) as applications hand it over
+ * (SSL_set_alpn_protos, SSL_select_next_proto): tls_rd_init a reader on it,
+ * then 1 with the next name, 0 at its end, -1 at an empty or overrunning
+ * name.
+ */
+int tls_protocol_name_next(tls_reader *list, const uint8_t **name, size_t *len);
+
 /* Our side of the same lists (the CA names we send, the ResponderIDs we
  * ask for): append one DER item as opaque<1..2^16-1>. */
 TLS_MUST_CHECK int tls_der_list_put(tls_writer *w, const uint8_t *der, size_t len);

@@ -2,6 +2,7 @@
 // ResponderIDs) and writes, in the RFC's opaque<1..2^16-1> framing.
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "core/peer_view.h"
@@ -57,6 +58,34 @@ TEST(PeerViewDerList, StopsAtATruncatedItem)
     EXPECT_EQ(len, 1u);
     EXPECT_EQ(der[0], 0xaa);
     EXPECT_EQ(tls_der_iter_next(&it, &der, &len), 0);
+}
+
+} // namespace
+
+namespace
+{
+
+TEST(PeerViewProtocolNames, WalksAndRefusesEmptyOrOverrunningNames)
+{
+    const uint8_t ok[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    tls_reader r;
+    const uint8_t *name;
+    size_t len;
+    tls_rd_init(&r, ok, sizeof(ok));
+    ASSERT_EQ(tls_protocol_name_next(&r, &name, &len), 1);
+    EXPECT_EQ(std::string(reinterpret_cast<const char *>(name), len), "h2");
+    ASSERT_EQ(tls_protocol_name_next(&r, &name, &len), 1);
+    EXPECT_EQ(std::string(reinterpret_cast<const char *>(name), len), "http/1.1");
+    EXPECT_EQ(tls_protocol_name_next(&r, &name, &len), 0);
+
+    const uint8_t empty_name[] = {2, 'h', '2', 0};
+    tls_rd_init(&r, empty_name, sizeof(empty_name));
+    ASSERT_EQ(tls_protocol_name_next(&r, &name, &len), 1);
+    EXPECT_EQ(tls_protocol_name_next(&r, &name, &len), -1);
+
+    const uint8_t overrun[] = {3, 'h', '2'};
+    tls_rd_init(&r, overrun, sizeof(overrun));
+    EXPECT_EQ(tls_protocol_name_next(&r, &name, &len), -1);
 }
 
 } // namespace
