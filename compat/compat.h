@@ -9,8 +9,8 @@
  *     marked blocks, and the object lifecycles (new/free/up_ref/dup).
  *   - compat-api may add fields only inside the "compat-api fields" block of
  *     each struct. Fields it needs to initialise or release on SSL_CTX_new /
- *     SSL_new / *_free go through the optional hooks declared at the bottom
- *     (weak symbols: define them in a compat-api file and they get called).
+ *     SSL_new / *_free go through the lifecycle hooks declared at the
+ *     bottom (compat/ssl_misc.c), which the lifecycle code calls.
  *
  * Fields outside the blocks that are *set* by compat-api functions (verify
  * mode, verify callback, X509 store, certificate/key, suite list, keylog
@@ -417,7 +417,7 @@ struct ssl_st {
 /* SSL_SESSION belongs to compat-api (its own struct ssl_session_st, its
  * ex data functions included); this accessor lets other compat files reach
  * the session's CRYPTO_EX_DATA. */
-CRYPTO_EX_DATA *shimssl_session_ex_data(SSL_SESSION *sess) __attribute__((weak));
+CRYPTO_EX_DATA *shimssl_session_ex_data(SSL_SESSION *sess);
 
 /* ------------------------------------------------------------------------ */
 /* Shared helpers                                                           */
@@ -485,15 +485,12 @@ int shimssl_cert_copy_ids(tls_identity *dst, const tls_identity *src);
 size_t shimssl_cert_fill_ids(tls_identity *out, const tls_identity *ids);
 
 /*
- * Optional hooks for compat-api (weak: if compat-api defines them they are
- * called; otherwise skipped). Use them to initialise / copy / release the
- * fields of your blocks.
+ * compat-api's lifecycle hooks (compat/ssl_misc.c), called by the lifecycle
+ * code to initialise / copy / release the fields of the compat-api blocks.
  *   ctx_init: end of SSL_CTX_new (return 0 to make SSL_CTX_new fail)
  *   ctx_free: last SSL_CTX_free, after the application's ex_data went
  *   ssl_init: end of SSL_new, s->ctx set (return 0 to make SSL_new fail)
  *   ssl_free: last SSL_free, after ex_data and the engine connection went
- *   (in a static archive, weak references pull nothing in: compat-api keeps
- *   its hooks linked through shimssl_init, which SSL_CTX_new calls)
  *   ssl_config: just before the engine is created; may fill cfg fields
  *               (return 0 to fail the handshake)
  *   ssl_clear: SSL_clear (reset per-connection state)
@@ -511,11 +508,11 @@ int shimssl_io_fail(SSL *s, int rc);
  * asked to be retried; returns -1. */
 int shimssl_io_suspended(SSL *s);
 
-int shimssl_api_ctx_init(SSL_CTX *ctx) __attribute__((weak));
-void shimssl_api_ctx_free(SSL_CTX *ctx) __attribute__((weak));
-int shimssl_api_ssl_init(SSL *s) __attribute__((weak));
-void shimssl_api_ssl_free(SSL *s) __attribute__((weak));
-int shimssl_api_ssl_config(SSL *s, tls_config *cfg) __attribute__((weak));
+int shimssl_api_ctx_init(SSL_CTX *ctx);
+void shimssl_api_ctx_free(SSL_CTX *ctx);
+int shimssl_api_ssl_init(SSL *s);
+void shimssl_api_ssl_free(SSL *s);
+int shimssl_api_ssl_config(SSL *s, tls_config *cfg);
 /* Record sizes (ssl_record_size.c): copy the SSL_CTX's settings at SSL_new;
  * fill tls_config's max_fragment_code / max_send_fragment / padding. */
 void shimssl_recsize_ssl_init(SSL *s);
@@ -526,23 +523,23 @@ void shimssl_clientauth_ssl_free(SSL *s);
 const STACK_OF(X509_NAME) * shimssl_peer_ca_list(const SSL *s);
 /* The names a server's CertificateRequest carries (ssl_cert.c). */
 const STACK_OF(X509_NAME) * shimssl_request_ca_names(const SSL *s);
-void shimssl_api_ssl_clear(SSL *s) __attribute__((weak));
+void shimssl_api_ssl_clear(SSL *s);
 /* A connection ended without our close_notify, or failed: its session
  * leaves the cache and is never resumed (ssl_session.c). */
-void shimssl_clear_bad_session(SSL *s) __attribute__((weak));
-void shimssl_drop_failed_session(SSL *s) __attribute__((weak));
+void shimssl_clear_bad_session(SSL *s);
+void shimssl_drop_failed_session(SSL *s);
 /* Server, TLS 1.3: send the tickets SSL_new_session_ticket queued, as
  * OpenSSL: at_write = 1 from a write that starts on a record boundary (any
  * queued), else (SSL_do_handshake, SSL_read) only those queued when no write
  * was pending (ssl_ticket.c). 1, or <= 0 failed as SSL_do_handshake. */
 int shimssl_sess_send_queued_tickets(SSL *s, int at_write);
 /* SSL_set_SSL_CTX on a server: the accept counter follows the new context. */
-void shimssl_sess_ctx_switched(SSL *s, SSL_CTX *from, SSL_CTX *to) __attribute__((weak));
+void shimssl_sess_ctx_switched(SSL *s, SSL_CTX *from, SSL_CTX *to);
 
 static inline SSL_CTX *shimssl_session_ctx(const SSL *s)
 {
     return s->session_ctx != NULL ? s->session_ctx : s->ctx;
 }
-void shimssl_api_ssl_event(SSL *s, int where, int value) __attribute__((weak));
+void shimssl_api_ssl_event(SSL *s, int where, int value);
 
 #endif

@@ -23,9 +23,6 @@ int shimssl_init(void);
 /* ssl_conf.c: openssl.cnf's ssl_conf "system_default" for a new SSL_CTX */
 void shimssl_conf_apply_system(SSL_CTX *ctx);
 
-/* ssl_misc.c: see there */
-int shimssl_api_hooks_linked(void);
-
 /* ssl_cipher.c */
 const SSL_CIPHER *shimssl_cipher_by_id(uint16_t id);
 /* A TLS <= 1.2 cipher string to a new stack (NULL + ERR on failure). */

@@ -260,8 +260,7 @@ void shimssl_cb_event(void *arg, int where, int value)
     default:
         break;
     }
-    if (shimssl_api_ssl_event != NULL)
-        shimssl_api_ssl_event(s, where, value);
+    shimssl_api_ssl_event(s, where, value);
 }
 
 void shimssl_cb_keylog(void *arg, const char *line)

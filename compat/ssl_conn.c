@@ -78,7 +78,7 @@ SSL *SSL_new(SSL_CTX *ctx)
         goto fail;
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data))
         goto fail;
-    if (shimssl_api_ssl_init != NULL && !shimssl_api_ssl_init(s)) {
+    if (!shimssl_api_ssl_init(s)) {
         SSL_free(s);
         return NULL;
     }
@@ -138,12 +138,12 @@ void SSL_free(SSL *s)
         return;
     /* Applications' ex_data free callbacks still see a complete SSL. */
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL, s, &s->ex_data);
-    if (shimssl_clear_bad_session != NULL && s->ctx != NULL)
+    if (s->ctx != NULL)
         shimssl_clear_bad_session(s);
     /* The engine goes first: its configuration points into fields that
      * compat-api's hook releases. */
     shimssl_reset_conn(s);
-    if (shimssl_api_ssl_free != NULL && s->ctx != NULL)
+    if (s->ctx != NULL)
         shimssl_api_ssl_free(s);
     /* Each of the two slots holds its own reference, even to one BIO. */
     BIO_free_all(s->wbio);
@@ -168,13 +168,12 @@ void SSL_free(SSL *s)
 
 int SSL_clear(SSL *s)
 {
-    if (shimssl_clear_bad_session != NULL && s->ctx != NULL)
+    if (s->ctx != NULL)
         shimssl_clear_bad_session(s);
     shimssl_reset_conn(s);
     s->verify_result = X509_V_OK;
     s->client_version = s->method->version ? (uint16_t)s->method->version : 0;
-    if (shimssl_api_ssl_clear != NULL)
-        shimssl_api_ssl_clear(s);
+    shimssl_api_ssl_clear(s);
     return 1;
 }
 
@@ -206,7 +205,7 @@ SSL_CTX *SSL_set_SSL_CTX(SSL *s, SSL_CTX *ctx)
         if (!shimssl_cert_copy_ids(s->other_ids, ctx->other_ids))
             return NULL;
     }
-    if (s->server && shimssl_sess_ctx_switched != NULL)
+    if (s->server)
         shimssl_sess_ctx_switched(s, s->ctx, ctx);
     SSL_CTX_free(s->ctx);
     s->ctx = ctx;

@@ -76,7 +76,7 @@ SSL_CTX *SSL_CTX_new_ex(OSSL_LIB_CTX *libctx, const char *propq, const SSL_METHO
         goto fail;
     if (!CRYPTO_new_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data))
         goto fail;
-    if (shimssl_api_ctx_init != NULL && !shimssl_api_ctx_init(ctx)) {
+    if (!shimssl_api_ctx_init(ctx)) {
         SSL_CTX_free(ctx);
         return NULL;
     }
@@ -113,8 +113,7 @@ void SSL_CTX_free(SSL_CTX *ctx)
         return;
     /* Applications' ex_data free callbacks still see a complete SSL_CTX. */
     CRYPTO_free_ex_data(CRYPTO_EX_INDEX_SSL_CTX, ctx, &ctx->ex_data);
-    if (shimssl_api_ctx_free != NULL)
-        shimssl_api_ctx_free(ctx);
+    shimssl_api_ctx_free(ctx);
     X509_STORE_free(ctx->cert_store);
     X509_STORE_free(ctx->verify_store);
     X509_STORE_free(ctx->chain_store);

@@ -141,7 +141,7 @@ int OPENSSL_init_ssl(uint64_t opts, const OPENSSL_INIT_SETTINGS *settings)
     opts |= OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS;
     if ((opts & OPENSSL_INIT_NO_LOAD_CONFIG) == 0)
         opts |= OPENSSL_INIT_LOAD_CONFIG;
-    if (!OPENSSL_init_crypto(opts, settings) || !shimssl_api_hooks_linked())
+    if (!OPENSSL_init_crypto(opts, settings))
         return 0;
     if (opts & (OPENSSL_INIT_NO_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_SSL_STRINGS)) {
         pthread_mutex_lock(&strings_lock);

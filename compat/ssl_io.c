@@ -33,7 +33,7 @@ void shimssl_err_from_tls(int rc)
 /* Record a failure (sticky), report it, and return -1. */
 static int shimssl_fail(SSL *s, int rc)
 {
-    if (s->fatal_rc == 0 && shimssl_drop_failed_session != NULL)
+    if (s->fatal_rc == 0)
         shimssl_drop_failed_session(s);
     s->fatal_rc = rc;
     s->rwstate = SSL_NOTHING;
@@ -176,7 +176,7 @@ static int shimssl_build_config(SSL *s)
     cfg->event = shimssl_cb_event;
     cfg->client_hello = s->server ? shimssl_cb_client_hello : NULL;
     cfg->cb_arg = s;
-    if (shimssl_api_ssl_config != NULL && !shimssl_api_ssl_config(s, cfg))
+    if (!shimssl_api_ssl_config(s, cfg))
         return 0;
     return 1;
 }

@@ -20,17 +20,6 @@
 
 /* --- lifecycle hooks -------------------------------------------------------- */
 
-/*
- * compat.h declares the hooks weak, and a weak reference does not pull an
- * object out of a static archive: OPENSSL_init_ssl (which SSL_CTX_new
- * calls) references this so that static links (the unit tests) get the
- * hooks as the shared library does.
- */
-int shimssl_api_hooks_linked(void)
-{
-    return 1;
-}
-
 int shimssl_api_ctx_init(SSL_CTX *ctx)
 {
     ctx->api_recv_max_early_data = SSL3_RT_MAX_PLAIN_LENGTH;
