@@ -491,8 +491,6 @@ size_t shimssl_cert_fill_ids(tls_identity *out, const tls_identity *ids);
  *   ctx_free: last SSL_CTX_free, after the application's ex_data went
  *   ssl_init: end of SSL_new, s->ctx set (return 0 to make SSL_new fail)
  *   ssl_free: last SSL_free, after ex_data and the engine connection went
- *   ssl_config: just before the engine is created; may fill cfg fields
- *               (return 0 to fail the handshake)
  *   ssl_clear: SSL_clear (reset per-connection state)
  *   ssl_event: every engine event (TLS_EV_*), after compat-io's handling:
  *               e.g. TLS_EV_SESSION_TICKET / TLS_EV_HANDSHAKE_DONE for sessions
@@ -512,7 +510,12 @@ int shimssl_api_ctx_init(SSL_CTX *ctx);
 void shimssl_api_ctx_free(SSL_CTX *ctx);
 int shimssl_api_ssl_init(SSL *s);
 void shimssl_api_ssl_free(SSL *s);
-int shimssl_api_ssl_config(SSL *s, tls_config *cfg);
+/* The engine's configuration (compat/ssl_config.c): build s->cfg (1, or 0
+ * with ERR set); its feature sections alone; the identities again after a
+ * callback may have changed the certificate. */
+int shimssl_config_build(SSL *s);
+int shimssl_config_features(SSL *s, tls_config *cfg);
+void shimssl_config_identity(SSL *s);
 /* Record sizes (ssl_record_size.c): copy the SSL_CTX's settings at SSL_new;
  * fill tls_config's max_fragment_code / max_send_fragment / padding. */
 void shimssl_recsize_ssl_init(SSL *s);

@@ -311,12 +311,7 @@ int shimssl_cb_client_hello(void *arg, tls_conn *c)
         }
         /* SSL_set_SSL_CTX may have switched the certificate: the engine
          * reads it only after this returns. */
-        s->cfg.cert = s->cert;
-        s->cfg.key = s->key;
-        s->cfg.chain = s->chain != NULL                       ? s->chain
-                       : sk_X509_num(s->ctx->extra_certs) > 0 ? s->ctx->extra_certs
-                                                              : NULL;
-        s->cfg.n_ids = shimssl_cert_fill_ids(s->cfg.ids, s->other_ids);
+        shimssl_config_identity(s);
         /* As OpenSSL: tickets turned off by the callback (the new
          * context's options) mean none is taken or issued. */
         if (s->options & SSL_OP_NO_TICKET)

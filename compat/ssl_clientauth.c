@@ -54,16 +54,6 @@ static int fail_tls(SSL *s, int alert, int reason)
     return TLS_ERR(alert, reason);
 }
 
-/* The certificate the engine reads after a callback may have changed it. */
-static void refresh_cert(SSL *s)
-{
-    s->cfg.cert = s->cert;
-    s->cfg.key = s->key;
-    s->cfg.chain = s->chain != NULL                       ? s->chain
-                   : sk_X509_num(s->ctx->extra_certs) > 0 ? s->ctx->extra_certs
-                                                          : NULL;
-}
-
 /* Suspend the handshake until the callback behind want is retried. */
 static int suspend(SSL *s, int want)
 {
@@ -129,7 +119,7 @@ static int client_cert_hook(void *arg, tls_conn *c)
         EVP_PKEY_free(k);
     }
     s->api_hello_stage = 0;
-    refresh_cert(s);
+    shimssl_config_identity(s);
     if ((s->cert_flags & SSL_CERT_FLAG_TLS_STRICT) && s->cfg.cert != NULL && s->cfg.key != NULL &&
         !strict_cert_suits(s, c)) {
         s->cfg.cert = NULL; /* an empty Certificate goes out */
@@ -197,7 +187,7 @@ static int client_hello_hook(void *arg, tls_conn *c)
             default:
                 return fail_tls(s, al, SSL_R_CALLBACK_FAILED);
             }
-            refresh_cert(s);
+            shimssl_config_identity(s);
         }
         s->api_hello_stage = 1;
     }
@@ -212,8 +202,7 @@ static int client_hello_hook(void *arg, tls_conn *c)
             return suspend(s, SSL_X509_LOOKUP);
         if (rc == 0)
             return fail_tls(s, TLS_AD_INTERNAL_ERROR, SSL_R_CERT_CB_ERROR);
-        refresh_cert(s);
-        s->cfg.n_ids = shimssl_cert_fill_ids(s->cfg.ids, s->other_ids);
+        shimssl_config_identity(s);
     }
     s->api_hello_stage = 0;
     /* The certificate is final now: complete its chain if it has none. */

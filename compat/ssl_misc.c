@@ -112,52 +112,6 @@ void shimssl_api_ssl_event(SSL *s, int where, int value)
     shimssl_sess_event(s, where, value);
 }
 
-/*
- * What compat-api adds to the engine's configuration: the verification
- * decision, the TLS 1.2 suites, and the check that the highest version
- * enabled has a suite to use.
- */
-int shimssl_api_ssl_config(SSL *s, tls_config *cfg)
-{
-    const uint16_t *v13 = s->tls13_suites != NULL ? s->tls13_suites : s->ctx->tls13_suites;
-    size_t n13 = s->tls13_suites != NULL ? s->n_tls13_suites : s->ctx->n_tls13_suites;
-    const uint16_t *ids;
-    size_t n12;
-
-    cfg->verify_chain = shimssl_verify_chain;
-    if (!shimssl_sess_config(s, cfg))
-        return 0;
-    if (!shimssl_clientauth_config(s, cfg))
-        return 0;
-    if (!shimssl_status_config(s, cfg))
-        return 0;
-    shimssl_cext_config(s, cfg);
-    n12 = shimssl_cipher_tls12_ids(s, &ids);
-    cfg->tls12_suites = ids;
-    cfg->n_tls12_suites = n12;
-    /* TLS 1.2 flags, security level, DH; narrows the suites. */
-    shimssl_tls12_config(s, cfg);
-    shimssl_recsize_config(s, cfg);
-    n12 = cfg->n_tls12_suites;
-    /* As OpenSSL 3.0 (tls_setup_handshake, tls_construct_ciphers): the
-     * highest version enabled must have a suite, else both sides fail
-     * before anything is sent. An emptied TLS 1.3 list therefore needs
-     * TLS 1.3 switched off as well. */
-    if (v13 != NULL && n13 == 0 && cfg->max_version == TLS_V13) {
-        SHIMSSL_ERR(SSL_R_NO_CIPHERS_AVAILABLE);
-        return 0;
-    }
-    /* No TLS 1.2 suite the engine implements: only TLS 1.3 remains. */
-    if (n12 == 0) {
-        if (cfg->max_version == TLS_V12) {
-            SHIMSSL_ERR(SSL_R_NO_CIPHERS_AVAILABLE);
-            return 0;
-        }
-        cfg->min_version = TLS_V13;
-    }
-    return 1;
-}
-
 /* --- key log -------------------------------------------------------------------- */
 
 void SSL_CTX_set_keylog_callback(SSL_CTX *ctx, SSL_CTX_keylog_cb_func cb)

@@ -252,7 +252,7 @@ static int shimssl_dh_for_config(SSL *s, tls_config *cfg)
 }
 
 /*
- * Called while tls_config is built (shimssl_api_ssl_config), after
+ * Called while tls_config is built (shimssl_config_features), after
  * cfg->tls12_suites was set from the SSL's cipher list: the TLS 1.2 flags,
  * the security level, the DH parameters, and the suite list narrowed to
  * what the security level and the DH settings allow (in place: the list is

@@ -64,10 +64,7 @@ enum {
 enum {
     TLS_CFG_NO_MIDDLEBOX_COMPAT = 1u << 0, /* do not send the compatibility CCS / session id */
     TLS_CFG_NO_TICKET = 1u << 1,           /* neither request nor accept tickets */
-    TLS_CFG_VERIFY_PEER = 1u << 2,         /* informational: compat decides in verify_chain */
-    TLS_CFG_ALLOW_NO_DHE_KEX = 1u << 3,
     TLS_CFG_SERVER_PREFERENCE = 1u << 4,   /* server picks by its own order (server side) */
-    TLS_CFG_ENABLE_MIDDLEBOX_COMPAT = 1u << 5,
     /* Client authentication (issue 3). Server: REQUEST_CERT sends a
      * CertificateRequest; REQUIRE_CERT fails a handshake whose client sends
      * no certificate (certificate_required in 1.3 / handshake_failure in 1.2,

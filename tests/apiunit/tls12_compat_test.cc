@@ -49,7 +49,7 @@ int last_reason()
 }
 
 // The configuration ShimSSL's compat gives the engine for s (as at the
-// start of a handshake): run the compat-api part of tls_config building.
+// start of a handshake): run the feature sections of tls_config building.
 struct Cfg {
     tls_config cfg{};
     std::vector<std::string> suites;
@@ -61,7 +61,7 @@ Cfg config_of(SSL *s, uint16_t max_version = TLS_V13)
     Cfg r;
     r.cfg.min_version = TLS_V12;
     r.cfg.max_version = max_version;
-    r.ok = shimssl_api_ssl_config(s, &r.cfg) == 1;
+    r.ok = shimssl_config_features(s, &r.cfg) == 1;
     for (size_t i = 0; r.ok && i < r.cfg.n_tls12_suites; i++)
         r.suites.push_back(tls_suite_by_id(r.cfg.tls12_suites[i])->ossl_name);
     return r;
