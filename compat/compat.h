@@ -519,9 +519,11 @@ void shimssl_config_identity(SSL *s);
 /* Record sizes (ssl_record_size.c): copy the SSL_CTX's settings at SSL_new;
  * fill tls_config's max_fragment_code / max_send_fragment / padding. */
 void shimssl_recsize_ssl_init(SSL *s);
-void shimssl_recsize_config(SSL *s, tls_config *cfg);
+size_t shimssl_record_padding(void *arg, int type, size_t len); /* tls_config.record_padding */
 /* Client authentication settings and hooks (ssl_clientauth.c). 1 / 0. */
-int shimssl_clientauth_config(SSL *s, tls_config *cfg);
+int shimssl_clientauth_ca_names(SSL *s, const uint8_t **der, size_t *len);
+int shimssl_clientauth_hello_hook(void *arg, tls_conn *c); /* server: tls_config.client_hello */
+int shimssl_clientauth_cert_hook(void *arg, tls_conn *c);  /* client: tls_config.client_cert */
 void shimssl_clientauth_ssl_free(SSL *s);
 const STACK_OF(X509_NAME) * shimssl_peer_ca_list(const SSL *s);
 /* The names a server's CertificateRequest carries (ssl_cert.c). */

@@ -12,6 +12,13 @@ void shimssl_cext_ctx_free(SSL_CTX *ctx);
 int shimssl_cext_ssl_init(SSL *s);
 void shimssl_cext_ssl_free(SSL *s);
 /* The registrations and hooks for the engine. */
-void shimssl_cext_config(SSL *s, tls_config *cfg);
+/* tls_config.custom_exts (NULL, *n = 0 when none are registered) and the
+ * hooks the engine calls for them. */
+const tls_custom_ext *shimssl_cext_list(const SSL *s, size_t *n);
+int shimssl_cext_hook_add(void *arg, tls_conn *c, size_t i, unsigned ctx, X509 *x, size_t chainidx,
+                          const uint8_t **out, size_t *len);
+void shimssl_cext_hook_free(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *out);
+int shimssl_cext_hook_parse(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *in,
+                            size_t len, X509 *x, size_t chainidx);
 
 #endif

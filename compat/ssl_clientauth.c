@@ -20,9 +20,13 @@
 
 /* --- the engine's configuration ------------------------------------------------ */
 
-/* DistinguishedName authorities<..>, without the outer length. */
-static int encode_names(SSL *s, const STACK_OF(X509_NAME) * names)
+/* Server: the CA names of its CertificateRequest (shimssl_request_ca_names)
+ * as DistinguishedName authorities<..>, without the outer length, into the
+ * SSL's own buffer (tls_config.ca_names; none when empty or too large for
+ * the extension). 1, or 0 on failure. */
+int shimssl_clientauth_ca_names(SSL *s, const uint8_t **der, size_t *len)
 {
+    const STACK_OF(X509_NAME) *names = shimssl_request_ca_names(s);
     tls_writer w;
     int ok = 1;
 
@@ -31,11 +35,11 @@ static int encode_names(SSL *s, const STACK_OF(X509_NAME) * names)
     s->api_ca_der_len = 0;
     tls_wr_init(&w);
     for (int i = 0; ok && i < sk_X509_NAME_num(names); i++) {
-        unsigned char *der = NULL;
-        int n = i2d_X509_NAME(sk_X509_NAME_value(names, i), &der);
+        unsigned char *item = NULL;
+        int n = i2d_X509_NAME(sk_X509_NAME_value(names, i), &item);
 
-        ok = n > 0 && tls_der_list_put(&w, der, (size_t)n) == 0;
-        OPENSSL_free(der);
+        ok = n > 0 && tls_der_list_put(&w, item, (size_t)n) == 0;
+        OPENSSL_free(item);
     }
     /* Larger than the extension can carry: send none (as if unset). */
     if (ok && w.len > 0 && w.len <= 0xfff0) {
@@ -45,6 +49,8 @@ static int encode_names(SSL *s, const STACK_OF(X509_NAME) * names)
             s->api_ca_der_len = w.len;
     }
     tls_wr_free(&w);
+    *der = s->api_ca_der;
+    *len = s->api_ca_der_len;
     return ok;
 }
 
@@ -77,7 +83,7 @@ static int run_cert_cb(SSL *s)
  */
 static int strict_cert_suits(SSL *s, tls_conn *c);
 
-static int client_cert_hook(void *arg, tls_conn *c)
+int shimssl_clientauth_cert_hook(void *arg, tls_conn *c)
 {
     SSL *s = arg;
     /* During the handshake a callback may ask to be retried; after it
@@ -170,7 +176,7 @@ static int strict_cert_suits(SSL *s, tls_conn *c)
  * in OpenSSL), then servername and ALPN, then cert_cb, which may still
  * change the certificate before the engine picks one.
  */
-static int client_hello_hook(void *arg, tls_conn *c)
+int shimssl_clientauth_hello_hook(void *arg, tls_conn *c)
 {
     SSL *s = arg;
     int rc;
@@ -207,34 +213,6 @@ static int client_hello_hook(void *arg, tls_conn *c)
     s->api_hello_stage = 0;
     /* The certificate is final now: complete its chain if it has none. */
     return shimssl_chain_complete(s, &s->cfg);
-}
-
-int shimssl_clientauth_config(SSL *s, tls_config *cfg)
-{
-    int mode = s->verify_mode;
-
-    if (s->server) {
-        if (mode & SSL_VERIFY_PEER) {
-            cfg->flags |= TLS_CFG_REQUEST_CERT;
-            if (mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
-                cfg->flags |= TLS_CFG_REQUIRE_CERT;
-            if (mode & SSL_VERIFY_CLIENT_ONCE)
-                cfg->flags |= TLS_CFG_CLIENT_ONCE;
-            /* TLS 1.3: ask only when SSL_verify_client_post_handshake says. */
-            if (mode & SSL_VERIFY_POST_HANDSHAKE)
-                cfg->flags |= TLS_CFG_POST_HANDSHAKE_AUTH;
-        }
-        if (!encode_names(s, shimssl_request_ca_names(s)))
-            return 0;
-        cfg->ca_names = s->api_ca_der;
-        cfg->ca_names_len = s->api_ca_der_len;
-        cfg->client_hello = client_hello_hook;
-    } else {
-        if (s->api_post_handshake_auth)
-            cfg->flags |= TLS_CFG_POST_HANDSHAKE_AUTH;
-        cfg->client_cert = client_cert_hook;
-    }
-    return 1;
 }
 
 void shimssl_clientauth_ssl_free(SSL *s)

@@ -1,11 +1,16 @@
 /*
  * The one place that builds the engine's configuration (tls_config) from an
- * SSL and its SSL_CTX, when the engine connection is created: the common
- * settings here, then each feature's section through the function its file
- * exports (shimssl_config_features lists them), called from here only.
- * After that it changes in two ways only: a callback that switched the
- * certificate (shimssl_config_identity, here), and the verify mode of a
- * post-handshake request (SSL_verify_client_post_handshake).
+ * SSL and its SSL_CTX, when the engine connection is created. The feature
+ * files supply values and hooks (CA names, the OCSP request, the custom
+ * extensions, record padding ...); the fields are set here. Two sections
+ * are still filled by their own files, called from here only: sessions
+ * (shimssl_sess_config) and TLS 1.2's flags, DH and suite narrowing
+ * (shimssl_tls12_config).
+ *
+ * Afterwards the configuration changes at two points only: a callback that
+ * may have switched the certificate (shimssl_config_identity, then
+ * shimssl_chain_complete), and the verify mode of a post-handshake request
+ * (SSL_verify_client_post_handshake).
  */
 #include "compat/compat.h"
 #include "compat/custom_ext.h"
@@ -128,7 +133,6 @@ int shimssl_config_build(SSL *s)
     cfg->keylog = s->ctx->keylog_cb != NULL ? shimssl_cb_keylog : NULL;
     cfg->msg = shimssl_cb_msg;
     cfg->event = shimssl_cb_event;
-    cfg->client_hello = s->server ? shimssl_cb_client_hello : NULL;
     cfg->cb_arg = s;
     return shimssl_config_features(s, cfg);
 }
@@ -148,6 +152,33 @@ void shimssl_config_identity(SSL *s)
     cfg->n_ids = shimssl_cert_fill_ids(cfg->ids, s->other_ids);
 }
 
+/* Client authentication: the verify mode as the engine's flags, the CA
+ * names a server sends, and the callbacks' hooks. 1, or 0 on failure. */
+static int config_clientauth(SSL *s, tls_config *cfg)
+{
+    int mode = s->verify_mode;
+
+    if (!s->server) {
+        if (s->api_post_handshake_auth)
+            cfg->flags |= TLS_CFG_POST_HANDSHAKE_AUTH;
+        cfg->client_cert = shimssl_clientauth_cert_hook;
+        return 1;
+    }
+    if (mode & SSL_VERIFY_PEER) {
+        cfg->flags |= TLS_CFG_REQUEST_CERT;
+        if (mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)
+            cfg->flags |= TLS_CFG_REQUIRE_CERT;
+        if (mode & SSL_VERIFY_CLIENT_ONCE)
+            cfg->flags |= TLS_CFG_CLIENT_ONCE;
+        /* TLS 1.3: ask only when SSL_verify_client_post_handshake says. */
+        if (mode & SSL_VERIFY_POST_HANDSHAKE)
+            cfg->flags |= TLS_CFG_POST_HANDSHAKE_AUTH;
+    }
+    /* The client-hello callback, then servername / ALPN, then cert_cb. */
+    cfg->client_hello = shimssl_clientauth_hello_hook;
+    return shimssl_clientauth_ca_names(s, &cfg->ca_names, &cfg->ca_names_len);
+}
+
 /*
  * The feature sections, each filled by the file that owns the feature
  * (sessions, client authentication, OCSP, custom extensions, TLS 1.2,
@@ -163,19 +194,34 @@ int shimssl_config_features(SSL *s, tls_config *cfg)
     size_t n12;
 
     cfg->verify_chain = shimssl_verify_chain;
+    /* Sessions, tickets, early data (ssl_sess_cache.c). */
     if (!shimssl_sess_config(s, cfg))
         return 0;
-    if (!shimssl_clientauth_config(s, cfg))
+    if (!config_clientauth(s, cfg))
         return 0;
-    if (!shimssl_status_config(s, cfg))
-        return 0;
-    shimssl_cext_config(s, cfg);
+    /* OCSP stapling: the hook serves both sides; a client asks when
+     * SSL_set_tlsext_status_type said so. */
+    cfg->ocsp_status = shimssl_status_hook;
+    if (!s->server && s->status_type == TLSEXT_STATUSTYPE_ocsp) {
+        cfg->flags |= TLS_CFG_STATUS_REQUEST;
+        if (!shimssl_status_request(s, &cfg->ocsp_ids, &cfg->ocsp_ids_len, &cfg->ocsp_exts,
+                                    &cfg->ocsp_exts_len))
+            return 0;
+    }
+    if ((cfg->custom_exts = shimssl_cext_list(s, &cfg->n_custom_exts)) != NULL) {
+        cfg->ext_add = shimssl_cext_hook_add;
+        cfg->ext_free = shimssl_cext_hook_free;
+        cfg->ext_parse = shimssl_cext_hook_parse;
+    }
     n12 = shimssl_cipher_tls12_ids(s, &ids);
     cfg->tls12_suites = ids;
     cfg->n_tls12_suites = n12;
     /* TLS 1.2 flags, security level, DH; narrows the suites. */
     shimssl_tls12_config(s, cfg);
-    shimssl_recsize_config(s, cfg);
+    /* Record sizes: only a client offers max_fragment_length (RFC 6066 4). */
+    cfg->max_fragment_code = s->server ? 0 : s->api_mfl_mode;
+    cfg->max_send_fragment = s->max_send_fragment;
+    cfg->record_padding = shimssl_record_padding;
     n12 = cfg->n_tls12_suites;
     /* As OpenSSL 3.0 (tls_setup_handshake, tls_construct_ciphers): the
      * highest version enabled must have a suite, else both sides fail

@@ -209,8 +209,8 @@ void shimssl_cext_ssl_free(SSL *s)
 
 /* --- the engine's hooks ------------------------------------------------- */
 
-static int cb_add(void *arg, tls_conn *c, size_t i, unsigned ctx, X509 *x, size_t chainidx,
-                  const uint8_t **out, size_t *len)
+int shimssl_cext_hook_add(void *arg, tls_conn *c, size_t i, unsigned ctx, X509 *x, size_t chainidx,
+                          const uint8_t **out, size_t *len)
 {
     SSL *s = arg;
     const cext_meth *m = &s->api_cext->m[i];
@@ -238,7 +238,7 @@ static int cb_add(void *arg, tls_conn *c, size_t i, unsigned ctx, X509 *x, size_
     return 1;
 }
 
-static void cb_free(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *out)
+void shimssl_cext_hook_free(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *out)
 {
     SSL *s = arg;
     const cext_meth *m = &s->api_cext->m[i];
@@ -251,8 +251,8 @@ static void cb_free(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_
         m->free_cb(s, type, ctx, out, m->add_arg);
 }
 
-static int cb_parse(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *in,
-                    size_t len, X509 *x, size_t chainidx)
+int shimssl_cext_hook_parse(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *in,
+                            size_t len, X509 *x, size_t chainidx)
 {
     SSL *s = arg;
     const cext_meth *m = &s->api_cext->m[i];
@@ -269,15 +269,10 @@ static int cb_parse(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_
     return rc > 0 ? 0 : TLS_ERR(al, TLS_R_BAD_EXTENSION);
 }
 
-void shimssl_cext_config(SSL *s, tls_config *cfg)
+const tls_custom_ext *shimssl_cext_list(const SSL *s, size_t *n)
 {
-    if (s->api_cext == NULL || s->api_cext->n == 0)
-        return;
-    cfg->custom_exts = s->api_cext->core;
-    cfg->n_custom_exts = s->api_cext->n;
-    cfg->ext_add = cb_add;
-    cfg->ext_free = cb_free;
-    cfg->ext_parse = cb_parse;
+    *n = s->api_cext != NULL ? s->api_cext->n : 0;
+    return *n > 0 ? s->api_cext->core : NULL;
 }
 
 /* --- serverinfo --------------------------------------------------------- */

@@ -101,7 +101,7 @@ void *SSL_get_record_padding_callback_arg(const SSL *s)
 
 /* tls_config.record_padding: len is the inner plaintext (content + type
  * byte); the engine caps the answer at what the record may still hold. */
-static size_t record_padding(void *arg, int type, size_t len)
+size_t shimssl_record_padding(void *arg, int type, size_t len)
 {
     SSL *s = arg;
     size_t block = s->api_block_padding, rem;
@@ -124,12 +124,4 @@ void shimssl_recsize_ssl_init(SSL *s)
     s->api_block_padding = ctx->api_block_padding;
     s->api_record_padding_cb = ctx->api_record_padding_cb;
     s->api_record_padding_arg = ctx->api_record_padding_arg;
-}
-
-void shimssl_recsize_config(SSL *s, tls_config *cfg)
-{
-    /* Only a client offers the extension (RFC 6066 4). */
-    cfg->max_fragment_code = s->server ? 0 : s->api_mfl_mode;
-    cfg->max_send_fragment = s->max_send_fragment;
-    cfg->record_padding = record_padding;
 }

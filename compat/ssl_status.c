@@ -60,7 +60,8 @@ static void take_request(SSL *s, tls_conn *c)
 /* Client: what SSL_set_tlsext_status_ids/_exts set, encoded for the
  * engine (responder_id_list body, request_extensions) into the SSL's own
  * buffer. 1, or 0 with ERR set. */
-static int encode_request(SSL *s, tls_config *cfg)
+int shimssl_status_request(SSL *s, const uint8_t **out_ids, size_t *out_ids_len,
+                           const uint8_t **out_exts, size_t *out_exts_len)
 {
     int n_ids = sk_OCSP_RESPID_num(s->api_ocsp_ids);
     size_t ids_len, exts_len;
@@ -95,12 +96,10 @@ static int encode_request(SSL *s, tls_config *cfg)
         return 0;
     }
     tls_wr_free(&w);
-    if (s->api_ocsp_req == NULL)
-        return 1;
-    cfg->ocsp_ids = ids_len ? s->api_ocsp_req : NULL;
-    cfg->ocsp_ids_len = ids_len;
-    cfg->ocsp_exts = exts_len ? s->api_ocsp_req + ids_len : NULL;
-    cfg->ocsp_exts_len = exts_len;
+    *out_ids = ids_len ? s->api_ocsp_req : NULL;
+    *out_ids_len = ids_len;
+    *out_exts = exts_len ? s->api_ocsp_req + ids_len : NULL;
+    *out_exts_len = exts_len;
     return 1;
 bad:
     OPENSSL_free(der);
@@ -152,7 +151,7 @@ static int call_with_chosen_cert(SSL *s, tls_conn *c)
     return ret;
 }
 
-static int status_hook(void *arg, tls_conn *c)
+int shimssl_status_hook(void *arg, tls_conn *c)
 {
     SSL *s = arg;
     SSL_CTX *ctx = s->ctx;
@@ -183,15 +182,6 @@ static int status_hook(void *arg, tls_conn *c)
     default:
         return TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_CLIENTHELLO_TLSEXT);
     }
-}
-
-int shimssl_status_config(SSL *s, tls_config *cfg)
-{
-    cfg->ocsp_status = status_hook;
-    if (s->server || s->status_type != TLSEXT_STATUSTYPE_ocsp)
-        return 1;
-    cfg->flags |= TLS_CFG_STATUS_REQUEST;
-    return encode_request(s, cfg);
 }
 
 void shimssl_status_ssl_free(SSL *s)
