@@ -21,7 +21,7 @@ int tls_client_hello_has_suite(const tls_client_hello *ch, uint16_t id)
  */
 
 /* NamedGroup named_group_list<2..2^16-1>; (RFC 8446 4.2.7) */
-static int parse_groups(tls_client_hello *ch, tls_reader *body)
+int tls_ch_ext_groups(tls_client_hello *ch, tls_reader *body)
 {
     tls_reader l;
     TRY(tls_rd_vec_bounded(body, 2, 2, 0xffff, &l));
@@ -36,7 +36,7 @@ static int parse_groups(tls_client_hello *ch, tls_reader *body)
 }
 
 /* SignatureScheme supported_signature_algorithms<2..2^16-2>; (RFC 8446 4.2.3) */
-static int parse_sigalgs(tls_client_hello *ch, tls_reader *body)
+int tls_ch_ext_sigalgs(tls_client_hello *ch, tls_reader *body)
 {
     tls_reader l;
     TRY(tls_rd_vec_bounded(body, 2, 2, 0xfffe, &l));
@@ -58,7 +58,7 @@ static int parse_sigalgs(tls_client_hello *ch, tls_reader *body)
  *
  * Checked after supported_groups is known (see check_shares).
  */
-static int parse_shares(tls_client_hello *ch, tls_reader *body)
+int tls_ch_ext_shares(tls_client_hello *ch, tls_reader *body)
 {
     TRY(tls_rd_vec(body, 2, &ch->shares));
     TRY(tls_rd_done(body));
@@ -128,8 +128,9 @@ int tls_client_hello_share(const tls_client_hello *ch, uint16_t group, const uin
  * struct { ServerName server_name_list<1..2^16-1> } ServerNameList;
  * (RFC 6066 3)
  */
-static int parse_sni(tls_client_hello *ch, tls_reader *body)
+int tls_ch_ext_sni(tls_client_hello *ch, tls_reader *body)
 {
+    ch->have_sni_ext = 1;
     tls_reader list;
     TRY(tls_rd_vec_bounded(body, 2, 1, 0xffff, &list));
     TRY(tls_rd_done(body));
@@ -156,7 +157,7 @@ static int parse_sni(tls_client_hello *ch, tls_reader *body)
 /* opaque ProtocolName<1..2^8-1>;
  * struct { ProtocolName protocol_name_list<2..2^16-1> } ProtocolNameList;
  * (RFC 7301 3.1) */
-static int parse_alpn(tls_client_hello *ch, tls_reader *body)
+int tls_ch_ext_alpn(tls_client_hello *ch, tls_reader *body)
 {
     TRY(tls_rd_vec_bounded(body, 2, 2, 0xffff, &ch->alpn));
     TRY(tls_rd_done(body));
@@ -170,7 +171,7 @@ static int parse_alpn(tls_client_hello *ch, tls_reader *body)
 }
 
 /* PskKeyExchangeMode ke_modes<1..255>; (RFC 8446 4.2.9) */
-static int parse_psk_modes(tls_client_hello *ch, tls_reader *body)
+int tls_ch_ext_psk_modes(tls_client_hello *ch, tls_reader *body)
 {
     tls_reader l;
     TRY(tls_rd_vec_bounded(body, 1, 1, 255, &l));
@@ -196,7 +197,7 @@ static int parse_psk_modes(tls_client_hello *ch, tls_reader *body)
  * the identities. A malformed offer is decode_error with OpenSSL's reason.
  */
 static int parse_psk_form(tls_client_hello *ch, tls_reader *body);
-static int parse_psk(tls_client_hello *ch, tls_reader *body)
+int tls_ch_ext_psk(tls_client_hello *ch, tls_reader *body)
 {
     int rc = parse_psk_form(ch, body);
     if (rc == TLS_ERR_DECODE)
@@ -234,23 +235,66 @@ static int parse_psk_form(tls_client_hello *ch, tls_reader *body)
 }
 
 /* ProtocolVersion versions<2..254>; (RFC 8446 4.2.1) */
-static int parse_versions(tls_reader *body, int *has13, int *has12)
+int tls_ch_ext_versions(tls_client_hello *ch, tls_reader *body)
 {
     tls_reader l;
     TRY(tls_rd_vec_bounded(body, 1, 2, 254, &l));
     TRY(tls_rd_done(body));
     if (tls_rd_left(&l) % 2)
         return TLS_ERR_DECODE;
-    *has13 = 0;
-    *has12 = 0;
     while (tls_rd_left(&l) > 0) {
         uint16_t v;
         TRY(tls_rd_u16(&l, &v));
         if (v == TLS_V13)
-            *has13 = 1;
+            ch->has13 = 1;
         if (v == TLS_V12)
-            *has12 = 1;
+            ch->has12 = 1;
     }
+    ch->have_versions = 1;
+    return 0;
+}
+
+/* struct { opaque cookie<1..2^16-1>; } Cookie; (RFC 8446 4.2.2) */
+int tls_ch_ext_cookie(tls_client_hello *ch, tls_reader *body)
+{
+    tls_reader v;
+    TRY(tls_rd_vec_bounded(body, 2, 1, 0xffff, &v));
+    TRY(tls_rd_done(body));
+    ch->have_cookie = 1;
+    ch->cookie = v.p + v.off;
+    ch->cookie_len = tls_rd_left(&v);
+    return 0;
+}
+
+/* RFC 8446 4.2.6: the body is empty. */
+int tls_ch_ext_pha(tls_client_hello *ch, tls_reader *body)
+{
+    TRY(tls_rd_done(body));
+    ch->have_pha = 1;
+    return 0;
+}
+
+/* RFC 8446 4.2.10: in a ClientHello the body is empty. */
+int tls_ch_ext_early_data(tls_client_hello *ch, tls_reader *body)
+{
+    TRY(tls_rd_done(body));
+    ch->have_early_data = 1;
+    return 0;
+}
+
+/* Read by ocsp_status.c once the server knows it answers (RFC 6066 8). */
+int tls_ch_ext_status_request(tls_client_hello *ch, tls_reader *body)
+{
+    ch->status_req = *body;
+    ch->have_status_req = 1;
+    return 0;
+}
+
+/* Read by maxfrag.c, whose error comes after the version is chosen. */
+int tls_ch_ext_mfl(tls_client_hello *ch, tls_reader *body)
+{
+    ch->mfl = *body;
+    ch->have_mfl = 1;
     return 0;
 }
 
@@ -287,160 +331,74 @@ static int parse_reneg(tls_client_hello *ch, tls_reader *body)
     return 0;
 }
 
-static int parse_tls12_ext(tls_client_hello *ch, uint16_t type, tls_reader *body)
+/* A TLS 1.2-only body's error waits until TLS 1.2 is chosen. */
+static int tls12_only(tls_client_hello *ch, int rc)
 {
-    switch (type) {
-    case TLS_EXT_EC_POINT_FORMATS:
-        return parse_point_formats(ch, body);
-    case TLS_EXT_EXTENDED_MASTER_SECRET:
-        /* RFC 7627 5.1: the extension data is empty. */
-        ENSURE(tls_rd_left(body) == 0, TLS_ERR_DECODE);
-        ch->have_ems = 1;
-        return 0;
-    case TLS_EXT_ENCRYPT_THEN_MAC:
-        ENSURE(tls_rd_left(body) == 0, TLS_ERR_DECODE);
-        ch->have_etm = 1;
-        return 0;
-    case TLS_EXT_RENEGOTIATION_INFO:
-        ch->have_reneg_ext = 1;
-        return parse_reneg(ch, body);
-    case TLS_EXT_SESSION_TICKET:
-        /* RFC 5077 3.2: opaque ticket, the whole extension body. */
-        ch->have_ticket_ext = 1;
-        ch->ticket_len = tls_rd_left(body);
-        return tls_rd_bytes(body, ch->ticket_len, &ch->ticket);
-    default:
-        return 0;
-    }
+    if (rc < 0 && !ch->tls12_err)
+        ch->tls12_err = rc;
+    return 0;
+}
+
+int tls_ch_ext_point_formats(tls_client_hello *ch, tls_reader *body)
+{
+    return tls12_only(ch, parse_point_formats(ch, body));
+}
+
+/* RFC 7627 5.1 and RFC 7366 2: the extension data is empty. */
+int tls_ch_ext_ems(tls_client_hello *ch, tls_reader *body)
+{
+    if (tls_rd_left(body) != 0)
+        return tls12_only(ch, TLS_ERR_DECODE);
+    ch->have_ems = 1;
+    return 0;
+}
+
+int tls_ch_ext_etm(tls_client_hello *ch, tls_reader *body)
+{
+    if (tls_rd_left(body) != 0)
+        return tls12_only(ch, TLS_ERR_DECODE);
+    ch->have_etm = 1;
+    return 0;
+}
+
+int tls_ch_ext_reneg(tls_client_hello *ch, tls_reader *body)
+{
+    ch->have_reneg_ext = 1;
+    return tls12_only(ch, parse_reneg(ch, body));
+}
+
+/* RFC 5077 3.2: opaque ticket, the whole extension body. */
+int tls_ch_ext_ticket(tls_client_hello *ch, tls_reader *body)
+{
+    ch->have_ticket_ext = 1;
+    ch->ticket_len = tls_rd_left(body);
+    return tls12_only(ch, tls_rd_bytes(body, ch->ticket_len, &ch->ticket));
 }
 
 /* SignatureScheme supported_signature_algorithms_cert<2..2^16-2>;
  * (RFC 8446 4.2.3) Kept only when well formed. */
-static void parse_sigalgs_cert(tls_client_hello *ch, tls_reader body)
+int tls_ch_ext_sigalgs_cert(tls_client_hello *ch, tls_reader *body)
 {
     tls_reader l;
-    if (tls_rd_vec(&body, 2, &l) < 0 || tls_rd_done(&body) < 0 || tls_rd_left(&l) % 2)
-        return;
+    if (tls_rd_vec(body, 2, &l) < 0 || tls_rd_done(body) < 0 || tls_rd_left(&l) % 2)
+        return 0;
     ch->n_sigalgs_cert = tls_rd_left(&l) / 2;
     if (tls_rd_bytes(&l, tls_rd_left(&l), &ch->sigalgs_cert) < 0)
         ch->n_sigalgs_cert = 0;
+    return 0;
 }
 
 /* ---------------------------------------------------------------------
  * The extension block and the message.
  */
-/*
- * Rules about the block as a whole that tls_ext_parse leaves to the caller
- * for a ClientHello (it skips unknown types): RFC 8446 4.2 "There MUST NOT
- * be more than one extension of the same type", for unknown types too, and
- * RFC 8446 4.2.11 "pre_shared_key ... MUST be the last extension in the
- * ClientHello". Both illegal_parameter, as OpenSSL answers.
- */
-static int check_ext_block(tls_reader exts)
-{
-    uint8_t seen[65536 / 8];
-    memset(seen, 0, sizeof(seen));
-    while (tls_rd_left(&exts) > 0) {
-        uint16_t type;
-        tls_reader body;
-        TRY(tls_rd_u16(&exts, &type));
-        TRY(tls_rd_vec(&exts, 2, &body));
-        if (seen[type >> 3] & (1u << (type & 7)))
-            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
-        seen[type >> 3] |= (uint8_t)(1u << (type & 7));
-        if (type == TLS_EXT_PRE_SHARED_KEY && tls_rd_left(&exts) > 0)
-            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
-    }
-    return 0;
-}
-
 static int parse_extensions(tls_client_hello *ch, tls_reader *exts)
 {
-    tls_ext_block eb;
-    int has13 = 0, has12 = 0, have_versions = 0;
-    TRY(check_ext_block(*exts));
-    TRY(tls_ext_parse(exts, TLS_EXTM_CH, 0, 0, &eb));
-    for (size_t i = 0; i < eb.n; i++) {
-        tls_ext *e = &eb.ext[i];
-        switch (e->type) {
-        case TLS_EXT_SUPPORTED_VERSIONS:
-            TRY(parse_versions(&e->body, &has13, &has12));
-            have_versions = 1;
-            break;
-        case TLS_EXT_SUPPORTED_GROUPS:
-            TRY(parse_groups(ch, &e->body));
-            break;
-        case TLS_EXT_KEY_SHARE:
-            TRY(parse_shares(ch, &e->body));
-            break;
-        case TLS_EXT_SIGNATURE_ALGORITHMS:
-            TRY(parse_sigalgs(ch, &e->body));
-            break;
-        case TLS_EXT_SERVER_NAME:
-            ch->have_sni_ext = 1;
-            TRY(parse_sni(ch, &e->body));
-            break;
-        case TLS_EXT_ALPN:
-            TRY(parse_alpn(ch, &e->body));
-            break;
-        case TLS_EXT_PSK_KEX_MODES:
-            TRY(parse_psk_modes(ch, &e->body));
-            break;
-        case TLS_EXT_PRE_SHARED_KEY:
-            TRY(parse_psk(ch, &e->body));
-            break;
-        case TLS_EXT_COOKIE: {
-            /* struct { opaque cookie<1..2^16-1>; } Cookie; */
-            tls_reader v;
-            TRY(tls_rd_vec_bounded(&e->body, 2, 1, 0xffff, &v));
-            TRY(tls_rd_done(&e->body));
-            ch->have_cookie = 1;
-            ch->cookie = v.p + v.off;
-            ch->cookie_len = tls_rd_left(&v);
-            break;
-        }
-        case TLS_EXT_POST_HANDSHAKE_AUTH:
-            /* RFC 8446 4.2.6: the body is empty. */
-            TRY(tls_rd_done(&e->body));
-            ch->have_pha = 1;
-            break;
-        case TLS_EXT_EARLY_DATA:
-            /* RFC 8446 4.2.10: in a ClientHello the body is empty. */
-            TRY(tls_rd_done(&e->body));
-            ch->have_early_data = 1;
-            break;
-        case TLS_EXT_STATUS_REQUEST:
-            ch->status_req = e->body;
-            ch->have_status_req = 1;
-            break;
-        case TLS_EXT_MAX_FRAGMENT_LENGTH:
-            ch->mfl = e->body;
-            ch->have_mfl = 1;
-            break;
-        case TLS_EXT_SIGNATURE_ALGORITHMS_CERT:
-            parse_sigalgs_cert(ch, e->body);
-            break;
-        case TLS_EXT_EC_POINT_FORMATS:
-        case TLS_EXT_EXTENDED_MASTER_SECRET:
-        case TLS_EXT_ENCRYPT_THEN_MAC:
-        case TLS_EXT_RENEGOTIATION_INFO:
-        case TLS_EXT_SESSION_TICKET: {
-            int rc = parse_tls12_ext(ch, e->type, &e->body);
-            if (rc < 0 && !ch->tls12_err)
-                ch->tls12_err = rc;
-            break;
-        }
-        default:
-            /* Known to the table but nothing we answer (padding ...):
-             * ignored. */
-            break;
-        }
-    }
+    /* The table (extensions.c) checks the block and runs each parser. */
+    TRY(tls_ext_parse_client_hello(exts, ch));
     /* RFC 8446 4.2.1: without supported_versions the client speaks TLS 1.2
      * or older (choose_version decides). */
-    ch->have_versions = have_versions;
-    ch->has13 = have_versions && has13;
-    ch->has12 = have_versions ? has12 : ch->legacy_version >= TLS_V12;
+    if (!ch->have_versions)
+        ch->has12 = ch->legacy_version >= TLS_V12;
     /* RFC 8422 5.1.2: a client that lists point formats must list the
      * uncompressed one. */
     if (!ch->tls12_err && ch->have_point_formats && !ch->point_uncompressed)

@@ -96,6 +96,32 @@ TLS_MUST_CHECK int tls_client_hello_check13(const tls_client_hello *ch);
 /* The share the client sent for group, or *p = NULL. */
 TLS_MUST_CHECK int tls_client_hello_share(const tls_client_hello *ch, uint16_t group,
                                           const uint8_t **p, size_t *n);
+/*
+ * The parser of each extension body in a ClientHello: the "ch" column of
+ * the extension table (extensions.c), which runs them in the order the
+ * client sent them. Each fills its fields of *ch.
+ */
+typedef int (*tls_ch_ext_fn)(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_sni(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_mfl(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_status_request(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_groups(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_point_formats(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_sigalgs(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_alpn(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_etm(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_ems(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_ticket(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_psk(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_early_data(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_versions(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_cookie(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_psk_modes(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_pha(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_sigalgs_cert(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_shares(tls_client_hello *ch, tls_reader *body);
+TLS_MUST_CHECK int tls_ch_ext_reneg(tls_client_hello *ch, tls_reader *body);
+
 /* Is suite id in the client's cipher_suites? */
 int tls_client_hello_has_suite(const tls_client_hello *ch, uint16_t id);
 
