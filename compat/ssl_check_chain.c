@@ -30,51 +30,27 @@ typedef struct peer_lists {
     int tls13;
 } peer_lists;
 
-/* The body of a `uint16 list<..>` extension, past its length. */
-static void list_of(const uint8_t *body, size_t len, const uint8_t **out, size_t *n)
-{
-    if (len < 2 || (size_t)(body[0] << 8 | body[1]) != len - 2 || (len % 2) != 0)
-        return;
-    *out = body + 2;
-    *n = len - 2;
-}
-
+/* The peer's lists, from the ClientHello core parsed (server only). */
 static int peer_lists_of(const SSL *s, peer_lists *pl)
 {
-    tls_client_hello_view v;
-    size_t cur = 0, len;
-    uint16_t type;
-    const uint8_t *body;
-    int offers13 = 0;
+    const uint8_t *msg;
+    size_t len;
 
     memset(pl, 0, sizeof(*pl));
-    if (s->conn == NULL || !s->server || tls_conn_client_hello_view(s->conn, &v) < 0)
+    if (s->conn == NULL || !s->server)
         return 0;
-    while (tls_client_hello_next_ext(&v, &cur, &type, &body, &len)) {
-        switch (type) {
-        case TLSEXT_TYPE_signature_algorithms:
-            list_of(body, len, &pl->sigalgs, &pl->n_sigalgs);
-            break;
-        case TLSEXT_TYPE_signature_algorithms_cert:
-            list_of(body, len, &pl->cert_sigalgs, &pl->n_cert_sigalgs);
-            break;
-        case TLSEXT_TYPE_supported_groups:
-            list_of(body, len, &pl->groups, &pl->n_groups);
-            break;
-        case TLSEXT_TYPE_supported_versions:
-            for (size_t i = 1; i + 1 < len; i += 2)
-                if (body[i] == 0x03 && body[i + 1] == 0x04)
-                    offers13 = 1;
-            break;
-        default:
-            break;
-        }
-    }
+    tls_conn_client_hello(s->conn, &msg, &len);
+    if (len == 0)
+        return 0;
+    tls_conn_peer_sigalgs(s->conn, &pl->sigalgs, &pl->n_sigalgs);
+    tls_conn_peer_cert_sigalgs(s->conn, &pl->cert_sigalgs, &pl->n_cert_sigalgs);
+    tls_conn_peer_groups(s->conn, &pl->groups, &pl->n_groups);
     uint16_t v_now = tls_conn_version(s->conn);
     if (v_now != 0)
         pl->tls13 = v_now == TLS_V13;
     else
-        pl->tls13 = offers13 && (s->cfg.max_version == 0 || s->cfg.max_version >= TLS_V13);
+        pl->tls13 = tls_conn_client_offers_tls13(s->conn) &&
+                    (s->cfg.max_version == 0 || s->cfg.max_version >= TLS_V13);
     return 1;
 }
 

@@ -1,9 +1,8 @@
 /*
- * The ClientHello a server keeps while its handshake runs, split into its
- * fields for the application's client-hello callback (SSL_client_hello_get0_*
- * in compat). The copy was validated when the server parsed it, but it is
- * read again here with the bounded reader all the same: a view never trusts
- * a length it did not check.
+ * The ClientHello a server keeps while its handshake runs, as the
+ * application's client-hello callback sees it (SSL_client_hello_get0_* in
+ * compat): the fields hello.c parsed once, and a walk over its validated
+ * extension block.
  */
 #include "core/conn.h"
 
@@ -19,33 +18,19 @@
  */
 int tls_conn_client_hello_view(const tls_conn *c, tls_client_hello_view *v)
 {
-    tls_reader r, sid, suites, comp, exts;
-    const uint8_t *random;
-    uint16_t version;
-
-    if (c->ch_copy == NULL || c->ch_copy_len < 4)
+    const tls_client_hello *ch = &c->ch;
+    if (c->ch_copy == NULL)
         return TLS_ERR_INTERNAL;
-    tls_rd_init(&r, c->ch_copy + 4, c->ch_copy_len - 4);
-    TRY(tls_rd_u16(&r, &version));
-    TRY(tls_rd_bytes(&r, 32, &random));
-    TRY(tls_rd_vec(&r, 1, &sid));
-    TRY(tls_rd_vec(&r, 2, &suites));
-    TRY(tls_rd_vec(&r, 1, &comp));
-    if (tls_rd_left(&r) > 0) {
-        TRY(tls_rd_vec(&r, 2, &exts));
-    } else {
-        tls_rd_init(&exts, NULL, 0);
-    }
-    v->legacy_version = version;
-    v->random = random;
-    v->session_id = sid.p + sid.off;
-    v->session_id_len = tls_rd_left(&sid);
-    v->suites = suites.p + suites.off;
-    v->suites_len = tls_rd_left(&suites);
-    v->compression = comp.p + comp.off;
-    v->compression_len = tls_rd_left(&comp);
-    v->extensions = exts.p ? exts.p + exts.off : NULL;
-    v->extensions_len = tls_rd_left(&exts);
+    v->legacy_version = ch->legacy_version;
+    v->random = ch->random;
+    v->session_id = ch->session_id;
+    v->session_id_len = ch->session_id_len;
+    v->suites = ch->suites;
+    v->suites_len = ch->suites_len;
+    v->compression = ch->comp;
+    v->compression_len = ch->comp_len;
+    v->extensions = ch->have_exts ? ch->exts.p + ch->exts.off : NULL;
+    v->extensions_len = ch->have_exts ? tls_rd_left(&ch->exts) : 0;
     return 0;
 }
 

@@ -21,6 +21,7 @@
 #include "core/codec.h"
 #include "core/crypto.h"
 #include "core/err.h"
+#include "core/hello.h"
 #include "core/keysched.h"
 #include "core/record.h"
 #include "core/tls.h"
@@ -154,6 +155,7 @@ struct tls_conn {
      * authorities of the latest CertificateRequest. */
     uint8_t *ch_copy;
     size_t ch_copy_len;
+    tls_client_hello ch; /* ch_copy parsed (hello.c); pointers into ch_copy */
     uint8_t *peer_ca_names;
     size_t peer_ca_names_len;
 
@@ -217,8 +219,8 @@ TLS_MUST_CHECK int tls13_server_ccs(tls_conn *c);
 void tls13_server_free(tls_conn *c);
 /* --- the TLS 1.2 server (tls12_server.c): tls13_server.c hands it the
  * ClientHello once 1.2 is chosen; conn.c then sends it every message, CCS. */
-TLS_MUST_CHECK int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len,
-                                             int downgrade);
+TLS_MUST_CHECK int tls12_server_client_hello(tls_conn *c, const tls_client_hello *ch,
+                                             const uint8_t *msg, size_t len, int downgrade);
 TLS_MUST_CHECK int tls12_server_message(tls_conn *c, const uint8_t *msg, size_t len);
 TLS_MUST_CHECK int tls12_server_ccs(tls_conn *c);
 void tls12_server_free(tls_conn *c);

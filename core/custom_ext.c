@@ -250,12 +250,10 @@ int tls_cext_parse(tls_conn *c, unsigned ctx, tls_reader exts, X509 *x, size_t c
  *     opaque legacy_session_id<0..32>; CipherSuite cipher_suites<2..2^16-2>;
  *     opaque legacy_compression_methods<1..2^8-1>; Extension extensions<8..2^16-1>;
  * } ClientHello;
- * (already parsed once by the server: only the extensions are found again)
+ * (parsed once by hello.c: its extension block is read here)
  */
-int tls_cext_client_hello(tls_conn *c, const uint8_t *msg, size_t len, uint16_t version)
+int tls_cext_client_hello(tls_conn *c, const tls_client_hello *ch, uint16_t version)
 {
-    tls_reader r, v, exts;
-    const uint8_t *p;
     if (!tls_cext_any(c))
         return 0;
     c->cext_version = version;
@@ -264,16 +262,10 @@ int tls_cext_client_hello(tls_conn *c, const uint8_t *msg, size_t len, uint16_t 
         return TLS_ERR_INTERNAL;
     /* What a previous ClientHello (before an HRR) carried no longer counts. */
     clear_flags(c);
-    tls_rd_init(&r, msg + 4, len - 4);
-    TRY(tls_rd_bytes(&r, 2 + 32, &p));
-    TRY(tls_rd_vec(&r, 1, &v));
-    TRY(tls_rd_vec(&r, 2, &v));
-    TRY(tls_rd_vec(&r, 1, &v));
-    if (tls_rd_left(&r) == 0)
+    if (!ch->have_exts)
         return 0;
-    TRY(tls_rd_vec(&r, 2, &exts));
-    TRY(tls_cext_check(c, TLS_EXTCTX_CLIENT_HELLO, exts));
-    return tls_cext_parse(c, TLS_EXTCTX_CLIENT_HELLO, exts, NULL, 0);
+    TRY(tls_cext_check(c, TLS_EXTCTX_CLIENT_HELLO, ch->exts));
+    return tls_cext_parse(c, TLS_EXTCTX_CLIENT_HELLO, ch->exts, NULL, 0);
 }
 
 /*

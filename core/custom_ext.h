@@ -64,9 +64,9 @@ TLS_MUST_CHECK int tls_cext_check(tls_conn *c, unsigned ctx, tls_reader exts);
 TLS_MUST_CHECK int tls_cext_parse(tls_conn *c, unsigned ctx, tls_reader exts, X509 *x,
                                   size_t chainidx);
 
-/* Server: the ClientHello msg (header included), once its version is
- * chosen: check, mark what was received, run the parse callbacks. */
-TLS_MUST_CHECK int tls_cext_client_hello(tls_conn *c, const uint8_t *msg, size_t len,
+/* Server: the parsed ClientHello, once its version is chosen: check, mark
+ * what was received, run the parse callbacks. */
+TLS_MUST_CHECK int tls_cext_client_hello(tls_conn *c, const tls_client_hello *ch,
                                          uint16_t version);
 
 /* A TLS 1.3 Certificate message (header included) with the application's

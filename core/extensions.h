@@ -88,7 +88,21 @@ TLS_MUST_CHECK int tls_ext_parse(tls_reader *r, unsigned msg, uint64_t offered, 
 TLS_MUST_CHECK int tls_ext_parse_skip(tls_reader *r, unsigned msg, uint64_t offered,
                                       int is_response, tls_ext_block *out,
                                       int (*skip)(void *arg, uint16_t type), void *arg);
+/*
+ * A ClientHello's extension block (r: the vector's body) into *ch: the
+ * block's rules (RFC 8446 4.2: no type twice, known or not; pre_shared_key
+ * last; a known type must be allowed in a ClientHello), then each known
+ * extension's parser from the table, in the client's order.
+ */
+struct tls_client_hello;
+TLS_MUST_CHECK int tls_ext_parse_client_hello(tls_reader *r, struct tls_client_hello *ch);
+
 /* The body of an extension in a parsed block, or NULL. */
 tls_ext *tls_ext_find(tls_ext_block *b, uint16_t type);
+
+/* Client: the server's ALPN answer (TLS 1.2 ServerHello, TLS 1.3
+ * EncryptedExtensions), ext_alpn.c: sets c->alpn. */
+typedef struct tls_conn tls_conn;
+TLS_MUST_CHECK int tls_ext_alpn_reply(tls_conn *c, tls_reader *body);
 
 #endif

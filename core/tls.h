@@ -559,6 +559,10 @@ int tls_client_hello_next_ext(const tls_client_hello_view *v, size_t *cursor, ui
  * versions; no groups). *list = NULL, *len = 0 when there are none. */
 void tls_conn_peer_groups(const tls_conn *c, const uint8_t **list, size_t *len);
 void tls_conn_peer_sigalgs(const tls_conn *c, const uint8_t **list, size_t *len);
+/* Server: the ClientHello's signature_algorithms_cert vector body (when well
+ * formed), and whether its supported_versions lists TLS 1.3. */
+void tls_conn_peer_cert_sigalgs(const tls_conn *c, const uint8_t **list, size_t *len);
+int tls_conn_client_offers_tls13(const tls_conn *c);
 /* The SignatureScheme we signed our CertificateVerify / ServerKeyExchange
  * with, or chose for our certificate (TLS 1.2 RSA key transport); 0 if we
  * did not authenticate (resumption, no client certificate). */

@@ -289,32 +289,6 @@ static int switch_keys(tls_conn *c, int sending)
  *     };
  * } ServerHello;
  */
-static int on_alpn(tls_conn *c, tls_reader *body)
-{
-    /* RFC 7301 3.1: exactly one protocol, one we offered. */
-    tls_reader list, name, ours;
-    TRY(tls_rd_vec_bounded(body, 2, 2, 0xffff, &list));
-    TRY(tls_rd_done(body));
-    TRY(tls_rd_vec_bounded(&list, 1, 1, 255, &name));
-    if (tls_rd_left(&list) != 0)
-        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
-    size_t n = tls_rd_left(&name);
-    const uint8_t *p;
-    TRY(tls_rd_bytes(&name, n, &p));
-    tls_rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
-    while (tls_rd_left(&ours) > 0) {
-        tls_reader o;
-        TRY(tls_rd_vec(&ours, 1, &o));
-        if (tls_rd_left(&o) == n && memcmp(o.p + o.off, p, n) == 0) {
-            memcpy(c->alpn, p, n);
-            c->alpn_len = n;
-            return 0;
-        }
-    }
-    /* Not one we offered: decode_error, as OpenSSL's client answers it. */
-    return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
-}
-
 static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, int *etm)
 {
     struct tls12_client *cl = c->cl12;
@@ -384,7 +358,7 @@ static int sh_extensions(tls_conn *c, tls_reader *exts, int *have_ri, int *ems, 
             TRY(tls_rd_done(&body));
             break;
         case TLS_EXT_ALPN:
-            TRY(on_alpn(c, &body));
+            TRY(tls_ext_alpn_reply(c, &body));
             break;
         case TLS_EXT_MAX_FRAGMENT_LENGTH:
             TRY(tls_mfl_client_echo(c, &body));

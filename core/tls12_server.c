@@ -2,9 +2,10 @@
  * The TLS 1.2 server handshake (RFC 5246, with RFC 5746, 7627, 7366, 5077,
  * 4492/8422, 7919), as an explicit state machine.
  *
- * tls13_server.c parses the ClientHello, runs the application's ClientHello
- * hook and chooses the version; when that is 1.2 it hands the message here
- * (tls12_server_client_hello), and from then on conn.c sends every message
+ * hello.c parses the ClientHello once; tls13_server.c runs the application's
+ * ClientHello hook and chooses the version; when that is 1.2 it hands the
+ * parsed message here (tls12_server_client_hello), and from then on conn.c
+ * sends every message
  * and every ChangeCipherSpec to this file.
  *
  * Full handshake:
@@ -101,41 +102,6 @@ struct tls12_server {
     uint64_t time;
 };
 
-/* What the TLS 1.2 part of a ClientHello says. Pointers into the message. */
-typedef struct ch12 {
-    uint16_t legacy_version;
-    const uint8_t *random;
-    const uint8_t *session_id;
-    size_t session_id_len;
-    const uint8_t *suites;
-    size_t suites_len;
-    const uint8_t *comp;
-    size_t comp_len;
-    const uint8_t *groups; /* 2-byte values, all of them */
-    size_t n_groups;
-    int have_groups;
-    const uint8_t *sigalgs; /* 2-byte values, all of them */
-    size_t n_sigalgs;
-    int have_sigalgs;
-    int have_point_formats;
-    int point_uncompressed;
-    int have_ems;
-    int have_etm;
-    int have_reneg;
-    int have_ticket_ext;
-    const uint8_t *ticket;
-    size_t ticket_len;
-    int have_sni;
-} ch12;
-
-static int suite_offered(const ch12 *ch, uint16_t id)
-{
-    for (size_t i = 0; i + 1 < ch->suites_len; i += 2)
-        if (((uint16_t)ch->suites[i] << 8 | ch->suites[i + 1]) == id)
-            return 1;
-    return 0;
-}
-
 void tls12_server_free(tls_conn *c)
 {
     struct tls12_server *sv = c->sv12;
@@ -164,143 +130,6 @@ static void trace_sent(tls_conn *c, int type, const uint8_t *p, size_t n)
 static int th_add(tls_conn *c, const uint8_t *msg, size_t len)
 {
     return tls_transcript_update(&c->sv12->th, msg, len);
-}
-
-/* ---------------------------------------------------------------------
- * ClientHello, the TLS 1.2 view. tls13_server.c has already checked the
- * message's framing and the extension block (no duplicates, the 1.3 bodies);
- * the bodies read here are checked here.
- */
-
-/* NamedGroup named_group_list<2..2^16-1>; (RFC 8422 5.1.1) */
-static int parse_groups(ch12 *ch, tls_reader *body)
-{
-    tls_reader l;
-    TRY(tls_rd_vec_bounded(body, 2, 2, 0xffff, &l));
-    TRY(tls_rd_done(body));
-    if (tls_rd_left(&l) % 2)
-        return TLS_ERR_DECODE;
-    /* The whole list, however long: the message bounds it. */
-    ch->n_groups = tls_rd_left(&l) / 2;
-    TRY(tls_rd_bytes(&l, tls_rd_left(&l), &ch->groups));
-    ch->have_groups = 1;
-    return 0;
-}
-
-/* SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>;
- * (RFC 5246 7.4.1.4.1) */
-static int parse_sigalgs(ch12 *ch, tls_reader *body)
-{
-    tls_reader l;
-    TRY(tls_rd_vec_bounded(body, 2, 2, 0xfffe, &l));
-    TRY(tls_rd_done(body));
-    if (tls_rd_left(&l) % 2)
-        return TLS_ERR_DECODE;
-    ch->n_sigalgs = tls_rd_left(&l) / 2;
-    TRY(tls_rd_bytes(&l, tls_rd_left(&l), &ch->sigalgs));
-    ch->have_sigalgs = 1;
-    return 0;
-}
-
-/* ECPointFormat ec_point_format_list<1..2^8-1>; (RFC 8422 5.1.2) */
-static int parse_point_formats(ch12 *ch, tls_reader *body)
-{
-    tls_reader l;
-    TRY(tls_rd_vec_bounded(body, 1, 1, 255, &l));
-    TRY(tls_rd_done(body));
-    while (tls_rd_left(&l) > 0) {
-        uint8_t f;
-        TRY(tls_rd_u8(&l, &f));
-        if (f == 0)
-            ch->point_uncompressed = 1;
-    }
-    ch->have_point_formats = 1;
-    return 0;
-}
-
-/* struct { opaque renegotiated_connection<0..255>; } RenegotiationInfo;
- * (RFC 5746 3.6: in an initial ClientHello it must be empty) */
-static int parse_reneg(ch12 *ch, tls_reader *body)
-{
-    tls_reader l;
-    TRY(tls_rd_vec(body, 1, &l));
-    TRY(tls_rd_done(body));
-    if (tls_rd_left(&l) != 0)
-        return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_RENEGOTIATION_MISMATCH);
-    ch->have_reneg = 1;
-    return 0;
-}
-
-static int parse_ch12(const uint8_t *msg, size_t len, ch12 *ch)
-{
-    tls_reader r, sid, suites, comp, exts;
-    memset(ch, 0, sizeof(*ch));
-    tls_rd_init(&r, msg + 4, len - 4);
-    TRY(tls_rd_u16(&r, &ch->legacy_version));
-    TRY(tls_rd_bytes(&r, 32, &ch->random));
-    TRY(tls_rd_vec_bounded(&r, 1, 0, 32, &sid));
-    TRY(tls_rd_vec(&r, 2, &suites));
-    TRY(tls_rd_vec(&r, 1, &comp));
-    if (tls_rd_left(&r) == 0)
-        memset(&exts, 0, sizeof(exts));
-    else
-        TRY(tls_rd_vec(&r, 2, &exts));
-    TRY(tls_rd_done(&r));
-    ch->session_id_len = tls_rd_left(&sid);
-    TRY(tls_rd_bytes(&sid, ch->session_id_len, &ch->session_id));
-    ch->suites_len = tls_rd_left(&suites);
-    TRY(tls_rd_bytes(&suites, ch->suites_len, &ch->suites));
-    ch->comp_len = tls_rd_left(&comp);
-    TRY(tls_rd_bytes(&comp, ch->comp_len, &ch->comp));
-    while (tls_rd_left(&exts) > 0) {
-        uint16_t type;
-        tls_reader body;
-        TRY(tls_rd_u16(&exts, &type));
-        TRY(tls_rd_vec(&exts, 2, &body));
-        switch (type) {
-        case TLS_EXT_SUPPORTED_GROUPS:
-            TRY(parse_groups(ch, &body));
-            break;
-        case TLS_EXT_SIGNATURE_ALGORITHMS:
-            TRY(parse_sigalgs(ch, &body));
-            break;
-        case TLS_EXT_EC_POINT_FORMATS:
-            TRY(parse_point_formats(ch, &body));
-            break;
-        case TLS_EXT_EXTENDED_MASTER_SECRET:
-            /* RFC 7627 5.1: the extension data is empty. */
-            ENSURE(tls_rd_left(&body) == 0, TLS_ERR_DECODE);
-            ch->have_ems = 1;
-            break;
-        case TLS_EXT_ENCRYPT_THEN_MAC:
-            ENSURE(tls_rd_left(&body) == 0, TLS_ERR_DECODE);
-            ch->have_etm = 1;
-            break;
-        case TLS_EXT_RENEGOTIATION_INFO:
-            TRY(parse_reneg(ch, &body));
-            break;
-        case TLS_EXT_SESSION_TICKET:
-            /* RFC 5077 3.2: opaque ticket, the whole extension body. */
-            ch->have_ticket_ext = 1;
-            ch->ticket_len = tls_rd_left(&body);
-            TRY(tls_rd_bytes(&body, ch->ticket_len, &ch->ticket));
-            break;
-        case TLS_EXT_SERVER_NAME:
-            ch->have_sni = 1;
-            break;
-        default:
-            break;
-        }
-    }
-    /* RFC 8422 5.1.2: a client that lists point formats must list the
-     * uncompressed one. */
-    if (ch->have_point_formats && !ch->point_uncompressed)
-        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_ILLEGAL_POINT_COMPRESSION);
-    /* RFC 5746 3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV counts as the empty
-     * extension. */
-    if (suite_offered(ch, 0x00FF))
-        ch->have_reneg = 1;
-    return 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -361,7 +190,7 @@ static size_t identities(tls_conn *c, const tls_identity **out)
  * signature_algorithms entry we allow and can make (RFC 5246 7.4.1.4.1);
  * without the extension, {sha1, rsa} / {sha1, ecdsa}.
  */
-static int pick_identity(tls_conn *c, const ch12 *ch, int au, int signed_kx,
+static int pick_identity(tls_conn *c, const tls_client_hello *ch, int au, int signed_kx,
                          const tls_identity **id, uint16_t *scheme)
 {
     const tls_identity *ids[TLS_MAX_IDENTITIES + 1];
@@ -413,7 +242,7 @@ static int pick_identity(tls_conn *c, const ch12 *ch, int au, int signed_kx,
 
 /* Our first ECDHE group the client supports (without supported_groups,
  * RFC 8422 4: any of ours). */
-static uint16_t pick_group(const tls_conn *c, const ch12 *ch)
+static uint16_t pick_group(const tls_conn *c, const tls_client_hello *ch)
 {
     const uint16_t *ours = c->cfg->groups;
     size_t n = c->cfg->n_groups;
@@ -432,7 +261,7 @@ static uint16_t pick_group(const tls_conn *c, const ch12 *ch)
 }
 
 /* Can suite id be used with this client? Fills the choice if so. */
-static int suite_usable(tls_conn *c, const ch12 *ch, uint16_t id, const tls_identity **ident,
+static int suite_usable(tls_conn *c, const tls_client_hello *ch, uint16_t id, const tls_identity **ident,
                         uint16_t *scheme, uint16_t *group)
 {
     const tls12_suite *s = tls12_suite_get(c->cr, id);
@@ -453,7 +282,7 @@ static int suite_usable(tls_conn *c, const ch12 *ch, uint16_t id, const tls_iden
  * above) is no_suitable_signature_algorithm; for ECDSA it is
  * no_shared_cipher (measured on 3.0.22). All handshake_failure.
  */
-static int no_suite_error(tls_conn *c, const ch12 *ch, const uint16_t *ours, size_t n)
+static int no_suite_error(tls_conn *c, const tls_client_hello *ch, const uint16_t *ours, size_t n)
 {
     const uint16_t *sig = c->cfg->sigalgs;
     size_t n_sig = c->cfg->n_sigalgs;
@@ -489,7 +318,7 @@ static int no_suite_error(tls_conn *c, const ch12 *ch, const uint16_t *ours, siz
     return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
 }
 
-static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, uint16_t *group)
+static int select_suite(tls_conn *c, const tls_client_hello *ch, const tls12_suite **out, uint16_t *group)
 {
     const tls_config *cfg = c->cfg;
     struct tls12_server *sv = c->sv12;
@@ -507,7 +336,7 @@ static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, ui
             for (size_t i = 0; i < n; i++) {
                 if (chacha && (pass == 0) != tls_suite_is_chacha(ours[i]))
                     continue;
-                if (suite_offered(ch, ours[i]) &&
+                if (tls_client_hello_has_suite(ch, ours[i]) &&
                     suite_usable(c, ch, ours[i], &sv->id, &sv->scheme, group)) {
                     *out = tls12_suite_get(c->cr, ours[i]);
                     return 0;
@@ -525,7 +354,7 @@ static int select_suite(tls_conn *c, const ch12 *ch, const tls12_suite **out, ui
     return no_suite_error(c, ch, ours, n);
 }
 
-static int comp_offered(const ch12 *ch, uint8_t method)
+static int comp_offered(const tls_client_hello *ch, uint8_t method)
 {
     return ch->comp && memchr(ch->comp, method, ch->comp_len) != NULL;
 }
@@ -571,10 +400,10 @@ int tls12_server_session(const tls_conn *c, tls_session_state *st, const uint8_t
  * again (else abort); one without it is not resumed when the client now
  * offers it.
  */
-static int resumable(tls_conn *c, const ch12 *ch, const tls_session_state *st)
+static int resumable(tls_conn *c, const tls_client_hello *ch, const tls_session_state *st)
 {
     if (st->version != TLS_V12 || st->secret_len != 48 || !tls12_suite_get(c->cr, st->suite) ||
-        !suite_offered(ch, st->suite))
+        !tls_client_hello_has_suite(ch, st->suite))
         return 0;
     const uint16_t *ours = c->cfg->tls12_suites;
     size_t n = c->cfg->n_tls12_suites;
@@ -600,7 +429,7 @@ static int cb_err(int rc)
 
 /* Look for a session to resume: the ticket first, then the session id.
  * 1 with st filled, 0 for a full handshake. */
-static int find_session(tls_conn *c, const ch12 *ch, tls_session_state *st)
+static int find_session(tls_conn *c, const tls_client_hello *ch, tls_session_state *st)
 {
     const tls_config *cfg = c->cfg;
     struct tls12_server *sv = c->sv12;
@@ -667,7 +496,7 @@ static int write_empty_ext(tls_writer *w, uint16_t type)
  * } ServerHello;
  * Only extensions the client offered are answered (RFC 5246 7.4.1.4).
  */
-static int write_server_hello(tls_conn *c, tls_writer *w, const ch12 *ch)
+static int write_server_hello(tls_conn *c, tls_writer *w, const tls_client_hello *ch)
 {
     struct tls12_server *sv = c->sv12;
     size_t msg, exts, m, m2, m3;
@@ -688,7 +517,7 @@ static int write_server_hello(tls_conn *c, tls_writer *w, const ch12 *ch)
         TRY(tls_wr_u8(w, 0));
     }
     /* RFC 6066 3: not when resuming. */
-    if (ch->have_sni && !sv->resumed && tls_conn_server_name(c))
+    if (ch->have_sni_ext && !sv->resumed && tls_conn_server_name(c))
         TRY(write_empty_ext(w, TLS_EXT_SERVER_NAME));
     if (c->ems)
         TRY(write_empty_ext(w, TLS_EXT_EXTENDED_MASTER_SECRET));
@@ -969,7 +798,7 @@ static void handshake_done(tls_conn *c)
         c->cfg->event(c->cfg->cb_arg, TLS_EV_HANDSHAKE_DONE, 1);
 }
 
-static int full_flight(tls_conn *c, const ch12 *ch, const uint8_t *msg, size_t len)
+static int full_flight(tls_conn *c, const tls_client_hello *ch, const uint8_t *msg, size_t len)
 {
     struct tls12_server *sv = c->sv12;
     tls_writer w;
@@ -1024,7 +853,7 @@ static int full_flight(tls_conn *c, const ch12 *ch, const uint8_t *msg, size_t l
     return 0;
 }
 
-static int abbreviated_flight(tls_conn *c, const ch12 *ch, const uint8_t *msg, size_t len)
+static int abbreviated_flight(tls_conn *c, const tls_client_hello *ch, const uint8_t *msg, size_t len)
 {
     struct tls12_server *sv = c->sv12;
     tls_writer w;
@@ -1048,11 +877,13 @@ static int abbreviated_flight(tls_conn *c, const ch12 *ch, const uint8_t *msg, s
  * (msg, header included; SNI and the ALPN choice already made). downgrade:
  * we could have done TLS 1.3, so the server random carries the sentinel.
  */
-int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int downgrade)
+int tls12_server_client_hello(tls_conn *c, const tls_client_hello *ch, const uint8_t *msg,
+                              size_t len, int downgrade)
 {
     const tls_config *cfg = c->cfg;
-    ch12 ch;
-    int rc = parse_ch12(msg, len, &ch);
+    /* hello.c decoded the TLS 1.2-only extensions too; an ill-formed one
+     * counts now that TLS 1.2 is chosen. */
+    int rc = ch->tls12_err;
     if (rc == TLS_ERR_DECODE)
         rc = TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
     TRY(rc);
@@ -1060,9 +891,9 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
     ENSURE(sv, TLS_ERR_INTERNAL);
     c->sv12 = sv;
     tls_transcript_init(&sv->th);
-    sv->client_version = ch.legacy_version;
+    sv->client_version = ch->legacy_version;
     c->version = TLS_V12;
-    memcpy(c->client_random, ch.random, 32);
+    memcpy(c->client_random, ch->random, 32);
     TRY(tls_random(c->cr, c->server_random, 32));
     if (downgrade)
         memcpy(c->server_random + 24, downgrade12, 8);
@@ -1070,10 +901,10 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
 
     /* RFC 5746 4.3 / OpenSSL: a client without secure renegotiation is
      * still served (we never renegotiate). */
-    c->secure_reneg = ch.have_reneg;
+    c->secure_reneg = ch->have_reneg;
 
     tls_session_state st;
-    int resume = find_session(c, &ch, &st);
+    int resume = find_session(c, ch, &st);
     if (resume < 0)
         return resume;
     if (resume) {
@@ -1087,10 +918,10 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
         sv->time = st.time ? st.time : sv->time;
         OPENSSL_cleanse(&st, sizeof(st));
         tls_conn_keylog(c, "CLIENT_RANDOM", sv->ms, 48);
-        sv->send_ticket = sv->ticket_renew && ch.have_ticket_ext && cfg->ticket_seal;
+        sv->send_ticket = sv->ticket_renew && ch->have_ticket_ext && cfg->ticket_seal;
     } else {
         uint16_t group = 0;
-        TRY(select_suite(c, &ch, &sv->s12, &group));
+        TRY(select_suite(c, ch, &sv->s12, &group));
         c->own_sigalg = sv->scheme;
         /* RSA key transport signs nothing; like OpenSSL, still report the
          * scheme our certificate would sign with (tls_conn_own_sigalg). */
@@ -1100,17 +931,17 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
             /* OpenSSL 3.0 chooses a scheme for every certificate suite,
              * key transport included, and fails the handshake without
              * one (e.g. only the implied SHA-1 at security level 1+). */
-            if (!pick_identity(c, &ch, sv->s12->au, 1, &rsa_id, &rsa_scheme))
+            if (!pick_identity(c, ch, sv->s12->au, 1, &rsa_id, &rsa_scheme))
                 return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SUITABLE_SIGNATURE_ALGORITHM);
             if (rsa_id == sv->id)
                 c->own_sigalg = rsa_scheme;
         }
         c->suite = sv->s12->suite;
         c->group = group;
-        c->ems = ch.have_ems && !(cfg->flags & TLS_CFG_NO_EMS);
-        if ((cfg->flags & TLS_CFG_COMPRESSION) && comp_offered(&ch, TLS_COMP_DEFLATE))
+        c->ems = ch->have_ems && !(cfg->flags & TLS_CFG_NO_EMS);
+        if ((cfg->flags & TLS_CFG_COMPRESSION) && comp_offered(ch, TLS_COMP_DEFLATE))
             sv->comp = TLS_COMP_DEFLATE;
-        sv->send_ticket = ch.have_ticket_ext && cfg->ticket_seal &&
+        sv->send_ticket = ch->have_ticket_ext && cfg->ticket_seal &&
                           !(cfg->flags & TLS_CFG_NO_TICKET) && !sv->ticket_ignored;
         /* A session that travels in a ticket gets no id, as with
          * OpenSSL: nothing for the cache to keep (RFC 5077 3.4 lets the
@@ -1124,16 +955,16 @@ int tls12_server_client_hello(tls_conn *c, const uint8_t *msg, size_t len, int d
         /* The certificate is chosen: its OCSP response, if asked for. */
         TRY(tls_ocsp_server_decide(c, sv->id));
     }
-    c->etm = ch.have_etm && sv->s12->cbc && !(cfg->flags & TLS_CFG_NO_ETM);
+    c->etm = ch->have_etm && sv->s12->cbc && !(cfg->flags & TLS_CFG_NO_ETM);
     c->compression = sv->comp;
     /* A CertificateVerify signs the handshake messages themselves. */
     sv->th.keep_buffer = sv->asked_cert;
     TRY(tls_transcript_set_md(&sv->th, sv->s12->prf_md));
     if (sv->resumed)
-        return abbreviated_flight(c, &ch, msg, len);
+        return abbreviated_flight(c, ch, msg, len);
     /* The transcript takes an SSLv2-compatible hello as it came. */
     tls_v2_hello_wire(c, &msg, &len);
-    return full_flight(c, &ch, msg, len);
+    return full_flight(c, ch, msg, len);
 }
 
 /* ---------------------------------------------------------------------

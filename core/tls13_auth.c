@@ -169,16 +169,13 @@ int tls13_check_certificate_verify(const tls_crypto *cr, const uint8_t *msg, siz
     return 0;
 }
 
-int tls13_auth_keep_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
+void tls13_auth_keep_client_hello(tls_conn *c, uint8_t *copy, size_t len,
+                                  const tls_client_hello *ch)
 {
-    uint8_t *copy = malloc(len ? len : 1);
-    if (!copy)
-        return TLS_ERR_INTERNAL;
-    memcpy(copy, msg, len);
     free(c->ch_copy);
     c->ch_copy = copy;
     c->ch_copy_len = len;
-    return 0;
+    c->ch = *ch;
 }
 
 int tls13_auth_keep_ca_names(tls_conn *c, tls_reader *body)
@@ -215,42 +212,11 @@ void tls_conn_client_hello(const tls_conn *c, const uint8_t **msg, size_t *len)
     *len = c->ch_copy ? c->ch_copy_len : 0;
 }
 
-/* The body of extension type in the kept ClientHello (already validated by
- * the server when it was parsed), or *len = 0. */
-static void ch_ext(const tls_conn *c, uint16_t want, const uint8_t **p, size_t *len)
-{
-    tls_reader r, v, exts;
-    *p = NULL;
-    *len = 0;
-    if (!c->ch_copy || c->ch_copy_len < 4)
-        return;
-    tls_rd_init(&r, c->ch_copy + 4, c->ch_copy_len - 4);
-    if (tls_rd_bytes(&r, 2 + 32, p) < 0 || tls_rd_vec(&r, 1, &v) < 0 ||
-        tls_rd_vec(&r, 2, &v) < 0 || tls_rd_vec(&r, 1, &v) < 0 || tls_rd_vec(&r, 2, &exts) < 0) {
-        *p = NULL;
-        return;
-    }
-    *p = NULL;
-    while (tls_rd_left(&exts) > 0) {
-        uint16_t type;
-        tls_reader body;
-        if (tls_rd_u16(&exts, &type) < 0 || tls_rd_vec(&exts, 2, &body) < 0)
-            return;
-        if (type == want) {
-            /* The extension body starts with the list's own 2-byte length. */
-            tls_reader list;
-            if (tls_rd_vec(&body, 2, &list) < 0)
-                return;
-            *p = list.p + list.off;
-            *len = tls_rd_left(&list);
-            return;
-        }
-    }
-}
-
 void tls_conn_peer_groups(const tls_conn *c, const uint8_t **list, size_t *len)
 {
-    ch_ext(c, TLS_EXT_SUPPORTED_GROUPS, list, len);
+    int have = c->ch_copy && c->ch.have_groups;
+    *list = have ? c->ch.groups : NULL;
+    *len = have ? 2 * c->ch.n_groups : 0;
 }
 
 void tls_conn_peer_sigalgs(const tls_conn *c, const uint8_t **list, size_t *len)
@@ -260,7 +226,21 @@ void tls_conn_peer_sigalgs(const tls_conn *c, const uint8_t **list, size_t *len)
         *len = c->peer_cr_sigalgs ? c->peer_cr_sigalgs_len : 0;
         return;
     }
-    ch_ext(c, TLS_EXT_SIGNATURE_ALGORITHMS, list, len);
+    int have = c->ch_copy && c->ch.have_sigalgs;
+    *list = have ? c->ch.sigalgs : NULL;
+    *len = have ? 2 * c->ch.n_sigalgs : 0;
+}
+
+void tls_conn_peer_cert_sigalgs(const tls_conn *c, const uint8_t **list, size_t *len)
+{
+    int have = c->ch_copy && c->ch.n_sigalgs_cert;
+    *list = have ? c->ch.sigalgs_cert : NULL;
+    *len = have ? 2 * c->ch.n_sigalgs_cert : 0;
+}
+
+int tls_conn_client_offers_tls13(const tls_conn *c)
+{
+    return c->ch_copy && c->ch.has13;
 }
 
 int tls13_auth_transcript_copy(tls_transcript *dst, const tls_transcript *base)

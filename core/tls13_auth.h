@@ -45,9 +45,11 @@ TLS_MUST_CHECK int tls13_check_certificate_verify(const tls_crypto *cr, const ui
                                                   size_t n_ok, EVP_PKEY *key, const uint8_t *th,
                                                   size_t hash_len, uint16_t *scheme);
 
-/* Server: keep a copy of the first ClientHello (header included) for
- * tls_conn_client_hello / peer_groups / peer_sigalgs. */
-TLS_MUST_CHECK int tls13_auth_keep_client_hello(tls_conn *c, const uint8_t *msg, size_t len);
+/* Server: keep the ClientHello (copy: the message, header included, now the
+ * connection's; ch: copy parsed) for tls_conn_client_hello, the views and
+ * peer_groups / peer_sigalgs. */
+void tls13_auth_keep_client_hello(tls_conn *c, uint8_t *copy, size_t len,
+                                  const tls_client_hello *ch);
 
 /* Client: keep the certificate_authorities body of a CertificateRequest
  * (body = the extension's content: DistinguishedName authorities<3..2^16-1>). */

@@ -665,35 +665,6 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
  *
  * struct { Extension extensions<0..2^16-1>; } EncryptedExtensions;
  */
-static int on_alpn(tls_conn *c, tls_reader *body)
-{
-    /* opaque ProtocolName<1..2^8-1>; ProtocolName protocol_name_list<2..2^16-1>;
-     * RFC 7301 3.1: the server's list holds exactly one name. */
-    tls_reader list, name;
-    TRY(tls_rd_vec_bounded(body, 2, 2, 0xffff, &list));
-    TRY(tls_rd_done(body));
-    TRY(tls_rd_vec_bounded(&list, 1, 1, 255, &name));
-    if (tls_rd_left(&list) != 0)
-        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
-    size_t n = tls_rd_left(&name);
-    const uint8_t *p;
-    TRY(tls_rd_bytes(&name, n, &p));
-    /* It must be one of ours. */
-    tls_reader ours;
-    tls_rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
-    while (tls_rd_left(&ours) > 0) {
-        tls_reader o;
-        TRY(tls_rd_vec(&ours, 1, &o));
-        if (tls_rd_left(&o) == n && memcmp(o.p + o.off, p, n) == 0) {
-            memcpy(c->alpn, p, n);
-            c->alpn_len = n;
-            return 0;
-        }
-    }
-    /* Not one we offered: decode_error, as OpenSSL's client answers it. */
-    return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
-}
-
 static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)
 {
     struct tls13_client *cl = c->cl;
@@ -723,7 +694,7 @@ static int on_encrypted_extensions(tls_conn *c, const uint8_t *msg, size_t len)
             break;
         }
         case TLS_EXT_ALPN:
-            TRY(on_alpn(c, &e->body));
+            TRY(tls_ext_alpn_reply(c, &e->body));
             break;
         case TLS_EXT_MAX_FRAGMENT_LENGTH:
             TRY(tls_mfl_client_echo(c, &e->body));

@@ -38,6 +38,7 @@
 #include "core/custom_ext.h"
 #include "core/extensions.h"
 #include "core/handshake.h"
+#include "core/hello.h"
 #include "core/maxfrag.h"
 #include "core/ocsp_status.h"
 #include "core/tls13_auth.h"
@@ -99,46 +100,6 @@ struct tls13_server {
     size_t cr_ctx_len;
 };
 
-/* Everything a ClientHello said that the selection needs. Pointers are
- * into the message. */
-typedef struct client_hello {
-    uint16_t legacy_version;
-    const uint8_t *random;
-    const uint8_t *session_id;
-    size_t session_id_len;
-    const uint8_t *suites; /* 2-byte values */
-    size_t suites_len;
-    const uint8_t *groups; /* 2-byte values, all of them */
-    size_t n_groups;
-    int have_groups;
-    const uint8_t *sigalgs; /* 2-byte values, all of them */
-    size_t n_sigalgs;
-    int have_sigalgs;
-    tls_reader shares; /* KeyShareEntry list, validated */
-    int have_shares;
-    size_t n_shares;
-    tls_reader alpn; /* ProtocolName list, validated */
-    int have_alpn;
-    const uint8_t *sni;
-    size_t sni_len;
-    int have_sni;
-    int have_psk;
-    int have_psk_modes;
-    int psk_dhe_ke;       /* psk_key_exchange_modes lists psk_dhe_ke */
-    tls_reader psk_ids;   /* identities vector body, validated */
-    tls_reader psk_binders;
-    size_t psk_binders_total; /* the binders vector with its length prefix */
-    int have_cookie;
-    const uint8_t *cookie; /* its body: opaque cookie<1..2^16-1> */
-    size_t cookie_len;
-    int have_early_data;
-    int have_versions; /* supported_versions, and what it lists */
-    int has13;
-    int has12;
-    int have_pha;
-    tls_reader status_req; /* status_request body (ocsp_status.c reads it) */
-    int have_status_req;
-} client_hello;
 
 static const uint16_t default_suites[] = {0x1302, 0x1303, 0x1301};
 
@@ -147,14 +108,6 @@ static const uint8_t hrr_random[32] = {
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
     0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
 };
-
-static int suite_offered(const client_hello *ch, uint16_t id)
-{
-    for (size_t i = 0; i + 1 < ch->suites_len; i += 2)
-        if (((uint16_t)ch->suites[i] << 8 | ch->suites[i + 1]) == id)
-            return 1;
-    return 0;
-}
 
 void tls13_server_free(tls_conn *c)
 {
@@ -210,7 +163,7 @@ int tls_conn_set_alpn(tls_conn *c, const uint8_t *proto, size_t len)
 
 /* Let compat (the application's SNI and ALPN callbacks) look at the first
  * ClientHello before anything is chosen from it. */
-static int run_client_hello_hook(tls_conn *c, const client_hello *ch)
+static int run_client_hello_hook(tls_conn *c, const tls_client_hello *ch)
 {
     struct tls13_server *sv = c->sv;
     if (!c->cfg->client_hello)
@@ -269,415 +222,6 @@ static void trace_sent(tls_conn *c, int type, const uint8_t *p, size_t n)
 }
 
 /* ---------------------------------------------------------------------
- * ClientHello: the extension bodies.
- */
-
-/* NamedGroup named_group_list<2..2^16-1>; (RFC 8446 4.2.7) */
-static int parse_groups(client_hello *ch, tls_reader *body)
-{
-    tls_reader l;
-    TRY(tls_rd_vec_bounded(body, 2, 2, 0xffff, &l));
-    TRY(tls_rd_done(body));
-    if (tls_rd_left(&l) % 2)
-        return TLS_ERR_DECODE;
-    /* The whole list, however long: the message bounds it. */
-    ch->n_groups = tls_rd_left(&l) / 2;
-    TRY(tls_rd_bytes(&l, tls_rd_left(&l), &ch->groups));
-    ch->have_groups = 1;
-    return 0;
-}
-
-/* SignatureScheme supported_signature_algorithms<2..2^16-2>; (RFC 8446 4.2.3) */
-static int parse_sigalgs(client_hello *ch, tls_reader *body)
-{
-    tls_reader l;
-    TRY(tls_rd_vec_bounded(body, 2, 2, 0xfffe, &l));
-    TRY(tls_rd_done(body));
-    if (tls_rd_left(&l) % 2)
-        return TLS_ERR_DECODE;
-    ch->n_sigalgs = tls_rd_left(&l) / 2;
-    TRY(tls_rd_bytes(&l, tls_rd_left(&l), &ch->sigalgs));
-    ch->have_sigalgs = 1;
-    return 0;
-}
-
-/*
- * struct {
- *     NamedGroup group;
- *     opaque key_exchange<1..2^16-1>;
- * } KeyShareEntry;
- * struct { KeyShareEntry client_shares<0..2^16-1>; } KeyShareClientHello;
- *
- * Checked after supported_groups is known (see check_shares).
- */
-static int parse_shares(client_hello *ch, tls_reader *body)
-{
-    TRY(tls_rd_vec(body, 2, &ch->shares));
-    TRY(tls_rd_done(body));
-    tls_reader l = ch->shares;
-    while (tls_rd_left(&l) > 0) {
-        uint16_t g;
-        tls_reader kx;
-        TRY(tls_rd_u16(&l, &g));
-        TRY(tls_rd_vec_bounded(&l, 2, 1, 0xffff, &kx));
-        ch->n_shares++;
-    }
-    ch->have_shares = 1;
-    return 0;
-}
-
-/* RFC 8446 4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for
- * the same group. Clients MUST NOT offer any KeyShareEntry values for groups
- * not listed in the client's "supported_groups" extension", and the shares
- * come in supported_groups order. Servers may check: we do. */
-static int check_shares(const client_hello *ch)
-{
-    tls_reader l = ch->shares;
-    size_t last = 0;
-    int first = 1;
-    while (tls_rd_left(&l) > 0) {
-        uint16_t g;
-        tls_reader kx;
-        TRY(tls_rd_u16(&l, &g));
-        TRY(tls_rd_vec(&l, 2, &kx));
-        size_t pos = 0;
-        while (pos < ch->n_groups && tls_u16_at(ch->groups, pos) != g)
-            pos++;
-        if (pos == ch->n_groups || (!first && pos <= last))
-            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
-        last = pos;
-        first = 0;
-    }
-    return 0;
-}
-
-/* The share the client sent for group, or NULL. */
-static int find_share(const client_hello *ch, uint16_t group, const uint8_t **p, size_t *n)
-{
-    tls_reader l = ch->shares;
-    while (tls_rd_left(&l) > 0) {
-        uint16_t g;
-        tls_reader kx;
-        TRY(tls_rd_u16(&l, &g));
-        TRY(tls_rd_vec(&l, 2, &kx));
-        if (g == group) {
-            *n = tls_rd_left(&kx);
-            return tls_rd_bytes(&kx, *n, p);
-        }
-    }
-    *p = NULL;
-    *n = 0;
-    return 0;
-}
-
-/*
- * struct {
- *     NameType name_type;
- *     select (name_type) { case host_name: HostName; } name;
- * } ServerName;
- * enum { host_name(0), (255) } NameType;
- * opaque HostName<1..2^16-1>;
- * struct { ServerName server_name_list<1..2^16-1> } ServerNameList;
- * (RFC 6066 3)
- */
-static int parse_sni(client_hello *ch, tls_reader *body)
-{
-    tls_reader list;
-    TRY(tls_rd_vec_bounded(body, 2, 1, 0xffff, &list));
-    TRY(tls_rd_done(body));
-    while (tls_rd_left(&list) > 0) {
-        uint8_t type;
-        tls_reader name;
-        TRY(tls_rd_u8(&list, &type));
-        TRY(tls_rd_vec_bounded(&list, 2, 1, 0xffff, &name));
-        if (type != 0 || ch->have_sni)
-            continue;
-        size_t n = tls_rd_left(&name);
-        const uint8_t *p;
-        TRY(tls_rd_bytes(&name, n, &p));
-        /* A name we cannot hand out as a C string is not a host name. */
-        if (n > 255 || memchr(p, 0, n))
-            return TLS_FAIL(TLS_AD_UNRECOGNIZED_NAME, TLS_R_BAD_EXTENSION);
-        ch->sni = p;
-        ch->sni_len = n;
-        ch->have_sni = 1;
-    }
-    return 0;
-}
-
-/* opaque ProtocolName<1..2^8-1>;
- * struct { ProtocolName protocol_name_list<2..2^16-1> } ProtocolNameList;
- * (RFC 7301 3.1) */
-static int parse_alpn(client_hello *ch, tls_reader *body)
-{
-    TRY(tls_rd_vec_bounded(body, 2, 2, 0xffff, &ch->alpn));
-    TRY(tls_rd_done(body));
-    tls_reader l = ch->alpn;
-    while (tls_rd_left(&l) > 0) {
-        tls_reader name;
-        TRY(tls_rd_vec_bounded(&l, 1, 1, 255, &name));
-    }
-    ch->have_alpn = 1;
-    return 0;
-}
-
-/* PskKeyExchangeMode ke_modes<1..255>; (RFC 8446 4.2.9) */
-static int parse_psk_modes(client_hello *ch, tls_reader *body)
-{
-    tls_reader l;
-    TRY(tls_rd_vec_bounded(body, 1, 1, 255, &l));
-    TRY(tls_rd_done(body));
-    while (tls_rd_left(&l) > 0) {
-        uint8_t mode;
-        TRY(tls_rd_u8(&l, &mode));
-        if (mode == 1)
-            ch->psk_dhe_ke = 1;
-    }
-    ch->have_psk_modes = 1;
-    return 0;
-}
-
-/*
- * struct { opaque identity<1..2^16-1>; uint32 obfuscated_ticket_age; } PskIdentity;
- * opaque PskBinderEntry<32..255>;
- * struct {
- *     PskIdentity identities<7..2^16-1>;
- *     PskBinderEntry binders<33..2^16-1>;
- * } OfferedPsks;
- * (RFC 8446 4.2.11) Checked for form here; tls13_psk_server_offer tries
- * the identities. A malformed offer is decode_error with OpenSSL's reason.
- */
-static int parse_psk_form(client_hello *ch, tls_reader *body);
-static int parse_psk(client_hello *ch, tls_reader *body)
-{
-    int rc = parse_psk_form(ch, body);
-    if (rc == TLS_ERR_DECODE)
-        rc = TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
-    return rc;
-}
-
-static int parse_psk_form(client_hello *ch, tls_reader *body)
-{
-    tls_reader ids, binders;
-    size_t n_ids = 0, n_binders = 0;
-    TRY(tls_rd_vec_bounded(body, 2, 7, 0xffff, &ids));
-    TRY(tls_rd_vec_bounded(body, 2, 33, 0xffff, &binders));
-    TRY(tls_rd_done(body));
-    ch->psk_ids = ids;
-    ch->psk_binders = binders;
-    ch->psk_binders_total = 2 + tls_rd_left(&binders);
-    while (tls_rd_left(&ids) > 0) {
-        tls_reader id;
-        uint32_t age;
-        TRY(tls_rd_vec_bounded(&ids, 2, 1, 0xffff, &id));
-        TRY(tls_rd_u32(&ids, &age));
-        n_ids++;
-    }
-    while (tls_rd_left(&binders) > 0) {
-        tls_reader b;
-        TRY(tls_rd_vec_bounded(&binders, 1, 32, 255, &b));
-        n_binders++;
-    }
-    /* RFC 8446 4.2.11: one binder per identity. */
-    if (n_ids != n_binders)
-        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
-    ch->have_psk = 1;
-    return 0;
-}
-
-/* ProtocolVersion versions<2..254>; (RFC 8446 4.2.1) */
-static int parse_versions(tls_reader *body, int *has13, int *has12)
-{
-    tls_reader l;
-    TRY(tls_rd_vec_bounded(body, 1, 2, 254, &l));
-    TRY(tls_rd_done(body));
-    if (tls_rd_left(&l) % 2)
-        return TLS_ERR_DECODE;
-    *has13 = 0;
-    *has12 = 0;
-    while (tls_rd_left(&l) > 0) {
-        uint16_t v;
-        TRY(tls_rd_u16(&l, &v));
-        if (v == TLS_V13)
-            *has13 = 1;
-        if (v == TLS_V12)
-            *has12 = 1;
-    }
-    return 0;
-}
-
-/*
- * Rules about the block as a whole that tls_ext_parse leaves to the caller
- * for a ClientHello (it skips unknown types): RFC 8446 4.2 "There MUST NOT
- * be more than one extension of the same type", for unknown types too, and
- * RFC 8446 4.2.11 "pre_shared_key ... MUST be the last extension in the
- * ClientHello". Both illegal_parameter, as OpenSSL answers.
- */
-static int check_ext_block(tls_reader exts)
-{
-    uint8_t seen[65536 / 8];
-    memset(seen, 0, sizeof(seen));
-    while (tls_rd_left(&exts) > 0) {
-        uint16_t type;
-        tls_reader body;
-        TRY(tls_rd_u16(&exts, &type));
-        TRY(tls_rd_vec(&exts, 2, &body));
-        if (seen[type >> 3] & (1u << (type & 7)))
-            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
-        seen[type >> 3] |= (uint8_t)(1u << (type & 7));
-        if (type == TLS_EXT_PRE_SHARED_KEY && tls_rd_left(&exts) > 0)
-            return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
-    }
-    return 0;
-}
-
-static int parse_extensions(client_hello *ch, tls_reader *exts)
-{
-    tls_ext_block eb;
-    int has13 = 0, has12 = 0, have_versions = 0;
-    TRY(check_ext_block(*exts));
-    TRY(tls_ext_parse(exts, TLS_EXTM_CH, 0, 0, &eb));
-    for (size_t i = 0; i < eb.n; i++) {
-        tls_ext *e = &eb.ext[i];
-        switch (e->type) {
-        case TLS_EXT_SUPPORTED_VERSIONS:
-            TRY(parse_versions(&e->body, &has13, &has12));
-            have_versions = 1;
-            break;
-        case TLS_EXT_SUPPORTED_GROUPS:
-            TRY(parse_groups(ch, &e->body));
-            break;
-        case TLS_EXT_KEY_SHARE:
-            TRY(parse_shares(ch, &e->body));
-            break;
-        case TLS_EXT_SIGNATURE_ALGORITHMS:
-            TRY(parse_sigalgs(ch, &e->body));
-            break;
-        case TLS_EXT_SERVER_NAME:
-            TRY(parse_sni(ch, &e->body));
-            break;
-        case TLS_EXT_ALPN:
-            TRY(parse_alpn(ch, &e->body));
-            break;
-        case TLS_EXT_PSK_KEX_MODES:
-            TRY(parse_psk_modes(ch, &e->body));
-            break;
-        case TLS_EXT_PRE_SHARED_KEY:
-            TRY(parse_psk(ch, &e->body));
-            break;
-        case TLS_EXT_COOKIE: {
-            /* struct { opaque cookie<1..2^16-1>; } Cookie; */
-            tls_reader v;
-            TRY(tls_rd_vec_bounded(&e->body, 2, 1, 0xffff, &v));
-            TRY(tls_rd_done(&e->body));
-            ch->have_cookie = 1;
-            ch->cookie = v.p + v.off;
-            ch->cookie_len = tls_rd_left(&v);
-            break;
-        }
-        case TLS_EXT_POST_HANDSHAKE_AUTH:
-            /* RFC 8446 4.2.6: the body is empty. */
-            TRY(tls_rd_done(&e->body));
-            ch->have_pha = 1;
-            break;
-        case TLS_EXT_EARLY_DATA:
-            /* RFC 8446 4.2.10: in a ClientHello the body is empty. */
-            TRY(tls_rd_done(&e->body));
-            ch->have_early_data = 1;
-            break;
-        case TLS_EXT_STATUS_REQUEST:
-            ch->status_req = e->body;
-            ch->have_status_req = 1;
-            break;
-        default:
-            /* Known to the table but nothing we answer (TLS 1.2 ones,
-             * padding ...): ignored. */
-            break;
-        }
-    }
-    /* RFC 8446 4.2.1: without supported_versions the client speaks TLS 1.2
-     * or older (choose_version decides). */
-    ch->have_versions = have_versions;
-    ch->has13 = have_versions && has13;
-    ch->has12 = have_versions ? has12 : ch->legacy_version >= TLS_V12;
-    return 0;
-}
-
-/* What a TLS 1.3 ClientHello must carry besides the version. */
-static int check_tls13_exts(const client_hello *ch)
-{
-    /* RFC 8446 4.2.9: a PSK offer needs psk_key_exchange_modes. */
-    if (ch->have_psk && !ch->have_psk_modes)
-        return TLS_FAIL(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_PSK_KEX_MODES_EXTENSION);
-    /* RFC 8446 9.2: without a PSK, a certificate-authenticated handshake
-     * needs signature_algorithms, supported_groups and key_share. The PSK
-     * is ignored here (no resumption yet), so all three are required. */
-    if (!ch->have_sigalgs)
-        return TLS_FAIL(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SIGALGS_EXTENSION);
-    if (!ch->have_groups)
-        return TLS_FAIL(TLS_AD_MISSING_EXTENSION, TLS_R_MISSING_SUPPORTED_GROUPS_EXTENSION);
-    if (!ch->have_shares)
-        return TLS_FAIL(TLS_AD_MISSING_EXTENSION, TLS_R_NO_SUITABLE_KEY_SHARE);
-    return check_shares(ch);
-}
-
-/*
- * struct {
- *     ProtocolVersion legacy_version = 0x0303;
- *     Random random;
- *     opaque legacy_session_id<0..32>;
- *     CipherSuite cipher_suites<2..2^16-2>;
- *     opaque legacy_compression_methods<1..2^8-1>;
- *     Extension extensions<8..2^16-1>;
- * } ClientHello;
- */
-static int parse_client_hello(const uint8_t *msg, size_t len, client_hello *ch)
-{
-    tls_reader r, sid, suites, comp, exts;
-    memset(ch, 0, sizeof(*ch));
-    tls_rd_init(&r, msg + 4, len - 4);
-    TRY(tls_rd_u16(&r, &ch->legacy_version));
-    TRY(tls_rd_bytes(&r, 32, &ch->random));
-    TRY(tls_rd_vec_bounded(&r, 1, 0, 32, &sid));
-    TRY(tls_rd_vec(&r, 2, &suites));
-    TRY(tls_rd_vec(&r, 1, &comp));
-    if (tls_rd_left(&r) == 0)
-        memset(&exts, 0, sizeof(exts)); /* no extensions: TLS 1.2 or older */
-    else
-        TRY(tls_rd_vec(&r, 2, &exts));
-    TRY(tls_rd_done(&r));
-
-    ch->session_id_len = tls_rd_left(&sid);
-    TRY(tls_rd_bytes(&sid, ch->session_id_len, &ch->session_id));
-    /* CipherSuite cipher_suites<2..2^16-2>: OpenSSL reports an empty list
-     * as illegal_parameter and an odd one as decode_error. */
-    ch->suites_len = tls_rd_left(&suites);
-    if (ch->suites_len == 0)
-        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_NO_CIPHERS_SPECIFIED);
-    if (ch->suites_len % 2)
-        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_ERROR_IN_RECEIVED_CIPHER_LIST);
-    TRY(tls_rd_bytes(&suites, ch->suites_len, &ch->suites));
-
-    /* RFC 8446 4.1.3: legacy_version below TLS 1.0 cannot be a TLS 1.3
-     * ClientHello (OpenSSL's check). */
-    if (ch->legacy_version < 0x0301)
-        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_BAD_LEGACY_VERSION);
-    TRY(parse_extensions(ch, &exts));
-
-    /* RFC 8446 4.1.2: "For every TLS 1.3 ClientHello, this vector MUST
-     * contain exactly one byte, set to zero". A list without the null
-     * method at all is decode_error, as OpenSSL answers. */
-    const uint8_t *cm;
-    size_t cn = tls_rd_left(&comp);
-    TRY(tls_rd_bytes(&comp, cn, &cm));
-    if (!memchr(cm, 0, cn))
-        return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_NO_COMPRESSION_SPECIFIED);
-    if (cn != 1 && ch->has13)
-        return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_COMPRESSION_ALGORITHM);
-    return 0;
-}
-
-/* ---------------------------------------------------------------------
  * Selection.
  */
 static int usable_suite(const tls_conn *c, uint16_t id)
@@ -686,7 +230,7 @@ static int usable_suite(const tls_conn *c, uint16_t id)
     return s && s->info && s->info->min_version == TLS_V13 && s->cipher;
 }
 
-static int select_suite(tls_conn *c, const client_hello *ch, const tls_suite **out)
+static int select_suite(tls_conn *c, const tls_client_hello *ch, const tls_suite **out)
 {
     const tls_config *cfg = c->cfg;
     const uint16_t *ours = cfg->tls13_suites;
@@ -703,7 +247,7 @@ static int select_suite(tls_conn *c, const client_hello *ch, const tls_suite **o
             for (size_t i = 0; i < n; i++) {
                 if (chacha && (pass == 0) != tls_suite_is_chacha(ours[i]))
                     continue;
-                if (usable_suite(c, ours[i]) && suite_offered(ch, ours[i])) {
+                if (usable_suite(c, ours[i]) && tls_client_hello_has_suite(ch, ours[i])) {
                     *out = tls_suite_get(c->cr, ours[i]);
                     return 0;
                 }
@@ -738,7 +282,7 @@ static size_t server_groups(tls_conn *c, uint16_t *out)
  * first one the client supports (answered with a HelloRetryRequest, *hrr
  * set); failing that, handshake_failure.
  */
-static int select_group(tls_conn *c, const client_hello *ch, uint16_t *group, int *hrr)
+static int select_group(tls_conn *c, const tls_client_hello *ch, uint16_t *group, int *hrr)
 {
     uint16_t ours[MAX_LIST];
     size_t n = server_groups(c, ours);
@@ -746,7 +290,7 @@ static int select_group(tls_conn *c, const client_hello *ch, uint16_t *group, in
     for (size_t i = 0; i < n; i++) {
         const uint8_t *p;
         size_t len;
-        TRY(find_share(ch, ours[i], &p, &len));
+        TRY(tls_client_hello_share(ch, ours[i], &p, &len));
         if (p) {
             *group = ours[i];
             return 0;
@@ -770,7 +314,7 @@ static int select_group(tls_conn *c, const client_hello *ch, uint16_t *group, in
  * certificates can sign with picks both the scheme and the certificate.
  * cfg->cert/key/chain is tried before ids[].
  */
-static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
+static int select_sigalg(tls_conn *c, const tls_client_hello *ch, uint16_t *out)
 {
     const tls_config *cfg = c->cfg;
     const uint16_t *ours = cfg->sigalgs;
@@ -803,7 +347,7 @@ static int select_sigalg(tls_conn *c, const client_hello *ch, uint16_t *out)
 }
 
 /* Server preference: our first protocol the client also listed. */
-static int select_alpn(tls_conn *c, const client_hello *ch)
+static int select_alpn(tls_conn *c, const tls_client_hello *ch)
 {
     const tls_config *cfg = c->cfg;
     if (c->sv->alpn_decided)
@@ -1125,13 +669,13 @@ static int encrypted_flight(tls_conn *c, uint16_t scheme)
 }
 
 /* ServerHello, key schedule, and the rest of the flight. */
-static int server_flight(tls_conn *c, const client_hello *ch, const tls_suite *s, uint16_t group,
+static int server_flight(tls_conn *c, const tls_client_hello *ch, const tls_suite *s, uint16_t group,
                          uint16_t scheme)
 {
     struct tls13_server *sv = c->sv;
     const uint8_t *peer;
     size_t peer_len;
-    TRY(find_share(ch, group, &peer, &peer_len));
+    TRY(tls_client_hello_share(ch, group, &peer, &peer_len));
     if (!peer)
         return TLS_ERR_INTERNAL;
 
@@ -1199,7 +743,7 @@ static int server_flight(tls_conn *c, const client_hello *ch, const tls_suite *s
 /* RFC 8446 4.1.2: the second ClientHello repeats the first except for the
  * key share (now one, for the group we asked for), early_data, cookie,
  * pre_shared_key and padding. */
-static int check_client_hello2(tls_conn *c, const client_hello *ch, const tls_suite *s)
+static int check_client_hello2(tls_conn *c, const tls_client_hello *ch, const tls_suite *s)
 {
     struct tls13_server *sv = c->sv;
     if (ch->legacy_version != sv->ch1_version || ch->session_id_len != sv->session_id_len ||
@@ -1217,7 +761,7 @@ static int check_client_hello2(tls_conn *c, const client_hello *ch, const tls_su
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_EXTENSION);
     const uint8_t *p;
     size_t n;
-    TRY(find_share(ch, sv->hrr_group, &p, &n));
+    TRY(tls_client_hello_share(ch, sv->hrr_group, &p, &n));
     if (ch->n_shares != 1 || !p)
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
     return 0;
@@ -1229,7 +773,7 @@ static int check_client_hello2(tls_conn *c, const client_hello *ch, const tls_su
  * Nothing below TLS 1.2 is spoken: protocol_version, as OpenSSL answers.
  * *downgrade: we could have done TLS 1.3 (the sentinel goes in the random).
  */
-static int choose_version(tls_conn *c, const client_hello *ch, uint16_t *v, int *downgrade)
+static int choose_version(tls_conn *c, const tls_client_hello *ch, uint16_t *v, int *downgrade)
 {
     const tls_config *cfg = c->cfg;
     uint16_t max = cfg->max_version ? cfg->max_version : TLS_V13;
@@ -1242,31 +786,34 @@ static int choose_version(tls_conn *c, const client_hello *ch, uint16_t *v, int 
         return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     /* RFC 7507 3: TLS_FALLBACK_SCSV from a client offering less than we
      * support means someone forced the fallback. */
-    if (*v < max && suite_offered(ch, 0x5600))
+    if (*v < max && tls_client_hello_has_suite(ch, 0x5600))
         return TLS_FAIL(TLS_AD_INAPPROPRIATE_FALLBACK, TLS_R_INAPPROPRIATE_FALLBACK);
     *downgrade = *v == TLS_V12 && max >= TLS_V13;
     return 0;
 }
 
-/* Does the kept ClientHello have extension type want? */
-static int kept_ch_has_ext(const tls_conn *c, uint16_t want)
+/* The ClientHello's checks before anything of it is kept: its form, the
+ * version, and what that version needs. */
+static int read_client_hello(tls_conn *c, const uint8_t *msg, size_t len, tls_client_hello *ch,
+                             uint16_t *version, int *downgrade)
 {
-    tls_client_hello_view v;
-    size_t cursor = 0, len;
-    uint16_t type;
-    const uint8_t *body;
-    if (tls_conn_client_hello_view(c, &v) < 0)
-        return 0;
-    while (tls_client_hello_next_ext(&v, &cursor, &type, &body, &len))
-        if (type == want)
-            return 1;
+    int rc = tls_client_hello_parse(msg, len, ch);
+    /* A malformed ClientHello is reported with OpenSSL's reason for it. */
+    if (rc == TLS_ERR_DECODE)
+        rc = TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
+    TRY(rc);
+    TRY(choose_version(c, ch, version, downgrade));
+    /* After an HelloRetryRequest the version is settled. */
+    if (c->sv->state == SS_WAIT_CH2 && *version != TLS_V13)
+        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
+    if (*version == TLS_V13)
+        TRY(tls_client_hello_check13(ch));
     return 0;
 }
 
 static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
 {
     struct tls13_server *sv = c->sv;
-    client_hello ch;
     const tls_suite *s;
     uint16_t group = 0, scheme = 0;
     int hrr = 0;
@@ -1274,57 +821,58 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
      * before anything else), so nothing may follow it in its record. */
     if (c->hs.len - c->hs_off != len)
         return TLS_FAIL(TLS_AD_UNEXPECTED_MESSAGE, TLS_R_NOT_ON_RECORD_BOUNDARY);
-    int rc = parse_client_hello(msg, len, &ch);
-    /* A malformed ClientHello is reported with OpenSSL's reason for it. */
-    if (rc == TLS_ERR_DECODE)
-        rc = TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_LENGTH_MISMATCH);
-    TRY(rc);
+    /* Parsed once, in the copy the connection keeps for the callbacks. */
+    uint8_t *copy = malloc(len);
+    ENSURE(copy, TLS_ERR_INTERNAL);
+    memcpy(copy, msg, len);
+    tls_client_hello parsed;
     uint16_t version;
     int downgrade;
-    TRY(choose_version(c, &ch, &version, &downgrade));
-    /* After an HelloRetryRequest the version is settled. */
-    if (sv->state == SS_WAIT_CH2 && version != TLS_V13)
-        return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
-    if (version == TLS_V13)
-        TRY(check_tls13_exts(&ch));
-    TRY(tls13_auth_keep_client_hello(c, msg, len));
+    int rc = read_client_hello(c, copy, len, &parsed, &version, &downgrade);
+    if (rc < 0) {
+        free(copy);
+        return rc;
+    }
+    tls13_auth_keep_client_hello(c, copy, len, &parsed);
+    const tls_client_hello *ch = &c->ch;
     TRY(tls_mfl_server_client_hello(c));
-    sv->pha_offered = ch.have_pha;
+    sv->pha_offered = ch->have_pha;
     /* SSL_get_secure_renegotiation_support on a TLS 1.3 server: OpenSSL
      * reports whether the ClientHello carried RFC 5746's signal (the SCSV
      * or the renegotiation_info extension), though 1.3 never renegotiates. */
     if (version == TLS_V13)
-        c->secure_reneg = suite_offered(&ch, 0x00FF) || kept_ch_has_ext(c, TLS_EXT_RENEGOTIATION_INFO);
+        c->secure_reneg = tls_client_hello_has_suite(ch, 0x00FF) || ch->have_reneg_ext;
     if (sv->state == SS_WAIT_CH) {
-        if (ch.have_sni) {
-            memcpy(sv->sni, ch.sni, ch.sni_len);
-            sv->sni[ch.sni_len] = 0;
+        if (ch->have_sni) {
+            memcpy(sv->sni, ch->sni, ch->sni_len);
+            sv->sni[ch->sni_len] = 0;
             sv->sni_present = 1;
         }
         /* 0 goes on; an error or TLS_WANT_CALLBACK (suspend: this message
          * is run again from the top, and all above is idempotent) returns. */
-        int hrc = run_client_hello_hook(c, &ch);
+        int hrc = run_client_hello_hook(c, ch);
         if (hrc != 0)
             return hrc;
     }
-    TRY(tls_ocsp_server_client_hello(c, ch.have_status_req ? &ch.status_req : NULL));
-    TRY(tls_cext_client_hello(c, msg, len, version));
+    tls_reader status_req = ch->status_req;
+    TRY(tls_ocsp_server_client_hello(c, ch->have_status_req ? &status_req : NULL));
+    TRY(tls_cext_client_hello(c, ch, version));
     if (version == TLS_V12) {
-        TRY(select_alpn(c, &ch));
-        return tls12_server_client_hello(c, msg, len, downgrade);
+        TRY(select_alpn(c, ch));
+        return tls12_server_client_hello(c, ch, msg, len, downgrade);
     }
     /* Without a certificate there is no TLS 1.3 we can offer unless a
      * ticket may resume: OpenSSL 3.0 answers exactly so. */
     int no_cert = (!c->cfg->cert || !c->cfg->key) && !c->cfg->n_ids;
     /* RFC 8446 4.2.9: we only do PSK with (EC)DHE (psk_dhe_ke). */
-    int may_resume = ch.have_psk && ch.psk_dhe_ke && c->cfg->ticket_open;
+    int may_resume = ch->have_psk && ch->psk_dhe_ke && c->cfg->ticket_open;
     if (no_cert && !may_resume)
         return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
-    TRY(select_suite(c, &ch, &s));
+    TRY(select_suite(c, ch, &s));
     if (sv->state == SS_WAIT_CH2) {
-        TRY(check_client_hello2(c, &ch, s));
+        TRY(check_client_hello2(c, ch, s));
     }
-    TRY(select_group(c, &ch, &group, &hrr));
+    TRY(select_group(c, ch, &group, &hrr));
     /* RFC 8446 4.1.4: one HelloRetryRequest at most. */
     if (hrr && sv->state == SS_WAIT_CH2)
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
@@ -1332,32 +880,32 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
      * (after an HRR, the second one, whose binder covers the HRR). */
     c->psk.accepted = 0;
     if (may_resume && !hrr)
-        TRY(tls13_psk_server_offer(c, &sv->th, msg, len, s, ch.psk_ids, ch.psk_binders,
-                                   ch.psk_binders_total));
+        TRY(tls13_psk_server_offer(c, &sv->th, msg, len, s, ch->psk_ids, ch->psk_binders,
+                                   ch->psk_binders_total));
     if (!c->psk.accepted) {
         if (no_cert)
             return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
-        TRY(select_sigalg(c, &ch, &scheme));
+        TRY(select_sigalg(c, ch, &scheme));
         /* The certificate is chosen: its OCSP response, if asked for. */
         if (!hrr)
             TRY(tls_ocsp_server_decide(c, sv->id));
     }
 
-    memcpy(c->client_random, ch.random, 32);
+    memcpy(c->client_random, ch->random, 32);
     if (sv->state == SS_WAIT_CH) {
-        sv->session_id_len = ch.session_id_len;
-        memcpy(sv->session_id, ch.session_id, ch.session_id_len);
-        sv->ch1_version = ch.legacy_version;
+        sv->session_id_len = ch->session_id_len;
+        memcpy(sv->session_id, ch->session_id, ch->session_id_len);
+        sv->ch1_version = ch->legacy_version;
     }
-    TRY(select_alpn(c, &ch));
-    tls13_early_server_decide(c, ch.have_early_data, hrr, s);
+    TRY(select_alpn(c, ch));
+    tls13_early_server_decide(c, ch->have_early_data, hrr, s);
     TRY(th_add(c, msg, len));
     if (hrr) {
         c->suite = s;
         c->version = TLS_V13;
         return send_hrr(c, s, group);
     }
-    return server_flight(c, &ch, s, group, scheme);
+    return server_flight(c, ch, s, group, scheme);
 }
 
 /* ---------------------------------------------------------------------
