@@ -53,32 +53,28 @@ TEST(Suites, TableMatchesOpenSSLDescriptions)
 
     const tls_suite_info *a128 = tls_suite_by_id(0x1301);
     ASSERT_NE(a128, nullptr);
-    EXPECT_STREQ(a128->iana_name, "TLS_AES_128_GCM_SHA256");
-    EXPECT_STREQ(a128->ossl_name, "TLS_AES_128_GCM_SHA256");
     EXPECT_EQ(a128->strength_bits, 128);
-    EXPECT_STREQ(a128->enc, "AESGCM(128)");
-    EXPECT_STREQ(a128->mac, "AEAD");
-    EXPECT_STREQ(a128->kx, "any");
-    EXPECT_STREQ(a128->au, "any");
+    EXPECT_EQ(a128->aead, 1);
+    EXPECT_EQ(a128->kx, TLS_KX_ANY);
+    EXPECT_EQ(a128->au, TLS_AU_ANY);
+    EXPECT_EQ(a128->mac_nid, NID_undef);
     EXPECT_EQ(a128->digest_nid, NID_sha256);
     EXPECT_EQ(a128->cipher_nid, NID_aes_128_gcm);
     EXPECT_EQ(a128->min_version, TLS_V13);
 
-    const tls_suite_info *a256 = tls_suite_by_name("TLS_AES_256_GCM_SHA384");
+    const tls_suite_info *a256 = tls_suite_by_id(TLS_SUITE_AES_256_GCM_SHA384);
     ASSERT_NE(a256, nullptr);
     EXPECT_EQ(a256->id, 0x1302);
     EXPECT_EQ(a256->strength_bits, 256);
-    EXPECT_STREQ(a256->enc, "AESGCM(256)");
+    EXPECT_EQ(a256->cipher_nid, NID_aes_256_gcm);
     EXPECT_EQ(a256->digest_nid, NID_sha384);
 
     const tls_suite_info *cc = tls_suite_by_id(0x1303);
     ASSERT_NE(cc, nullptr);
     EXPECT_EQ(cc->strength_bits, 256);
-    EXPECT_STREQ(cc->enc, "CHACHA20/POLY1305(256)");
+    EXPECT_EQ(cc->cipher_nid, NID_chacha20_poly1305);
 
     EXPECT_EQ(tls_suite_by_id(0x1304), nullptr);
-    EXPECT_EQ(tls_suite_by_name("TLS_AES_128_CCM_SHA256"), nullptr);
-    EXPECT_EQ(tls_suite_by_name(nullptr), nullptr);
 }
 
 TEST(Suites, InternalDescriptorsHaveFetchedAlgorithms)
@@ -314,21 +310,12 @@ TEST(Random, FillsBuffer)
 
 TEST(Groups, NamesAndDefaults)
 {
-    EXPECT_STREQ(tls_group_name(0x001d), "X25519");
-    EXPECT_STREQ(tls_group_name(0x0017), "P-256");
-    EXPECT_STREQ(tls_group_name(0x0018), "P-384");
-    EXPECT_STREQ(tls_group_name(0x0019), "P-521");
-    EXPECT_STREQ(tls_group_name(0x001e), "X448");
-    EXPECT_EQ(tls_group_name(0x1234), nullptr);
+    EXPECT_EQ(tls_group_get(0x1234), nullptr);
     EXPECT_EQ(tls_group_nid(0x001d), NID_X25519);
     EXPECT_EQ(tls_group_nid(0x0017), NID_X9_62_prime256v1);
-    EXPECT_EQ(tls_group_by_name("X25519"), 0x001d);
-    EXPECT_EQ(tls_group_by_name("x25519"), 0x001d);
-    EXPECT_EQ(tls_group_by_name("P-256"), 0x0017);
-    EXPECT_EQ(tls_group_by_name("prime256v1"), 0x0017);
-    EXPECT_EQ(tls_group_by_name("secp256r1"), 0x0017);
-    EXPECT_EQ(tls_group_by_name("secp384r1"), 0x0018);
-    EXPECT_EQ(tls_group_by_name("nonsense"), 0);
+    EXPECT_EQ(tls_group_nid(0x0018), NID_secp384r1);
+    EXPECT_EQ(tls_group_nid(0x0019), NID_secp521r1);
+    EXPECT_EQ(tls_group_nid(0x001e), NID_X448);
 
     size_t n = 0;
     const uint16_t *d = tls_default_groups(&n);
@@ -440,16 +427,14 @@ TEST(KexPoints, X25519AllZeroResultIsRejected)
 
 TEST(Sigalgs, NamesAndDefaults)
 {
-    EXPECT_STREQ(tls_sigalg_name(0x0804), "rsa_pss_rsae_sha256");
-    EXPECT_STREQ(tls_sigalg_name(0x0809), "rsa_pss_pss_sha256");
-    EXPECT_STREQ(tls_sigalg_name(0x0403), "ecdsa_secp256r1_sha256");
-    EXPECT_STREQ(tls_sigalg_name(0x0807), "ed25519");
-    EXPECT_STREQ(tls_sigalg_name(0x0401), "rsa_pkcs1_sha256");
-    EXPECT_STREQ(tls_sigalg_name(0x0201), "rsa_pkcs1_sha1");
-    EXPECT_EQ(tls_sigalg_name(0xfefe), nullptr);
-    EXPECT_EQ(tls_sigalg_by_name("ecdsa_secp384r1_sha384"), 0x0503);
-    EXPECT_EQ(tls_sigalg_by_name("ed448"), 0x0808);
-    EXPECT_EQ(tls_sigalg_by_name("bogus"), 0);
+    EXPECT_EQ(tls_sigalg_get(0xfefe), nullptr);
+    ASSERT_NE(tls_sigalg_get(0x0804), nullptr);
+    EXPECT_EQ(tls_sigalg_get(0x0804)->pkey_type, EVP_PKEY_RSA);
+    EXPECT_EQ(tls_sigalg_get(0x0804)->sig_nid, EVP_PKEY_RSA_PSS);
+    EXPECT_EQ(tls_sigalg_get(0x0809)->pkey_type, EVP_PKEY_RSA_PSS);
+    EXPECT_EQ(tls_sigalg_get(0x0403)->curve_nid, NID_X9_62_prime256v1);
+    EXPECT_EQ(tls_sigalg_get(0x0807)->hash_nid, NID_undef);
+    EXPECT_EQ(tls_sigalg_get(0x0201)->tls13, 0);
 
     size_t n = 0;
     const uint16_t *d = tls_default_sigalgs(&n);
