@@ -401,7 +401,10 @@ const tls_suite *tls_suite_get(const tls_crypto *cr, uint16_t id)
 
 int tls_suite_is_chacha(uint16_t id)
 {
-    return id == 0x1303 || (id >= 0xCCA8 && id <= 0xCCAE);
+    /* RFC 7905 numbers its seven TLS 1.2 ChaCha20 suites consecutively. */
+    return id == TLS_SUITE_CHACHA20_POLY1305_SHA256 ||
+           (id >= TLS_SUITE_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 &&
+            id <= TLS_SUITE_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256);
 }
 
 int tls_client_prefers_chacha(const uint8_t *suites, size_t len)

@@ -66,13 +66,37 @@ static const uint8_t downgrade12[8] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44,
 /* OpenSSL 3.0's default TLS 1.2 order (cipher string DEFAULT); only what
  * core implements (tls12_suite_get) is ever chosen. */
 static const uint16_t default_suites12[] = {
-    0xC02C, 0xC030, 0x009F, 0xCCA9, 0xCCA8, 0xCCAA, 0xC02B, 0xC02F, 0x009E,
-    0xC024, 0xC028, 0x006B, 0xC023, 0xC027, 0x0067, 0xC00A, 0xC014, 0x0039,
-    0xC009, 0xC013, 0x0033, 0x009D, 0x009C, 0x003D, 0x003C, 0x0035, 0x002F,
+    TLS_SUITE_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    TLS_SUITE_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    TLS_SUITE_DHE_RSA_WITH_AES_256_GCM_SHA384,
+    TLS_SUITE_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    TLS_SUITE_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    TLS_SUITE_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    TLS_SUITE_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    TLS_SUITE_DHE_RSA_WITH_AES_128_GCM_SHA256,
+    TLS_SUITE_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
+    TLS_SUITE_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+    TLS_SUITE_DHE_RSA_WITH_AES_256_CBC_SHA256,
+    TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+    TLS_SUITE_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+    TLS_SUITE_DHE_RSA_WITH_AES_128_CBC_SHA256,
+    TLS_SUITE_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+    TLS_SUITE_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+    TLS_SUITE_DHE_RSA_WITH_AES_256_CBC_SHA,
+    TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+    TLS_SUITE_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+    TLS_SUITE_DHE_RSA_WITH_AES_128_CBC_SHA,
+    TLS_SUITE_RSA_WITH_AES_256_GCM_SHA384,
+    TLS_SUITE_RSA_WITH_AES_128_GCM_SHA256,
+    TLS_SUITE_RSA_WITH_AES_256_CBC_SHA256,
+    TLS_SUITE_RSA_WITH_AES_128_CBC_SHA256,
+    TLS_SUITE_RSA_WITH_AES_256_CBC_SHA,
+    TLS_SUITE_RSA_WITH_AES_128_CBC_SHA,
 };
 
 /* Groups usable for ECDHE in TLS 1.2 (RFC 8422 5.1.1). */
-static const uint16_t ecdhe_groups[] = {0x001d, 0x0017, 0x0018};
+static const uint16_t ecdhe_groups[] = {TLS_GROUP_X25519, TLS_GROUP_SECP256R1, TLS_GROUP_SECP384R1};
 
 struct tls12_server {
     int state;
@@ -298,7 +322,7 @@ static int parse_ch12(const uint8_t *msg, size_t len, ch12 *ch)
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_ILLEGAL_POINT_COMPRESSION);
     /* RFC 5746 3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV counts as the empty
      * extension. */
-    if (suite_offered(ch, 0x00FF))
+    if (suite_offered(ch, TLS_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV))
         ch->have_reneg = 1;
     return 0;
 }
@@ -380,7 +404,7 @@ static int pick_identity(tls_conn *c, const ch12 *ch, int au, int signed_kx,
         return 0;
     }
     if (!ch->have_sigalgs) {
-        uint16_t s = au == TLS12_AU_RSA ? 0x0201 : 0x0203;
+        uint16_t s = au == TLS12_AU_RSA ? TLS_SIG_RSA_PKCS1_SHA1 : TLS_SIG_ECDSA_SHA1;
         if (!scheme_allowed(c, s))
             return 0;
         for (size_t k = 0; k < n; k++)

@@ -140,7 +140,7 @@ typedef struct client_hello {
     int have_status_req;
 } client_hello;
 
-static const uint16_t default_suites[] = {0x1302, 0x1303, 0x1301};
+static const uint16_t default_suites[] = {TLS_SUITE_AES_256_GCM_SHA384, TLS_SUITE_CHACHA20_POLY1305_SHA256, TLS_SUITE_AES_128_GCM_SHA256};
 
 /* RFC 8446 4.1.3: the random of a HelloRetryRequest is SHA-256("HelloRetryRequest"). */
 static const uint8_t hrr_random[32] = {
@@ -1242,7 +1242,7 @@ static int choose_version(tls_conn *c, const client_hello *ch, uint16_t *v, int 
         return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     /* RFC 7507 3: TLS_FALLBACK_SCSV from a client offering less than we
      * support means someone forced the fallback. */
-    if (*v < max && suite_offered(ch, 0x5600))
+    if (*v < max && suite_offered(ch, TLS_SUITE_FALLBACK_SCSV))
         return TLS_FAIL(TLS_AD_INAPPROPRIATE_FALLBACK, TLS_R_INAPPROPRIATE_FALLBACK);
     *downgrade = *v == TLS_V12 && max >= TLS_V13;
     return 0;
@@ -1294,7 +1294,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
      * reports whether the ClientHello carried RFC 5746's signal (the SCSV
      * or the renegotiation_info extension), though 1.3 never renegotiates. */
     if (version == TLS_V13)
-        c->secure_reneg = suite_offered(&ch, 0x00FF) || kept_ch_has_ext(c, TLS_EXT_RENEGOTIATION_INFO);
+        c->secure_reneg = suite_offered(&ch, TLS_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV) || kept_ch_has_ext(c, TLS_EXT_RENEGOTIATION_INFO);
     if (sv->state == SS_WAIT_CH) {
         if (ch.have_sni) {
             memcpy(sv->sni, ch.sni, ch.sni_len);
