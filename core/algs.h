@@ -44,6 +44,11 @@ extern "C" {
 #define TLS_SUITE_DHE_RSA_WITH_AES_128_GCM_SHA256       0x009E
 #define TLS_SUITE_DHE_RSA_WITH_AES_256_GCM_SHA384       0x009F
 #define TLS_SUITE_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256 0xCCAA
+/* TLS 1.2: AES-CCM (RFC 6655, RFC 7251) */
+#define TLS_SUITE_DHE_RSA_WITH_AES_128_CCM         0xC09E
+#define TLS_SUITE_DHE_RSA_WITH_AES_128_CCM_8       0xC0A2
+#define TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CCM     0xC0AC
+#define TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CCM_8   0xC0AE
 /* TLS 1.2: ECDHE (RFC 8422, RFC 5289, RFC 7905) */
 #define TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CBC_SHA          0xC009
 #define TLS_SUITE_ECDHE_ECDSA_WITH_AES_256_CBC_SHA          0xC00A
@@ -124,6 +129,7 @@ typedef struct tls_suite_info {
     int alg_bits;
     int cipher_nid;          /* NID of the record cipher */
     const char *cipher_fetch; /* its EVP_CIPHER_fetch name */
+    uint8_t tag_len;          /* AEAD tag bytes (16, or 8 for the CCM_8 suites); 0 CBC */
     int digest_nid;          /* PRF / handshake hash (SHA-256 or SHA-384) */
     int mac_nid;             /* CBC suites: the HMAC's hash; NID_undef for AEAD */
     unsigned flags;          /* TLS_SUITE_F_* */

@@ -63,7 +63,8 @@ static const tls_suite_info *suite_at(size_t i)
 /*
  * RFC 8446 5.5: AES-GCM keys may protect at most 2^24.5 full-size records
  * (about 24 million); ChaCha20-Poly1305 has no practical limit below the
- * 2^64 sequence space.
+ * 2^64 sequence space. AES-CCM gets AES-GCM's limit (its confidentiality
+ * bound is the same order, RFC 9147 4.5.3).
  */
 #define AES_GCM_RECORD_LIMIT 23726566ull
 #define UNLIMITED_RECORDS    UINT64_MAX
@@ -132,7 +133,7 @@ static void init_suite(tls_crypto *cr, size_t i)
     /* TLS 1.2 CBC suites: iv_len is the block (the explicit per-record
      * IV), no tag (the HMAC is the record layer's). */
     s->iv_len = info->aead ? TLS_AEAD_IV_LEN : 16;
-    s->tag_len = info->aead ? TLS_AEAD_TAG_LEN : 0;
+    s->tag_len = info->tag_len;
     /* RFC 5288 3: TLS 1.2 AES-GCM carries an explicit nonce; RFC 7905 2:
      * TLS 1.2 ChaCha20-Poly1305 forms it like TLS 1.3. */
     s->nonce_mode =
@@ -141,9 +142,9 @@ static void init_suite(tls_crypto *cr, size_t i)
             : TLS_NONCE_XOR;
     s->md = cr_md(cr, info->digest_nid);
     s->hash_len = s->md != NULL ? (size_t)EVP_MD_get_size(s->md) : 0;
-    s->record_limit = info->cipher_nid == NID_aes_128_gcm || info->cipher_nid == NID_aes_256_gcm
-                          ? AES_GCM_RECORD_LIMIT
-                          : UNLIMITED_RECORDS;
+    s->record_limit = info->cipher_nid == NID_chacha20_poly1305 || !info->aead
+                          ? UNLIMITED_RECORDS
+                          : AES_GCM_RECORD_LIMIT;
     /* Same cipher for several suites: fetch it once per entry. */
     EVP_CIPHER *c = NULL;
     for (size_t j = 0; j < i && c == NULL; j++)
@@ -473,7 +474,20 @@ int tls_aead_init(tls_aead *a, const tls_suite *s, int enc, const uint8_t *key, 
     a->suite = s;
     a->enc = enc ? 1 : 0;
     memcpy(a->iv, iv, iv_len);
-    if (EVP_CipherInit_ex2(a->ctx, s->cipher, key, NULL, a->enc, NULL) != 1) {
+    a->ccm = EVP_CIPHER_get_mode(s->cipher) == EVP_CIPH_CCM_MODE;
+    int ok;
+    if (!a->ccm) {
+        ok = EVP_CipherInit_ex2(a->ctx, s->cipher, key, NULL, a->enc, NULL) == 1;
+    } else {
+        /* RFC 6655 3 / RFC 8446 5.3: CCM with a 12-byte nonce (libcrypto's
+         * default is 7) and the suite's tag length, both fixed before the
+         * key is set (the key schedule takes them in, both directions). */
+        ok = EVP_CipherInit_ex2(a->ctx, s->cipher, NULL, NULL, a->enc, NULL) == 1 &&
+             EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_IVLEN, TLS_AEAD_IV_LEN, NULL) == 1 &&
+             EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, (int)s->tag_len, NULL) == 1 &&
+             EVP_CipherInit_ex2(a->ctx, NULL, key, NULL, a->enc, NULL) == 1;
+    }
+    if (!ok) {
         tls_aead_clear(a);
         return TLS_ERR_INTERNAL;
     }
@@ -494,14 +508,23 @@ void tls_aead_nonce(const tls_aead *a, uint64_t seq, uint8_t nonce[TLS_AEAD_IV_L
         nonce[TLS_AEAD_IV_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
 }
 
-/* Set the nonce on the already keyed context and feed the AAD: the only
- * per-record setup, and no allocation. */
-static int aead_start(tls_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aad_len)
+/* Set the nonce on the already keyed context, the expected tag when
+ * opening, and feed the AAD: the only per-record setup, and no allocation.
+ * CCM also needs the tag before anything else is fed, and the length of
+ * the data (len) before the AAD. */
+static int aead_start(tls_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
+                      size_t len, const uint8_t *tag)
 {
     int outl;
     ENSURE(a->ctx != NULL, TLS_ERR_INTERNAL);
     ENSURE(aad_len <= 64, TLS_ERR_INTERNAL);
     ENSURE(EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, -1, NULL) == 1, TLS_ERR_INTERNAL);
+    if (tag != NULL)
+        ENSURE(EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, (int)a->suite->tag_len,
+                                   (void *)tag) == 1,
+               TLS_ERR_INTERNAL);
+    if (a->ccm)
+        ENSURE(EVP_CipherUpdate(a->ctx, NULL, &outl, NULL, (int)len) == 1, TLS_ERR_INTERNAL);
     if (aad_len > 0)
         ENSURE(EVP_CipherUpdate(a->ctx, NULL, &outl, aad, (int)aad_len) == 1, TLS_ERR_INTERNAL);
     return 0;
@@ -512,7 +535,7 @@ int tls_aead_seal(tls_aead *a, const uint8_t nonce[TLS_AEAD_IV_LEN], const uint8
 {
     int outl, finl;
     ENSURE(a->enc && len <= (size_t)1 << 24, TLS_ERR_INTERNAL);
-    TRY(aead_start(a, nonce, aad, aad_len));
+    TRY(aead_start(a, nonce, aad, aad_len, len, NULL));
     ENSURE(EVP_CipherUpdate(a->ctx, buf, &outl, buf, (int)len) == 1, TLS_ERR_INTERNAL);
     ENSURE(EVP_CipherFinal_ex(a->ctx, buf + outl, &finl) == 1, TLS_ERR_INTERNAL);
     ENSURE((size_t)outl + (size_t)finl == len, TLS_ERR_INTERNAL);
@@ -530,11 +553,10 @@ int tls_aead_open(tls_aead *a, const uint8_t nonce[TLS_AEAD_IV_LEN], const uint8
     size_t tag_len = a->suite->tag_len;
     ENSURE(len >= tag_len, ERR_BAD_MAC);
     size_t n = len - tag_len;
-    TRY(aead_start(a, nonce, aad, aad_len));
-    ENSURE(EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, buf + n) == 1,
-           TLS_ERR_INTERNAL);
-    ENSURE(EVP_CipherUpdate(a->ctx, buf, &outl, buf, (int)n) == 1, ERR_BAD_MAC);
-    if (EVP_CipherFinal_ex(a->ctx, buf + outl, &finl) != 1) {
+    TRY(aead_start(a, nonce, aad, aad_len, n, buf + n));
+    /* CCM checks the tag in the update, the others in the final. */
+    if (EVP_CipherUpdate(a->ctx, buf, &outl, buf, (int)n) != 1 ||
+        EVP_CipherFinal_ex(a->ctx, buf + outl, &finl) != 1) {
         /* Do not leave unauthenticated plaintext behind. */
         OPENSSL_cleanse(buf, n);
         return ERR_BAD_MAC;

@@ -35,7 +35,7 @@ extern "C" {
 #define TLS_MAX_HASH          48 /* SHA-384 */
 #define TLS_MAX_KEY           32 /* AES-256 / ChaCha20 */
 #define TLS_AEAD_IV_LEN       12 /* every AEAD we use has a 96-bit nonce */
-#define TLS_AEAD_TAG_LEN      16
+#define TLS_AEAD_TAG_LEN      16 /* the largest; the CCM_8 suites use 8 */
 #define TLS_MAX_SHARE         133 /* secp521r1 uncompressed point */
 #define TLS_MAX_SHARED_SECRET 66
 #define TLS_MAX_SIG           1024 /* RSA-8192 signature; larger keys are refused */
@@ -108,6 +108,7 @@ typedef struct tls_aead {
     const tls_suite *suite;
     uint8_t iv[TLS_AEAD_IV_LEN]; /* static IV (TLS 1.2 GCM: 4-byte salt first) */
     int enc;                     /* 1 seal, 0 open */
+    int ccm;                     /* AES-CCM: lengths and tag go in first */
 } tls_aead;
 
 /* Zero-initialised tls_aead is "no key". iv_len is suite->iv_len (TLS 1.3)

@@ -45,7 +45,7 @@ TEST(Suites, TableMatchesOpenSSLDescriptions)
     ASSERT_GE(n, 3u);
     size_t n13 = 0;
     for (size_t i = 0; i < n; i++)
-        n13 += all[i].min_version == TLS_V13;
+        n13 += all[i].min_version == TLS_V13 && (all[i].flags & TLS_SUITE_F_DEFAULT);
     EXPECT_EQ(n13, 3u);
     EXPECT_EQ(all[0].id, 0x1302);
     EXPECT_EQ(all[1].id, 0x1303);
@@ -74,7 +74,60 @@ TEST(Suites, TableMatchesOpenSSLDescriptions)
     EXPECT_EQ(cc->strength_bits, 256);
     EXPECT_EQ(cc->cipher_nid, NID_chacha20_poly1305);
 
-    EXPECT_EQ(tls_suite_by_id(0x1304), nullptr);
+    // TLS_AES_128_CCM_SHA256: implemented, not enabled by default (as in
+    // OpenSSL 3.0, SSL_CTX_set_ciphersuites(3)).
+    ASSERT_NE(tls_suite_by_id(0x1304), nullptr);
+    EXPECT_EQ(tls_suite_by_id(0x1304)->flags & TLS_SUITE_F_DEFAULT, 0u);
+    EXPECT_EQ(tls_suite_by_id(0x1306), nullptr);
+}
+
+TEST(Aead, CcmRoundTripAndTagCheck)
+{
+    // AES-CCM (RFC 8446 B.4, RFC 6655): 12-byte nonce, 16- or 8-byte tag.
+    for (uint16_t id : {TLS_SUITE_AES_128_CCM_SHA256, TLS_SUITE_AES_128_CCM_8_SHA256}) {
+        const tls_suite *s = tls_suite_get(nullptr, id);
+        ASSERT_NE(s, nullptr) << id;
+        EXPECT_EQ(s->tag_len, id == TLS_SUITE_AES_128_CCM_8_SHA256 ? 8u : 16u);
+        uint8_t key[16] = {1, 2, 3}, iv[12] = {4, 5, 6}, aad[5] = {23, 3, 3, 0, 0};
+        tls_aead seal{}, open{};
+        ASSERT_EQ(0, tls_aead_init(&seal, s, 1, key, iv, sizeof(iv)));
+        ASSERT_EQ(0, tls_aead_init(&open, s, 0, key, iv, sizeof(iv)));
+        for (uint64_t seq = 0; seq < 3; seq++) {
+            uint8_t nonce[TLS_AEAD_IV_LEN], buf[64] = "record payload";
+            aad[4] = (uint8_t)(14 + s->tag_len);
+            tls_aead_nonce(&seal, seq, nonce);
+            ASSERT_EQ(0, tls_aead_seal(&seal, nonce, aad, sizeof(aad), buf, 14));
+            // Same EVP computation directly: the record is standard CCM.
+            EVP_CIPHER_CTX *ref = EVP_CIPHER_CTX_new();
+            uint8_t want[64] = "record payload", tag[16];
+            int l = 0;
+            ASSERT_EQ(1, EVP_EncryptInit_ex(ref, EVP_aes_128_ccm(), nullptr, nullptr, nullptr));
+            ASSERT_EQ(1, EVP_CIPHER_CTX_ctrl(ref, EVP_CTRL_AEAD_SET_IVLEN, 12, nullptr));
+            ASSERT_EQ(1, EVP_CIPHER_CTX_ctrl(ref, EVP_CTRL_AEAD_SET_TAG, (int)s->tag_len, nullptr));
+            ASSERT_EQ(1, EVP_EncryptInit_ex(ref, nullptr, nullptr, key, nonce));
+            ASSERT_EQ(1, EVP_EncryptUpdate(ref, nullptr, &l, nullptr, 14));
+            ASSERT_EQ(1, EVP_EncryptUpdate(ref, nullptr, &l, aad, sizeof(aad)));
+            ASSERT_EQ(1, EVP_EncryptUpdate(ref, want, &l, want, 14));
+            ASSERT_EQ(1, EVP_EncryptFinal_ex(ref, want + 14, &l));
+            ASSERT_EQ(1, EVP_CIPHER_CTX_ctrl(ref, EVP_CTRL_AEAD_GET_TAG, (int)s->tag_len, tag));
+            EVP_CIPHER_CTX_free(ref);
+            EXPECT_EQ(0, memcmp(want, buf, 14));
+            EXPECT_EQ(0, memcmp(tag, buf + 14, s->tag_len));
+            // A flipped tag bit is bad_record_mac, and no plaintext is left.
+            uint8_t bad[64];
+            memcpy(bad, buf, sizeof(bad));
+            bad[14 + s->tag_len - 1] ^= 1;
+            size_t pt = 0;
+            EXPECT_EQ(TLS_ERR(TLS_AD_BAD_RECORD_MAC, TLS_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC),
+                      tls_aead_open(&open, nonce, aad, sizeof(aad), bad, 14 + s->tag_len, &pt));
+            EXPECT_NE(0, memcmp(bad, "record payload", 14));
+            ASSERT_EQ(0, tls_aead_open(&open, nonce, aad, sizeof(aad), buf, 14 + s->tag_len, &pt));
+            EXPECT_EQ(14u, pt);
+            EXPECT_EQ(0, memcmp(buf, "record payload", 14));
+        }
+        tls_aead_clear(&seal);
+        tls_aead_clear(&open);
+    }
 }
 
 TEST(Suites, InternalDescriptorsHaveFetchedAlgorithms)

@@ -295,6 +295,30 @@ TEST_P(Suites, HandshakeDataExporterKeylog)
     expect_exporters_agree(p);
 }
 
+TEST(Tls12ServerInterop, CcmSuitesWhenConfigured)
+{
+    // RFC 6655 / RFC 7251 AES-CCM: not in OpenSSL 3.0's default list, so
+    // both sides name the suite.
+    const SuiteCase cases[] = {
+        {"ECDHE-ECDSA-AES128-CCM", TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CCM},
+        {"ECDHE-ECDSA-AES128-CCM8", TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CCM_8},
+        {"DHE-RSA-AES128-CCM", TLS_SUITE_DHE_RSA_WITH_AES_128_CCM},
+        {"DHE-RSA-AES128-CCM8", TLS_SUITE_DHE_RSA_WITH_AES_128_CCM_8},
+    };
+    for (const SuiteCase &sc : cases) {
+        Pair p;
+        ASSERT_EQ(1, SSL_CTX_set_cipher_list(p.cctx, sc.name));
+        uint16_t id = sc.id;
+        p.cfg.tls12_suites = &id;
+        p.cfg.n_tls12_suites = 1;
+        ASSERT_EQ(TLS_OK, p.handshake()) << sc.name << " " << TLS_ERR_REASON(tls_conn_error(p.c));
+        EXPECT_EQ(sc.id, tls_conn_cipher_suite(p.c));
+        EXPECT_STREQ(sc.name, SSL_CIPHER_get_name(SSL_get_current_cipher(p.s)));
+        expect_data_both_ways(p, 40000);
+        expect_exporters_agree(p);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Tls12Server, Suites,
     ::testing::Values(SuiteCase{"ECDHE-RSA-AES128-GCM-SHA256", 0xC02F},

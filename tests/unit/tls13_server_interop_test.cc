@@ -242,6 +242,29 @@ TEST_P(Suites, HandshakeDataExporterKeylog)
 
 INSTANTIATE_TEST_SUITE_P(Tls13Server, Suites, ::testing::Values(0x1301, 0x1302, 0x1303));
 
+// The AES-CCM suites, which an OpenSSL client only offers when told to.
+class CcmSuites : public ::testing::TestWithParam<uint16_t>
+{
+};
+
+TEST_P(CcmSuites, HandshakeAndData)
+{
+    Pair p;
+    ASSERT_EQ(1, SSL_CTX_set_ciphersuites(p.cctx, "TLS_AES_128_CCM_8_SHA256:TLS_AES_128_CCM_SHA256"));
+    uint16_t suite = GetParam();
+    p.cfg.tls13_suites = &suite;
+    p.cfg.n_tls13_suites = 1;
+    ASSERT_EQ(TLS_OK, p.handshake());
+    EXPECT_EQ(suite, tls_conn_cipher_suite(p.c));
+    EXPECT_EQ(suite, SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(p.s)));
+    expect_data_both_ways(p, 1000);
+    expect_exporters_agree(p);
+}
+
+INSTANTIATE_TEST_SUITE_P(Tls13Server, CcmSuites,
+                         ::testing::Values(TLS_SUITE_AES_128_CCM_SHA256,
+                                           TLS_SUITE_AES_128_CCM_8_SHA256));
+
 TEST(Tls13ServerInterop, DefaultsAgreeWithOpenSsl)
 {
     Pair p;
