@@ -443,6 +443,23 @@ const shimssl_u16_list *shimssl_ssl_sigalgs(const SSL *s);
  * unknown name. */
 int shimssl_parse_groups(shimssl_u16_list *out, const char *str);
 int shimssl_parse_sigalgs(shimssl_u16_list *out, const char *str);
+
+/* OpenSSL's names of groups and signature schemes, by code point
+ * (compat/ssl_names.c; cipher suite names are the SSL_CIPHER table's). */
+uint16_t shimssl_group_by_name(const char *name); /* "X25519", "P-256", "prime256v1" ...; 0 unknown */
+const char *shimssl_group_list_name(uint16_t id);  /* "X25519", "P-256"; NULL if not core's */
+uint16_t shimssl_group_from_nid(int nid);          /* a group core implements, else 0 */
+typedef struct shimssl_sigalg_info {
+    uint16_t id;
+    const char *name; /* OpenSSL's list name; NULL: a "SIG+HASH" pair only */
+    int sig;          /* signature key type: EVP_PKEY_RSA, EVP_PKEY_RSA_PSS, EVP_PKEY_EC ... */
+    int hash;         /* digest NID; NID_undef for EdDSA */
+    int sighash;      /* combined signature+hash NID, NID_undef if OpenSSL has none */
+} shimssl_sigalg_info;
+const shimssl_sigalg_info *shimssl_sigalg_info_get(uint16_t id); /* NULL if unknown */
+const char *shimssl_sigalg_name(uint16_t id);           /* "rsa_pss_rsae_sha256"; NULL */
+uint16_t shimssl_sigalg_by_name(const char *name);      /* 0 if unknown */
+uint16_t shimssl_sigalg_by_pair(int sig, int hash_nid); /* key type + digest NID; 0 */
 int shimssl_set_groups_nids(shimssl_u16_list *out, const int *nids, size_t n);
 void shimssl_u16_list_free(shimssl_u16_list *l);
 

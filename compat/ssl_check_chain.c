@@ -106,7 +106,7 @@ static int key_param_ok(EVP_PKEY *k, const peer_lists *pl)
         return 1;
     if (!EVP_PKEY_get_utf8_string_param(k, "group", name, sizeof(name), &len))
         return 0;
-    uint16_t g = tls_group_by_name(name);
+    uint16_t g = shimssl_group_by_name(name);
     return g != 0 && in_u16(pl->groups, pl->n_groups, g);
 }
 
@@ -135,7 +135,7 @@ static int key_fits(uint16_t sch, EVP_PKEY *k, int tls13)
         size_t len;
         if (hash == 2 || !EVP_PKEY_get_utf8_string_param(k, "group", name, sizeof(name), &len))
             return 0;
-        uint16_t g = tls_group_by_name(name);
+        uint16_t g = shimssl_group_by_name(name);
         return (hash == 4 && g == 0x0017) || (hash == 5 && g == 0x0018) ||
                (hash == 6 && g == 0x0019);
     }

@@ -653,24 +653,12 @@ int SSL_get_key_update_type(const SSL *s)
 
 /* --- signature algorithms seen in the handshake ------------------------------ */
 
-/* OpenSSL's "signature type" NID of a SignatureScheme, from its name. */
+/* OpenSSL's "signature type" NID of a SignatureScheme core implements. */
 static int shimssl_sigalg_type_nid(uint16_t scheme)
 {
-    static const struct {
-        const char *prefix;
-        int nid;
-    } types[] = {
-        {"rsa_pss_", EVP_PKEY_RSA_PSS}, {"rsa_pkcs1_", EVP_PKEY_RSA}, {"ecdsa_", EVP_PKEY_EC},
-        {"ed25519", EVP_PKEY_ED25519},  {"ed448", EVP_PKEY_ED448},
-    };
-    const char *name = tls_sigalg_name(scheme);
+    const tls_sigalg *a = tls_sigalg_get(scheme);
 
-    if (name == NULL)
-        return NID_undef;
-    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-        if (strncmp(name, types[i].prefix, strlen(types[i].prefix)) == 0)
-            return types[i].nid;
-    return NID_undef;
+    return a != NULL ? a->sig_nid : NID_undef;
 }
 
 int SSL_get_peer_signature_type_nid(const SSL *s, int *pnid)

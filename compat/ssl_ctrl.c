@@ -92,20 +92,7 @@ fail:
 
 int shimssl_parse_groups(shimssl_u16_list *out, const char *str)
 {
-    return shimssl_parse_list(out, str, tls_group_by_name);
-}
-
-/* The NamedGroup values worth trying when mapping a NID (RFC 8446 4.2.7). */
-static const uint16_t shimssl_known_groups[] = {
-    0x0017, 0x0018, 0x0019, 0x001d, 0x001e, 0x0100, 0x0101, 0x0102, 0x0103, 0x0104,
-};
-
-static uint16_t shimssl_group_from_nid(int nid)
-{
-    for (size_t i = 0; i < sizeof(shimssl_known_groups) / sizeof(shimssl_known_groups[0]); i++)
-        if (tls_group_nid(shimssl_known_groups[i]) == nid)
-            return shimssl_known_groups[i];
-    return 0;
+    return shimssl_parse_list(out, str, shimssl_group_by_name);
 }
 
 int shimssl_set_groups_nids(shimssl_u16_list *out, const int *nids, size_t n)
@@ -134,55 +121,21 @@ int shimssl_set_groups_nids(shimssl_u16_list *out, const int *nids, size_t n)
  * names it ("rsa_pss_rsae_sha256", "ed25519") or a signature and a hash
  * joined by '+' in either order ("RSA+SHA256", "SHA256+RSA", "RSA-PSS+SHA384",
  * "ECDSA+sha256"): RSA, RSA-PSS or PSS, DSA, ECDSA, and a digest's short or
- * long name. A pair names the first scheme of the table below with that
- * signature and hash (so RSA-PSS means the rsae variant). Duplicates fail.
+ * long name. Names and pairs are compat/ssl_names.c's table (a pair names
+ * the rsae variant for RSA-PSS). Duplicates fail.
  */
-enum { SIG_RSA = 1, SIG_PSS, SIG_DSA, SIG_EC };
-
-static const struct {
-    uint16_t id;
-    const char *name; /* NULL: reachable as a pair only */
-    int sig;
-    int hash_nid;
-} shimssl_sigalg_names[] = {
-    {0x0403, "ecdsa_secp256r1_sha256", SIG_EC, NID_sha256},
-    {0x0503, "ecdsa_secp384r1_sha384", SIG_EC, NID_sha384},
-    {0x0603, "ecdsa_secp521r1_sha512", SIG_EC, NID_sha512},
-    {0x0807, "ed25519", 0, NID_undef},
-    {0x0808, "ed448", 0, NID_undef},
-    {0x0303, NULL, SIG_EC, NID_sha224},
-    {0x0203, NULL, SIG_EC, NID_sha1},
-    {0x0804, "rsa_pss_rsae_sha256", SIG_PSS, NID_sha256},
-    {0x0805, "rsa_pss_rsae_sha384", SIG_PSS, NID_sha384},
-    {0x0806, "rsa_pss_rsae_sha512", SIG_PSS, NID_sha512},
-    {0x0809, "rsa_pss_pss_sha256", SIG_PSS, NID_sha256},
-    {0x080a, "rsa_pss_pss_sha384", SIG_PSS, NID_sha384},
-    {0x080b, "rsa_pss_pss_sha512", SIG_PSS, NID_sha512},
-    {0x0401, "rsa_pkcs1_sha256", SIG_RSA, NID_sha256},
-    {0x0501, "rsa_pkcs1_sha384", SIG_RSA, NID_sha384},
-    {0x0601, "rsa_pkcs1_sha512", SIG_RSA, NID_sha512},
-    {0x0301, "rsa_pkcs1_sha224", SIG_RSA, NID_sha224},
-    {0x0201, "rsa_pkcs1_sha1", SIG_RSA, NID_sha1},
-    {0x0402, NULL, SIG_DSA, NID_sha256},
-    {0x0502, NULL, SIG_DSA, NID_sha384},
-    {0x0602, NULL, SIG_DSA, NID_sha512},
-    {0x0302, NULL, SIG_DSA, NID_sha224},
-    {0x0202, NULL, SIG_DSA, NID_sha1},
-};
-
-#define SHIMSSL_N_SIGALG_NAMES (sizeof(shimssl_sigalg_names) / sizeof(shimssl_sigalg_names[0]))
 
 /* One side of "A+B": a signature word, or else a digest name. */
 static void shimssl_sig_or_hash(const char *w, int *sig, int *hash)
 {
     if (strcmp(w, "RSA") == 0)
-        *sig = SIG_RSA;
+        *sig = EVP_PKEY_RSA;
     else if (strcmp(w, "RSA-PSS") == 0 || strcmp(w, "PSS") == 0)
-        *sig = SIG_PSS;
+        *sig = EVP_PKEY_RSA_PSS;
     else if (strcmp(w, "DSA") == 0)
-        *sig = SIG_DSA;
+        *sig = EVP_PKEY_DSA;
     else if (strcmp(w, "ECDSA") == 0)
-        *sig = SIG_EC;
+        *sig = EVP_PKEY_EC;
     else if ((*hash = OBJ_sn2nid(w)) == NID_undef)
         *hash = OBJ_ln2nid(w);
 }
@@ -192,13 +145,8 @@ static uint16_t shimssl_sigalg_by_any_name(char *name)
     char *plus = strchr(name, '+');
     int sig = 0, hash = NID_undef;
 
-    if (plus == NULL) {
-        for (size_t i = 0; i < SHIMSSL_N_SIGALG_NAMES; i++)
-            if (shimssl_sigalg_names[i].name != NULL &&
-                strcmp(shimssl_sigalg_names[i].name, name) == 0)
-                return shimssl_sigalg_names[i].id;
-        return 0;
-    }
+    if (plus == NULL)
+        return shimssl_sigalg_by_name(name);
     *plus = '\0';
     if (plus[1] == '\0')
         return 0;
@@ -206,15 +154,12 @@ static uint16_t shimssl_sigalg_by_any_name(char *name)
     shimssl_sig_or_hash(plus + 1, &sig, &hash);
     if (sig == 0 || hash == NID_undef)
         return 0;
-    for (size_t i = 0; i < SHIMSSL_N_SIGALG_NAMES; i++)
-        if (shimssl_sigalg_names[i].sig == sig && shimssl_sigalg_names[i].hash_nid == hash)
-            return shimssl_sigalg_names[i].id;
-    return 0;
+    return shimssl_sigalg_by_pair(sig, hash);
 }
 
 int shimssl_parse_sigalgs(shimssl_u16_list *out, const char *str)
 {
-    uint16_t v[SHIMSSL_N_SIGALG_NAMES];
+    uint16_t v[64];
     size_t n = 0;
     uint16_t *copy;
 
@@ -230,7 +175,7 @@ int shimssl_parse_sigalgs(shimssl_u16_list *out, const char *str)
         end = colon != NULL && colon >= str ? colon : str + strlen(str);
         while (end > str && isspace((unsigned char)end[-1]))
             end--;
-        if (end == str || (size_t)(end - str) >= sizeof(elem) || n == SHIMSSL_N_SIGALG_NAMES)
+        if (end == str || (size_t)(end - str) >= sizeof(elem) || n == sizeof(v) / sizeof(v[0]))
             return 0;
         memcpy(elem, str, (size_t)(end - str));
         elem[end - str] = '\0';
@@ -302,22 +247,12 @@ fail:
     return 0;
 }
 
-/* Digest NID of a SignatureScheme, from its name's hash suffix. */
+/* Digest NID of a SignatureScheme core implements (NID_undef for EdDSA). */
 static int shimssl_sigalg_hash_nid(uint16_t scheme)
 {
-    const char *name = tls_sigalg_name(scheme), *u;
+    const tls_sigalg *a = tls_sigalg_get(scheme);
 
-    if (name == NULL || (u = strrchr(name, '_')) == NULL)
-        return NID_undef;
-    if (strcmp(u, "_sha256") == 0)
-        return NID_sha256;
-    if (strcmp(u, "_sha384") == 0)
-        return NID_sha384;
-    if (strcmp(u, "_sha512") == 0)
-        return NID_sha512;
-    if (strcmp(u, "_sha1") == 0)
-        return NID_sha1;
-    return NID_undef;
+    return a != NULL ? a->hash_nid : NID_undef;
 }
 
 /* --- protocol versions -------------------------------------------------------- */

@@ -359,39 +359,4 @@ void SSL_certs_clear(SSL *s)
     s->chain = NULL;
 }
 
-/* --- group names ------------------------------------------------------------------ */
-
-/*
- * OpenSSL's TLS names of the groups, by NID; a NID with TLSEXT_nid_unknown
- * set carries the IANA group id itself.
- */
-static const struct {
-    int nid;
-    uint16_t id;
-    const char *name;
-} group_names[] = {
-    {NID_X9_62_prime256v1, 0x0017, "secp256r1"},
-    {NID_secp384r1, 0x0018, "secp384r1"},
-    {NID_secp521r1, 0x0019, "secp521r1"},
-    {NID_brainpoolP256r1, 0x001A, "brainpoolP256r1"},
-    {NID_brainpoolP384r1, 0x001B, "brainpoolP384r1"},
-    {NID_brainpoolP512r1, 0x001C, "brainpoolP512r1"},
-    {NID_X25519, 0x001D, "x25519"},
-    {NID_X448, 0x001E, "x448"},
-    {NID_ffdhe2048, 0x0100, "ffdhe2048"},
-    {NID_ffdhe3072, 0x0101, "ffdhe3072"},
-    {NID_ffdhe4096, 0x0102, "ffdhe4096"},
-    {NID_ffdhe6144, 0x0103, "ffdhe6144"},
-    {NID_ffdhe8192, 0x0104, "ffdhe8192"},
-};
-
-const char *SSL_group_to_name(SSL *s, int nid)
-{
-    (void)s;
-    for (size_t i = 0; i < sizeof(group_names) / sizeof(group_names[0]); i++) {
-        if ((nid & TLSEXT_nid_unknown) ? group_names[i].id == (nid & 0xFFFF)
-                                       : group_names[i].nid == nid)
-            return group_names[i].name;
-    }
-    return NULL;
-}
+/* SSL_group_to_name: compat/ssl_names.c. */

@@ -126,47 +126,12 @@ char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size)
 
 /* --- signature algorithms -------------------------------------------------------- */
 
-/* OpenSSL 3.0's view of each SignatureScheme it knows: signature key type,
- * hash and combined signature+hash NIDs (NID_undef where it has none). */
-typedef struct sigalg_fact {
-    uint16_t id;
-    int sig;
-    int hash;
-    int sighash;
-} sigalg_fact;
-
-static const sigalg_fact sigalg_facts[] = {
-    {0x0403, EVP_PKEY_EC, NID_sha256, NID_ecdsa_with_SHA256},
-    {0x0503, EVP_PKEY_EC, NID_sha384, NID_ecdsa_with_SHA384},
-    {0x0603, EVP_PKEY_EC, NID_sha512, NID_ecdsa_with_SHA512},
-    {0x0303, EVP_PKEY_EC, NID_sha224, NID_ecdsa_with_SHA224},
-    {0x0203, EVP_PKEY_EC, NID_sha1, NID_ecdsa_with_SHA1},
-    {0x0807, EVP_PKEY_ED25519, NID_undef, NID_undef},
-    {0x0808, EVP_PKEY_ED448, NID_undef, NID_undef},
-    {0x0804, EVP_PKEY_RSA_PSS, NID_sha256, NID_undef},
-    {0x0805, EVP_PKEY_RSA_PSS, NID_sha384, NID_undef},
-    {0x0806, EVP_PKEY_RSA_PSS, NID_sha512, NID_undef},
-    {0x0809, EVP_PKEY_RSA_PSS, NID_sha256, NID_undef},
-    {0x080a, EVP_PKEY_RSA_PSS, NID_sha384, NID_undef},
-    {0x080b, EVP_PKEY_RSA_PSS, NID_sha512, NID_undef},
-    {0x0401, EVP_PKEY_RSA, NID_sha256, NID_sha256WithRSAEncryption},
-    {0x0501, EVP_PKEY_RSA, NID_sha384, NID_sha384WithRSAEncryption},
-    {0x0601, EVP_PKEY_RSA, NID_sha512, NID_sha512WithRSAEncryption},
-    {0x0301, EVP_PKEY_RSA, NID_sha224, NID_sha224WithRSAEncryption},
-    {0x0201, EVP_PKEY_RSA, NID_sha1, NID_sha1WithRSAEncryption},
-    {0x0402, EVP_PKEY_DSA, NID_sha256, NID_dsa_with_SHA256},
-    {0x0502, EVP_PKEY_DSA, NID_sha384, NID_undef},
-    {0x0602, EVP_PKEY_DSA, NID_sha512, NID_undef},
-    {0x0302, EVP_PKEY_DSA, NID_sha224, NID_undef},
-    {0x0202, EVP_PKEY_DSA, NID_sha1, NID_dsaWithSHA1},
-};
+/* OpenSSL 3.0's view of each SignatureScheme it knows (compat/ssl_names.c). */
+typedef shimssl_sigalg_info sigalg_fact;
 
 static const sigalg_fact *sigalg_fact_get(uint16_t id)
 {
-    for (size_t i = 0; i < sizeof(sigalg_facts) / sizeof(sigalg_facts[0]); i++)
-        if (sigalg_facts[i].id == id)
-            return &sigalg_facts[i];
-    return NULL;
+    return shimssl_sigalg_info_get(id);
 }
 
 /* Bits of security: RFC 8032 8.5 for EdDSA, half the digest size else,
@@ -262,7 +227,7 @@ static int sigalg_shareable(const SSL *s, uint16_t id, const sigalg_fact *f)
 
     /* As OpenSSL: a scheme whose hash or key type the library context
      * lacks is never shared (core neither offers nor accepts it). */
-    if (tls_sigalg_name(id) != NULL && !tls_crypto_sigalg_available(s->crypto, id))
+    if (tls_sigalg_get(id) != NULL && !tls_crypto_sigalg_available(s->crypto, id))
         return 0;
 
     /* RFC 8446 4.2.3: DSA is not used in TLS 1.3. */

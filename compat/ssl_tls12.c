@@ -85,13 +85,13 @@ static int shimssl_suite_secure(const SSL *s, uint16_t id)
         return 1;
     if (info->strength_bits < min)
         return 0;
-    if (strcmp(info->au, "None") == 0 || strcmp(info->mac, "MD5") == 0)
+    if (info->au == TLS_AU_NONE || info->mac_nid == NID_md5)
         return 0;
     /* HMAC-SHA1 gives 160 bits. */
-    if (min > 160 && strcmp(info->mac, "SHA1") == 0)
+    if (min > 160 && info->mac_nid == NID_sha1)
         return 0;
     /* Level 3 and up: forward secrecy only. */
-    if (level >= 3 && strcmp(info->kx, "DH") != 0 && strcmp(info->kx, "ECDH") != 0)
+    if (level >= 3 && info->kx != TLS_KX_DHE && info->kx != TLS_KX_ECDHE)
         return 0;
     return 1;
 }
@@ -290,7 +290,7 @@ void shimssl_tls12_config(SSL *s, tls_config *cfg)
 
         if (info == NULL || !shimssl_suite_secure(s, id))
             continue;
-        if (!dhe && strcmp(info->kx, "DH") == 0)
+        if (!dhe && info->kx == TLS_KX_DHE)
             continue;
         s->api_tls12_ids[k++] = id;
     }

@@ -43,109 +43,31 @@ static const struct {
 
 /* --------------------------------------------------------- cipher suites */
 
-/* A TLS 1.2 suite: IANA name "TLS_" iana, OpenSSL's name ossl; AEAD, or
- * CBC with an HMAC. */
-#define SUITE12(id, iana, ossl, bits, kx, au, enc, md, cipher)                                     \
-    {                                                                                              \
-        id, "TLS_" iana, ossl, TLS_V12, bits, bits, 1, kx, au, enc, "AEAD", md, cipher             \
-    }
-#define SUITE12_CBC(id, iana, ossl, bits, kx, au, enc, mac, md, cipher)                            \
-    {                                                                                              \
-        id, "TLS_" iana, ossl, TLS_V12, bits, bits, 0, kx, au, enc, mac, md, cipher                \
-    }
+/* The descriptors are core/algs.c's; an entry holds what is fetched for
+ * each, at the same index. */
+#define MAX_SUITES 48
 
-static const tls_suite_info suite_infos[] = {
-    {0x1302, "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", TLS_V13, 256, 256, 1, "any", "any",
-     "AESGCM(256)", "AEAD", NID_sha384, NID_aes_256_gcm},
-    {0x1303, "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", TLS_V13, 256, 256, 1,
-     "any", "any", "CHACHA20/POLY1305(256)", "AEAD", NID_sha256, NID_chacha20_poly1305},
-    {0x1301, "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", TLS_V13, 128, 128, 1, "any", "any",
-     "AESGCM(128)", "AEAD", NID_sha256, NID_aes_128_gcm},
-    /* TLS 1.2, in OpenSSL 3.0's default order (openssl ciphers -s -tls1_2).
-     * digest_nid is the PRF / handshake hash. */
-    SUITE12(0xC02C, "ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384", 256,
-            "ECDH", "ECDSA", "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
-    SUITE12(0xC030, "ECDHE_RSA_WITH_AES_256_GCM_SHA384", "ECDHE-RSA-AES256-GCM-SHA384", 256, "ECDH",
-            "RSA", "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
-    SUITE12(0x009F, "DHE_RSA_WITH_AES_256_GCM_SHA384", "DHE-RSA-AES256-GCM-SHA384", 256, "DH",
-            "RSA", "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
-    SUITE12(0xCCA9, "ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305",
-            256, "ECDH", "ECDSA", "CHACHA20/POLY1305(256)", NID_sha256, NID_chacha20_poly1305),
-    SUITE12(0xCCA8, "ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "ECDHE-RSA-CHACHA20-POLY1305", 256,
-            "ECDH", "RSA", "CHACHA20/POLY1305(256)", NID_sha256, NID_chacha20_poly1305),
-    SUITE12(0xCCAA, "DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "DHE-RSA-CHACHA20-POLY1305", 256, "DH",
-            "RSA", "CHACHA20/POLY1305(256)", NID_sha256, NID_chacha20_poly1305),
-    SUITE12(0xC02B, "ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256", 128,
-            "ECDH", "ECDSA", "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
-    SUITE12(0xC02F, "ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256", 128, "ECDH",
-            "RSA", "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
-    SUITE12(0x009E, "DHE_RSA_WITH_AES_128_GCM_SHA256", "DHE-RSA-AES128-GCM-SHA256", 128, "DH",
-            "RSA", "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
-    SUITE12_CBC(0xC024, "ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", "ECDHE-ECDSA-AES256-SHA384", 256,
-                "ECDH", "ECDSA", "AES(256)", "SHA384", NID_sha384, NID_aes_256_cbc),
-    SUITE12_CBC(0xC028, "ECDHE_RSA_WITH_AES_256_CBC_SHA384", "ECDHE-RSA-AES256-SHA384", 256, "ECDH",
-                "RSA", "AES(256)", "SHA384", NID_sha384, NID_aes_256_cbc),
-    SUITE12_CBC(0x006B, "DHE_RSA_WITH_AES_256_CBC_SHA256", "DHE-RSA-AES256-SHA256", 256, "DH",
-                "RSA", "AES(256)", "SHA256", NID_sha256, NID_aes_256_cbc),
-    SUITE12_CBC(0xC023, "ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", "ECDHE-ECDSA-AES128-SHA256", 128,
-                "ECDH", "ECDSA", "AES(128)", "SHA256", NID_sha256, NID_aes_128_cbc),
-    SUITE12_CBC(0xC027, "ECDHE_RSA_WITH_AES_128_CBC_SHA256", "ECDHE-RSA-AES128-SHA256", 128, "ECDH",
-                "RSA", "AES(128)", "SHA256", NID_sha256, NID_aes_128_cbc),
-    SUITE12_CBC(0x0067, "DHE_RSA_WITH_AES_128_CBC_SHA256", "DHE-RSA-AES128-SHA256", 128, "DH",
-                "RSA", "AES(128)", "SHA256", NID_sha256, NID_aes_128_cbc),
-    SUITE12_CBC(0xC00A, "ECDHE_ECDSA_WITH_AES_256_CBC_SHA", "ECDHE-ECDSA-AES256-SHA", 256, "ECDH",
-                "ECDSA", "AES(256)", "SHA1", NID_sha256, NID_aes_256_cbc),
-    SUITE12_CBC(0xC014, "ECDHE_RSA_WITH_AES_256_CBC_SHA", "ECDHE-RSA-AES256-SHA", 256, "ECDH",
-                "RSA", "AES(256)", "SHA1", NID_sha256, NID_aes_256_cbc),
-    SUITE12_CBC(0x0039, "DHE_RSA_WITH_AES_256_CBC_SHA", "DHE-RSA-AES256-SHA", 256, "DH", "RSA",
-                "AES(256)", "SHA1", NID_sha256, NID_aes_256_cbc),
-    SUITE12_CBC(0xC009, "ECDHE_ECDSA_WITH_AES_128_CBC_SHA", "ECDHE-ECDSA-AES128-SHA", 128, "ECDH",
-                "ECDSA", "AES(128)", "SHA1", NID_sha256, NID_aes_128_cbc),
-    SUITE12_CBC(0xC013, "ECDHE_RSA_WITH_AES_128_CBC_SHA", "ECDHE-RSA-AES128-SHA", 128, "ECDH",
-                "RSA", "AES(128)", "SHA1", NID_sha256, NID_aes_128_cbc),
-    SUITE12_CBC(0x0033, "DHE_RSA_WITH_AES_128_CBC_SHA", "DHE-RSA-AES128-SHA", 128, "DH", "RSA",
-                "AES(128)", "SHA1", NID_sha256, NID_aes_128_cbc),
-    SUITE12(0x009D, "RSA_WITH_AES_256_GCM_SHA384", "AES256-GCM-SHA384", 256, "RSA", "RSA",
-            "AESGCM(256)", NID_sha384, NID_aes_256_gcm),
-    SUITE12(0x009C, "RSA_WITH_AES_128_GCM_SHA256", "AES128-GCM-SHA256", 128, "RSA", "RSA",
-            "AESGCM(128)", NID_sha256, NID_aes_128_gcm),
-    SUITE12_CBC(0x003D, "RSA_WITH_AES_256_CBC_SHA256", "AES256-SHA256", 256, "RSA", "RSA",
-                "AES(256)", "SHA256", NID_sha256, NID_aes_256_cbc),
-    SUITE12_CBC(0x003C, "RSA_WITH_AES_128_CBC_SHA256", "AES128-SHA256", 128, "RSA", "RSA",
-                "AES(128)", "SHA256", NID_sha256, NID_aes_128_cbc),
-    SUITE12_CBC(0x0035, "RSA_WITH_AES_256_CBC_SHA", "AES256-SHA", 256, "RSA", "RSA", "AES(256)",
-                "SHA1", NID_sha256, NID_aes_256_cbc),
-    SUITE12_CBC(0x002F, "RSA_WITH_AES_128_CBC_SHA", "AES128-SHA", 128, "RSA", "RSA", "AES(128)",
-                "SHA1", NID_sha256, NID_aes_128_cbc),
-};
-#undef SUITE12
-#undef SUITE12_CBC
-#define N_SUITES (sizeof(suite_infos) / sizeof(suite_infos[0]))
+static size_t suite_count(void)
+{
+    size_t n;
+    tls_suites(&n);
+    return n;
+}
+
+static const tls_suite_info *suite_at(size_t i)
+{
+    size_t n;
+    return &tls_suites(&n)[i];
+}
 
 /*
  * RFC 8446 5.5: AES-GCM keys may protect at most 2^24.5 full-size records
  * (about 24 million); ChaCha20-Poly1305 has no practical limit below the
- * 2^64 sequence space.
+ * 2^64 sequence space. AES-CCM gets AES-GCM's limit (its confidentiality
+ * bound is the same order, RFC 9147 4.5.3).
  */
 #define AES_GCM_RECORD_LIMIT 23726566ull
 #define UNLIMITED_RECORDS    UINT64_MAX
-
-static const char *cipher_fetch_name(int nid)
-{
-    switch (nid) {
-    case NID_aes_128_gcm:
-        return "AES-128-GCM";
-    case NID_aes_256_gcm:
-        return "AES-256-GCM";
-    case NID_chacha20_poly1305:
-        return "ChaCha20-Poly1305";
-    case NID_aes_128_cbc:
-        return "AES-128-CBC";
-    case NID_aes_256_cbc:
-        return "AES-256-CBC";
-    }
-    return NULL;
-}
 
 /* -------------------------------------------------- library contexts */
 
@@ -178,9 +100,9 @@ struct tls_crypto {
     EVP_MAC *hmac;
     EVP_KDF *hkdf;
     EVP_KDF *prf;
-    EVP_CIPHER *ciphers[N_SUITES]; /* owned; parallel to suite_infos */
-    tls_suite suites[N_SUITES];
-    tls12_suite suites12[N_SUITES];
+    EVP_CIPHER *ciphers[MAX_SUITES]; /* owned; parallel to tls_suites() */
+    tls_suite suites[MAX_SUITES];
+    tls12_suite suites12[MAX_SUITES];
     uint8_t sigalg_ok[MAX_SIGALGS];
     int have_ecdh, have_dh, have_ecdsa;
     uint8_t cookie_key[TLS_COOKIE_KEY_LEN];
@@ -203,7 +125,7 @@ static const EVP_MD *cr_md(const tls_crypto *cr, int nid)
 
 static void init_suite(tls_crypto *cr, size_t i)
 {
-    const tls_suite_info *info = &suite_infos[i];
+    const tls_suite_info *info = suite_at(i);
     tls_suite *s = &cr->suites[i];
     s->info = info;
     s->cr = cr;
@@ -211,7 +133,7 @@ static void init_suite(tls_crypto *cr, size_t i)
     /* TLS 1.2 CBC suites: iv_len is the block (the explicit per-record
      * IV), no tag (the HMAC is the record layer's). */
     s->iv_len = info->aead ? TLS_AEAD_IV_LEN : 16;
-    s->tag_len = info->aead ? TLS_AEAD_TAG_LEN : 0;
+    s->tag_len = info->tag_len;
     /* RFC 5288 3: TLS 1.2 AES-GCM carries an explicit nonce; RFC 7905 2:
      * TLS 1.2 ChaCha20-Poly1305 forms it like TLS 1.3. */
     s->nonce_mode =
@@ -220,18 +142,18 @@ static void init_suite(tls_crypto *cr, size_t i)
             : TLS_NONCE_XOR;
     s->md = cr_md(cr, info->digest_nid);
     s->hash_len = s->md != NULL ? (size_t)EVP_MD_get_size(s->md) : 0;
-    s->record_limit = info->cipher_nid == NID_aes_128_gcm || info->cipher_nid == NID_aes_256_gcm
-                          ? AES_GCM_RECORD_LIMIT
-                          : UNLIMITED_RECORDS;
+    s->record_limit = info->cipher_nid == NID_chacha20_poly1305 || !info->aead
+                          ? UNLIMITED_RECORDS
+                          : AES_GCM_RECORD_LIMIT;
     /* Same cipher for several suites: fetch it once per entry. */
     EVP_CIPHER *c = NULL;
     for (size_t j = 0; j < i && c == NULL; j++)
-        if (suite_infos[j].cipher_nid == info->cipher_nid)
+        if (suite_at(j)->cipher_nid == info->cipher_nid)
             c = cr->ciphers[j];
     if (c != NULL && EVP_CIPHER_up_ref(c) != 1)
         c = NULL;
     if (c == NULL)
-        c = EVP_CIPHER_fetch(cr->libctx, cipher_fetch_name(info->cipher_nid), cr->propq);
+        c = EVP_CIPHER_fetch(cr->libctx, info->cipher_fetch, cr->propq);
     cr->ciphers[i] = c;
     s->cipher = c;
     s->key_len = c != NULL ? (size_t)EVP_CIPHER_get_key_length(c) : 0;
@@ -263,7 +185,7 @@ static void crypto_entry_free(tls_crypto *cr)
     EVP_MAC_free(cr->hmac);
     EVP_KDF_free(cr->hkdf);
     EVP_KDF_free(cr->prf);
-    for (size_t i = 0; i < N_SUITES; i++)
+    for (size_t i = 0; i < suite_count(); i++)
         EVP_CIPHER_free(cr->ciphers[i]);
     for (size_t i = 0; i < MAX_TEMPLATE; i++)
         if (cr->tmpl[i] != TMPL_FAILED)
@@ -279,6 +201,8 @@ static void crypto_entry_free(tls_crypto *cr)
  * Fetch failures are expected and leave nothing on the error queue. */
 static tls_crypto *crypto_entry_new(OSSL_LIB_CTX *libctx, const char *propq)
 {
+    if (suite_count() > MAX_SUITES)
+        return NULL;
     tls_crypto *cr = OPENSSL_zalloc(sizeof(*cr));
     if (cr == NULL)
         return NULL;
@@ -297,10 +221,10 @@ static tls_crypto *crypto_entry_new(OSSL_LIB_CTX *libctx, const char *propq)
     cr->hmac = EVP_MAC_fetch(libctx, "HMAC", cr->propq);
     cr->hkdf = EVP_KDF_fetch(libctx, "HKDF", cr->propq);
     cr->prf = EVP_KDF_fetch(libctx, "TLS1-PRF", cr->propq);
-    for (size_t i = 0; i < N_SUITES; i++)
+    for (size_t i = 0; i < suite_count(); i++)
         init_suite(cr, i);
     kx_probe(cr);
-    for (size_t i = 0; i < N_SUITES; i++)
+    for (size_t i = 0; i < suite_count(); i++)
         tls12_suite_fill(&cr->suites12[i], &cr->suites[i]);
     int ok = sigalgs_probe(cr);
     cr->cookie_key_ok = RAND_priv_bytes_ex(libctx, cr->cookie_key, sizeof(cr->cookie_key), 0) == 1;
@@ -327,7 +251,7 @@ static int suite_usable(const tls_crypto *cr, const tls_suite *s)
 
 static int crypto_has_suite(const tls_crypto *cr)
 {
-    for (size_t i = 0; i < N_SUITES; i++)
+    for (size_t i = 0; i < suite_count(); i++)
         if (suite_usable(cr, &cr->suites[i]))
             return 1;
     return 0;
@@ -448,8 +372,8 @@ const EVP_CIPHER *tls_crypto_cipher(const tls_crypto *cr, int nid)
     cr = cr_or_default(cr);
     if (cr == NULL)
         return NULL;
-    for (size_t i = 0; i < N_SUITES; i++)
-        if (suite_infos[i].cipher_nid == nid)
+    for (size_t i = 0; i < suite_count(); i++)
+        if (suite_at(i)->cipher_nid == nid)
             return cr->ciphers[i];
     return NULL;
 }
@@ -465,37 +389,12 @@ const EVP_MD *tls_crypto_md(const tls_crypto *cr, int nid)
     return tls_md_by_nid(cr, nid);
 }
 
-const tls_suite_info *tls_suites(size_t *n)
-{
-    *n = N_SUITES;
-    return suite_infos;
-}
-
-const tls_suite_info *tls_suite_by_id(uint16_t id)
-{
-    for (size_t i = 0; i < N_SUITES; i++)
-        if (suite_infos[i].id == id)
-            return &suite_infos[i];
-    return NULL;
-}
-
-const tls_suite_info *tls_suite_by_name(const char *name)
-{
-    if (name == NULL)
-        return NULL;
-    for (size_t i = 0; i < N_SUITES; i++)
-        if (strcmp(suite_infos[i].iana_name, name) == 0 ||
-            strcmp(suite_infos[i].ossl_name, name) == 0)
-            return &suite_infos[i];
-    return NULL;
-}
-
 const tls_suite *tls_suite_get(const tls_crypto *cr, uint16_t id)
 {
     cr = cr_or_default(cr);
     if (cr == NULL)
         return NULL;
-    for (size_t i = 0; i < N_SUITES; i++)
+    for (size_t i = 0; i < suite_count(); i++)
         if (cr->suites[i].id == id)
             return suite_usable(cr, &cr->suites[i]) ? &cr->suites[i] : NULL;
     return NULL;
@@ -503,7 +402,10 @@ const tls_suite *tls_suite_get(const tls_crypto *cr, uint16_t id)
 
 int tls_suite_is_chacha(uint16_t id)
 {
-    return id == 0x1303 || (id >= 0xCCA8 && id <= 0xCCAE);
+    /* RFC 7905 numbers its seven TLS 1.2 ChaCha20 suites consecutively. */
+    return id == TLS_SUITE_CHACHA20_POLY1305_SHA256 ||
+           (id >= TLS_SUITE_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 &&
+            id <= TLS_SUITE_RSA_PSK_WITH_CHACHA20_POLY1305_SHA256);
 }
 
 int tls_client_prefers_chacha(const uint8_t *suites, size_t len)
@@ -524,7 +426,7 @@ const tls12_suite *tls12_suite_get(const tls_crypto *cr, uint16_t id)
     cr = cr_or_default(cr);
     if (cr == NULL)
         return NULL;
-    for (size_t i = 0; i < N_SUITES; i++)
+    for (size_t i = 0; i < suite_count(); i++)
         if (cr->suites[i].id == id) {
             const tls12_suite *s = &cr->suites12[i];
             if (s->suite == NULL || !suite_usable(cr, s->suite))
@@ -572,7 +474,20 @@ int tls_aead_init(tls_aead *a, const tls_suite *s, int enc, const uint8_t *key, 
     a->suite = s;
     a->enc = enc ? 1 : 0;
     memcpy(a->iv, iv, iv_len);
-    if (EVP_CipherInit_ex2(a->ctx, s->cipher, key, NULL, a->enc, NULL) != 1) {
+    a->ccm = EVP_CIPHER_get_mode(s->cipher) == EVP_CIPH_CCM_MODE;
+    int ok;
+    if (!a->ccm) {
+        ok = EVP_CipherInit_ex2(a->ctx, s->cipher, key, NULL, a->enc, NULL) == 1;
+    } else {
+        /* RFC 6655 3 / RFC 8446 5.3: CCM with a 12-byte nonce (libcrypto's
+         * default is 7) and the suite's tag length, both fixed before the
+         * key is set (the key schedule takes them in, both directions). */
+        ok = EVP_CipherInit_ex2(a->ctx, s->cipher, NULL, NULL, a->enc, NULL) == 1 &&
+             EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_IVLEN, TLS_AEAD_IV_LEN, NULL) == 1 &&
+             EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, (int)s->tag_len, NULL) == 1 &&
+             EVP_CipherInit_ex2(a->ctx, NULL, key, NULL, a->enc, NULL) == 1;
+    }
+    if (!ok) {
         tls_aead_clear(a);
         return TLS_ERR_INTERNAL;
     }
@@ -593,14 +508,23 @@ void tls_aead_nonce(const tls_aead *a, uint64_t seq, uint8_t nonce[TLS_AEAD_IV_L
         nonce[TLS_AEAD_IV_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
 }
 
-/* Set the nonce on the already keyed context and feed the AAD: the only
- * per-record setup, and no allocation. */
-static int aead_start(tls_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aad_len)
+/* Set the nonce on the already keyed context, the expected tag when
+ * opening, and feed the AAD: the only per-record setup, and no allocation.
+ * CCM also needs the tag before anything else is fed, and the length of
+ * the data (len) before the AAD. */
+static int aead_start(tls_aead *a, const uint8_t *nonce, const uint8_t *aad, size_t aad_len,
+                      size_t len, const uint8_t *tag)
 {
     int outl;
     ENSURE(a->ctx != NULL, TLS_ERR_INTERNAL);
     ENSURE(aad_len <= 64, TLS_ERR_INTERNAL);
     ENSURE(EVP_CipherInit_ex2(a->ctx, NULL, NULL, nonce, -1, NULL) == 1, TLS_ERR_INTERNAL);
+    if (tag != NULL)
+        ENSURE(EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, (int)a->suite->tag_len,
+                                   (void *)tag) == 1,
+               TLS_ERR_INTERNAL);
+    if (a->ccm)
+        ENSURE(EVP_CipherUpdate(a->ctx, NULL, &outl, NULL, (int)len) == 1, TLS_ERR_INTERNAL);
     if (aad_len > 0)
         ENSURE(EVP_CipherUpdate(a->ctx, NULL, &outl, aad, (int)aad_len) == 1, TLS_ERR_INTERNAL);
     return 0;
@@ -611,7 +535,7 @@ int tls_aead_seal(tls_aead *a, const uint8_t nonce[TLS_AEAD_IV_LEN], const uint8
 {
     int outl, finl;
     ENSURE(a->enc && len <= (size_t)1 << 24, TLS_ERR_INTERNAL);
-    TRY(aead_start(a, nonce, aad, aad_len));
+    TRY(aead_start(a, nonce, aad, aad_len, len, NULL));
     ENSURE(EVP_CipherUpdate(a->ctx, buf, &outl, buf, (int)len) == 1, TLS_ERR_INTERNAL);
     ENSURE(EVP_CipherFinal_ex(a->ctx, buf + outl, &finl) == 1, TLS_ERR_INTERNAL);
     ENSURE((size_t)outl + (size_t)finl == len, TLS_ERR_INTERNAL);
@@ -629,11 +553,10 @@ int tls_aead_open(tls_aead *a, const uint8_t nonce[TLS_AEAD_IV_LEN], const uint8
     size_t tag_len = a->suite->tag_len;
     ENSURE(len >= tag_len, ERR_BAD_MAC);
     size_t n = len - tag_len;
-    TRY(aead_start(a, nonce, aad, aad_len));
-    ENSURE(EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, (int)tag_len, buf + n) == 1,
-           TLS_ERR_INTERNAL);
-    ENSURE(EVP_CipherUpdate(a->ctx, buf, &outl, buf, (int)n) == 1, ERR_BAD_MAC);
-    if (EVP_CipherFinal_ex(a->ctx, buf + outl, &finl) != 1) {
+    TRY(aead_start(a, nonce, aad, aad_len, n, buf + n));
+    /* CCM checks the tag in the update, the others in the final. */
+    if (EVP_CipherUpdate(a->ctx, buf, &outl, buf, (int)n) != 1 ||
+        EVP_CipherFinal_ex(a->ctx, buf + outl, &finl) != 1) {
         /* Do not leave unauthenticated plaintext behind. */
         OPENSSL_cleanse(buf, n);
         return ERR_BAD_MAC;
@@ -804,69 +727,7 @@ int tls_random_priv(const tls_crypto *cr, uint8_t *buf, size_t n)
 
 /* ---------------------------------------------------------------- groups */
 
-static const tls_group groups[] = {
-    {0x001d, "X25519", "X25519", NULL, NID_X25519, 32, 32, 128},
-    {0x0017, "P-256", "EC", "prime256v1", NID_X9_62_prime256v1, 65, 32, 128},
-    {0x001e, "X448", "X448", NULL, NID_X448, 56, 56, 224},
-    {0x0019, "P-521", "EC", "secp521r1", NID_secp521r1, 133, 66, 256},
-    {0x0018, "P-384", "EC", "secp384r1", NID_secp384r1, 97, 48, 192},
-};
-#define N_GROUPS (sizeof(groups) / sizeof(groups[0]))
-
-/* OpenSSL 3.0's default supported_groups order (the table's order). */
-static const uint16_t default_groups[] = {0x001d, 0x0017, 0x001e, 0x0019, 0x0018};
-
-/* Other spellings OpenSSL accepts in a groups list. */
-static const struct {
-    const char *alias;
-    uint16_t id;
-} group_aliases[] = {
-    {"x25519", 0x001d},     {"x448", 0x001e},      {"secp256r1", 0x0017},
-    {"prime256v1", 0x0017}, {"secp384r1", 0x0018}, {"secp521r1", 0x0019},
-};
-
-const tls_group *tls_group_get(uint16_t id)
-{
-    for (size_t i = 0; i < N_GROUPS; i++)
-        if (groups[i].id == id)
-            return &groups[i];
-    return NULL;
-}
-
-const char *tls_group_name(uint16_t group)
-{
-    const tls_group *g = tls_group_get(group);
-    return g != NULL ? g->name : NULL;
-}
-
-int tls_group_nid(uint16_t group)
-{
-    const tls_group *g = tls_group_get(group);
-    return g != NULL ? g->nid : NID_undef;
-}
-
-uint16_t tls_group_by_name(const char *name)
-{
-    if (name == NULL)
-        return 0;
-    for (size_t i = 0; i < N_GROUPS; i++)
-        if (strcmp(groups[i].name, name) == 0)
-            return groups[i].id;
-    for (size_t i = 0; i < sizeof(group_aliases) / sizeof(group_aliases[0]); i++)
-        if (strcmp(group_aliases[i].alias, name) == 0)
-            return group_aliases[i].id;
-    return 0;
-}
-
-const uint16_t *tls_default_groups(size_t *n)
-{
-    *n = sizeof(default_groups) / sizeof(default_groups[0]);
-    return default_groups;
-}
-
 #define ERR_BAD_POINT TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_ECPOINT)
-
-_Static_assert(N_GROUPS <= MAX_GROUPS, "MAX_GROUPS too small");
 
 /* Key generation by name (fetches the key manager): only used once per
  * group and entry, to make its template. curve NULL: no group parameter;
@@ -920,7 +781,9 @@ static EVP_PKEY *template_get(const tls_crypto *cr_const, size_t i, const char *
 
 static EVP_PKEY *group_template(const tls_crypto *cr, const tls_group *g)
 {
-    return template_get(cr, (size_t)(g - groups), g->alg, g->curve, 0);
+    size_t n;
+    size_t i = (size_t)(g - tls_groups(&n));
+    return i < n && i < MAX_GROUPS ? template_get(cr, i, g->alg, g->curve, 0) : NULL;
 }
 
 EVP_PKEY *tls_crypto_dh_template(const tls_crypto *cr, size_t i, const char *group_name)
@@ -1069,63 +932,6 @@ int tls_kex_derive_keep(const tls_crypto *cr, uint16_t group, EVP_PKEY *priv, co
 
 /* ------------------------------------------------------------- sigalgs */
 
-static const tls_sigalg sigalgs[] = {
-    {0x0403, "ecdsa_secp256r1_sha256", EVP_PKEY_EC, NID_X9_62_prime256v1, NID_sha256, 0, 1,
-     EVP_PKEY_EC},
-    {0x0503, "ecdsa_secp384r1_sha384", EVP_PKEY_EC, NID_secp384r1, NID_sha384, 0, 1, EVP_PKEY_EC},
-    {0x0603, "ecdsa_secp521r1_sha512", EVP_PKEY_EC, NID_secp521r1, NID_sha512, 0, 1, EVP_PKEY_EC},
-    {0x0807, "ed25519", EVP_PKEY_ED25519, NID_undef, NID_undef, 0, 1, EVP_PKEY_ED25519},
-    {0x0808, "ed448", EVP_PKEY_ED448, NID_undef, NID_undef, 0, 1, EVP_PKEY_ED448},
-    {0x0809, "rsa_pss_pss_sha256", EVP_PKEY_RSA_PSS, NID_undef, NID_sha256, 1, 1, EVP_PKEY_RSA_PSS},
-    {0x080a, "rsa_pss_pss_sha384", EVP_PKEY_RSA_PSS, NID_undef, NID_sha384, 1, 1, EVP_PKEY_RSA_PSS},
-    {0x080b, "rsa_pss_pss_sha512", EVP_PKEY_RSA_PSS, NID_undef, NID_sha512, 1, 1, EVP_PKEY_RSA_PSS},
-    {0x0804, "rsa_pss_rsae_sha256", EVP_PKEY_RSA, NID_undef, NID_sha256, 1, 1, EVP_PKEY_RSA_PSS},
-    {0x0805, "rsa_pss_rsae_sha384", EVP_PKEY_RSA, NID_undef, NID_sha384, 1, 1, EVP_PKEY_RSA_PSS},
-    {0x0806, "rsa_pss_rsae_sha512", EVP_PKEY_RSA, NID_undef, NID_sha512, 1, 1, EVP_PKEY_RSA_PSS},
-    {0x0401, "rsa_pkcs1_sha256", EVP_PKEY_RSA, NID_undef, NID_sha256, 0, 0, EVP_PKEY_RSA},
-    {0x0501, "rsa_pkcs1_sha384", EVP_PKEY_RSA, NID_undef, NID_sha384, 0, 0, EVP_PKEY_RSA},
-    {0x0601, "rsa_pkcs1_sha512", EVP_PKEY_RSA, NID_undef, NID_sha512, 0, 0, EVP_PKEY_RSA},
-    {0x0203, "ecdsa_sha1", EVP_PKEY_EC, NID_undef, NID_sha1, 0, 0, EVP_PKEY_EC},
-    {0x0201, "rsa_pkcs1_sha1", EVP_PKEY_RSA, NID_undef, NID_sha1, 0, 0, EVP_PKEY_RSA},
-};
-#define N_SIGALGS (sizeof(sigalgs) / sizeof(sigalgs[0]))
-
-/* OpenSSL 3.0's default signature_algorithms order, without SHA-224/SHA-1. */
-static const uint16_t default_sigalgs[] = {
-    0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0809, 0x080a,
-    0x080b, 0x0804, 0x0805, 0x0806, 0x0401, 0x0501, 0x0601,
-};
-
-const tls_sigalg *tls_sigalg_get(uint16_t id)
-{
-    for (size_t i = 0; i < N_SIGALGS; i++)
-        if (sigalgs[i].id == id)
-            return &sigalgs[i];
-    return NULL;
-}
-
-const char *tls_sigalg_name(uint16_t scheme)
-{
-    const tls_sigalg *a = tls_sigalg_get(scheme);
-    return a != NULL ? a->name : NULL;
-}
-
-uint16_t tls_sigalg_by_name(const char *name)
-{
-    if (name == NULL)
-        return 0;
-    for (size_t i = 0; i < N_SIGALGS; i++)
-        if (strcmp(sigalgs[i].name, name) == 0)
-            return sigalgs[i].id;
-    return 0;
-}
-
-const uint16_t *tls_default_sigalgs(size_t *n)
-{
-    *n = sizeof(default_sigalgs) / sizeof(default_sigalgs[0]);
-    return default_sigalgs;
-}
-
 static int ec_key_curve_nid(EVP_PKEY *key)
 {
     char name[80];
@@ -1187,7 +993,10 @@ static const char *sigalg_keytype(const tls_sigalg *a)
  * failure. */
 static int sigalgs_probe(tls_crypto *cr)
 {
-    _Static_assert(N_SIGALGS <= MAX_SIGALGS, "MAX_SIGALGS too small");
+    size_t n_sigalgs;
+    const tls_sigalg *sigalgs = tls_sigalgs(&n_sigalgs);
+    if (n_sigalgs > MAX_SIGALGS)
+        return 0;
     static const int types[] = {EVP_PKEY_RSA, EVP_PKEY_RSA_PSS, EVP_PKEY_EC, EVP_PKEY_ED25519,
                                 EVP_PKEY_ED448};
     int type_ok[sizeof(types) / sizeof(types[0])] = {0};
@@ -1198,7 +1007,7 @@ static int sigalgs_probe(tls_crypto *cr)
         type_ok[t] = pctx != NULL;
         EVP_PKEY_CTX_free(pctx);
     }
-    for (size_t i = 0; i < N_SIGALGS; i++) {
+    for (size_t i = 0; i < n_sigalgs; i++) {
         const tls_sigalg *a = &sigalgs[i];
         int ok = a->hash_nid == NID_undef || sigalg_md(cr, a) != NULL;
         int known = 0;
@@ -1213,12 +1022,11 @@ static int sigalgs_probe(tls_crypto *cr)
 int tls_crypto_sigalg_available(const tls_crypto *cr, uint16_t scheme)
 {
     cr = cr_or_default(cr);
-    if (cr == NULL)
+    const tls_sigalg *a = tls_sigalg_get(scheme);
+    size_t n;
+    if (cr == NULL || a == NULL)
         return 0;
-    for (size_t i = 0; i < N_SIGALGS; i++)
-        if (sigalgs[i].id == scheme)
-            return cr->sigalg_ok[i] != 0;
-    return 0;
+    return cr->sigalg_ok[a - tls_sigalgs(&n)] != 0;
 }
 
 /* Set up mctx for signing or verifying with the scheme's hash and padding. */

@@ -1,8 +1,9 @@
 /*
  * core/crypto: the only module that calls libcrypto for primitives.
  *
- * Everything the protocol needs from libcrypto is described by const tables
- * (cipher suites, named groups, signature schemes). The EVP_CIPHER / EVP_MD /
+ * Everything the protocol needs from libcrypto is described by the const
+ * descriptor tables of core/algs.h (cipher suites, named groups, signature
+ * schemes). The EVP_CIPHER / EVP_MD /
  * EVP_MAC / EVP_KDF objects behind them are fetched once per library
  * context: a tls_crypto (core/tls.h) holds what one (OSSL_LIB_CTX, property
  * query) pair provides and is shared by every SSL_CTX made with that pair;
@@ -34,7 +35,7 @@ extern "C" {
 #define TLS_MAX_HASH          48 /* SHA-384 */
 #define TLS_MAX_KEY           32 /* AES-256 / ChaCha20 */
 #define TLS_AEAD_IV_LEN       12 /* every AEAD we use has a 96-bit nonce */
-#define TLS_AEAD_TAG_LEN      16
+#define TLS_AEAD_TAG_LEN      16 /* the largest; the CCM_8 suites use 8 */
 #define TLS_MAX_SHARE         133 /* secp521r1 uncompressed point */
 #define TLS_MAX_SHARED_SECRET 66
 #define TLS_MAX_SIG           1024 /* RSA-8192 signature; larger keys are refused */
@@ -67,7 +68,7 @@ enum {
 };
 
 typedef struct tls_suite {
-    const tls_suite_info *info; /* the public description (names, bits) */
+    const tls_suite_info *info; /* its descriptor (core/algs.h) */
     uint16_t id;
     size_t key_len;
     size_t iv_len;   /* TLS_AEAD_IV_LEN */
@@ -107,6 +108,7 @@ typedef struct tls_aead {
     const tls_suite *suite;
     uint8_t iv[TLS_AEAD_IV_LEN]; /* static IV (TLS 1.2 GCM: 4-byte salt first) */
     int enc;                     /* 1 seal, 0 open */
+    int ccm;                     /* AES-CCM: lengths and tag go in first */
 } tls_aead;
 
 /* Zero-initialised tls_aead is "no key". iv_len is suite->iv_len (TLS 1.3)
@@ -171,18 +173,6 @@ TLS_MUST_CHECK int tls_random(const tls_crypto *cr, uint8_t *buf, size_t n);
 TLS_MUST_CHECK int tls_random_priv(const tls_crypto *cr, uint8_t *buf, size_t n);
 
 /* --- named groups (key exchange) --------------------------------------- */
-typedef struct tls_group {
-    uint16_t id;       /* NamedGroup */
-    const char *name;  /* OpenSSL's group name: "X25519", "P-256" ... */
-    const char *alg;   /* key type for EVP_PKEY_CTX_new_from_name: "X25519", "EC" */
-    const char *curve; /* "prime256v1"... for EC groups, else NULL */
-    int nid;           /* NID_X25519, NID_X9_62_prime256v1 ... */
-    size_t share_len;  /* key_share bytes: 32, 56, 65, 97, 133 */
-    size_t secret_len; /* shared secret bytes */
-    int bits;          /* security bits */
-} tls_group;
-
-const tls_group *tls_group_get(uint16_t id);
 /* New ephemeral key for group; its key_share bytes into share (share_len
  * bytes, cap >= TLS_MAX_SHARE is always enough). */
 TLS_MUST_CHECK int tls_kex_keygen(const tls_crypto *cr, uint16_t group, EVP_PKEY **priv,
@@ -204,18 +194,6 @@ TLS_MUST_CHECK int tls_kex_derive_keep(const tls_crypto *cr, uint16_t group, EVP
                                        size_t *out_len, EVP_PKEY **peer_out);
 
 /* --- signature schemes ------------------------------------------------- */
-typedef struct tls_sigalg {
-    uint16_t id;      /* SignatureScheme */
-    const char *name; /* "rsa_pss_rsae_sha256" */
-    int pkey_type;    /* EVP_PKEY_RSA, EVP_PKEY_RSA_PSS, EVP_PKEY_EC, EVP_PKEY_ED25519 ... */
-    int curve_nid;    /* ECDSA in TLS 1.3: the curve it is bound to, else NID_undef */
-    int hash_nid;     /* NID_sha256 ...; NID_undef for EdDSA */
-    int pss;          /* RSASSA-PSS padding */
-    int tls13;        /* usable in a TLS 1.3 CertificateVerify */
-    int sig_nid;      /* what SSL_get_peer_signature_type_nid reports (pkey NID) */
-} tls_sigalg;
-
-const tls_sigalg *tls_sigalg_get(uint16_t id);
 /* Is key usable with scheme (key type, RSA-PSS params, ECDSA curve when
  * tls13)? 1 yes, 0 no. */
 int tls_sigalg_key_ok(uint16_t scheme, EVP_PKEY *key, int tls13);

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "core/algs.h"
 #include "core/extensions.h"
 #include "core/tls.h"
 
@@ -405,7 +406,7 @@ static int parse_extensions(tls_client_hello *ch, tls_reader *exts)
         ch->tls12_err = TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_ILLEGAL_POINT_COMPRESSION);
     /* RFC 5746 3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV counts as the empty
      * extension. */
-    if (tls_client_hello_has_suite(ch, 0x00FF))
+    if (tls_client_hello_has_suite(ch, TLS_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV))
         ch->have_reneg = 1;
     return 0;
 }

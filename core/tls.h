@@ -28,6 +28,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "core/algs.h"
 #include "core/err.h"
 
 #ifdef __cplusplus
@@ -603,36 +604,8 @@ uint8_t tls_conn_max_fragment_code(const tls_conn *c);
 size_t tls_conn_send_limit(const tls_conn *c);
 size_t tls_conn_recv_limit(const tls_conn *c);
 
-/* --- descriptors for compat (names, strengths) --------------------------- */
-typedef struct tls_suite_info {
-    uint16_t id;              /* IANA value */
-    const char *iana_name;    /* "TLS_AES_128_GCM_SHA256" */
-    const char *ossl_name;    /* OpenSSL's name (same as IANA for TLS 1.3 suites) */
-    uint16_t min_version;     /* TLS_V12 or TLS_V13 */
-    int strength_bits;        /* 128 / 256 */
-    int alg_bits;
-    int aead;
-    const char *kx;           /* "any", "ECDH", "RSA", "DH" (OpenSSL's Kx= text) */
-    const char *au;           /* "any", "RSA", "ECDSA" */
-    const char *enc;          /* "AESGCM(128)", "CHACHA20/POLY1305(256)" */
-    const char *mac;          /* "AEAD", "SHA1", ... */
-    int digest_nid;           /* NID of the handshake hash */
-    int cipher_nid;           /* NID of the record cipher */
-} tls_suite_info;
-
-/* All suites core implements, in default preference order; *n set. */
-const tls_suite_info *tls_suites(size_t *n);
-const tls_suite_info *tls_suite_by_id(uint16_t id);
-const tls_suite_info *tls_suite_by_name(const char *name); /* IANA or OpenSSL name */
-/* Name of a NamedGroup ("X25519", "P-256"...) / of a SignatureScheme, or NULL. */
-const char *tls_group_name(uint16_t group);
-int tls_group_nid(uint16_t group);
-uint16_t tls_group_by_name(const char *name); /* accepts "X25519", "P-256", "prime256v1", "secp256r1" ... ; 0 if unknown */
-const char *tls_sigalg_name(uint16_t scheme); /* "rsa_pss_rsae_sha256" ... */
-uint16_t tls_sigalg_by_name(const char *name);
-/* Core's defaults. */
-const uint16_t *tls_default_groups(size_t *n);
-const uint16_t *tls_default_sigalgs(size_t *n);
+/* --- algorithm descriptors: core/algs.h (suites, groups, schemes, code
+ * points); included above. ------------------------------------------------ */
 
 #ifdef __cplusplus
 }

@@ -25,15 +25,16 @@
 extern "C" {
 #endif
 
-/* Key exchange and authentication of a TLS 1.2 suite. */
+/* Key exchange and authentication of a TLS 1.2 suite: the descriptor's
+ * (core/algs.h) values under the names the TLS 1.2 code uses. */
 enum {
-    TLS12_KX_ECDHE = 1,
-    TLS12_KX_DHE = 2,
-    TLS12_KX_RSA = 3, /* RSA key transport (no ServerKeyExchange) */
+    TLS12_KX_ECDHE = TLS_KX_ECDHE,
+    TLS12_KX_DHE = TLS_KX_DHE,
+    TLS12_KX_RSA = TLS_KX_RSA, /* RSA key transport (no ServerKeyExchange) */
 };
 enum {
-    TLS12_AU_RSA = 1,
-    TLS12_AU_ECDSA = 2,
+    TLS12_AU_RSA = TLS_AU_RSA,
+    TLS12_AU_ECDSA = TLS_AU_ECDSA,
 };
 
 /*

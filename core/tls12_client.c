@@ -131,7 +131,8 @@ size_t tls12_client_suites(const tls_config *cfg, uint16_t *out, size_t cap)
     size_t n;
     const tls_suite_info *all = tls_suites(&n);
     for (size_t i = 0; i < n && k < cap; i++)
-        if (all[i].min_version == TLS_V12 && tls12_suite_get(cfg->crypto, all[i].id))
+        if (all[i].min_version == TLS_V12 && (all[i].flags & TLS_SUITE_F_DEFAULT) &&
+            tls12_suite_get(cfg->crypto, all[i].id))
             out[k++] = all[i].id;
     return k;
 }

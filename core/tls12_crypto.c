@@ -1,9 +1,9 @@
 /*
  * core/tls12_crypto: the TLS 1.2 building blocks of core/tls12.h.
  *
- * The suite facts that only TLS 1.2 needs (key exchange, MAC, IV sizes) are
- * one const table next to crypto.c's descriptor of the same suite; the
- * EVP objects are crypto.c's, fetched once, so nothing here fetches per call.
+ * The suite facts TLS 1.2 needs (key exchange, MAC, IV sizes) come from the
+ * suite's descriptor (core/algs.c); the EVP objects are crypto.c's, fetched
+ * once, so nothing here fetches per call.
  * Key derivation is the TLS 1.2 PRF of keysched.c (libcrypto's TLS1-PRF
  * KDF). Record protection itself is record.c's: this file derives the key
  * block and installs each direction's half.
@@ -26,61 +26,19 @@
 
 /* ------------------------------------------------------------- suites */
 
-/* What the table says; the EVP objects are filled in once. */
-typedef struct suite12_fact {
-    uint16_t id;
-    int kx;
-    int au;
-    int cbc;
-    int mac_nid; /* CBC suites only */
-} suite12_fact;
-
-static const suite12_fact facts[] = {
-    {0xC02C, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 0, NID_undef},
-    {0xC030, TLS12_KX_ECDHE, TLS12_AU_RSA, 0, NID_undef},
-    {0x009F, TLS12_KX_DHE, TLS12_AU_RSA, 0, NID_undef},
-    {0xCCA9, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 0, NID_undef},
-    {0xCCA8, TLS12_KX_ECDHE, TLS12_AU_RSA, 0, NID_undef},
-    {0xCCAA, TLS12_KX_DHE, TLS12_AU_RSA, 0, NID_undef},
-    {0xC02B, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 0, NID_undef},
-    {0xC02F, TLS12_KX_ECDHE, TLS12_AU_RSA, 0, NID_undef},
-    {0x009E, TLS12_KX_DHE, TLS12_AU_RSA, 0, NID_undef},
-    {0xC024, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 1, NID_sha384},
-    {0xC028, TLS12_KX_ECDHE, TLS12_AU_RSA, 1, NID_sha384},
-    {0x006B, TLS12_KX_DHE, TLS12_AU_RSA, 1, NID_sha256},
-    {0xC023, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 1, NID_sha256},
-    {0xC027, TLS12_KX_ECDHE, TLS12_AU_RSA, 1, NID_sha256},
-    {0x0067, TLS12_KX_DHE, TLS12_AU_RSA, 1, NID_sha256},
-    {0xC00A, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 1, NID_sha1},
-    {0xC014, TLS12_KX_ECDHE, TLS12_AU_RSA, 1, NID_sha1},
-    {0x0039, TLS12_KX_DHE, TLS12_AU_RSA, 1, NID_sha1},
-    {0xC009, TLS12_KX_ECDHE, TLS12_AU_ECDSA, 1, NID_sha1},
-    {0xC013, TLS12_KX_ECDHE, TLS12_AU_RSA, 1, NID_sha1},
-    {0x0033, TLS12_KX_DHE, TLS12_AU_RSA, 1, NID_sha1},
-    {0x009D, TLS12_KX_RSA, TLS12_AU_RSA, 0, NID_undef},
-    {0x009C, TLS12_KX_RSA, TLS12_AU_RSA, 0, NID_undef},
-    {0x003D, TLS12_KX_RSA, TLS12_AU_RSA, 1, NID_sha256},
-    {0x003C, TLS12_KX_RSA, TLS12_AU_RSA, 1, NID_sha256},
-    {0x0035, TLS12_KX_RSA, TLS12_AU_RSA, 1, NID_sha1},
-    {0x002F, TLS12_KX_RSA, TLS12_AU_RSA, 1, NID_sha1},
-};
-#define N_FACTS (sizeof(facts) / sizeof(facts[0]))
-
 void tls12_suite_fill(tls12_suite *s, const tls_suite *base)
 {
     memset(s, 0, sizeof(*s));
-    const suite12_fact *f = NULL;
-    for (size_t i = 0; i < N_FACTS && f == NULL; i++)
-        if (facts[i].id == base->id)
-            f = &facts[i];
-    if (f == NULL || base->cipher == NULL || base->md == NULL)
+    const tls_suite_info *f = base->info;
+    if (f == NULL || f->max_version < TLS_V12 || f->min_version > TLS_V12 ||
+        base->cipher == NULL || base->md == NULL)
         return; /* not TLS 1.2, or the context lacks the cipher: unavailable */
     s->kx = f->kx;
     s->au = f->au;
     s->prf_md = base->md;
-    s->cbc = f->cbc;
+    s->cbc = !f->aead;
     s->enc_key_len = base->key_len;
-    if (f->cbc) {
+    if (s->cbc) {
         s->mac_md = tls_md_by_nid(base->cr, f->mac_nid);
         if (s->mac_md == NULL)
             return;

@@ -100,7 +100,7 @@ struct tls13_client {
     int pha_kept;
 };
 
-static const uint16_t default_suites[] = {0x1302, 0x1303, 0x1301};
+static const uint16_t default_suites[] = {TLS_SUITE_AES_256_GCM_SHA384, TLS_SUITE_CHACHA20_POLY1305_SHA256, TLS_SUITE_AES_128_GCM_SHA256};
 
 /* RFC 8446 4.1.3: the random of a HelloRetryRequest is SHA-256("HelloRetryRequest"). */
 static const uint8_t hrr_random[32] = {
@@ -220,7 +220,7 @@ static int write_client_hello(tls_conn *c, tls_writer *w)
     /* RFC 5746 3.3: TLS_EMPTY_RENEGOTIATION_INFO_SCSV, as OpenSSL sends it
      * (also when only TLS 1.3 is offered: its servers then report secure
      * renegotiation support, as s_server prints). */
-    TRY(tls_wr_u16(w, 0x00FF));
+    TRY(tls_wr_u16(w, TLS_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV));
     TRY(tls_wr_close(w, 2, m));
     /* RFC 3749: DEFLATE before null when compression is allowed (TLS 1.2). */
     if (cl->offer12 && (cfg->flags & TLS_CFG_COMPRESSION)) {

@@ -101,7 +101,7 @@ struct tls13_server {
 };
 
 
-static const uint16_t default_suites[] = {0x1302, 0x1303, 0x1301};
+static const uint16_t default_suites[] = {TLS_SUITE_AES_256_GCM_SHA384, TLS_SUITE_CHACHA20_POLY1305_SHA256, TLS_SUITE_AES_128_GCM_SHA256};
 
 /* RFC 8446 4.1.3: the random of a HelloRetryRequest is SHA-256("HelloRetryRequest"). */
 static const uint8_t hrr_random[32] = {
@@ -786,7 +786,7 @@ static int choose_version(tls_conn *c, const tls_client_hello *ch, uint16_t *v, 
         return TLS_FAIL(TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);
     /* RFC 7507 3: TLS_FALLBACK_SCSV from a client offering less than we
      * support means someone forced the fallback. */
-    if (*v < max && tls_client_hello_has_suite(ch, 0x5600))
+    if (*v < max && tls_client_hello_has_suite(ch, TLS_SUITE_FALLBACK_SCSV))
         return TLS_FAIL(TLS_AD_INAPPROPRIATE_FALLBACK, TLS_R_INAPPROPRIATE_FALLBACK);
     *downgrade = *v == TLS_V12 && max >= TLS_V13;
     return 0;
@@ -841,7 +841,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
      * reports whether the ClientHello carried RFC 5746's signal (the SCSV
      * or the renegotiation_info extension), though 1.3 never renegotiates. */
     if (version == TLS_V13)
-        c->secure_reneg = tls_client_hello_has_suite(ch, 0x00FF) || ch->have_reneg_ext;
+        c->secure_reneg = tls_client_hello_has_suite(ch, TLS_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV) || ch->have_reneg_ext;
     if (sv->state == SS_WAIT_CH) {
         if (ch->have_sni) {
             memcpy(sv->sni, ch->sni, ch->sni_len);

@@ -63,7 +63,7 @@ Cfg config_of(SSL *s, uint16_t max_version = TLS_V13)
     r.cfg.max_version = max_version;
     r.ok = shimssl_config_features(s, &r.cfg) == 1;
     for (size_t i = 0; r.ok && i < r.cfg.n_tls12_suites; i++)
-        r.suites.push_back(tls_suite_by_id(r.cfg.tls12_suites[i])->ossl_name);
+        r.suites.push_back(SSL_CIPHER_get_name(shimssl_cipher_by_id(r.cfg.tls12_suites[i])));
     return r;
 }
 

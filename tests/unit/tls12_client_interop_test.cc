@@ -257,6 +257,25 @@ TEST_P(Suites, HandshakeDataExporterFacts)
     EXPECT_EQ(0, memcmp(a, b, 12));
 }
 
+// RFC 7251's ECDHE-ECDSA AES-CCM suites (CCM8: an 8-byte tag), which
+// OpenSSL 3.0 implements but leaves out of its default list.
+TEST(Tls12Interop, EcdsaCcmSuites)
+{
+    for (uint16_t suite : {TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CCM,
+                           TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CCM_8}) {
+        Peer12 p("p256");
+        p.server_ciphers("ECDHE-ECDSA-AES128-CCM:ECDHE-ECDSA-AES128-CCM8");
+        p.cfg.tls12_suites = &suite;
+        p.cfg.n_tls12_suites = 1;
+        ASSERT_EQ(TLS_OK, p.handshake()) << suite;
+        EXPECT_EQ(suite, tls_conn_cipher_suite(p.c));
+        EXPECT_EQ(suite, SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(p.s)));
+        expect_data_both_ways(p, 1000);
+        expect_data_both_ways(p, 40000);
+        expect_exporters_agree(p);
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Aead, Suites,
                          ::testing::Values(SuiteCase{0xC02B, "p256"}, SuiteCase{0xC02C, "p256"},
                                            SuiteCase{0xCCA9, "p256"}, SuiteCase{0xC02F, "rsa"},

@@ -71,6 +71,40 @@ TEST_P(Suites, HandshakeDataExporter)
 
 INSTANTIATE_TEST_SUITE_P(Tls13, Suites, ::testing::Values(0x1301, 0x1302, 0x1303));
 
+// RFC 8446 B.4's AES-CCM suites (CCM_8: an 8-byte tag). They are not in
+// OpenSSL 3.0's default TLS 1.3 list, so the server enables them.
+class CcmSuites : public ::testing::TestWithParam<uint16_t>
+{
+};
+
+TEST_P(CcmSuites, HandshakeDataExporter)
+{
+    Peer p;
+    ASSERT_EQ(1, SSL_CTX_set_ciphersuites(p.sctx, "TLS_AES_128_CCM_SHA256:TLS_AES_128_CCM_8_SHA256"));
+    uint16_t suite = GetParam();
+    p.cfg.tls13_suites = &suite;
+    p.cfg.n_tls13_suites = 1;
+    ASSERT_EQ(TLS_OK, p.handshake());
+    EXPECT_EQ(suite, tls_conn_cipher_suite(p.c));
+    EXPECT_EQ(suite, SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(p.s)));
+    expect_data_both_ways(p, 1000);
+    expect_data_both_ways(p, 20000);
+    expect_exporters_agree(p);
+}
+
+INSTANTIATE_TEST_SUITE_P(Tls13, CcmSuites,
+                         ::testing::Values(TLS_SUITE_AES_128_CCM_SHA256,
+                                           TLS_SUITE_AES_128_CCM_8_SHA256));
+
+TEST(Tls13Interop, CcmIsNotOfferedByDefault)
+{
+    // As OpenSSL's client: the default list has no CCM suite, so a server
+    // that only takes CCM finds nothing in common.
+    Peer p;
+    ASSERT_EQ(1, SSL_CTX_set_ciphersuites(p.sctx, "TLS_AES_128_CCM_SHA256"));
+    EXPECT_LT(p.handshake(), 0);
+}
+
 TEST(Tls13Interop, DefaultSuiteIsOpenSslsFirstChoice)
 {
     Peer p;
