@@ -357,7 +357,18 @@ INSTANTIATE_TEST_SUITE_P(
                       BadOffer{TLS_V13, u8(255), kBadCode}, BadOffer{TLS_V12, u8(0), kBadCode},
                       BadOffer{TLS_V12, u8(5), kBadCode}, BadOffer{TLS_V13, "", kBadBody},
                       BadOffer{TLS_V13, u8(1) + u8(1), kBadBody}, BadOffer{TLS_V12, "", kBadBody},
-                      BadOffer{TLS_V12, u8(2) + u8(0), kBadBody}));
+                      BadOffer{TLS_V12, u8(2) + u8(0), kBadBody}),
+    [](const ::testing::TestParamInfo<BadOffer> &i) {
+        std::string n = i.param.version == TLS_V13 ? "Tls13_" : "Tls12_";
+        if (i.param.body.empty())
+            return n + "empty";
+        for (unsigned char ch : i.param.body) {
+            char h[3];
+            snprintf(h, sizeof(h), "%02X", ch);
+            n += h;
+        }
+        return n;
+    });
 
 // --- sessions -------------------------------------------------------------------
 

@@ -238,7 +238,12 @@ TEST_P(Keys, ClientVerifiesChainAndSignature)
 INSTANTIATE_TEST_SUITE_P(Tls13Server, Keys,
                          ::testing::Values(KeyCase{"server", EVP_PKEY_RSA_PSS},
                                            KeyCase{"server-ec", EVP_PKEY_EC},
-                                           KeyCase{"server-ed25519", EVP_PKEY_ED25519}));
+                                           KeyCase{"server-ed25519", EVP_PKEY_ED25519}),
+                         [](const ::testing::TestParamInfo<KeyCase> &i) {
+                             std::string n = i.param.cert;
+                             std::replace(n.begin(), n.end(), '-', '_');
+                             return n;
+                         });
 
 TEST(Tls13ServerInterop, ChainIsSent)
 {
