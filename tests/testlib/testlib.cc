@@ -219,12 +219,13 @@ std::string cert(const std::string &file)
 namespace
 {
 
-// mkdtemp under $TMPDIR (or /tmp); "" on failure.
-std::string new_temp_dir(const std::string &tag)
+// mkdtemp under base (default $TMPDIR or /tmp); "" on failure.
+std::string new_temp_dir(const std::string &tag, std::string base = "")
 {
     const char *tmp = getenv("TMPDIR");
-    std::string tmpl =
-        std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/shimssl-" + tag + "-XXXXXX";
+    if (base.empty())
+        base = tmp != nullptr && *tmp ? tmp : "/tmp";
+    std::string tmpl = base + "/shimssl-" + tag + "-XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
     if (mkdtemp(buf.data()) == nullptr)
@@ -272,9 +273,35 @@ TempDirs &temp_dirs()
 
 } // namespace
 
+// The directory make_temp_dir() creates directories in: one per test
+// program, named in the environment (SHIMSSL_TEST_TMPROOT) for the programs
+// it starts. A death test's child (gtest re-runs the test program, which
+// ends with _exit, no destructor) makes its directories in its parent's, so
+// the parent removes them.
+std::string temp_root()
+{
+    static std::mutex mu;
+    static std::string root;
+    std::lock_guard<std::mutex> lock(mu);
+    if (!root.empty())
+        return root;
+    struct stat st;
+    const char *inherited = getenv("SHIMSSL_TEST_TMPROOT");
+    if (inherited != nullptr && stat(inherited, &st) == 0 && S_ISDIR(st.st_mode)) {
+        root = inherited;
+        return root;
+    }
+    root = new_temp_dir("test");
+    if (root.empty())
+        return root;
+    temp_dirs().add(root);
+    setenv("SHIMSSL_TEST_TMPROOT", root.c_str(), 1);
+    return root;
+}
+
 std::string make_temp_dir(const std::string &tag)
 {
-    std::string dir = new_temp_dir(tag);
+    std::string dir = new_temp_dir(tag, temp_root());
     if (!dir.empty())
         temp_dirs().add(dir);
     return dir;

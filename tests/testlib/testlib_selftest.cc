@@ -283,6 +283,7 @@ TEST(Hygiene, TempDirIsRemovedWhenTheTestEndsEvenAfterAFailure)
 {
     RunOptions opt;
     opt.env = {std::string(kChildVar) + "=1"};
+    opt.unset = {"SHIMSSL_TEST_TMPROOT"}; // its own, not inside ours
     RunResult r = run(child_argv("MakesATempDirThenFails"), opt);
     ASSERT_EQ(1, r.exit_code) << describe(child_argv("MakesATempDirThenFails"), r);
     std::string dir = field(r.out, "TEMPDIR");
