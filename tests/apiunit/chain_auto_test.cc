@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "testlib/ssl_pair.h"
 #include "testlib/testlib.h"
 
 namespace
@@ -100,26 +101,11 @@ Result handshake(SSL_CTX *cctx, SSL_CTX *sctx, void (*tweak_server)(SSL *) = nul
 {
     Result r;
     SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
-    BIO *a, *b;
-    if (BIO_new_bio_pair(&a, 0, &b, 0) != 1)
+    if (!shimtest::connect_pair(c, s))
         return r;
-    SSL_set_bio(c, a, a);
-    SSL_set_bio(s, b, b);
-    SSL_set_connect_state(c);
-    SSL_set_accept_state(s);
     if (tweak_server != nullptr)
         tweak_server(s);
-    int rc = 0, rs = 0;
-    for (int i = 0; i < 100 && (rc != 1 || rs != 1); i++) {
-        if (rc != 1)
-            rc = SSL_do_handshake(c);
-        if (rs != 1)
-            rs = SSL_do_handshake(s);
-        if ((rc <= 0 && SSL_get_error(c, rc) != SSL_ERROR_WANT_READ) ||
-            (rs <= 0 && SSL_get_error(s, rs) != SSL_ERROR_WANT_READ))
-            break;
-    }
-    r.ok = rc == 1 && rs == 1;
+    r.ok = shimtest::handshake_pair(c, s);
     r.client_saw = cns(SSL_get_peer_cert_chain(c));
     r.server_saw = cns(SSL_get_peer_cert_chain(s));
     r.client_verify = SSL_get_verify_result(c);

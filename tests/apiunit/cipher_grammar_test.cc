@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "testlib/ssl_pair.h"
 #include "testlib/testlib.h"
 
 namespace
@@ -275,20 +276,8 @@ std::string picked(const char *server13, const char *server12, uint64_t opts, co
     EXPECT_EQ(SSL_CTX_set_ciphersuites(cctx, client13), 1);
     EXPECT_EQ(SSL_CTX_set_cipher_list(cctx, client12), 1);
     SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
-    BIO *a, *b;
-    BIO_new_bio_pair(&a, 0, &b, 0);
-    SSL_set_bio(c, a, a);
-    SSL_set_bio(s, b, b);
-    SSL_set_connect_state(c);
-    SSL_set_accept_state(s);
-    int rc = 0, rs = 0;
-    for (int i = 0; i < 50 && (rc != 1 || rs != 1); i++) {
-        if (rc != 1)
-            rc = SSL_do_handshake(c);
-        if (rs != 1)
-            rs = SSL_do_handshake(s);
-    }
-    std::string name = rc == 1 && rs == 1 ? SSL_get_cipher_name(s) : "(failed)";
+    shimtest::connect_pair(c, s);
+    std::string name = shimtest::handshake_pair(c, s, 50) ? SSL_get_cipher_name(s) : "(failed)";
     SSL_free(c);
     SSL_free(s);
     SSL_CTX_free(cctx);
@@ -436,19 +425,9 @@ TEST(SigalgsList, HashFirstFormIsHonoured)
     SSL_CTX *sctx = server_ctx();
     ASSERT_EQ(SSL_CTX_set1_sigalgs_list(cctx, "SHA384+RSA-PSS"), 1);
     SSL *c = SSL_new(cctx), *s = SSL_new(sctx);
-    BIO *a, *b;
-    BIO_new_bio_pair(&a, 0, &b, 0);
-    SSL_set_bio(c, a, a);
-    SSL_set_bio(s, b, b);
-    SSL_set_connect_state(c);
-    SSL_set_accept_state(s);
-    int rc = 0, rs = 0;
-    for (int i = 0; i < 50 && (rc != 1 || rs != 1); i++) {
-        if (rc != 1)
-            rc = SSL_do_handshake(c);
-        if (rs != 1)
-            rs = SSL_do_handshake(s);
-    }
+    shimtest::connect_pair(c, s);
+    int rc = 0;
+    shimtest::handshake_pair(c, s, 50, &rc);
     ASSERT_EQ(rc, 1);
     int nid = 0;
     EXPECT_EQ(SSL_get_peer_signature_nid(c, &nid), 1);

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "testlib/ssl_pair.h"
 #include "testlib/testlib.h"
 
 namespace
@@ -87,25 +88,10 @@ class ClientHelloCb : public ::testing::Test
     {
         c = SSL_new(cctx);
         s = SSL_new(sctx);
-        BIO *a, *b;
-        if (BIO_new_bio_pair(&a, 0, &b, 0) != 1)
+        if (!shimtest::connect_pair(c, s))
             return 0;
-        SSL_set_bio(c, a, a);
-        SSL_set_bio(s, b, b);
         SSL_set_tlsext_host_name(c, "hello.example");
-        SSL_set_connect_state(c);
-        SSL_set_accept_state(s);
-        int rc = 0, rs = 0;
-        for (int i = 0; i < 100 && (rc != 1 || rs != 1); i++) {
-            if (rc != 1)
-                rc = SSL_do_handshake(c);
-            if (rs != 1)
-                rs = SSL_do_handshake(s);
-            if ((rc <= 0 && SSL_get_error(c, rc) != SSL_ERROR_WANT_READ) ||
-                (rs <= 0 && SSL_get_error(s, rs) != SSL_ERROR_WANT_READ))
-                return 0;
-        }
-        return rc == 1 && rs == 1;
+        return shimtest::handshake_pair(c, s) ? 1 : 0;
     }
     SSL_CTX *sctx = nullptr, *cctx = nullptr;
     SSL *c = nullptr, *s = nullptr;

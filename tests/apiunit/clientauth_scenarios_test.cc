@@ -1,6 +1,6 @@
 // The client authentication scenarios (tests/unit/clientauth_scenarios.h)
 // on ShimSSL at both ends, with the expectations the system's OpenSSL meets
-// (tests/unit/clientauth_openssl_interop_test.cc).
+// (tests/unit/clientauth_scenarios_vs_openssl_test.cc).
 #define CAH_SUITE ClientAuthOnShim
 #include "unit/clientauth_scenarios.h"
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "apiunit/divergence.h"
+#include "testlib/ssl_pair.h"
 #include "testlib/testlib.h"
 
 namespace
@@ -146,13 +147,8 @@ class CustomExt : public ::testing::Test
     {
         c = SSL_new(cctx);
         s = SSL_new(sctx);
-        BIO *a, *b;
-        if (BIO_new_bio_pair(&a, 0, &b, 0) != 1)
+        if (!shimtest::connect_pair(c, s))
             return 0;
-        SSL_set_bio(c, a, a);
-        SSL_set_bio(s, b, b);
-        SSL_set_connect_state(c);
-        SSL_set_accept_state(s);
         rc = rs = 0;
         // SSL_get_error looks at the (shared) error queue first: each side's
         // state is taken right after its own call.

@@ -28,6 +28,7 @@
 #include <strings.h>
 #include <vector>
 
+#include "testlib/ssl_pair.h"
 #include "testlib/testlib.h"
 
 namespace
@@ -167,28 +168,13 @@ bool connect_pair(Pair &p, SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume = n
 {
     p.c = SSL_new(cctx);
     p.s = SSL_new(sctx);
-    BIO *a, *b;
-    if (p.c == nullptr || p.s == nullptr || BIO_new_bio_pair(&a, 0, &b, 0) != 1)
+    if (!shimtest::connect_pair(p.c, p.s))
         return false;
-    SSL_set_bio(p.c, a, a);
-    SSL_set_bio(p.s, b, b);
-    SSL_set_connect_state(p.c);
-    SSL_set_accept_state(p.s);
     if (SSL_set_tlsext_host_name(p.c, "localhost") != 1 || !SSL_set1_host(p.c, "localhost"))
         return false;
     if (resume != nullptr && SSL_set_session(p.c, resume) != 1)
         return false;
-    int rc = 0, rs = 0;
-    for (int i = 0; i < 200 && (rc != 1 || rs != 1); i++) {
-        if (rc != 1)
-            rc = SSL_do_handshake(p.c);
-        if (rs != 1)
-            rs = SSL_do_handshake(p.s);
-        if ((rc <= 0 && SSL_get_error(p.c, rc) != SSL_ERROR_WANT_READ) ||
-            (rs <= 0 && SSL_get_error(p.s, rs) != SSL_ERROR_WANT_READ))
-            return false;
-    }
-    if (rc != 1 || rs != 1)
+    if (!shimtest::handshake_pair(p.c, p.s, 200))
         return false;
     char buf[16];
     if (SSL_write(p.s, "ping", 4) != 4)

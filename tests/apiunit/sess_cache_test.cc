@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "testlib/ssl_pair.h"
 #include "testlib/testlib.h"
 
 extern "C" {
@@ -782,12 +783,7 @@ TEST(SessCounters, HandshakesAreCountedOnBothSides)
     ASSERT_EQ(SSL_CTX_use_PrivateKey_file(sctx, shimtest::cert("server.key").c_str(), SSL_FILETYPE_PEM), 1);
     for (int round = 0; round < 2; round++) {
         SSL *c = SSL_new(cctx), *srv = SSL_new(sctx);
-        BIO *a, *b;
-        ASSERT_EQ(BIO_new_bio_pair(&a, 0, &b, 0), 1);
-        SSL_set_bio(c, a, a);
-        SSL_set_bio(srv, b, b);
-        SSL_set_connect_state(c);
-        SSL_set_accept_state(srv);
+        ASSERT_TRUE(shimtest::connect_pair(c, srv));
         ASSERT_TRUE(pump(c, srv)) << ERR_error_string(ERR_peek_error(), nullptr);
         // Both sides see the same session facts.
         SSL_SESSION *cs = SSL_get_session(c), *ss = SSL_get_session(srv);

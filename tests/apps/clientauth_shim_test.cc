@@ -47,7 +47,7 @@ bool has(const std::string &text, const std::string &needle)
     return text.find(needle) != std::string::npos;
 }
 
-TEST(ClientAuthOnShim, RequiredCertificateAcceptedAndReported)
+TEST(ClientAuthAppsOnShim, RequiredCertificateAcceptedAndReported)
 {
     Process server;
     int port = start_server(server, {"-Verify", "1"});
@@ -65,7 +65,7 @@ TEST(ClientAuthOnShim, RequiredCertificateAcceptedAndReported)
     EXPECT_TRUE(ran_on_shim(log));
 }
 
-TEST(ClientAuthOnShim, MissingCertificateRefusedWithCertificateRequired)
+TEST(ClientAuthAppsOnShim, MissingCertificateRefusedWithCertificateRequired)
 {
     Process server;
     int port = start_server(server, {"-Verify", "1"});
@@ -79,7 +79,7 @@ TEST(ClientAuthOnShim, MissingCertificateRefusedWithCertificateRequired)
     EXPECT_TRUE(has(log, "peer did not return a certificate")) << log;
 }
 
-TEST(ClientAuthOnShim, UntrustedClientCertificateRefusedWithOpenSslsAlert)
+TEST(ClientAuthAppsOnShim, UntrustedClientCertificateRefusedWithOpenSslsAlert)
 {
     // -verify_return_error: s_server's verify callback keeps the failure.
     // The alert the client gets is compared with OpenSSL's own server.
@@ -103,7 +103,7 @@ TEST(ClientAuthOnShim, UntrustedClientCertificateRefusedWithOpenSslsAlert)
     EXPECT_EQ(alerts[0], alerts[1]);
 }
 
-TEST(ClientAuthOnShim, OptionalRequestWithoutCertificateIsServed)
+TEST(ClientAuthAppsOnShim, OptionalRequestWithoutCertificateIsServed)
 {
     Process server;
     int port = start_server(server, {"-verify", "1"});

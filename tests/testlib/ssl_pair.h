@@ -10,18 +10,49 @@
 namespace shimtest
 {
 
+// Joins a client and a server SSL with a BIO pair and sets their roles.
+inline bool connect_pair(SSL *client, SSL *server)
+{
+    BIO *cb = nullptr, *sb = nullptr;
+    if (client == nullptr || server == nullptr || !BIO_new_bio_pair(&cb, 0, &sb, 0))
+        return false;
+    SSL_set_bio(client, cb, cb);
+    SSL_set_bio(server, sb, sb);
+    SSL_set_connect_state(client);
+    SSL_set_accept_state(server);
+    return true;
+}
+
+// Steps each end that has not finished, client first, round after round,
+// until both have finished (true) or either fails with anything but
+// WANT_READ or `rounds` pass (false). The last return values go to
+// *client_rc / *server_rc if given, for SSL_get_error.
+inline bool handshake_pair(SSL *client, SSL *server, int rounds = 100, int *client_rc = nullptr,
+                           int *server_rc = nullptr)
+{
+    int rc = 0, rs = 0;
+    for (int i = 0; i < rounds && (rc != 1 || rs != 1); i++) {
+        if (rc != 1)
+            rc = SSL_do_handshake(client);
+        if (rs != 1)
+            rs = SSL_do_handshake(server);
+        if ((rc <= 0 && SSL_get_error(client, rc) != SSL_ERROR_WANT_READ) ||
+            (rs <= 0 && SSL_get_error(server, rs) != SSL_ERROR_WANT_READ))
+            break;
+    }
+    if (client_rc != nullptr)
+        *client_rc = rc;
+    if (server_rc != nullptr)
+        *server_rc = rs;
+    return rc == 1 && rs == 1;
+}
+
 class SslPair
 {
   public:
     SslPair(SSL_CTX *cctx, SSL_CTX *sctx) : client(SSL_new(cctx)), server(SSL_new(sctx))
     {
-        BIO *cb = nullptr, *sb = nullptr;
-        if (client == nullptr || server == nullptr || !BIO_new_bio_pair(&cb, 0, &sb, 0))
-            return;
-        SSL_set_bio(client, cb, cb);
-        SSL_set_bio(server, sb, sb);
-        SSL_set_connect_state(client);
-        SSL_set_accept_state(server);
+        connect_pair(client, server);
     }
     ~SslPair()
     {

@@ -16,6 +16,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -110,12 +111,15 @@ std::vector<std::string> child_env(const RunOptions &opt)
 }
 
 // In the child after fork(): own process group (so a stop reaches its
-// children too), killed if the test process dies, then exec.
-[[noreturn]] void exec_child(const std::vector<std::string> &argv,
+// children too), killed if the test process dies, then exec. `parent` is the
+// test process's pid taken before fork(): if it died before prctl() took
+// effect, the child was already re-parented and exits instead of living on.
+[[noreturn]] void exec_child(pid_t parent, const std::vector<std::string> &argv,
                              const std::vector<std::string> &env, int in_fd, int out_fd, int err_fd)
 {
     setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(127);
     signal(SIGPIPE, SIG_DFL);
     if (in_fd >= 0)
         dup2(in_fd, 0);
@@ -212,16 +216,99 @@ std::string cert(const std::string &file)
     return cert_dir() + "/" + file;
 }
 
-std::string make_temp_dir(const std::string &tag)
+namespace
+{
+
+// mkdtemp under base (default $TMPDIR or /tmp); "" on failure.
+std::string new_temp_dir(const std::string &tag, std::string base = "")
 {
     const char *tmp = getenv("TMPDIR");
-    std::string tmpl =
-        std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/shimssl-" + tag + "-XXXXXX";
+    if (base.empty())
+        base = tmp != nullptr && *tmp ? tmp : "/tmp";
+    std::string tmpl = base + "/shimssl-" + tag + "-XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
     if (mkdtemp(buf.data()) == nullptr)
         return "";
     return buf.data();
+}
+
+void remove_tree(const std::string &dir)
+{
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+}
+
+// Every directory make_temp_dir() handed out, removed when the test program
+// ends (ctest runs one test per process, so: when the test ends, passed or
+// failed). Not earlier: helpers cache a directory across tests (ocsp_apps.h).
+class TempDirs
+{
+  public:
+    ~TempDirs()
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (getpid() != owner_) // a forked child exiting: not its directories
+            return;
+        for (const auto &d : dirs_)
+            remove_tree(d);
+    }
+    void add(const std::string &d)
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        dirs_.push_back(d);
+    }
+
+  private:
+    const pid_t owner_ = getpid();
+    std::mutex mu_;
+    std::vector<std::string> dirs_;
+};
+
+TempDirs &temp_dirs()
+{
+    static TempDirs dirs;
+    return dirs;
+}
+
+} // namespace
+
+// The directory make_temp_dir() creates directories in: one per test
+// program, named in the environment (SHIMSSL_TEST_TMPROOT) for the programs
+// it starts. A death test's child (gtest re-runs the test program, which
+// ends with _exit, no destructor) makes its directories in its parent's, so
+// the parent removes them.
+std::string temp_root()
+{
+    static std::mutex mu;
+    static std::string root;
+    std::lock_guard<std::mutex> lock(mu);
+    if (!root.empty())
+        return root;
+    struct stat st;
+    const char *inherited = getenv("SHIMSSL_TEST_TMPROOT");
+    if (inherited != nullptr && stat(inherited, &st) == 0 && S_ISDIR(st.st_mode)) {
+        root = inherited;
+        return root;
+    }
+    root = new_temp_dir("test");
+    if (root.empty())
+        return root;
+    // Servers that drop privileges (apache's www-data, postgres, dovecot,
+    // postfix) must reach the directories a test makes for them here:
+    // others may pass through the root, not list it.
+    chmod(root.c_str(), 0711);
+    temp_dirs().add(root);
+    setenv("SHIMSSL_TEST_TMPROOT", root.c_str(), 1);
+    return root;
+}
+
+std::string make_temp_dir(const std::string &tag)
+{
+    std::string dir = new_temp_dir(tag, temp_root());
+    if (!dir.empty())
+        temp_dirs().add(dir);
+    return dir;
 }
 
 std::vector<std::string> preload_env(bool asan_runtime_first)
@@ -271,9 +358,10 @@ RunResult run_unchecked(const std::vector<std::string> &argv, const RunOptions &
         return r;
     }
     std::vector<std::string> env = child_env(opt);
+    const pid_t self = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        exec_child(argv, env, in_pipe[0], out_pipe[1], err_pipe[1]);
+        exec_child(self, argv, env, in_pipe[0], out_pipe[1], err_pipe[1]);
     close(in_pipe[0]);
     close(out_pipe[1]);
     close(err_pipe[1]);
@@ -546,6 +634,8 @@ std::string describe(const std::vector<std::string> &argv, const RunResult &r)
 Process::~Process()
 {
     stop();
+    if (!dir_.empty())
+        remove_tree(dir_);
 }
 
 bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt)
@@ -554,12 +644,14 @@ bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt)
     const bool shim = on_shim(opt);
     if (shim)
         require_loadable();
-    std::string dir = make_temp_dir("proc");
-    if (dir.empty()) {
+    // The output file lives as long as this object (output() after stop()).
+    if (dir_.empty())
+        dir_ = new_temp_dir("proc");
+    if (dir_.empty()) {
         error_ = "mkdtemp failed";
         return false;
     }
-    out_path_ = dir + "/output.txt";
+    out_path_ = dir_ + "/output.txt";
     int out_fd = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     int null_fd = -1;
     close_stdin();
@@ -577,9 +669,10 @@ bool Process::start(const std::vector<std::string> &argv, const RunOptions &opt)
         return false;
     }
     std::vector<std::string> env = child_env(shim ? traced(opt) : opt);
+    const pid_t self = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        exec_child(argv, env, null_fd, out_fd, out_fd);
+        exec_child(self, argv, env, null_fd, out_fd, out_fd);
     close(out_fd);
     close(null_fd);
     if (pid < 0) {

@@ -25,7 +25,9 @@ bool testing_system_lib();
 // Directory with the test PKI (tests/certs).
 std::string cert_dir();
 std::string cert(const std::string &file); // cert_dir() + "/" + file
-// A fresh private directory under $TMPDIR, removed by the caller if wanted.
+// A fresh private directory under $TMPDIR ("" on failure). The harness
+// removes it, with everything in it, when the test program exits (ctest runs
+// each test in its own process, so when the test ends, failed or not).
 std::string make_temp_dir(const std::string &tag);
 
 // Environment entries that load the library under test into an
@@ -119,6 +121,7 @@ class Process
     bool reaped_ = false;
     bool on_shim_ = false; // started on ShimSSL: stop() checks the proof
     std::vector<std::string> argv_;
+    std::string dir_; // holds out_path_; removed by the destructor
     std::string out_path_;
     std::string error_;
 };

@@ -8,15 +8,24 @@
 //     on ShimSSL, at once (an exception gtest reports), instead of letting
 //     the program fall back to the system libssl;
 //   - skips are honest: a skipped test exits 77 (ctest's SKIP_RETURN_CODE),
-//     a failed one exits 1 even if its output contains "[  SKIPPED ]".
+//     a failed one exits 1 even if its output contains "[  SKIPPED ]";
+//   - hygiene: make_temp_dir() directories are gone once the test program
+//     has exited, also after a failure; a program the harness started dies
+//     with the test program.
 #include "testlib/testlib.h"
 
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
+#include <thread>
 
 using namespace shimtest;
 
@@ -202,3 +211,111 @@ TEST(Skips, PassAndSkipTogetherReportTheSkip)
 }
 
 } // namespace
+
+// ---- hygiene -------------------------------------------------------------------
+
+namespace
+{
+
+const char kChildVar[] = "SHIMSSL_SELFTEST_CHILD";
+
+std::string self_exe()
+{
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    return n > 0 ? std::string(buf, (size_t)n) : std::string();
+}
+
+// This test program again, running one HygieneChild test.
+std::vector<std::string> child_argv(const std::string &test)
+{
+    return {self_exe(), "--gtest_filter=HygieneChild." + test};
+}
+
+// The value after "KEY=" on a line of out, "" if none.
+std::string field(const std::string &out, const std::string &key)
+{
+    size_t p = out.find(key + "=");
+    if (p == std::string::npos)
+        return "";
+    p += key.size() + 1;
+    return out.substr(p, out.find('\n', p) - p);
+}
+
+bool gone_or_zombie(int pid)
+{
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line))
+        return true;
+    size_t close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z';
+}
+
+} // namespace
+
+// The children of the Hygiene tests: they act only when the parent test
+// starts them (kChildVar set); in a normal run there is nothing to do.
+TEST(HygieneChild, MakesATempDirThenFails)
+{
+    if (getenv(kChildVar) == nullptr)
+        return;
+    std::string d = make_temp_dir("selftest");
+    ASSERT_FALSE(d.empty());
+    std::ofstream(d + "/file") << "content";
+    printf("TEMPDIR=%s\n", d.c_str());
+    fflush(stdout);
+    ADD_FAILURE() << "failing on purpose: the directory must still go";
+}
+
+TEST(HygieneChild, StartsAProgramThenHangs)
+{
+    if (getenv(kChildVar) == nullptr)
+        return;
+    Process p;
+    ASSERT_TRUE(p.start({"sleep", "120"})) << p.error();
+    printf("PID=%d\n", p.pid());
+    fflush(stdout);
+    std::this_thread::sleep_for(std::chrono::seconds(120));
+}
+
+TEST(Hygiene, TempDirIsRemovedWhenTheTestEndsEvenAfterAFailure)
+{
+    RunOptions opt;
+    opt.env = {std::string(kChildVar) + "=1"};
+    opt.unset = {"SHIMSSL_TEST_TMPROOT"}; // its own, not inside ours
+    RunResult r = run(child_argv("MakesATempDirThenFails"), opt);
+    ASSERT_EQ(1, r.exit_code) << describe(child_argv("MakesATempDirThenFails"), r);
+    std::string dir = field(r.out, "TEMPDIR");
+    ASSERT_FALSE(dir.empty()) << r.out;
+    struct stat st;
+    EXPECT_NE(0, stat(dir.c_str(), &st)) << dir << " is still there";
+}
+
+TEST(Hygiene, ProgramsDieWithTheTestProgram)
+{
+    // The killed child cannot clean up its own temporary files: they go in
+    // a directory of ours.
+    std::string tmp = make_temp_dir("selftest-child");
+    ASSERT_FALSE(tmp.empty());
+    RunOptions opt;
+    opt.env = {std::string(kChildVar) + "=1", "TMPDIR=" + tmp};
+    Process child;
+    ASSERT_TRUE(child.start(child_argv("StartsAProgramThenHangs"), opt)) << child.error();
+    ASSERT_TRUE(child.wait_output("PID=", 20000)) << child.output();
+    std::string out = child.output();
+    size_t p = out.find("PID=");
+    ASSERT_NE(std::string::npos, p);
+    int pid = atoi(out.c_str() + p + 4);
+    ASSERT_GT(pid, 1) << out;
+    // The test program is killed outright: no destructor stops its program,
+    // only the kernel (PR_SET_PDEATHSIG) can.
+    ASSERT_EQ(0, kill(child.pid(), SIGKILL));
+    child.stop();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!gone_or_zombie(pid) && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_TRUE(gone_or_zombie(pid)) << "sleep (pid " << pid << ") outlived its test program";
+    if (!gone_or_zombie(pid))
+        kill(pid, SIGKILL);
+}

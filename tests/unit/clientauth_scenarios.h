@@ -1,5 +1,5 @@
 // Client authentication scenarios written once against the libssl API and
-// compiled twice: tests/unit/clientauth_openssl_interop_test.cc links the
+// compiled twice: tests/unit/clientauth_scenarios_vs_openssl_test.cc links the
 // system's OpenSSL 3.0 libssl, tests/apiunit/clientauth_scenarios_test.cc
 // links ShimSSL. Each scenario asserts what the application sees (return
 // values, SSL_get_error, the ERR library and reason, the peer certificate,

@@ -34,62 +34,7 @@ Store *g_store;
 
 // One end: its connection, bytes waiting for it, application data it read
 // (and, for a server told to read it, 0-RTT data).
-struct End {
-    tls_conn *c = nullptr;
-    std::string in;
-    std::string got;
-    int rc = TLS_WANT_INPUT;
-    bool read_early = false, early_done = false;
-    std::string early;
-
-    // Process what is buffered: handshake, then application data.
-    void drive()
-    {
-        for (;;) {
-            if (read_early && !early_done) {
-                static uint8_t ebuf[4096];
-                size_t n = 0;
-                rc = tls_conn_read_early(c, ebuf, sizeof(ebuf), &n);
-                if (rc == TLS_OK) {
-                    early.append((const char *)ebuf, n);
-                    continue;
-                }
-                if (rc == TLS_EARLY_END) {
-                    early_done = true;
-                    continue;
-                }
-                if (rc < 0 || rc == TLS_EOF)
-                    return;
-            } else if (!tls_conn_handshake_done(c)) {
-                rc = tls_conn_handshake(c);
-                if (rc < 0)
-                    return;
-            }
-            if ((!read_early || early_done) && tls_conn_handshake_done(c)) {
-                static uint8_t buf[20000];
-                for (;;) {
-                    size_t n = 0;
-                    rc = tls_conn_read(c, buf, sizeof(buf), &n, 0);
-                    if (rc == TLS_OK && n > 0) {
-                        got.append((const char *)buf, n);
-                        continue;
-                    }
-                    break;
-                }
-                if (rc < 0 || rc == TLS_EOF)
-                    return;
-            }
-            size_t want = 0;
-            uint8_t *p = tls_conn_rbuf(c, &want);
-            if (in.empty() || want == 0)
-                return;
-            size_t k = std::min(want, in.size());
-            memcpy(p, in.data(), k);
-            in.erase(0, k);
-            tls_conn_rbuf_commit(c, k);
-        }
-    }
-};
+using End = shimtest::DrivenEnd;
 
 struct Pair {
     Server srv{"server-ec"};
@@ -115,8 +60,7 @@ struct Pair {
     }
     ~Pair()
     {
-        tls_conn_free(cl.c);
-        sv.c = nullptr; // srv owns it
+        sv.c = nullptr; // srv owns it; cl frees its own
     }
 
     void sessions()
@@ -291,11 +235,11 @@ TEST(MaxFragHrr, LengthSurvivesHelloRetryRequest)
     EXPECT_EQ(9u, check_records(p.s2c, 1024, TLS_V13));
 }
 
-class Versions : public ::testing::TestWithParam<uint16_t>
+class MaxFragVersions : public ::testing::TestWithParam<uint16_t>
 {
 };
 
-TEST_P(Versions, NoOfferNoExtensionFullRecords)
+TEST_P(MaxFragVersions, NoOfferNoExtensionFullRecords)
 {
     Pair p(GetParam());
     ASSERT_TRUE(p.handshake());
@@ -307,7 +251,7 @@ TEST_P(Versions, NoOfferNoExtensionFullRecords)
     EXPECT_EQ(2u, check_records(p.c2s, 16384, GetParam()));
 }
 
-TEST_P(Versions, MaxSendFragmentLimitsEveryRecordOfThatSide)
+TEST_P(MaxFragVersions, MaxSendFragmentLimitsEveryRecordOfThatSide)
 {
     Pair p(GetParam());
     p.ccfg.max_send_fragment = 1000;
@@ -325,7 +269,7 @@ TEST_P(Versions, MaxSendFragmentLimitsEveryRecordOfThatSide)
 
 // The echo must be the code offered; a TLS 1.3 server's answer arrives in
 // EncryptedExtensions, a TLS 1.2 one in the ServerHello.
-TEST_P(Versions, EchoDifferentFromOfferIsIllegalParameter)
+TEST_P(MaxFragVersions, EchoDifferentFromOfferIsIllegalParameter)
 {
     Pair p(GetParam());
     p.ccfg.max_fragment_code = 1;
@@ -336,7 +280,7 @@ TEST_P(Versions, EchoDifferentFromOfferIsIllegalParameter)
     EXPECT_EQ(TLS_AD_ILLEGAL_PARAMETER, tls_conn_alert_received(p.sv.c));
 }
 
-TEST_P(Versions, EchoNeverOfferedIsUnsupportedExtension)
+TEST_P(MaxFragVersions, EchoNeverOfferedIsUnsupportedExtension)
 {
     Pair p(GetParam());
     p.on_client_hello = [](tls_conn *c) { c->mfl_code = 2; };
@@ -348,7 +292,7 @@ TEST_P(Versions, EchoNeverOfferedIsUnsupportedExtension)
 
 // A peer that ignores the negotiated length: record_overflow, as OpenSSL
 // (SSL_R_DATA_LENGTH_TOO_LONG).
-TEST_P(Versions, RecordLargerThanNegotiatedIsRecordOverflow)
+TEST_P(MaxFragVersions, RecordLargerThanNegotiatedIsRecordOverflow)
 {
     Pair p(GetParam());
     p.ccfg.max_fragment_code = 2;
@@ -367,7 +311,7 @@ TEST_P(Versions, RecordLargerThanNegotiatedIsRecordOverflow)
     EXPECT_EQ(ok, p.sv.got); // nothing of the oversized record was delivered
 }
 
-INSTANTIATE_TEST_SUITE_P(Both, Versions, ::testing::Values(TLS_V13, TLS_V12),
+INSTANTIATE_TEST_SUITE_P(Both, MaxFragVersions, ::testing::Values(TLS_V13, TLS_V12),
                          [](const ::testing::TestParamInfo<uint16_t> &i) {
                              return std::string(i.param == TLS_V13 ? "Tls13" : "Tls12");
                          });
@@ -413,7 +357,18 @@ INSTANTIATE_TEST_SUITE_P(
                       BadOffer{TLS_V13, u8(255), kBadCode}, BadOffer{TLS_V12, u8(0), kBadCode},
                       BadOffer{TLS_V12, u8(5), kBadCode}, BadOffer{TLS_V13, "", kBadBody},
                       BadOffer{TLS_V13, u8(1) + u8(1), kBadBody}, BadOffer{TLS_V12, "", kBadBody},
-                      BadOffer{TLS_V12, u8(2) + u8(0), kBadBody}));
+                      BadOffer{TLS_V12, u8(2) + u8(0), kBadBody}),
+    [](const ::testing::TestParamInfo<BadOffer> &i) {
+        std::string n = i.param.version == TLS_V13 ? "Tls13_" : "Tls12_";
+        if (i.param.body.empty())
+            return n + "empty";
+        for (unsigned char ch : i.param.body) {
+            char h[3];
+            snprintf(h, sizeof(h), "%02X", ch);
+            n += h;
+        }
+        return n;
+    });
 
 // --- sessions -------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 // Helpers shared by the record size tests (maxfrag_test.cc core to core,
-// maxfrag_interop_test.cc against the system's OpenSSL): data patterns,
+// maxfrag_vs_openssl_test.cc against the system's OpenSSL): data patterns,
 // record size arithmetic, and rewriting one extension of a ClientHello.
 #ifndef SHIMSSL_TESTS_MAXFRAG_UTIL_H
 #define SHIMSSL_TESTS_MAXFRAG_UTIL_H

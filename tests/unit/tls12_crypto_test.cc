@@ -1,6 +1,6 @@
 // core/tls12_crypto and the TLS 1.2 record modes: suite table, PRF known
 // answers, master secret, key block, record round trips and tampering.
-// (tls12_crypto_interop_test.cc checks the same against the system OpenSSL.)
+// (tls12_crypto_vs_openssl_test.cc checks the same against the system OpenSSL.)
 #include <gtest/gtest.h>
 
 #include <cstring>

@@ -2,7 +2,7 @@
 // core TLS 1.3 client (no real server needed). Each test checks what the
 // user of the client sees: the failure value (alert + reason), the alert
 // record actually queued on the wire, and that the failure is sticky.
-// Part 2 (tls13_hostile_interop_test.cc) edits a real OpenSSL server's
+// Part 2 (tls13_hostile_vs_openssl_test.cc) edits a real OpenSSL server's
 // protected flight.
 #include <gtest/gtest.h>
 

@@ -280,7 +280,7 @@ TEST(Tls13ServerHostile, NoTls13InSupportedVersions)
 {
     CH ch;
     *ch.find(TLS_EXT_SUPPORTED_VERSIONS) = u8(4) + list16({0x0303, 0x0302});
-    // TLS 1.2 would be served (tls12_server_interop_test); not by a 1.3-only server.
+    // TLS 1.2 would be served (tls12_server_vs_openssl_test); not by a 1.3-only server.
     Server s;
     s.cfg.min_version = TLS_V13;
     expect_rejected(s, ch.rec(), TLS_AD_PROTOCOL_VERSION, TLS_R_UNSUPPORTED_PROTOCOL);

@@ -270,7 +270,10 @@ TEST_P(ServerKeys, CertificateVerify)
 
 INSTANTIATE_TEST_SUITE_P(Tls13, ServerKeys,
                          ::testing::Values(KeyCase{"rsa", 0x0804}, KeyCase{"p256", 0x0403},
-                                           KeyCase{"p384", 0x0503}, KeyCase{"ed25519", 0x0807}));
+                                           KeyCase{"p384", 0x0503}, KeyCase{"ed25519", 0x0807}),
+                         [](const ::testing::TestParamInfo<KeyCase> &i) {
+                             return std::string(i.param.kind);
+                         });
 
 TEST(Tls13Interop, ServerUsesOnlyOfferedScheme)
 {

@@ -43,34 +43,22 @@ std::string dn_list(const std::vector<std::string> &certs)
 }
 
 // Our server and an OpenSSL client, with what our verify_chain hook saw.
-struct AuthPair : Server {
-    SSL_CTX *cctx = nullptr;
-    SSL *s = nullptr;
-    BIO *c_in = nullptr, *c_out = nullptr;
-    int ssl_hs = 0;
+struct AuthPair : shimtest::CoreServerPair {
     int verify_calls = 0;
     int verify_answer = 0;
     int last_chain_len = -1;
     std::string ca_names;
 
-    AuthPair() : Server("server-ec")
+    AuthPair() : CoreServerPair("server-ec")
     {
-        cctx = SSL_CTX_new(TLS_client_method());
         SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION);
         cfg.flags |= TLS_CFG_REQUEST_CERT;
         cfg.verify_chain = [](void *arg, STACK_OF(X509) *chain) {
-            AuthPair *p = (AuthPair *)arg;
+            AuthPair *p = (AuthPair *)(Server *)arg;
             p->verify_calls++;
             p->last_chain_len = chain ? sk_X509_num(chain) : -1;
             return p->verify_answer;
         };
-    }
-    ~AuthPair() override
-    {
-        tls_conn_free(c);
-        c = nullptr;
-        SSL_free(s);
-        SSL_CTX_free(cctx);
     }
     void client_cert(const std::string &cert, const std::string &key)
     {
@@ -82,47 +70,6 @@ struct AuthPair : Server {
         ca_names = dn_list(certs);
         cfg.ca_names = (const uint8_t *)ca_names.data();
         cfg.ca_names_len = ca_names.size();
-    }
-    void start_both()
-    {
-        if (s)
-            return;
-        s = SSL_new(cctx);
-        c_in = BIO_new(BIO_s_mem());
-        c_out = BIO_new(BIO_s_mem());
-        SSL_set_bio(s, c_in, c_out);
-        SSL_set_connect_state(s);
-        start();
-    }
-    void client_to_server()
-    {
-        char buf[16384];
-        int n;
-        while ((n = BIO_read(c_out, buf, sizeof(buf))) > 0)
-            to_server.append(buf, (size_t)n);
-    }
-    void server_to_client()
-    {
-        std::string got = drain();
-        if (!got.empty())
-            BIO_write(c_in, got.data(), (int)got.size());
-    }
-    int handshake()
-    {
-        start_both();
-        int rc = TLS_WANT_INPUT;
-        for (int i = 0; i < 20; i++) {
-            if (ssl_hs != 1)
-                ssl_hs = SSL_do_handshake(s);
-            client_to_server();
-            rc = run([&] { return tls_conn_handshake(c); });
-            server_to_client();
-            if (rc < 0)
-                return rc;
-            if (rc == TLS_OK && ssl_hs == 1)
-                return rc;
-        }
-        return rc;
     }
     // The client writes, the server reads it back (processing whatever
     // handshake messages come first).

@@ -32,162 +32,18 @@ namespace
 {
 using namespace tls13srv;
 
-// Our server and an OpenSSL client.
-struct Pair : Server {
-    SSL_CTX *cctx = nullptr;
-    SSL *s = nullptr;
-    BIO *c_in = nullptr;  // client reads from it (we put the server's bytes)
-    BIO *c_out = nullptr; // client writes to it
-    std::vector<std::string> client_keylog;
-    int ssl_hs = 0;
-
-    explicit Pair(const std::string &cert = "server-ec") : Server(cert)
+// Our server and an OpenSSL client limited to TLS 1.3.
+struct Pair : shimtest::CoreServerPair {
+    explicit Pair(const std::string &cert = "server-ec") : CoreServerPair(cert)
     {
-        cctx = SSL_CTX_new(TLS_client_method());
         SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION);
         SSL_CTX_set_max_proto_version(cctx, TLS1_3_VERSION);
-        SSL_CTX_set_app_data(cctx, this);
-        SSL_CTX_set_keylog_callback(cctx, [](const SSL *ssl, const char *line) {
-            Pair *p = (Pair *)SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-            p->client_keylog.push_back(line);
-        });
-    }
-    ~Pair() override
-    {
-        tls_conn_free(c);
-        c = nullptr;
-        SSL_free(s);
-        SSL_CTX_free(cctx);
-    }
-
-    void trust(const std::string &ca_file)
-    {
-        SSL_CTX_load_verify_locations(cctx, cert_path(ca_file).c_str(), nullptr);
-        SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, nullptr);
-    }
-
-    void start_both()
-    {
-        if (s)
-            return;
-        s = SSL_new(cctx);
-        c_in = BIO_new(BIO_s_mem());
-        c_out = BIO_new(BIO_s_mem());
-        SSL_set_bio(s, c_in, c_out);
-        SSL_set_connect_state(s);
-        start();
-    }
-
-    void client_to_server()
-    {
-        char buf[16384];
-        int n;
-        while ((n = BIO_read(c_out, buf, sizeof(buf))) > 0)
-            to_server.append(buf, (size_t)n);
-    }
-    void server_to_client()
-    {
-        std::string got = drain();
-        if (!got.empty())
-            BIO_write(c_in, got.data(), (int)got.size());
-    }
-
-    // Both sides until done or stuck. Returns our server's result.
-    int handshake()
-    {
-        start_both();
-        int rc = TLS_WANT_INPUT;
-        for (int i = 0; i < 20; i++) {
-            if (ssl_hs != 1)
-                ssl_hs = SSL_do_handshake(s);
-            client_to_server();
-            rc = run([&] { return tls_conn_handshake(c); });
-            server_to_client();
-            if (rc < 0)
-                return rc;
-            if (rc == TLS_OK && ssl_hs == 1)
-                return rc;
-        }
-        return rc;
-    }
-
-    int server_write(const std::string &data)
-    {
-        size_t off = 0;
-        while (off < data.size()) {
-            size_t n = 0;
-            int rc = tls_conn_write(c, (const uint8_t *)data.data() + off, data.size() - off, &n);
-            server_to_client();
-            if (rc != TLS_OK)
-                return rc;
-            off += n;
-        }
-        return TLS_OK;
-    }
-
-    // Server reads until it has `want` bytes or nothing more comes.
-    int server_read(std::string &out, size_t want)
-    {
-        uint8_t buf[5000];
-        int rc = TLS_OK;
-        while (out.size() < want) {
-            size_t n = 0;
-            client_to_server();
-            rc = run([&] { return tls_conn_read(c, buf, sizeof(buf), &n, 0); });
-            server_to_client();
-            if (rc != TLS_OK)
-                return rc;
-            out.append((const char *)buf, n);
-        }
-        return rc;
-    }
-
-    std::string client_read(size_t want)
-    {
-        std::string out;
-        char buf[16384];
-        while (out.size() < want) {
-            int n = SSL_read(s, buf, sizeof(buf));
-            if (n <= 0)
-                break;
-            out.append(buf, (size_t)n);
-        }
-        client_to_server();
-        return out;
-    }
-
-    bool client_write(const std::string &data)
-    {
-        size_t off = 0;
-        while (off < data.size()) {
-            int n = SSL_write(s, data.data() + off, (int)(data.size() - off));
-            if (n <= 0)
-                return false;
-            off += (size_t)n;
-        }
-        client_to_server();
-        return true;
+        log_client_keys();
     }
 };
 
-std::string pattern(size_t n, unsigned seed)
-{
-    std::string s(n, '\0');
-    for (size_t i = 0; i < n; i++)
-        s[i] = (char)((i * 131 + seed) & 0xff);
-    return s;
-}
-
-void expect_data_both_ways(Pair &p, size_t n)
-{
-    std::string up = pattern(n, 7), down = pattern(n, 11);
-    ASSERT_TRUE(p.client_write(up));
-    std::string got;
-    ASSERT_EQ(TLS_OK, p.server_read(got, up.size()));
-    EXPECT_EQ(up, got);
-    ASSERT_EQ(TLS_OK, p.server_write(down));
-    EXPECT_EQ(down, p.client_read(down.size()));
-}
+using shimtest::expect_data_both_ways;
+using shimtest::pattern;
 
 void expect_exporters_agree(Pair &p)
 {
@@ -414,7 +270,12 @@ TEST_P(Keys, ClientVerifiesChainAndSignature)
 INSTANTIATE_TEST_SUITE_P(Tls13Server, Keys,
                          ::testing::Values(KeyCase{"server", EVP_PKEY_RSA_PSS},
                                            KeyCase{"server-ec", EVP_PKEY_EC},
-                                           KeyCase{"server-ed25519", EVP_PKEY_ED25519}));
+                                           KeyCase{"server-ed25519", EVP_PKEY_ED25519}),
+                         [](const ::testing::TestParamInfo<KeyCase> &i) {
+                             std::string n = i.param.cert;
+                             std::replace(n.begin(), n.end(), '-', '_');
+                             return n;
+                         });
 
 TEST(Tls13ServerInterop, ChainIsSent)
 {

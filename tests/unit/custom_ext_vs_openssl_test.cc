@@ -455,68 +455,9 @@ TEST(CustomExtClientHostile, UnknownUnregisteredExtensionStillRefused)
 // ==========================================================================
 // Our server, OpenSSL's client.
 // ==========================================================================
-struct ServerPeer : tls13srv::Server {
-    SSL_CTX *cctx = nullptr;
-    SSL *s = nullptr;
-    BIO *c_in = nullptr;
-    BIO *c_out = nullptr;
-    int ssl_hs = 0;
-
-    ServerPeer() : tls13srv::Server("server-ec")
-    {
-        cctx = SSL_CTX_new(TLS_client_method());
-    }
-    ~ServerPeer() override
-    {
-        tls_conn_free(c);
-        c = nullptr;
-        SSL_free(s);
-        SSL_CTX_free(cctx);
-    }
-    void start_both()
-    {
-        if (s)
-            return;
-        s = SSL_new(cctx);
-        c_in = BIO_new(BIO_s_mem());
-        c_out = BIO_new(BIO_s_mem());
-        SSL_set_bio(s, c_in, c_out);
-        SSL_set_connect_state(s);
-        start();
-    }
-    void client_to_server()
-    {
-        char buf[16384];
-        int n;
-        while ((n = BIO_read(c_out, buf, sizeof(buf))) > 0)
-            to_server.append(buf, (size_t)n);
-    }
-    void server_to_client()
-    {
-        std::string got = drain();
-        if (!got.empty())
-            BIO_write(c_in, got.data(), (int)got.size());
-    }
-    int handshake()
-    {
-        start_both();
-        int rc = TLS_WANT_INPUT;
-        for (int i = 0; i < 20; i++) {
-            if (ssl_hs != 1)
-                ssl_hs = SSL_do_handshake(s);
-            client_to_server();
-            rc = run([&] { return tls_conn_handshake(c); });
-            server_to_client();
-            if (rc < 0) {
-                if (ssl_hs != 1)
-                    ssl_hs = SSL_do_handshake(s);
-                return rc;
-            }
-            if (rc == TLS_OK && ssl_hs == 1)
-                return rc;
-        }
-        return rc;
-    }
+// Our server and OpenSSL's client (no settings); our alerts reach the client.
+struct ServerPeer : shimtest::CoreServerPair {
+    ServerPeer() : CoreServerPair("server-ec") { client_sees_alert = true; }
 };
 
 TEST(CustomExtServer, Tls13AnswersInEncryptedExtensionsAndCertificate)

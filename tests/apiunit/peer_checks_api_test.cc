@@ -2,7 +2,7 @@
 // both ends in one process (a BIO pair, one library for both): the purpose
 // (extended key usage) of the peer's certificate, and a server's ALPN
 // without a select callback. Built against ShimSSL and, as the reference,
-// against the system's OpenSSL 3.0 (tests/unit/CMakeLists.txt): the
+// against the system's OpenSSL 3.0 (tests/apiunit/CMakeLists.txt): the
 // expectations hold on both.
 //
 // OpenSSL checks the peer certificate for the "SSL client" purpose on a

@@ -34,9 +34,7 @@ std::string u24(unsigned v)
     return u8(v >> 16) + u16(v & 0xffff);
 }
 
-struct Ep {
-    tls_config cfg{};
-    tls_conn *c = nullptr;
+struct Ep : shimtest::CoreEnd {
     int opened = 0;
     tls_session_state resume{};
     std::string ticket;
@@ -71,34 +69,14 @@ struct Ep {
         }
         c = tls_conn_new(&cfg, server);
     }
-    ~Ep() { tls_conn_free(c); }
-    std::string out()
-    {
-        std::string got;
-        const uint8_t *d;
-        size_t n;
-        while ((n = tls_conn_out(c, &d)) > 0) {
-            got.append((const char *)d, n);
-            tls_conn_out_consume(c, n);
-        }
-        return got;
-    }
+    std::string out() { return drain(); }
+    // Feeds `in` to op until it stops wanting input; what is left is dropped.
     int feed(std::string in, int (*op)(tls_conn *))
     {
-        int rc;
-        for (;;) {
-            rc = op(c);
-            if (rc != TLS_WANT_INPUT)
-                return rc;
-            size_t want;
-            uint8_t *p = tls_conn_rbuf(c, &want);
-            if (in.empty() || want == 0)
-                return rc;
-            size_t n = std::min(want, in.size());
-            memcpy(p, in.data(), n);
-            in.erase(0, n);
-            tls_conn_rbuf_commit(c, n);
-        }
+        pending = std::move(in);
+        int rc = run_fed([&] { return op(c); });
+        pending.clear();
+        return rc;
     }
 };
 
@@ -308,14 +286,7 @@ TEST(Tls13PskHostile, RefusedEarlyDataBeyondTheSkipLimit)
     BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
     SSL_set_bio(s, rb, wb);
     SSL_set_connect_state(s);
-    auto take = [&] {
-        std::string o;
-        char buf[16384];
-        int n;
-        while ((n = BIO_read(wb, buf, sizeof(buf))) > 0)
-            o.append(buf, n);
-        return o;
-    };
+    auto take = [&] { return shimtest::bio_take(wb); };
     for (int i = 0; i < 6; i++) {
         SSL_do_handshake(s);
         char buf[64];

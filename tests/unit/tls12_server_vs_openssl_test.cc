@@ -40,149 +40,20 @@ using namespace tls13srv;
 const uint8_t kSentinel12[8] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44, 0x01};
 
 // Our server (an RSA and an ECDSA certificate, as nginx would configure it)
-// and an OpenSSL client limited to TLS 1.2 unless a test says otherwise.
-struct Pair : Server {
-    SSL_CTX *cctx = nullptr;
-    SSL *s = nullptr;
-    BIO *c_in = nullptr;
-    BIO *c_out = nullptr;
-    std::vector<std::string> client_keylog;
-    int ssl_hs = 0;
-    // Client flight filter: lets a test change what reaches the server.
-    std::function<void(std::string &)> mangle;
-
-    explicit Pair(const std::string &cert = "server") : Server(cert)
+// and an OpenSSL client limited to TLS 1.2 unless a test says otherwise,
+// verifying against the test CA; our alerts reach the client.
+struct Pair : shimtest::CoreServerPair {
+    explicit Pair(const std::string &cert = "server") : CoreServerPair(cert)
     {
         if (cert == "server") {
             cfg.ids[0].cert = load_cert("server-ec.pem");
             cfg.ids[0].key = load_key("server-ec.key");
             cfg.n_ids = 1;
         }
-        cctx = SSL_CTX_new(TLS_client_method());
         SSL_CTX_set_max_proto_version(cctx, TLS1_2_VERSION);
-        SSL_CTX_set_app_data(cctx, this);
-        SSL_CTX_set_keylog_callback(cctx, [](const SSL *ssl, const char *line) {
-            Pair *p = (Pair *)SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
-            p->client_keylog.push_back(line);
-        });
-        SSL_CTX_load_verify_locations(cctx, cert_path("ca.pem").c_str(), nullptr);
-        SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, nullptr);
-    }
-    ~Pair() override
-    {
-        tls_conn_free(c);
-        c = nullptr;
-        SSL_free(s);
-        SSL_CTX_free(cctx);
-    }
-
-    void start_both()
-    {
-        if (s)
-            return;
-        s = SSL_new(cctx);
-        c_in = BIO_new(BIO_s_mem());
-        c_out = BIO_new(BIO_s_mem());
-        SSL_set_bio(s, c_in, c_out);
-        SSL_set_connect_state(s);
-        start();
-    }
-
-    void client_to_server()
-    {
-        char buf[16384];
-        int n;
-        std::string got;
-        while ((n = BIO_read(c_out, buf, sizeof(buf))) > 0)
-            got.append(buf, (size_t)n);
-        if (mangle && !got.empty())
-            mangle(got);
-        to_server += got;
-    }
-    void server_to_client()
-    {
-        std::string got = drain();
-        if (!got.empty())
-            BIO_write(c_in, got.data(), (int)got.size());
-    }
-
-    int handshake()
-    {
-        start_both();
-        int rc = TLS_WANT_INPUT;
-        for (int i = 0; i < 20; i++) {
-            if (ssl_hs != 1)
-                ssl_hs = SSL_do_handshake(s);
-            client_to_server();
-            rc = run([&] { return tls_conn_handshake(c); });
-            server_to_client();
-            if (rc < 0) {
-                // Let the client see our alert.
-                if (ssl_hs != 1)
-                    ssl_hs = SSL_do_handshake(s);
-                return rc;
-            }
-            if (rc == TLS_OK && ssl_hs == 1)
-                return rc;
-        }
-        return rc;
-    }
-
-    int server_write(const std::string &data)
-    {
-        size_t off = 0;
-        while (off < data.size()) {
-            size_t n = 0;
-            int rc = tls_conn_write(c, (const uint8_t *)data.data() + off, data.size() - off, &n);
-            server_to_client();
-            if (rc != TLS_OK)
-                return rc;
-            off += n;
-        }
-        return TLS_OK;
-    }
-
-    int server_read(std::string &out, size_t want)
-    {
-        uint8_t buf[5000];
-        int rc = TLS_OK;
-        while (out.size() < want) {
-            size_t n = 0;
-            client_to_server();
-            rc = run([&] { return tls_conn_read(c, buf, sizeof(buf), &n, 0); });
-            server_to_client();
-            if (rc != TLS_OK)
-                return rc;
-            out.append((const char *)buf, n);
-        }
-        return rc;
-    }
-
-    std::string client_read(size_t want)
-    {
-        std::string out;
-        char buf[16384];
-        while (out.size() < want) {
-            int n = SSL_read(s, buf, sizeof(buf));
-            if (n <= 0)
-                break;
-            out.append(buf, (size_t)n);
-        }
-        client_to_server();
-        return out;
-    }
-
-    bool client_write(const std::string &data)
-    {
-        size_t off = 0;
-        while (off < data.size()) {
-            int n = SSL_write(s, data.data() + off, (int)(data.size() - off));
-            if (n <= 0)
-                return false;
-            off += (size_t)n;
-        }
-        client_to_server();
-        return true;
+        log_client_keys();
+        trust("ca.pem");
+        client_sees_alert = true;
     }
 
     // The alert the client got from us (from its info callback), or -1.
@@ -202,24 +73,8 @@ struct Pair : Server {
     }
 };
 
-std::string pattern(size_t n, unsigned seed)
-{
-    std::string s(n, '\0');
-    for (size_t i = 0; i < n; i++)
-        s[i] = (char)((i * 131 + seed) & 0xff);
-    return s;
-}
-
-void expect_data_both_ways(Pair &p, size_t n)
-{
-    std::string up = pattern(n, 7), down = pattern(n, 11);
-    ASSERT_TRUE(p.client_write(up));
-    std::string got;
-    ASSERT_EQ(TLS_OK, p.server_read(got, up.size()));
-    EXPECT_EQ(up, got);
-    ASSERT_EQ(TLS_OK, p.server_write(down));
-    EXPECT_EQ(down, p.client_read(down.size()));
-}
+using shimtest::expect_data_both_ways;
+using shimtest::pattern;
 
 void expect_exporters_agree(Pair &p)
 {

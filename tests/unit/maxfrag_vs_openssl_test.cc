@@ -114,22 +114,11 @@ struct Ossl {
         if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_ZERO_RETURN)
             fail();
     }
-    std::string take()
-    {
-        std::string o;
-        char buf[16384];
-        int n;
-        while ((n = BIO_read(out, buf, sizeof(buf))) > 0)
-            o.append(buf, (size_t)n);
-        return o;
-    }
+    std::string take() { return shimtest::bio_take(out); }
 };
 
 // Our core end.
-struct Core {
-    tls_config cfg{};
-    tls_conn *c = nullptr;
-    std::string in, got;
+struct Core : shimtest::DrivenEnd {
     std::function<void(tls_conn *)> on_client_hello;
 
     Core(bool server, uint16_t version)
@@ -149,45 +138,7 @@ struct Core {
             };
         }
     }
-    ~Core() { tls_conn_free(c); }
-
-    void drive()
-    {
-        for (;;) {
-            int rc = TLS_OK;
-            if (!tls_conn_handshake_done(c))
-                rc = tls_conn_handshake(c);
-            if (rc < 0)
-                return;
-            if (tls_conn_handshake_done(c)) {
-                static uint8_t buf[20000];
-                size_t n = 0;
-                while ((rc = tls_conn_read(c, buf, sizeof(buf), &n, 0)) == TLS_OK && n > 0)
-                    got.append((const char *)buf, n);
-                if (rc < 0 || rc == TLS_EOF)
-                    return;
-            }
-            size_t want = 0;
-            uint8_t *p = tls_conn_rbuf(c, &want);
-            if (in.empty() || want == 0)
-                return;
-            size_t k = std::min(want, in.size());
-            memcpy(p, in.data(), k);
-            in.erase(0, k);
-            tls_conn_rbuf_commit(c, k);
-        }
-    }
-    std::string take()
-    {
-        std::string o;
-        const uint8_t *d;
-        size_t n;
-        while ((n = tls_conn_out(c, &d)) > 0) {
-            o.append((const char *)d, n);
-            tls_conn_out_consume(c, n);
-        }
-        return o;
-    }
+    std::string take() { return drain(); }
 };
 
 // Our core on one side, OpenSSL on the other.

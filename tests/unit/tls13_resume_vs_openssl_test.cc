@@ -26,12 +26,9 @@ namespace
 const char kTag[] = "TESTTICKET";
 
 // One core endpoint with test ticket hooks.
-struct Core {
-    tls_config cfg{};
-    tls_conn *c = nullptr;
+struct Core : shimtest::CoreEnd {
     bool server;
-    std::string in;       // peer bytes not yet fed
-    std::string wire_out; // everything it sent
+    std::string &in = pending; // peer bytes not yet fed
     std::vector<std::string> keylog;
     std::vector<std::pair<int, int>> alerts_sent;
     // Hooks.
@@ -90,9 +87,6 @@ struct Core {
             };
         }
     }
-    ~Core() { tls_conn_free(c); }
-    Core(const Core &) = delete;
-    Core &operator=(const Core &) = delete;
 
     // Resume from a session another connection handed out.
     void resume_from(const tls_conn *from)
@@ -118,36 +112,12 @@ struct Core {
         if (!c)
             c = tls_conn_new(&cfg, server);
     }
-    std::string drain()
-    {
-        std::string got;
-        const uint8_t *d;
-        size_t n;
-        while ((n = tls_conn_out(c, &d)) > 0) {
-            got.append((const char *)d, n);
-            tls_conn_out_consume(c, n);
-        }
-        wire_out += got;
-        return got;
-    }
     // Run op, feeding what it asks for, until it stops wanting input or
     // the peer's bytes run out.
     int run(const std::function<int()> &op)
     {
         start();
-        for (;;) {
-            int rc = op();
-            if (rc != TLS_WANT_INPUT)
-                return rc;
-            size_t want;
-            uint8_t *p = tls_conn_rbuf(c, &want);
-            if (in.empty() || want == 0)
-                return rc;
-            size_t n = std::min(want, in.size());
-            memcpy(p, in.data(), n);
-            in.erase(0, n);
-            tls_conn_rbuf_commit(c, n);
-        }
+        return run_fed(op);
     }
     // The handshake, then reading (tickets, data) into `data`.
     std::string data;
@@ -265,15 +235,7 @@ struct Ossl {
         if (!b.empty())
             BIO_write(rb, b.data(), (int)b.size());
     }
-    std::string take()
-    {
-        std::string out;
-        char buf[16384];
-        int n;
-        while ((n = BIO_read(wb, buf, sizeof(buf))) > 0)
-            out.append(buf, n);
-        return out;
-    }
+    std::string take() { return shimtest::bio_take(wb); }
     void hs_then_read()
     {
         if (!SSL_is_init_finished(s)) {

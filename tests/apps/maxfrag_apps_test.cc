@@ -301,7 +301,7 @@ INSTANTIATE_TEST_SUITE_P(Versions, SendFrag, ::testing::Values("-tls1_3", "-tls1
 // -record_padding 512 on s_server (TLS 1.3): every protected record
 // s_client received carries an inner plaintext that is a multiple of 512
 // (or a full 16385-byte one), on ShimSSL as on OpenSSL.
-TEST(RecordPadding, ShimServerPadsTls13Records)
+TEST(RecordPaddingOnShim, ShimServerPadsTls13Records)
 {
     const std::string in = rev_input();
     for (int shim = 1; shim >= 0; shim--) {

@@ -54,7 +54,7 @@ struct ClientSide : tls13test::Peer {
     bool hook_saw_chain = false;
     std::string hook_resp;
 
-    explicit ClientSide(int version) : Peer("p256")
+    explicit ClientSide(int version) : tls13test::Peer("p256")
     {
         SSL_CTX_set_min_proto_version(sctx, version);
         SSL_CTX_set_max_proto_version(sctx, version);
@@ -168,20 +168,15 @@ int openssl_client_cb(SSL *s, void *arg)
     return 1;
 }
 
-struct ServerSide : tls13srv::Server {
-    SSL_CTX *cctx = nullptr;
-    SSL *s = nullptr;
-    BIO *c_in = nullptr, *c_out = nullptr;
-    int ssl_hs = 0;
+struct ServerSide : shimtest::CoreServerPair {
     ClientSeen seen;
     int hook_calls = 0;
     int hook_rc = 0; // 0 staple, 1 decline, < 0 fail
     std::string staple = kStaple;
     std::string ids, exts; // what the client's request named
 
-    explicit ServerSide(int version) : Server("server-ec")
+    explicit ServerSide(int version) : CoreServerPair("server-ec")
     {
-        cctx = SSL_CTX_new(TLS_client_method());
         SSL_CTX_set_min_proto_version(cctx, version);
         SSL_CTX_set_max_proto_version(cctx, version);
         SSL_CTX_set_tlsext_status_cb(cctx, openssl_client_cb);
@@ -201,47 +196,7 @@ struct ServerSide : tls13srv::Server {
             return p->hook_rc;
         };
     }
-    ~ServerSide() override
-    {
-        tls_conn_free(c);
-        c = nullptr;
-        SSL_free(s);
-        SSL_CTX_free(cctx);
-    }
-    void start_both()
-    {
-        if (s)
-            return;
-        s = SSL_new(cctx);
-        c_in = BIO_new(BIO_s_mem());
-        c_out = BIO_new(BIO_s_mem());
-        SSL_set_bio(s, c_in, c_out);
-        SSL_set_connect_state(s);
-        start();
-    }
     void ask() { SSL_CTX_set_tlsext_status_type(cctx, TLSEXT_STATUSTYPE_ocsp); }
-    int handshake()
-    {
-        start_both();
-        int rc = TLS_WANT_INPUT;
-        char buf[16384];
-        int n;
-        for (int i = 0; i < 20; i++) {
-            if (ssl_hs != 1)
-                ssl_hs = SSL_do_handshake(s);
-            while ((n = BIO_read(c_out, buf, sizeof(buf))) > 0)
-                to_server.append(buf, (size_t)n);
-            rc = run([&] { return tls_conn_handshake(c); });
-            std::string got = drain();
-            if (!got.empty())
-                BIO_write(c_in, got.data(), (int)got.size());
-            if (rc < 0)
-                return rc;
-            if (rc == TLS_OK && ssl_hs == 1)
-                return rc;
-        }
-        return rc;
-    }
 };
 
 class OcspServer : public ::testing::TestWithParam<int>
@@ -368,7 +323,7 @@ INSTANTIATE_TEST_SUITE_P(Versions, OcspServer, ::testing::Values(TLS1_3_VERSION,
 
 struct CoreServer : tls13srv::Server {
     std::string staple = kStaple;
-    CoreServer() : Server("server-ec")
+    CoreServer() : tls13srv::Server("server-ec")
     {
         cfg.ocsp_status = [](void *arg, tls_conn *c) {
             CoreServer *p = (CoreServer *)(tls13srv::Server *)arg;

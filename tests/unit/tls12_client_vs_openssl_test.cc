@@ -280,7 +280,12 @@ INSTANTIATE_TEST_SUITE_P(Aead, Suites,
                          ::testing::Values(SuiteCase{0xC02B, "p256"}, SuiteCase{0xC02C, "p256"},
                                            SuiteCase{0xCCA9, "p256"}, SuiteCase{0xC02F, "rsa"},
                                            SuiteCase{0xC030, "rsa"}, SuiteCase{0xCCA8, "rsa"},
-                                           SuiteCase{0xC02B, "ed25519"}));
+                                           SuiteCase{0xC02B, "ed25519"}),
+                         [](const ::testing::TestParamInfo<SuiteCase> &i) {
+                             char n[48];
+                             snprintf(n, sizeof(n), "%04X_%s", i.param.id, i.param.key);
+                             return std::string(n);
+                         });
 
 struct CbcCase {
     uint16_t id;
@@ -332,7 +337,12 @@ INSTANTIATE_TEST_SUITE_P(
                       CbcCase{0xC028, "rsa", true}, CbcCase{0xC028, "rsa", false},
                       CbcCase{0xC023, "p256", true}, CbcCase{0xC027, "rsa", false},
                       CbcCase{0xC00A, "p256", true}, CbcCase{0xC014, "rsa", true},
-                      CbcCase{0xC009, "p256", false}, CbcCase{0xC013, "rsa", true}));
+                      CbcCase{0xC009, "p256", false}, CbcCase{0xC013, "rsa", true}),
+    [](const ::testing::TestParamInfo<CbcCase> &i) {
+        char n[48];
+        snprintf(n, sizeof(n), "%04X_%s_%s", i.param.id, i.param.key, i.param.etm ? "EtM" : "MtE");
+        return std::string(n);
+    });
 
 class Groups : public ::testing::TestWithParam<uint16_t>
 {
