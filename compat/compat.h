@@ -54,8 +54,8 @@ struct ssl_method_st {
     /* Protocol version pinned by a version-specific method (TLS1_2_VERSION
      * ...), or 0 for the flexible TLS_method family. */
     int version;
-    int side;       /* SHIMSSL_SIDE_* */
-    int dtls;       /* DTLS is not supported: SSL_CTX_new fails for these */
+    int side; /* SHIMSSL_SIDE_* */
+    int dtls; /* DTLS is not supported: SSL_CTX_new fails for these */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -86,17 +86,17 @@ struct ssl_ctx_st {
     int max_proto_version;   /* 0 = highest supported */
     long session_cache_mode; /* SSL_SESS_CACHE_* (stored) */
     long session_cache_size;
-    long session_timeout;    /* seconds */
+    long session_timeout; /* seconds */
     int read_ahead;
-    int several_pipelines;   /* max_pipelines > 1: SSL_new turns read_ahead on */
+    int several_pipelines; /* max_pipelines > 1: SSL_new turns read_ahead on */
     int quiet_shutdown;
     unsigned int max_send_fragment;
     size_t num_tickets;
 
     int security_level;
     void *security_ex_data;
-    int (*security_cb)(const SSL *s, const SSL_CTX *ctx, int op, int bits, int nid,
-                       void *other, void *ex);
+    int (*security_cb)(const SSL *s, const SSL_CTX *ctx, int op, int bits, int nid, void *other,
+                       void *ex);
 
     shimssl_u16_list groups;
     shimssl_u16_list sigalgs;
@@ -122,7 +122,7 @@ struct ssl_ctx_st {
     int (*stateless_cookie_verify_cb)(SSL *s, const unsigned char *cookie, size_t len);
     int (*status_cb)(SSL *s, void *arg); /* OCSP status callback (stored) */
     void *status_arg;
-    int status_type;                     /* TLSEXT_STATUSTYPE_ocsp or -1 */
+    int status_type; /* TLSEXT_STATUSTYPE_ocsp or -1 */
 
     void (*info_callback)(const SSL *ssl, int type, int val);
     void (*msg_callback)(int write_p, int version, int content_type, const void *buf, size_t len,
@@ -147,8 +147,8 @@ struct ssl_ctx_st {
      * use_PrivateKey* set them; SSL_new takes references). */
     X509 *cert;
     EVP_PKEY *key;
-    STACK_OF(X509) *chain;       /* SSL_CTX_set0/1_chain, SSL_CTRL_CHAIN */
-    STACK_OF(X509) *extra_certs; /* SSL_CTX_add_extra_chain_cert */
+    STACK_OF(X509) * chain;       /* SSL_CTX_set0/1_chain, SSL_CTRL_CHAIN */
+    STACK_OF(X509) * extra_certs; /* SSL_CTX_add_extra_chain_cert */
     /* The certificates of the other key types (OpenSSL keeps one per key
      * type; cert/key/chain above is the current one): indexed by
      * shimssl_cert_slot(), references held. */
@@ -165,8 +165,8 @@ struct ssl_ctx_st {
     /* --- compat-api fields --- */
     /* TLS 1.2 list from SSL_CTX_set_cipher_list, and the TLS 1.3 + 1.2
      * stack SSL_CTX_get_ciphers returns (rebuilt when either changes). */
-    STACK_OF(SSL_CIPHER) *api_tls12_ciphers;
-    STACK_OF(SSL_CIPHER) *api_ciphers;
+    STACK_OF(SSL_CIPHER) * api_tls12_ciphers;
+    STACK_OF(SSL_CIPHER) * api_ciphers;
     int (*api_cert_verify_cb)(X509_STORE_CTX *sctx, void *arg);
     void *api_cert_verify_arg;
     int (*api_new_session_cb)(SSL *s, SSL_SESSION *sess);
@@ -174,8 +174,8 @@ struct ssl_ctx_st {
     SSL_SESSION *(*api_get_session_cb)(SSL *s, const unsigned char *id, int len, int *copy);
     unsigned char api_sid_ctx[SSL_MAX_SID_CTX_LENGTH];
     size_t api_sid_ctx_len;
-    STACK_OF(X509_NAME) *api_client_ca; /* SSL_*_client_CA_list: CertificateRequest */
-    STACK_OF(X509_NAME) *api_ca_names;  /* SSL_*_CA_list, used when the above is empty */
+    STACK_OF(X509_NAME) * api_client_ca; /* SSL_*_client_CA_list: CertificateRequest */
+    STACK_OF(X509_NAME) * api_ca_names;  /* SSL_*_CA_list, used when the above is empty */
     int (*api_client_cert_cb)(SSL *s, X509 **x509, EVP_PKEY **pkey);
     int (*api_cert_cb)(SSL *s, void *arg);
     void *api_cert_cb_arg;
@@ -264,25 +264,25 @@ struct ssl_st {
     unsigned int max_send_fragment;
     int security_level;
     void *security_ex_data;
-    int (*security_cb)(const SSL *s, const SSL_CTX *ctx, int op, int bits, int nid,
-                       void *other, void *ex);
+    int (*security_cb)(const SSL *s, const SSL_CTX *ctx, int op, int bits, int nid, void *other,
+                       void *ex);
     size_t num_tickets;
 
-    shimssl_u16_list groups;  /* empty = inherit the SSL_CTX's */
+    shimssl_u16_list groups; /* empty = inherit the SSL_CTX's */
     shimssl_u16_list sigalgs;
     shimssl_u16_list client_sigalgs;
-    uint16_t *tls13_suites;   /* compat-api; NULL = the SSL_CTX's */
+    uint16_t *tls13_suites; /* compat-api; NULL = the SSL_CTX's */
     size_t n_tls13_suites;
 
     unsigned char *alpn; /* NULL = the SSL_CTX's */
     size_t alpn_len;
-    char *hostname;      /* SNI to send (client) / received (server) */
+    char *hostname; /* SNI to send (client) / received (server) */
     /* Server: the ClientHello's cipher_suites body (SSL_get0_raw_cipherlist). */
     unsigned char *peer_ciphers;
     size_t peer_ciphers_len;
     /* SSL_get_client_ciphers' stack (ssl_negotiated.c), built on the first
      * call from the kept ClientHello whose suites start at client_ciphers_src. */
-    STACK_OF(SSL_CIPHER) *client_ciphers;
+    STACK_OF(SSL_CIPHER) * client_ciphers;
     const uint8_t *client_ciphers_src;
     int status_type;
 
@@ -302,11 +302,11 @@ struct ssl_st {
 
     X509 *cert; /* references taken at SSL_new */
     EVP_PKEY *key;
-    STACK_OF(X509) *chain;
+    STACK_OF(X509) * chain;
     tls_identity other_ids[TLS_MAX_IDENTITIES]; /* as in SSL_CTX */
 
     /* I/O state. */
-    int rwstate;      /* SSL_NOTHING, SSL_READING, SSL_WRITING ... */
+    int rwstate; /* SSL_NOTHING, SSL_READING, SSL_WRITING ... */
     /* The engine is suspended in a hook (TLS_WANT_CALLBACK): the rwstate
      * that says which callback waits (SSL_CLIENT_HELLO_CB, SSL_X509_LOOKUP,
      * SSL_RETRY_VERIFY), set by the hook that suspended (ssl_clientauth.c). */
@@ -319,15 +319,15 @@ struct ssl_st {
      * next run verifies SSL_get_peer_cert_chain's stack, which the
      * application may have completed meanwhile (ssl_verify.c). */
     int api_verify_retry;
-    int shutdown;     /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
-    int eof_seen;     /* the transport reported EOF */
-    int key_update;   /* SSL_KEY_UPDATE_* pending, or SSL_KEY_UPDATE_NONE */
+    int shutdown;   /* SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN */
+    int eof_seen;   /* the transport reported EOF */
+    int key_update; /* SSL_KEY_UPDATE_* pending, or SSL_KEY_UPDATE_NONE */
     /* A partially written SSL_write, resumed on the retry. */
-    size_t wpend_done;    /* plaintext bytes of the pending call already taken */
-    size_t wpend_len;     /* len of the pending call (0 = none) */
+    size_t wpend_done; /* plaintext bytes of the pending call already taken */
+    size_t wpend_len;  /* len of the pending call (0 = none) */
     const void *wpend_buf;
-    uint16_t client_version; /* highest version offered (SSL_client_version) */
-    int fatal_rc;            /* sticky failure (TLS_ERR value) or 0 */
+    uint16_t client_version;  /* highest version offered (SSL_client_version) */
+    int fatal_rc;             /* sticky failure (TLS_ERR value) or 0 */
     unsigned long rx_records; /* non-application records received (trace) */
     /* OpenSSL's state-machine rhythm, as the info callback reports it
      * (ssl_callbacks.c). */
@@ -338,8 +338,8 @@ struct ssl_st {
     int info_done_cb;      /* inside that callback: SSL_in_init says 0 */
     int info_error;        /* a fatal alert went out: the state is "error" */
     /* What a failed handshake leaves visible, as OpenSSL 3.0 leaves it. */
-    int ccs_seen;      /* TLS 1.2: a ChangeCipherSpec went out or came in */
-    int peer_rejected; /* the peer's chain failed verification */
+    int ccs_seen;             /* TLS 1.2: a ChangeCipherSpec went out or came in */
+    int peer_rejected;        /* the peer's chain failed verification */
     X509_STORE *verify_store; /* as in the SSL_CTX; NULL = the SSL_CTX's */
     X509_STORE *chain_store;
     long max_cert_list;
@@ -348,18 +348,18 @@ struct ssl_st {
     CRYPTO_EX_DATA ex_data;
 
     /* --- compat-api fields --- */
-    STACK_OF(SSL_CIPHER) *api_tls12_ciphers; /* NULL = the SSL_CTX's */
-    STACK_OF(SSL_CIPHER) *api_ciphers;
-    uint16_t *api_tls12_ids; /* what tls_config.tls12_suites points at */
-    SSL_SESSION *api_session;      /* SSL_set_session's, or this connection's */
-    int api_session_is_own;        /* api_session describes this connection */
-    X509 *api_peer_cert;                /* the peer's leaf (ref held) */
-    STACK_OF(X509) *api_peer_chain;     /* as SSL_get_peer_cert_chain shows it */
-    STACK_OF(X509) *api_verified_chain; /* from X509_verify_cert */
+    STACK_OF(SSL_CIPHER) * api_tls12_ciphers; /* NULL = the SSL_CTX's */
+    STACK_OF(SSL_CIPHER) * api_ciphers;
+    uint16_t *api_tls12_ids;             /* what tls_config.tls12_suites points at */
+    SSL_SESSION *api_session;            /* SSL_set_session's, or this connection's */
+    int api_session_is_own;              /* api_session describes this connection */
+    X509 *api_peer_cert;                 /* the peer's leaf (ref held) */
+    STACK_OF(X509) * api_peer_chain;     /* as SSL_get_peer_cert_chain shows it */
+    STACK_OF(X509) * api_verified_chain; /* from X509_verify_cert */
     unsigned char api_sid_ctx[SSL_MAX_SID_CTX_LENGTH];
     size_t api_sid_ctx_len;
-    STACK_OF(X509_NAME) *api_client_ca; /* SSL_*_client_CA_list: CertificateRequest */
-    STACK_OF(X509_NAME) *api_ca_names;  /* SSL_*_CA_list, used when the above is empty */
+    STACK_OF(X509_NAME) * api_client_ca; /* SSL_*_client_CA_list: CertificateRequest */
+    STACK_OF(X509_NAME) * api_ca_names;  /* SSL_*_CA_list, used when the above is empty */
     int (*api_cert_cb)(SSL *s, void *arg);
     void *api_cert_cb_arg;
     int api_post_handshake_auth;
@@ -375,7 +375,7 @@ struct ssl_st {
     GEN_SESSION_CB api_gen_session_cb;
     int (*api_not_resumable_cb)(SSL *s, int is_forward_secure);
     struct shimssl_sess_ssl *api_sess; /* resumption / 0-RTT state (compat/sess.h) */
-    struct shimssl_cext *api_cext; /* ssl_custom_ext.c: the SSL_CTX's, copied at SSL_new */
+    struct shimssl_cext *api_cext;     /* ssl_custom_ext.c: the SSL_CTX's, copied at SSL_new */
     /* TLS 1.2 DHE, as in the SSL_CTX; api_dh_cb_key: what the tmp_dh
      * callback returned (owned; cfg.dh_params may point at it). */
     EVP_PKEY *api_dh_tmp;
@@ -386,7 +386,7 @@ struct ssl_st {
      * ones a server's CertificateRequest carried (decoded on demand). */
     uint8_t *api_ca_der;
     size_t api_ca_der_len;
-    STACK_OF(X509_NAME) *api_peer_ca;
+    STACK_OF(X509_NAME) * api_peer_ca;
     /* Record sizes, as in the SSL_CTX (ssl_record_size.c). */
     uint8_t api_mfl_mode;
     size_t api_block_padding;
@@ -398,8 +398,8 @@ struct ssl_st {
      * encoding of the client's request (owned, cfg.ocsp_ids points in). */
     unsigned char *api_ocsp_resp;
     size_t api_ocsp_resp_len;
-    STACK_OF(OCSP_RESPID) *api_ocsp_ids;
-    STACK_OF(X509_EXTENSION) *api_ocsp_exts;
+    STACK_OF(OCSP_RESPID) * api_ocsp_ids;
+    STACK_OF(X509_EXTENSION) * api_ocsp_exts;
     uint8_t *api_ocsp_req;
     X509 *api_ocsp_old_cert; /* displaced during the status callback */
     EVP_PKEY *api_ocsp_old_key;
@@ -407,7 +407,7 @@ struct ssl_st {
      * cfg's chain pointers may point at them): [0] the current certificate,
      * [1 + i] cfg.ids[i]. */
 #define SHIMSSL_AUTO_CHAINS (1 + TLS_MAX_IDENTITIES)
-    STACK_OF(X509) *api_auto_chain[SHIMSSL_AUTO_CHAINS];
+    STACK_OF(X509) * api_auto_chain[SHIMSSL_AUTO_CHAINS];
     /* ssl_dane.c: TLSA records and what verification matched (SSL_get0_dane
      * returns it; libcrypto's layout). */
     struct ssl_dane_st api_dane;
@@ -424,8 +424,14 @@ CRYPTO_EX_DATA *shimssl_session_ex_data(SSL_SESSION *sess);
 /* ------------------------------------------------------------------------ */
 
 /* Atomic reference counting: returns the new count. */
-static inline int shimssl_ref_inc(int *r) { return __atomic_add_fetch(r, 1, __ATOMIC_RELAXED); }
-static inline int shimssl_ref_dec(int *r) { return __atomic_sub_fetch(r, 1, __ATOMIC_ACQ_REL); }
+static inline int shimssl_ref_inc(int *r)
+{
+    return __atomic_add_fetch(r, 1, __ATOMIC_RELAXED);
+}
+static inline int shimssl_ref_dec(int *r)
+{
+    return __atomic_sub_fetch(r, 1, __ATOMIC_ACQ_REL);
+}
 
 /* Push an ERR entry for a core failure (TLS_ERR_* value < 0): the reason is
  * SSL_R_* (or ERR_R_INTERNAL_ERROR for TLS_R_INTERNAL; a received alert
@@ -446,9 +452,10 @@ int shimssl_parse_sigalgs(shimssl_u16_list *out, const char *str);
 
 /* OpenSSL's names of groups and signature schemes, by code point
  * (compat/ssl_names.c; cipher suite names are the SSL_CIPHER table's). */
-uint16_t shimssl_group_by_name(const char *name); /* "X25519", "P-256", "prime256v1" ...; 0 unknown */
-const char *shimssl_group_list_name(uint16_t id);  /* "X25519", "P-256"; NULL if not core's */
-uint16_t shimssl_group_from_nid(int nid);          /* a group core implements, else 0 */
+uint16_t
+shimssl_group_by_name(const char *name); /* "X25519", "P-256", "prime256v1" ...; 0 unknown */
+const char *shimssl_group_list_name(uint16_t id); /* "X25519", "P-256"; NULL if not core's */
+uint16_t shimssl_group_from_nid(int nid);         /* a group core implements, else 0 */
 typedef struct shimssl_sigalg_info {
     uint16_t id;
     const char *name; /* OpenSSL's list name; NULL: a "SIG+HASH" pair only */
@@ -457,9 +464,9 @@ typedef struct shimssl_sigalg_info {
     int sighash;      /* combined signature+hash NID, NID_undef if OpenSSL has none */
 } shimssl_sigalg_info;
 const shimssl_sigalg_info *shimssl_sigalg_info_get(uint16_t id); /* NULL if unknown */
-const char *shimssl_sigalg_name(uint16_t id);           /* "rsa_pss_rsae_sha256"; NULL */
-uint16_t shimssl_sigalg_by_name(const char *name);      /* 0 if unknown */
-uint16_t shimssl_sigalg_by_pair(int sig, int hash_nid); /* key type + digest NID; 0 */
+const char *shimssl_sigalg_name(uint16_t id);                    /* "rsa_pss_rsae_sha256"; NULL */
+uint16_t shimssl_sigalg_by_name(const char *name);               /* 0 if unknown */
+uint16_t shimssl_sigalg_by_pair(int sig, int hash_nid);          /* key type + digest NID; 0 */
 int shimssl_set_groups_nids(shimssl_u16_list *out, const int *nids, size_t n);
 void shimssl_u16_list_free(shimssl_u16_list *l);
 
@@ -485,7 +492,10 @@ void shimssl_cb_keylog(void *arg, const char *line);
 int shimssl_cb_client_hello(void *arg, tls_conn *c);
 
 /* The engine connection, or NULL before the handshake started. */
-static inline tls_conn *shimssl_conn(const SSL *s) { return s->conn; }
+static inline tls_conn *shimssl_conn(const SSL *s)
+{
+    return s->conn;
+}
 
 /*
  * Implemented by compat-api: the certificate path decision for the peer's
@@ -493,7 +503,7 @@ static inline tls_conn *shimssl_conn(const SSL *s) { return s->conn; }
  * TLS_ERR(alert, TLS_R_CERTIFICATE_VERIFY_FAILED) and sets verify_result.
  * Called from core through tls_config.verify_chain.
  */
-int shimssl_verify_chain(void *ssl, STACK_OF(X509) *chain);
+int shimssl_verify_chain(void *ssl, STACK_OF(X509) * chain);
 
 /* Certificates of several key types (compat/ssl_cert.c): copy the other
  * identities with references (dst's are released first; 0 on failure),

@@ -37,11 +37,11 @@ struct ssl_session_st {
     void *ticket_appdata;
     size_t ticket_appdata_len;
     uint32_t max_early_data;
-    int ems;                /* TLS 1.2 extended master secret */
-    unsigned int comp_id;   /* TLS 1.2 compression method (0 = none) */
+    int ems;                       /* TLS 1.2 extended master secret */
+    unsigned int comp_id;          /* TLS 1.2 compression method (0 = none) */
     uint8_t max_fragment_len_mode; /* RFC 6066 code negotiated (0 = none) */
-    uint32_t kex_group;     /* key exchange group of the handshake (IANA) */
-    int not_resumable;      /* removed from a cache: never offered again */
+    uint32_t kex_group;            /* key exchange group of the handshake (IANA) */
+    int not_resumable;             /* removed from a cache: never offered again */
     CRYPTO_EX_DATA ex_data;
 };
 
@@ -128,9 +128,9 @@ typedef struct shimssl_sess_ssl {
     size_t tickets_queued;
     int tickets_armed;
     /* 0-RTT. */
-    int early_wanted;  /* client: SSL_write_early_data was called */
-    int early_state;   /* SHIMSSL_EARLY_* */
-    int early_started; /* the engine took the first early write */
+    int early_wanted;                       /* client: SSL_write_early_data was called */
+    int early_state;                        /* SHIMSSL_EARLY_* */
+    int early_started;                      /* the engine took the first early write */
     size_t early_pend_done, early_pend_len; /* a write that would block */
 } shimssl_sess_ssl;
 

@@ -155,7 +155,7 @@ static int can_sign(EVP_PKEY *pk, const peer_lists *pl)
     return 0;
 }
 
-int SSL_check_chain(SSL *s, X509 *x, EVP_PKEY *pk, STACK_OF(X509) *chain)
+int SSL_check_chain(SSL *s, X509 *x, EVP_PKEY *pk, STACK_OF(X509) * chain)
 {
     peer_lists pl;
     int rv = 0;

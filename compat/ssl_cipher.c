@@ -62,12 +62,13 @@ static const SSL_CIPHER cipher_table[] = {
  * SSL_CIPHER_find and SSL_bytes_to_cipher_list return; nothing selects them.
  */
 static const SSL_CIPHER scsv_table[] = {
-    {"TLS_EMPTY_RENEGOTIATION_INFO_SCSV", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV", TLS_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV, 0, 0,
-     "unknown", 0, NID_undef, NID_md5_sha1, NID_kx_any, NID_auth_any, 0, NID_md5_sha1,
+    {"TLS_EMPTY_RENEGOTIATION_INFO_SCSV", "TLS_EMPTY_RENEGOTIATION_INFO_SCSV",
+     TLS_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV, 0, 0, "unknown", 0, NID_undef, NID_md5_sha1,
+     NID_kx_any, NID_auth_any, 0, NID_md5_sha1,
      "TLS_EMPTY_RENEGOTIATION_INFO_SCSV unknown Kx=any      Au=any   Enc=unknown               "
      " Mac=unknown\n"},
-    {"TLS_FALLBACK_SCSV", "TLS_FALLBACK_SCSV", TLS_SUITE_FALLBACK_SCSV, 0, 0, "unknown", 0, NID_undef, NID_md5_sha1,
-     NID_kx_any, NID_auth_any, 0, NID_md5_sha1,
+    {"TLS_FALLBACK_SCSV", "TLS_FALLBACK_SCSV", TLS_SUITE_FALLBACK_SCSV, 0, 0, "unknown", 0,
+     NID_undef, NID_md5_sha1, NID_kx_any, NID_auth_any, 0, NID_md5_sha1,
      "TLS_FALLBACK_SCSV              unknown Kx=any      Au=any   Enc=unknown               "
      " Mac=unknown\n"},
 };

@@ -64,8 +64,8 @@ int SSL_extension_supported(unsigned int ext_type)
     /* The types OpenSSL 3.0 handles itself (its answer, not ours: an
      * application written for it registers exactly the others). */
     static const unsigned int builtin[] = {
-        0,  1,  5,  10, 11, 12, 13, 14, 16, 18, 21, 22, 23, 35, 41,
-        42, 43, 44, 45, 47, 49, 51, 13172, 65281,
+        0,  1,  5,  10, 11, 12, 13, 14, 16, 18, 21,    22,
+        23, 35, 41, 42, 43, 44, 45, 47, 49, 51, 13172, 65281,
     };
     for (size_t i = 0; i < sizeof(builtin) / sizeof(builtin[0]); i++)
         if (builtin[i] == ext_type)
@@ -137,16 +137,14 @@ int SSL_CTX_add_client_custom_ext(SSL_CTX *ctx, unsigned int ext_type, custom_ex
                                   custom_ext_free_cb free_cb, void *add_arg,
                                   custom_ext_parse_cb parse_cb, void *parse_arg)
 {
-    return add_old(ctx, TLS_CEXT_CLIENT, ext_type, add_cb, free_cb, add_arg, parse_cb,
-                   parse_arg);
+    return add_old(ctx, TLS_CEXT_CLIENT, ext_type, add_cb, free_cb, add_arg, parse_cb, parse_arg);
 }
 
 int SSL_CTX_add_server_custom_ext(SSL_CTX *ctx, unsigned int ext_type, custom_ext_add_cb add_cb,
                                   custom_ext_free_cb free_cb, void *add_arg,
                                   custom_ext_parse_cb parse_cb, void *parse_arg)
 {
-    return add_old(ctx, TLS_CEXT_SERVER, ext_type, add_cb, free_cb, add_arg, parse_cb,
-                   parse_arg);
+    return add_old(ctx, TLS_CEXT_SERVER, ext_type, add_cb, free_cb, add_arg, parse_cb, parse_arg);
 }
 
 int SSL_CTX_has_client_custom_ext(const SSL_CTX *ctx, unsigned int ext_type)
@@ -263,9 +261,9 @@ int shimssl_cext_hook_parse(void *arg, tls_conn *c, size_t i, unsigned ctx, cons
     if (m->old)
         rc = m->old_parse != NULL ? m->old_parse(s, type, in, len, &al, m->parse_arg) : 1;
     else
-        rc = m->parse_cb != NULL ? m->parse_cb(s, type, ctx, in, len, x, chainidx, &al,
-                                               m->parse_arg)
-                                 : 1;
+        rc = m->parse_cb != NULL
+                 ? m->parse_cb(s, type, ctx, in, len, x, chainidx, &al, m->parse_arg)
+                 : 1;
     return rc > 0 ? 0 : TLS_ERR(al, TLS_R_BAD_EXTENSION);
 }
 

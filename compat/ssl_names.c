@@ -50,9 +50,9 @@ static const struct {
     const char *alias;
     uint16_t id;
 } group_aliases[] = {
-    {"x25519", TLS_GROUP_X25519},        {"x448", TLS_GROUP_X448},
-    {"secp256r1", TLS_GROUP_SECP256R1},  {"prime256v1", TLS_GROUP_SECP256R1},
-    {"secp384r1", TLS_GROUP_SECP384R1},  {"secp521r1", TLS_GROUP_SECP521R1},
+    {"x25519", TLS_GROUP_X25519},       {"x448", TLS_GROUP_X448},
+    {"secp256r1", TLS_GROUP_SECP256R1}, {"prime256v1", TLS_GROUP_SECP256R1},
+    {"secp384r1", TLS_GROUP_SECP384R1}, {"secp521r1", TLS_GROUP_SECP521R1},
 };
 
 uint16_t shimssl_group_by_name(const char *name)

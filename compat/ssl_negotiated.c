@@ -57,8 +57,7 @@ STACK_OF(SSL_CIPHER) * SSL_get_client_ciphers(const SSL *s)
     uint16_t *ids;
     size_t n;
 
-    if (s == NULL || !s->server || s->conn == NULL ||
-        tls_conn_client_hello_view(s->conn, &v) < 0)
+    if (s == NULL || !s->server || s->conn == NULL || tls_conn_client_hello_view(s->conn, &v) < 0)
         return NULL;
     /* After a HelloRetryRequest the kept ClientHello is a new copy. */
     if (s->client_ciphers != NULL && s->client_ciphers_src == v.suites)
@@ -95,7 +94,7 @@ STACK_OF(SSL_CIPHER) * SSL_get_client_ciphers(const SSL *s)
  */
 char *SSL_get_shared_ciphers(const SSL *s, char *buf, int size)
 {
-    STACK_OF(SSL_CIPHER) *theirs, *ours;
+    STACK_OF(SSL_CIPHER) * theirs, *ours;
     size_t used = 0;
 
     if (s == NULL || buf == NULL || size < 2 || !s->server)
@@ -172,8 +171,8 @@ static int in_u16s(const uint16_t *v, size_t n, uint16_t x)
     return 0;
 }
 
-static void fill_sigalg(uint16_t id, const sigalg_fact *f, int *psign, int *phash,
-                        int *psignhash, unsigned char *rsig, unsigned char *rhash)
+static void fill_sigalg(uint16_t id, const sigalg_fact *f, int *psign, int *phash, int *psignhash,
+                        unsigned char *rsig, unsigned char *rhash)
 {
     if (rhash != NULL)
         *rhash = (unsigned char)(id >> 8);
@@ -316,24 +315,18 @@ static const struct {
     int nid;
     int bits;
 } group_facts[] = {
-    {1, NID_sect163k1, 80},          {2, NID_sect163r1, 80},
-    {3, NID_sect163r2, 80},          {4, NID_sect193r1, 80},
-    {5, NID_sect193r2, 80},          {6, NID_sect233k1, 112},
-    {7, NID_sect233r1, 112},         {8, NID_sect239k1, 112},
-    {9, NID_sect283k1, 128},         {10, NID_sect283r1, 128},
-    {11, NID_sect409k1, 192},        {12, NID_sect409r1, 192},
-    {13, NID_sect571k1, 256},        {14, NID_sect571r1, 256},
-    {15, NID_secp160k1, 80},         {16, NID_secp160r1, 80},
-    {17, NID_secp160r2, 80},         {18, NID_secp192k1, 80},
-    {19, NID_X9_62_prime192v1, 80},  {20, NID_secp224k1, 112},
-    {21, NID_secp224r1, 112},        {22, NID_secp256k1, 128},
-    {23, NID_X9_62_prime256v1, 128}, {24, NID_secp384r1, 192},
-    {25, NID_secp521r1, 256},        {26, NID_brainpoolP256r1, 128},
-    {27, NID_brainpoolP384r1, 192},  {28, NID_brainpoolP512r1, 256},
-    {29, NID_X25519, 128},           {30, NID_X448, 224},
-    {256, NID_ffdhe2048, 112},       {257, NID_ffdhe3072, 128},
-    {258, NID_ffdhe4096, 128},       {259, NID_ffdhe6144, 128},
-    {260, NID_ffdhe8192, 192},
+    {1, NID_sect163k1, 80},         {2, NID_sect163r1, 80},          {3, NID_sect163r2, 80},
+    {4, NID_sect193r1, 80},         {5, NID_sect193r2, 80},          {6, NID_sect233k1, 112},
+    {7, NID_sect233r1, 112},        {8, NID_sect239k1, 112},         {9, NID_sect283k1, 128},
+    {10, NID_sect283r1, 128},       {11, NID_sect409k1, 192},        {12, NID_sect409r1, 192},
+    {13, NID_sect571k1, 256},       {14, NID_sect571r1, 256},        {15, NID_secp160k1, 80},
+    {16, NID_secp160r1, 80},        {17, NID_secp160r2, 80},         {18, NID_secp192k1, 80},
+    {19, NID_X9_62_prime192v1, 80}, {20, NID_secp224k1, 112},        {21, NID_secp224r1, 112},
+    {22, NID_secp256k1, 128},       {23, NID_X9_62_prime256v1, 128}, {24, NID_secp384r1, 192},
+    {25, NID_secp521r1, 256},       {26, NID_brainpoolP256r1, 128},  {27, NID_brainpoolP384r1, 192},
+    {28, NID_brainpoolP512r1, 256}, {29, NID_X25519, 128},           {30, NID_X448, 224},
+    {256, NID_ffdhe2048, 112},      {257, NID_ffdhe3072, 128},       {258, NID_ffdhe4096, 128},
+    {259, NID_ffdhe6144, 128},      {260, NID_ffdhe8192, 192},
 };
 
 static int group_fact(uint16_t id, int *bits)

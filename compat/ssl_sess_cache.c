@@ -27,7 +27,7 @@ typedef struct shimssl_cache_node {
     SSL_SESSION *ss; /* one reference held */
     unsigned char id[SSL_MAX_SSL_SESSION_ID_LENGTH];
     size_t id_len;
-    struct shimssl_cache_node *hnext;      /* hash chain; also the removal list */
+    struct shimssl_cache_node *hnext;       /* hash chain; also the removal list */
     struct shimssl_cache_node *prev, *next; /* order of use */
 } cache_node;
 
@@ -296,7 +296,7 @@ static int lh_sess_cmp(const void *a, const void *b)
 /* The cache as an LHASH (read it under no other thread's changes, as with
  * OpenSSL's): made on first use from what the cache holds, then kept in
  * step by every insertion and removal. */
-LHASH_OF(SSL_SESSION) *SSL_CTX_sessions(SSL_CTX *ctx)
+LHASH_OF(SSL_SESSION) * SSL_CTX_sessions(SSL_CTX *ctx)
 {
     shimssl_sess_ctx *sc = ctx != NULL ? sctx(ctx) : NULL;
     OPENSSL_LHASH *lh;
@@ -718,8 +718,7 @@ static void handshake_done(SSL *s)
         if (reused && ps->found != NULL) {
             shimssl_session_set_own(s, ps->found);
             ps->found = NULL;
-        } else if (!reused && tls_conn_version(c) == TLS_V12 &&
-                   SSL_get_session(s) != NULL) {
+        } else if (!reused && tls_conn_version(c) == TLS_V12 && SSL_get_session(s) != NULL) {
             /* TLS 1.2: the handshake's session (TLS 1.3 servers report
              * theirs ticket by ticket). */
             shimssl_cache_new_session(s, s->api_session, SSL_SESS_CACHE_SERVER, ps->have_new_state);

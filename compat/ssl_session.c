@@ -24,9 +24,8 @@
  * verify result that is not X509_V_OK (1, X509_V_ERR_UNSPECIFIED) until a
  * handshake or d2i fills in the real one. Sessions from a handshake take the
  * context's timeout instead. */
-#define SESSION_DEFAULT_TIMEOUT 304
+#define SESSION_DEFAULT_TIMEOUT       304
 #define SESSION_DEFAULT_VERIFY_RESULT X509_V_ERR_UNSPECIFIED
-
 
 CRYPTO_EX_DATA *shimssl_session_ex_data(SSL_SESSION *sess)
 {
@@ -924,7 +923,8 @@ int i2d_SSL_SESSION(const SSL_SESSION *in, unsigned char **pp)
         octets(&d->hostname, in->hostname, in->hostname != NULL ? strlen(in->hostname) : 0, 1) &&
         octets(&d->ticket, in->ticket, in->ticket_len, 1) &&
         octets(&d->alpn, in->alpn, in->alpn_len, 1) &&
-        (in->comp_id == 0 || octets(&d->comp_id, (unsigned char[1]){(unsigned char)in->comp_id}, 1, 0)) &&
+        (in->comp_id == 0 ||
+         octets(&d->comp_id, (unsigned char[1]){(unsigned char)in->comp_id}, 1, 0)) &&
         octets(&d->ticket_appdata, in->ticket_appdata, in->ticket_appdata_len, 1))
         len = i2d_SESSION_DER(d, pp);
     d->peer = NULL;

@@ -39,7 +39,7 @@
 #include <openssl/rand.h>
 
 #define TICKET_NAME_LEN 16
-#define TICKET_MAX_DER 65536 /* no session we make is near this */
+#define TICKET_MAX_DER  65536 /* no session we make is near this */
 
 /* AES-256-CBC and HMAC come from the SSL_CTX's library context, where
  * they were fetched once (core's tls_crypto); NULL if it lacks them. */
@@ -256,8 +256,8 @@ static int seal(SSL *s, SSL_SESSION *ss, uint8_t *out, size_t cap, size_t *len)
         return TLS_ERR_INTERNAL;
     }
     if (sc->ticket_cb != NULL) {
-        int cb = sc->ticket_cb(s, name, iv, cctx, m.legacy != NULL ? (void *)m.legacy : (void *)m.evp,
-                               1);
+        int cb = sc->ticket_cb(s, name, iv, cctx,
+                               m.legacy != NULL ? (void *)m.legacy : (void *)m.evp, 1);
 
         if (cb == 0) {
             rc = 1;
@@ -421,8 +421,8 @@ SSL_SESSION *shimssl_ticket_decode(SSL_CTX *ctx, SSL *s, const uint8_t *ticket, 
         !mac_new(ctx, &m, sc->ticket_cb != NULL && !sc->ticket_cb_is_evp))
         goto done;
     if (sc->ticket_cb != NULL) {
-        int cb = sc->ticket_cb(s, name, iv, cctx, m.legacy != NULL ? (void *)m.legacy : (void *)m.evp,
-                               0);
+        int cb = sc->ticket_cb(s, name, iv, cctx,
+                               m.legacy != NULL ? (void *)m.legacy : (void *)m.evp, 0);
 
         if (cb <= 0 || !mac_start(&m))
             goto done;

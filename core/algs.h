@@ -45,10 +45,10 @@ extern "C" {
 #define TLS_SUITE_DHE_RSA_WITH_AES_256_GCM_SHA384       0x009F
 #define TLS_SUITE_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256 0xCCAA
 /* TLS 1.2: AES-CCM (RFC 6655, RFC 7251) */
-#define TLS_SUITE_DHE_RSA_WITH_AES_128_CCM         0xC09E
-#define TLS_SUITE_DHE_RSA_WITH_AES_128_CCM_8       0xC0A2
-#define TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CCM     0xC0AC
-#define TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CCM_8   0xC0AE
+#define TLS_SUITE_DHE_RSA_WITH_AES_128_CCM       0xC09E
+#define TLS_SUITE_DHE_RSA_WITH_AES_128_CCM_8     0xC0A2
+#define TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CCM   0xC0AC
+#define TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CCM_8 0xC0AE
 /* TLS 1.2: ECDHE (RFC 8422, RFC 5289, RFC 7905) */
 #define TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CBC_SHA          0xC009
 #define TLS_SUITE_ECDHE_ECDSA_WITH_AES_256_CBC_SHA          0xC00A
@@ -73,19 +73,19 @@ extern "C" {
 #define TLS_SUITE_FALLBACK_SCSV                 0x5600 /* RFC 7507 */
 
 /* --- NamedGroup code points (RFC 8446 4.2.7, RFC 7919) ------------------- */
-#define TLS_GROUP_SECP256R1 0x0017
-#define TLS_GROUP_SECP384R1 0x0018
-#define TLS_GROUP_SECP521R1 0x0019
+#define TLS_GROUP_SECP256R1       0x0017
+#define TLS_GROUP_SECP384R1       0x0018
+#define TLS_GROUP_SECP521R1       0x0019
 #define TLS_GROUP_BRAINPOOLP256R1 0x001A
 #define TLS_GROUP_BRAINPOOLP384R1 0x001B
 #define TLS_GROUP_BRAINPOOLP512R1 0x001C
-#define TLS_GROUP_X25519    0x001D
-#define TLS_GROUP_X448      0x001E
-#define TLS_GROUP_FFDHE2048 0x0100
-#define TLS_GROUP_FFDHE3072 0x0101
-#define TLS_GROUP_FFDHE4096 0x0102
-#define TLS_GROUP_FFDHE6144 0x0103
-#define TLS_GROUP_FFDHE8192 0x0104
+#define TLS_GROUP_X25519          0x001D
+#define TLS_GROUP_X448            0x001E
+#define TLS_GROUP_FFDHE2048       0x0100
+#define TLS_GROUP_FFDHE3072       0x0101
+#define TLS_GROUP_FFDHE4096       0x0102
+#define TLS_GROUP_FFDHE6144       0x0103
+#define TLS_GROUP_FFDHE8192       0x0104
 
 /* --- SignatureScheme code points (RFC 8446 4.2.3; RFC 5246 7.4.1.4.1
  * hash/signature pairs for the legacy ones) ------------------------------ */
@@ -122,17 +122,17 @@ typedef struct tls_suite_info {
     uint16_t id;          /* TLS_SUITE_* */
     uint16_t min_version; /* TLS_V12 or TLS_V13 (core/tls.h) */
     uint16_t max_version;
-    uint8_t kx;           /* TLS_KX_* */
-    uint8_t au;           /* TLS_AU_* */
-    uint8_t aead;         /* 1 AEAD, 0 CBC + HMAC (TLS 1.2 only) */
-    int strength_bits;    /* security bits of the record protection */
+    uint8_t kx;        /* TLS_KX_* */
+    uint8_t au;        /* TLS_AU_* */
+    uint8_t aead;      /* 1 AEAD, 0 CBC + HMAC (TLS 1.2 only) */
+    int strength_bits; /* security bits of the record protection */
     int alg_bits;
-    int cipher_nid;          /* NID of the record cipher */
+    int cipher_nid;           /* NID of the record cipher */
     const char *cipher_fetch; /* its EVP_CIPHER_fetch name */
     uint8_t tag_len;          /* AEAD tag bytes (16, or 8 for the CCM_8 suites); 0 CBC */
-    int digest_nid;          /* PRF / handshake hash (SHA-256 or SHA-384) */
-    int mac_nid;             /* CBC suites: the HMAC's hash; NID_undef for AEAD */
-    unsigned flags;          /* TLS_SUITE_F_* */
+    int digest_nid;           /* PRF / handshake hash (SHA-256 or SHA-384) */
+    int mac_nid;              /* CBC suites: the HMAC's hash; NID_undef for AEAD */
+    unsigned flags;           /* TLS_SUITE_F_* */
 } tls_suite_info;
 
 /* Enabled by default (in OpenSSL 3.0's default list for its version): core

@@ -38,7 +38,10 @@ static inline void tls_rd_init(tls_reader *r, const uint8_t *p, size_t len)
     r->off = 0;
 }
 
-static inline size_t tls_rd_left(const tls_reader *r) { return r->len - r->off; }
+static inline size_t tls_rd_left(const tls_reader *r)
+{
+    return r->len - r->off;
+}
 
 /* All of these fail with TLS_ERR_DECODE (decode_error) when short. */
 TLS_MUST_CHECK int tls_rd_u8(tls_reader *r, uint8_t *v);
@@ -64,11 +67,11 @@ typedef struct tls_writer {
     int failed; /* sticky: an allocation or overflow happened */
 } tls_writer;
 
-void tls_wr_init(tls_writer *w);                                   /* heap, empty */
-void tls_wr_init_fixed(tls_writer *w, uint8_t *buf, size_t cap);   /* caller's buffer */
-void tls_wr_free(tls_writer *w);                                   /* cleanses, then frees */
-void tls_wr_reset(tls_writer *w);                                  /* len = 0, keeps memory */
-TLS_MUST_CHECK int tls_wr_reserve(tls_writer *w, size_t n);        /* room for n more bytes */
+void tls_wr_init(tls_writer *w);                                 /* heap, empty */
+void tls_wr_init_fixed(tls_writer *w, uint8_t *buf, size_t cap); /* caller's buffer */
+void tls_wr_free(tls_writer *w);                                 /* cleanses, then frees */
+void tls_wr_reset(tls_writer *w);                                /* len = 0, keeps memory */
+TLS_MUST_CHECK int tls_wr_reserve(tls_writer *w, size_t n);      /* room for n more bytes */
 TLS_MUST_CHECK int tls_wr_u8(tls_writer *w, uint8_t v);
 TLS_MUST_CHECK int tls_wr_u16(tls_writer *w, uint16_t v);
 TLS_MUST_CHECK int tls_wr_u24(tls_writer *w, uint32_t v);

@@ -87,8 +87,7 @@ static int send_one(tls_conn *c, int type, const uint8_t *data, size_t len)
         tls_rec_dir_init(&plain, 1);
         TRY(tls_rec_seal(&plain, (uint8_t)type, data, len, 0, &c->out));
     } else {
-        TRY(tls_rec_seal(&c->wr, (uint8_t)type, data, len, tls_mfl_padding(c, type, len),
-                         &c->out));
+        TRY(tls_rec_seal(&c->wr, (uint8_t)type, data, len, tls_mfl_padding(c, type, len), &c->out));
     }
     trace(c, 1, 256, c->out.buf + at, 5);
     if (c->out.buf[at] == TLS_CT_APPLICATION_DATA && c->wr.mode != TLS_REC_PLAIN) {
@@ -276,9 +275,9 @@ void tls_conn_rbuf_commit(tls_conn *c, size_t n)
         int rc = tls_rec_need(&c->rd, c->rbuf, c->rlen, &need);
         /* 0-RTT records skipped after a HelloRetryRequest are ciphertext
          * although the read direction is still plaintext. */
-        if (rc < 0 && !(c->psk.early_skip && c->rd.mode == TLS_REC_PLAIN &&
-                        c->rbuf[0] == TLS_CT_APPLICATION_DATA &&
-                        rec_body_len(c) <= TLS_REC_MAX_CIPHER))
+        if (rc < 0 &&
+            !(c->psk.early_skip && c->rd.mode == TLS_REC_PLAIN &&
+              c->rbuf[0] == TLS_CT_APPLICATION_DATA && rec_body_len(c) <= TLS_REC_MAX_CIPHER))
             (void)tls_conn_fail(c, rc);
     }
 }
@@ -398,8 +397,8 @@ static int hs_messages(tls_conn *c)
             return c->err;
         /* A post-handshake message is an exchange of its own (a server's
          * post-handshake authentication goes on to the Finished). */
-        if (post && !(c->is_server && (m[0] == TLS_HS_CERTIFICATE ||
-                                       m[0] == TLS_HS_CERTIFICATE_VERIFY)))
+        if (post &&
+            !(c->is_server && (m[0] == TLS_HS_CERTIFICATE || m[0] == TLS_HS_CERTIFICATE_VERIFY)))
             tls_conn_state(c, TLS_STATE_OK);
     }
     if (c->hs_off == c->hs.len) {

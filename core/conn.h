@@ -56,9 +56,9 @@ typedef struct tls_conn_psk {
     size_t key_len;
     tls_session_state st; /* server: the resumed state, then the last one sealed */
     int have_st;
-    uint64_t nonce_ctr;   /* server: ticket_nonce of the next NewSessionTicket */
-    int no_tickets;       /* server: the PSKs offered owe no new ticket (OpenSSL's
-                             ticket_expected unset) */
+    uint64_t nonce_ctr; /* server: ticket_nonce of the next NewSessionTicket */
+    int no_tickets;     /* server: the PSKs offered owe no new ticket (OpenSSL's
+                           ticket_expected unset) */
     /* 0-RTT */
     int early_status;     /* TLS_EARLY_* */
     int early_phase;      /* TLS_EPH_* (early.c) */
@@ -77,9 +77,9 @@ struct tls_conn {
     const tls_config *cfg;
     const tls_crypto *cr; /* cfg->crypto, or the default context's */
     int is_server;
-    int err;        /* sticky failure, 0 if none */
+    int err;                   /* sticky failure, 0 if none */
     tls_err_origin err_origin; /* where err arose, if noted (core/err.h) */
-    int alert_rcvd; /* description of a received alert, -1 if none */
+    int alert_rcvd;            /* description of a received alert, -1 if none */
     int transport_eof;
     int close_sent;
     int close_rcvd;
@@ -138,8 +138,8 @@ struct tls_conn {
 
     tls_conn_psk psk;
 
-    struct tls13_client *cl; /* client handshake state, freed when done */
-    struct tls13_server *sv; /* server handshake state (tls13_server.c) */
+    struct tls13_client *cl;   /* client handshake state, freed when done */
+    struct tls13_server *sv;   /* server handshake state (tls13_server.c) */
     struct tls12_server *sv12; /* TLS 1.2 server state (tls12_server.c), once 1.2 is chosen */
     struct tls12_client *cl12; /* TLS 1.2 client state (tls12_client.c), once 1.2 is chosen */
     int warn_alerts;           /* warning alerts in a row (on_alert) */
@@ -229,9 +229,8 @@ int tls12_server_reused(const tls_conn *c);
 /* tls_conn_session / tls_conn_export for a TLS 1.2 server connection. */
 TLS_MUST_CHECK int tls12_server_session(const tls_conn *c, tls_session_state *st,
                                         const uint8_t **ticket, size_t *ticket_len);
-TLS_MUST_CHECK int tls12_server_export(tls_conn *c, uint8_t *out, size_t outlen,
-                                       const char *label, size_t label_len,
-                                       const uint8_t *context, size_t context_len,
+TLS_MUST_CHECK int tls12_server_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
+                                       size_t label_len, const uint8_t *context, size_t context_len,
                                        int use_context);
 /* --- what the peer offered (peer_offer.c) ------------------------------ */
 TLS_MUST_CHECK int tls_conn_keep_peer_cr_sigalgs(tls_conn *c, const uint16_t *v, size_t n);

@@ -32,10 +32,10 @@ extern "C" {
 /* Inside the guard: core/tls.h has no C++ guard of its own. */
 #include "core/tls.h"
 
-#define TLS_MAX_HASH          48 /* SHA-384 */
-#define TLS_MAX_KEY           32 /* AES-256 / ChaCha20 */
-#define TLS_AEAD_IV_LEN       12 /* every AEAD we use has a 96-bit nonce */
-#define TLS_AEAD_TAG_LEN      16 /* the largest; the CCM_8 suites use 8 */
+#define TLS_MAX_HASH          48  /* SHA-384 */
+#define TLS_MAX_KEY           32  /* AES-256 / ChaCha20 */
+#define TLS_AEAD_IV_LEN       12  /* every AEAD we use has a 96-bit nonce */
+#define TLS_AEAD_TAG_LEN      16  /* the largest; the CCM_8 suites use 8 */
 #define TLS_MAX_SHARE         133 /* secp521r1 uncompressed point */
 #define TLS_MAX_SHARED_SECRET 66
 #define TLS_MAX_SIG           1024 /* RSA-8192 signature; larger keys are refused */

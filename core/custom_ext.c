@@ -186,8 +186,8 @@ static int skip_owned(void *arg, uint16_t type)
     return find(a->c, type, a->ctx) >= 0;
 }
 
-int tls_cext_ext_parse(tls_conn *c, tls_reader *r, unsigned msg, uint64_t offered,
-                       int is_response, unsigned ctx, tls_ext_block *out)
+int tls_cext_ext_parse(tls_conn *c, tls_reader *r, unsigned msg, uint64_t offered, int is_response,
+                       unsigned ctx, tls_ext_block *out)
 {
     if (!tls_cext_any(c))
         return tls_ext_parse(r, msg, offered, is_response, out);

@@ -66,15 +66,14 @@ TLS_MUST_CHECK int tls_cext_parse(tls_conn *c, unsigned ctx, tls_reader exts, X5
 
 /* Server: the parsed ClientHello, once its version is chosen: check, mark
  * what was received, run the parse callbacks. */
-TLS_MUST_CHECK int tls_cext_client_hello(tls_conn *c, const tls_client_hello *ch,
-                                         uint16_t version);
+TLS_MUST_CHECK int tls_cext_client_hello(tls_conn *c, const tls_client_hello *ch, uint16_t version);
 
 /* A TLS 1.3 Certificate message (header included) with the application's
  * per-entry extensions (x = each certificate, chainidx its position), and
  * status's OCSP response in the leaf's entry (tls13_write_certificate_status). */
 TLS_MUST_CHECK int tls_cext_write_certificate(tls_conn *c, tls_writer *w, const uint8_t *ctx,
-                                              size_t ctx_len, X509 *leaf,
-                                              STACK_OF(X509) * chain, const tls_conn *status);
+                                              size_t ctx_len, X509 *leaf, STACK_OF(X509) * chain,
+                                              const tls_conn *status);
 
 /* Append the application's extensions for context ctx to the extension
  * block ending the message at w->buf + start, whose 2-byte length is at
@@ -86,8 +85,8 @@ TLS_MUST_CHECK int tls_cext_append(tls_conn *c, unsigned ctx, tls_writer *w, siz
  * checked and handed to its parse callbacks (a server reading the
  * client's Certificate). */
 TLS_MUST_CHECK int tls_cext_read_certificate(tls_conn *c, const uint8_t *msg, size_t len,
-                                             const uint8_t *ctx, size_t ctx_len,
-                                             uint64_t offered, STACK_OF(X509) * *out);
+                                             const uint8_t *ctx, size_t ctx_len, uint64_t offered,
+                                             STACK_OF(X509) * *out);
 
 /* The server's chosen certificate (tls13_server.c / tls12_server.c). */
 X509 *tls13_server_own_cert(const tls_conn *c);

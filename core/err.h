@@ -183,11 +183,11 @@ enum tls_reason {
 };
 
 /* A failure value: -( reason << 8 | alert ). */
-#define TLS_ERR(alert, reason) (-(int)((((unsigned)(reason)) << 8) | ((unsigned)(alert) & 0xffu)))
-#define TLS_ERR_ALERT(rc) ((int)(((unsigned)-(rc)) & 0xffu))
-#define TLS_ERR_REASON(rc) ((int)(((unsigned)-(rc)) >> 8))
-#define TLS_ERR_INTERNAL TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_INTERNAL)
-#define TLS_ERR_DECODE TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_PACKET)
+#define TLS_ERR(alert, reason) (-(int)((((unsigned)(reason)) << 8) | ((unsigned)(alert)&0xffu)))
+#define TLS_ERR_ALERT(rc)      ((int)(((unsigned)-(rc)) & 0xffu))
+#define TLS_ERR_REASON(rc)     ((int)(((unsigned)-(rc)) >> 8))
+#define TLS_ERR_INTERNAL       TLS_ERR(TLS_AD_INTERNAL_ERROR, TLS_R_INTERNAL)
+#define TLS_ERR_DECODE         TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_PACKET)
 
 #define TRY(expr)                                                                                  \
     do {                                                                                           \

@@ -487,4 +487,3 @@ int tls_client_hello_parse(const uint8_t *msg, size_t len, tls_client_hello *ch)
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_INVALID_COMPRESSION_ALGORITHM);
     return 0;
 }
-

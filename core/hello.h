@@ -44,13 +44,13 @@ typedef struct tls_client_hello {
     const uint8_t *sni; /* the first host_name */
     size_t sni_len;
     int have_sni;
-    int have_sni_ext; /* server_name present at all */
+    int have_sni_ext;      /* server_name present at all */
     tls_reader status_req; /* status_request body (ocsp_status.c reads it) */
     int have_status_req;
     tls_reader mfl; /* max_fragment_length body (maxfrag.c checks it) */
     int have_mfl;
     int have_reneg_ext; /* renegotiation_info present (any body) */
-    int have_versions; /* supported_versions, and what it lists */
+    int have_versions;  /* supported_versions, and what it lists */
     int has13;
     int has12;
 

@@ -21,8 +21,7 @@
 #include "core/tls13_psk.h"
 
 #define ERR_BAD_BODY TLS_ERR(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION)
-#define ERR_BAD_CODE                                                                               \
-    TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH)
+#define ERR_BAD_CODE TLS_ERR(TLS_AD_ILLEGAL_PARAMETER, TLS_R_SSL3_EXT_INVALID_MAX_FRAGMENT_LENGTH)
 
 static int code_valid(uint8_t code)
 {

@@ -192,8 +192,7 @@ int tls_ocsp_server_client_hello(tls_conn *c, tls_reader *body)
         return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     if (type != TLS_STATUS_OCSP)
         return 0;
-    if (tls_rd_vec(body, 2, &ids) < 0 || tls_rd_vec(body, 2, &exts) < 0 ||
-        tls_rd_done(body) < 0)
+    if (tls_rd_vec(body, 2, &ids) < 0 || tls_rd_vec(body, 2, &exts) < 0 || tls_rd_done(body) < 0)
         return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_BAD_EXTENSION);
     TRY(check_responder_ids(ids));
     TRY(check_request_exts(exts));

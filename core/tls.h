@@ -59,7 +59,7 @@ enum {
  * TLS 1.3 ciphertext may be 2^14 + 256, TLS 1.2 (CBC padding, compression)
  * 2^14 + 2048 (RFC 5246 6.2.3), plus the 5-byte header. */
 #define TLS_MAX_PLAINTEXT 16384
-#define TLS_MAX_RECORD (5 + 16384 + 2048)
+#define TLS_MAX_RECORD    (5 + 16384 + 2048)
 
 /* tls_config.flags */
 enum {
@@ -78,11 +78,11 @@ enum {
     TLS_CFG_CLIENT_ONCE = 1u << 8,
     TLS_CFG_POST_HANDSHAKE_AUTH = 1u << 9,
     /* TLS 1.2 (issue 4). */
-    TLS_CFG_COMPRESSION = 1u << 10,      /* offer / accept DEFLATE (SSL_OP_NO_COMPRESSION clear) */
-    TLS_CFG_NO_ETM = 1u << 11,           /* SSL_OP_NO_ENCRYPT_THEN_MAC */
-    TLS_CFG_NO_EMS = 1u << 12,           /* SSL_OP_NO_EXTENDED_MASTER_SECRET */
-    TLS_CFG_LEGACY_RENEG = 1u << 13,     /* SSL_OP_LEGACY_SERVER_CONNECT: peer may lack RFC 5746 */
-    TLS_CFG_EARLY_DATA = 1u << 14,       /* client: send early data when the session allows */
+    TLS_CFG_COMPRESSION = 1u << 10,  /* offer / accept DEFLATE (SSL_OP_NO_COMPRESSION clear) */
+    TLS_CFG_NO_ETM = 1u << 11,       /* SSL_OP_NO_ENCRYPT_THEN_MAC */
+    TLS_CFG_NO_EMS = 1u << 12,       /* SSL_OP_NO_EXTENDED_MASTER_SECRET */
+    TLS_CFG_LEGACY_RENEG = 1u << 13, /* SSL_OP_LEGACY_SERVER_CONNECT: peer may lack RFC 5746 */
+    TLS_CFG_EARLY_DATA = 1u << 14,   /* client: send early data when the session allows */
     /* OCSP stapling: client asks for the server's OCSP response
      * (status_request, RFC 6066 8); see tls_config.ocsp_status. */
     TLS_CFG_STATUS_REQUEST = 1u << 15,
@@ -99,21 +99,21 @@ enum {
  */
 #define TLS_MAX_SECRET 48
 typedef struct tls_session_state {
-    uint16_t version;                /* TLS_V12 / TLS_V13 */
-    uint16_t suite;                  /* IANA cipher suite */
-    uint8_t secret[TLS_MAX_SECRET];  /* 1.3: the PSK of this ticket; 1.2: master secret */
+    uint16_t version;               /* TLS_V12 / TLS_V13 */
+    uint16_t suite;                 /* IANA cipher suite */
+    uint8_t secret[TLS_MAX_SECRET]; /* 1.3: the PSK of this ticket; 1.2: master secret */
     size_t secret_len;
-    uint8_t session_id[32];          /* 1.2 session id (1.3: empty) */
+    uint8_t session_id[32]; /* 1.2 session id (1.3: empty) */
     size_t session_id_len;
-    int ems;                         /* 1.2: extended master secret was used */
-    uint64_t time;                   /* creation, seconds since the epoch */
-    uint32_t lifetime;               /* ticket_lifetime / timeout, seconds */
-    uint32_t age_add;                /* 1.3 ticket_age_add */
-    uint32_t max_early_data;         /* 1.3: early data the ticket allows (0 = none) */
-    uint8_t alpn[255];               /* ALPN negotiated with it (0-RTT must match) */
+    int ems;                 /* 1.2: extended master secret was used */
+    uint64_t time;           /* creation, seconds since the epoch */
+    uint32_t lifetime;       /* ticket_lifetime / timeout, seconds */
+    uint32_t age_add;        /* 1.3 ticket_age_add */
+    uint32_t max_early_data; /* 1.3: early data the ticket allows (0 = none) */
+    uint8_t alpn[255];       /* ALPN negotiated with it (0-RTT must match) */
     size_t alpn_len;
-    uint16_t compression;            /* 1.2: TLS_COMP_* of the session */
-    uint8_t max_fragment_code;       /* RFC 6066 max_fragment_length code (0 = none) */
+    uint16_t compression;      /* 1.2: TLS_COMP_* of the session */
+    uint8_t max_fragment_code; /* RFC 6066 max_fragment_length code (0 = none) */
 } tls_session_state;
 
 typedef struct tls_conn tls_conn;
@@ -202,10 +202,10 @@ typedef struct tls_config {
     size_t n_tls13_suites;
     const uint16_t *tls12_suites; /* (TLS 1.2 suites, later issue) */
     size_t n_tls12_suites;
-    const uint16_t *groups;       /* NamedGroup values for supported_groups */
+    const uint16_t *groups; /* NamedGroup values for supported_groups */
     size_t n_groups;
-    size_t n_key_shares;          /* key shares sent in the first ClientHello (>= 1) */
-    const uint16_t *sigalgs;      /* SignatureScheme values for signature_algorithms */
+    size_t n_key_shares;     /* key shares sent in the first ClientHello (>= 1) */
+    const uint16_t *sigalgs; /* SignatureScheme values for signature_algorithms */
     size_t n_sigalgs;
     /* SSL_CTX_set1_client_sigalgs (empty: sigalgs above). Server: the
      * schemes a CertificateRequest lists (and the client's CertificateVerify
@@ -213,14 +213,14 @@ typedef struct tls_config {
     const uint16_t *client_sigalgs;
     size_t n_client_sigalgs;
 
-    const char *server_name;      /* SNI host name, or NULL (client) */
-    const uint8_t *alpn;          /* ProtocolNameList wire body (no outer length), or NULL */
+    const char *server_name; /* SNI host name, or NULL (client) */
+    const uint8_t *alpn;     /* ProtocolNameList wire body (no outer length), or NULL */
     size_t alpn_len;
 
     /* Client certificate / server certificate (issue 3). */
     X509 *cert;
     EVP_PKEY *key;
-    STACK_OF(X509) *chain;
+    STACK_OF(X509) * chain;
 
     /*
      * Certificate path decision, made by compat (X509_STORE, verify mode,
@@ -231,7 +231,7 @@ typedef struct tls_config {
      * suspend: it is called again on the same Certificate message by the
      * next tls_conn_handshake. NULL accepts everything.
      */
-    int (*verify_chain)(void *arg, STACK_OF(X509) *chain);
+    int (*verify_chain)(void *arg, STACK_OF(X509) * chain);
     /* NSS key log lines ("CLIENT_HANDSHAKE_TRAFFIC_SECRET <hex cr> <hex secret>"), or NULL. */
     void (*keylog)(void *arg, const char *line);
     /*
@@ -278,8 +278,8 @@ typedef struct tls_config {
     int (*ext_add)(void *arg, tls_conn *c, size_t i, unsigned ctx, X509 *x, size_t chainidx,
                    const uint8_t **out, size_t *len);
     void (*ext_free)(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *out);
-    int (*ext_parse)(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *in,
-                     size_t len, X509 *x, size_t chainidx);
+    int (*ext_parse)(void *arg, tls_conn *c, size_t i, unsigned ctx, const uint8_t *in, size_t len,
+                     X509 *x, size_t chainidx);
 
     /* --- sessions (issue 3 / issue 4) ----------------------------------- */
     /*
@@ -466,11 +466,11 @@ void tls_conn_offered_suites(const tls_conn *c, const uint8_t **list, size_t *le
 /* The peer's ephemeral key share as a public key, owned by the connection
  * (NULL before the key exchange). */
 EVP_PKEY *tls_conn_peer_tmp_key(const tls_conn *c);
-uint16_t tls_conn_peer_sigalg(const tls_conn *c);  /* scheme of the peer's CertificateVerify */
+uint16_t tls_conn_peer_sigalg(const tls_conn *c); /* scheme of the peer's CertificateVerify */
 /* Negotiated ALPN protocol (not NUL-terminated), or len 0. */
 void tls_conn_alpn(const tls_conn *c, const uint8_t **proto, size_t *len);
 /* Peer chain, leaf first, owned by the connection (NULL if none). */
-STACK_OF(X509) *tls_conn_peer_chain(const tls_conn *c);
+STACK_OF(X509) * tls_conn_peer_chain(const tls_conn *c);
 /* Client/server random (32 bytes each). */
 const uint8_t *tls_conn_client_random(const tls_conn *c);
 const uint8_t *tls_conn_server_random(const tls_conn *c);
@@ -590,10 +590,10 @@ int tls_conn_ocsp_request(const tls_conn *c, const uint8_t **ids, size_t *ids_le
 X509 *tls_conn_own_cert(const tls_conn *c);
 
 /* --- TLS 1.2 facts ----------------------------------------------------- */
-int tls_conn_compression(const tls_conn *c);    /* TLS_COMP_* in use */
-int tls_conn_ems(const tls_conn *c);            /* extended master secret negotiated */
-int tls_conn_secure_reneg(const tls_conn *c);   /* peer supports RFC 5746 */
-int tls_conn_etm(const tls_conn *c);            /* encrypt-then-MAC in use */
+int tls_conn_compression(const tls_conn *c);  /* TLS_COMP_* in use */
+int tls_conn_ems(const tls_conn *c);          /* extended master secret negotiated */
+int tls_conn_secure_reneg(const tls_conn *c); /* peer supports RFC 5746 */
+int tls_conn_etm(const tls_conn *c);          /* encrypt-then-MAC in use */
 
 /* --- record sizes (core/maxfrag.c) -------------------------------------- */
 /* The negotiated RFC 6066 max_fragment_length code (1..4), 0 if none. */

@@ -42,8 +42,7 @@ size_t tls12_client_suites(const tls_config *cfg, uint16_t *out, size_t cap);
 /* The TLS 1.2 ClientHello extensions: ec_point_formats, session_ticket,
  * encrypt_then_mac, extended_master_secret. *offered gets their bits.
  * cbc: a CBC suite is offered (encrypt_then_mac is only useful then). */
-TLS_MUST_CHECK int tls12_client_write_exts(tls_conn *c, tls_writer *w, int cbc,
-                                           uint64_t *offered);
+TLS_MUST_CHECK int tls12_client_write_exts(tls_conn *c, tls_writer *w, int cbc, uint64_t *offered);
 /* ServerHello msg (header included): is it a TLS 1.2 one (no
  * supported_versions)? 0 if not, or if it does not parse. */
 int tls12_client_sh_is_tls12(const uint8_t *msg, size_t len);
@@ -59,9 +58,8 @@ void tls12_client_free(tls_conn *c);
 TLS_MUST_CHECK int tls12_client_session(const tls_conn *c, tls_session_state *st,
                                         const uint8_t **ticket, size_t *ticket_len);
 int tls12_client_reused(const tls_conn *c);
-TLS_MUST_CHECK int tls12_client_export(tls_conn *c, uint8_t *out, size_t outlen,
-                                       const char *label, size_t label_len,
-                                       const uint8_t *context, size_t context_len,
+TLS_MUST_CHECK int tls12_client_export(tls_conn *c, uint8_t *out, size_t outlen, const char *label,
+                                       size_t label_len, const uint8_t *context, size_t context_len,
                                        int use_context);
 
 #ifdef __cplusplus

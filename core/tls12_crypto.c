@@ -30,8 +30,8 @@ void tls12_suite_fill(tls12_suite *s, const tls_suite *base)
 {
     memset(s, 0, sizeof(*s));
     const tls_suite_info *f = base->info;
-    if (f == NULL || f->max_version < TLS_V12 || f->min_version > TLS_V12 ||
-        base->cipher == NULL || base->md == NULL)
+    if (f == NULL || f->max_version < TLS_V12 || f->min_version > TLS_V12 || base->cipher == NULL ||
+        base->md == NULL)
         return; /* not TLS 1.2, or the context lacks the cipher: unavailable */
     s->kx = f->kx;
     s->au = f->au;

@@ -57,7 +57,7 @@ enum {
 
 /* TLS 1.2 message types: core/handshake.h. */
 
-#define MAX_LIST 64
+#define MAX_LIST   64
 #define MAX_TICKET 4096
 
 /* RFC 8446 4.1.3: the last 8 bytes of a TLS 1.3 server's random when it
@@ -110,10 +110,10 @@ struct tls12_server {
     tls_transcript th;
     const tls12_suite *s12;
     uint16_t client_version;
-    uint16_t scheme;      /* ServerKeyExchange signature scheme */
+    uint16_t scheme; /* ServerKeyExchange signature scheme */
     const tls_identity *id;
     tls_identity main_id;
-    EVP_PKEY *kx_priv;    /* our ephemeral ECDHE / DHE key */
+    EVP_PKEY *kx_priv; /* our ephemeral ECDHE / DHE key */
     uint8_t ms[48];
     int have_ms;
     uint8_t session_id[32];
@@ -252,7 +252,8 @@ static int pick_identity(tls_conn *c, const tls_client_hello *ch, int au, int si
     for (size_t i = 0; i < n_walk; i++) {
         uint16_t s = ours_first ? ours[i] : tls_u16_at(ch->sigalgs, i);
         if (!scheme_allowed(c, s) || !tls_u16s_has(ours, n_ours, s) ||
-            !tls_u16s_wire_has(ch->sigalgs, ch->n_sigalgs, s) || !tls_crypto_sigalg_available(c->cr, s))
+            !tls_u16s_wire_has(ch->sigalgs, ch->n_sigalgs, s) ||
+            !tls_crypto_sigalg_available(c->cr, s))
             continue;
         for (size_t k = 0; k < n; k++)
             if (key_fits_au(ids[k]->key, au) && tls_sigalg_key_ok(s, ids[k]->key, 0)) {
@@ -285,8 +286,8 @@ static uint16_t pick_group(const tls_conn *c, const tls_client_hello *ch)
 }
 
 /* Can suite id be used with this client? Fills the choice if so. */
-static int suite_usable(tls_conn *c, const tls_client_hello *ch, uint16_t id, const tls_identity **ident,
-                        uint16_t *scheme, uint16_t *group)
+static int suite_usable(tls_conn *c, const tls_client_hello *ch, uint16_t id,
+                        const tls_identity **ident, uint16_t *scheme, uint16_t *group)
 {
     const tls12_suite *s = tls12_suite_get(c->cr, id);
     if (!s || !s->suite || !s->suite->info || s->suite->info->min_version > TLS_V12)
@@ -342,7 +343,8 @@ static int no_suite_error(tls_conn *c, const tls_client_hello *ch, const uint16_
     return TLS_FAIL(TLS_AD_HANDSHAKE_FAILURE, TLS_R_NO_SHARED_CIPHER);
 }
 
-static int select_suite(tls_conn *c, const tls_client_hello *ch, const tls12_suite **out, uint16_t *group)
+static int select_suite(tls_conn *c, const tls_client_hello *ch, const tls12_suite **out,
+                        uint16_t *group)
 {
     const tls_config *cfg = c->cfg;
     struct tls12_server *sv = c->sv12;
@@ -640,8 +642,8 @@ static int write_server_key_exchange(tls_conn *c, tls_writer *w)
             params = c->cfg->dh_params_hook(c->cfg->cb_arg, c);
             ENSURE(params != NULL, TLS_ERR_INTERNAL);
         }
-        TRY(tls_dhe_server_params(c->cr, params, sv->id->key,
-                                  dh_min_bits(c->cfg->security_level), &sv->kx_priv, w));
+        TRY(tls_dhe_server_params(c->cr, params, sv->id->key, dh_min_bits(c->cfg->security_level),
+                                  &sv->kx_priv, w));
     }
     ENSURE(!w->failed, TLS_ERR_INTERNAL);
     size_t plen = w->len - params;
@@ -877,7 +879,8 @@ static int full_flight(tls_conn *c, const tls_client_hello *ch, const uint8_t *m
     return 0;
 }
 
-static int abbreviated_flight(tls_conn *c, const tls_client_hello *ch, const uint8_t *msg, size_t len)
+static int abbreviated_flight(tls_conn *c, const tls_client_hello *ch, const uint8_t *msg,
+                              size_t len)
 {
     struct tls12_server *sv = c->sv12;
     tls_writer w;

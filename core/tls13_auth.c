@@ -124,8 +124,7 @@ int tls13_read_certificate(const tls_crypto *cr, const uint8_t *msg, size_t len,
     TRY(tls_rd_done(&r));
     /* RFC 8446 4.4.2: the context echoes the CertificateRequest's (the RFC
      * names no alert; OpenSSL sends decode_error). */
-    if (tls_rd_left(&rctx) != ctx_len ||
-        (ctx_len && memcmp(rctx.p + rctx.off, ctx, ctx_len) != 0))
+    if (tls_rd_left(&rctx) != ctx_len || (ctx_len && memcmp(rctx.p + rctx.off, ctx, ctx_len) != 0))
         return TLS_FAIL(TLS_AD_DECODE_ERROR, TLS_R_INVALID_CONTEXT);
     STACK_OF(X509) *chain = sk_X509_new_null();
     if (!chain)

@@ -100,7 +100,8 @@ struct tls13_client {
     int pha_kept;
 };
 
-static const uint16_t default_suites[] = {TLS_SUITE_AES_256_GCM_SHA384, TLS_SUITE_CHACHA20_POLY1305_SHA256, TLS_SUITE_AES_128_GCM_SHA256};
+static const uint16_t default_suites[] = {
+    TLS_SUITE_AES_256_GCM_SHA384, TLS_SUITE_CHACHA20_POLY1305_SHA256, TLS_SUITE_AES_128_GCM_SHA256};
 
 /* RFC 8446 4.1.3: the random of a HelloRetryRequest is SHA-256("HelloRetryRequest"). */
 static const uint8_t hrr_random[32] = {
@@ -402,7 +403,8 @@ int tls13_client_start(tls_conn *c)
     if (!n)
         l = tls_default_groups(&n);
     for (size_t i = 0; i < n && cl->n_groups < MAX_LIST; i++)
-        if (tls_crypto_group_available(c->cr, l[i]) && !tls_u16s_has(cl->groups, cl->n_groups, l[i]))
+        if (tls_crypto_group_available(c->cr, l[i]) &&
+            !tls_u16s_has(cl->groups, cl->n_groups, l[i]))
             cl->groups[cl->n_groups++] = l[i];
     if (!cl->n_groups)
         return TLS_FAIL(TLS_AD_NONE, TLS_R_NO_SHARED_GROUPS);
@@ -548,10 +550,9 @@ static int on_server_hello(tls_conn *c, const uint8_t *msg, size_t len)
     /* No supported_versions: TLS 1.2 (RFC 8446 4.1.3), if we offered it;
      * its extensions are tls12_client.c's to check. */
     if (cl->offer12 && !cl->hrr_seen && tls12_client_sh_is_tls12(msg, len)) {
-        tls12_client_offer o = {&cl->th,        cl->offered,  cl->suites,
-                                cl->n_suites,   cl->groups,   cl->n_groups,
-                                cl->sigalgs,    cl->n_sigalgs, cl->session_id,
-                                cl->session_id_len, cl->offer13};
+        tls12_client_offer o = {&cl->th,        cl->offered,        cl->suites,  cl->n_suites,
+                                cl->groups,     cl->n_groups,       cl->sigalgs, cl->n_sigalgs,
+                                cl->session_id, cl->session_id_len, cl->offer13};
         TRY(tls13_early_client_tls12(c));
         TRY(tls12_client_server_hello(c, &o, msg, len));
         tls13_client_free(c);
@@ -955,8 +956,8 @@ static int client_auth(tls_conn *c, tls_writer *w)
     if (have && pick_sigalg(c, &scheme) < 0)
         have = 0; /* no usable scheme: answer with an empty Certificate */
     if (tls_cext_any(c))
-        TRY(tls_cext_write_certificate(c, w, cl->cr_ctx, cl->cr_ctx_len,
-                                       have ? cfg->cert : NULL, cfg->chain, NULL));
+        TRY(tls_cext_write_certificate(c, w, cl->cr_ctx, cl->cr_ctx_len, have ? cfg->cert : NULL,
+                                       cfg->chain, NULL));
     else
         TRY(tls13_write_certificate(w, cl->cr_ctx, cl->cr_ctx_len, have ? cfg->cert : NULL,
                                     cfg->chain));

@@ -46,13 +46,13 @@ static int write_cert_entry(tls_writer *w, X509 *x, const tls_conn *status)
  *     CertificateEntry certificate_list<0..2^24-1>;
  * } Certificate; */
 int tls13_write_certificate(tls_writer *w, const uint8_t *ctx, size_t ctx_len, X509 *leaf,
-                            STACK_OF(X509) *chain)
+                            STACK_OF(X509) * chain)
 {
     return tls13_write_certificate_status(w, ctx, ctx_len, leaf, chain, NULL);
 }
 
 int tls13_write_certificate_status(tls_writer *w, const uint8_t *ctx, size_t ctx_len, X509 *leaf,
-                                   STACK_OF(X509) *chain, const tls_conn *status)
+                                   STACK_OF(X509) * chain, const tls_conn *status)
 {
     size_t msg, list;
     ENSURE(ctx_len <= 255, TLS_ERR_INTERNAL);

@@ -198,8 +198,7 @@ int tls13_psk_client_bind(tls_conn *c, const tls_transcript *t, tls_writer *w)
 static int early_exporter(tls_conn *c, const uint8_t *th)
 {
     tls_conn_psk *p = &c->psk;
-    TRY(tls_derive_secret(c->ks.cr, c->ks.md, c->ks.secret, "e exp master", th,
-                          p->early_exporter));
+    TRY(tls_derive_secret(c->ks.cr, c->ks.md, c->ks.secret, "e exp master", th, p->early_exporter));
     p->have_early_exporter = 1;
     tls_conn_keylog(c, "EARLY_EXPORTER_SECRET", p->early_exporter, c->ks.hash_len);
     return 0;

@@ -100,8 +100,8 @@ struct tls13_server {
     size_t cr_ctx_len;
 };
 
-
-static const uint16_t default_suites[] = {TLS_SUITE_AES_256_GCM_SHA384, TLS_SUITE_CHACHA20_POLY1305_SHA256, TLS_SUITE_AES_128_GCM_SHA256};
+static const uint16_t default_suites[] = {
+    TLS_SUITE_AES_256_GCM_SHA384, TLS_SUITE_CHACHA20_POLY1305_SHA256, TLS_SUITE_AES_128_GCM_SHA256};
 
 /* RFC 8446 4.1.3: the random of a HelloRetryRequest is SHA-256("HelloRetryRequest"). */
 static const uint8_t hrr_random[32] = {
@@ -332,7 +332,8 @@ static int select_sigalg(tls_conn *c, const tls_client_hello *ch, uint16_t *out)
         uint16_t s = ours_first ? ours[i] : tls_u16_at(ch->sigalgs, i);
         const tls_sigalg *sa = tls_sigalg_get(s);
         if (!sa || !sa->tls13 || !tls_u16s_has(ours, n, s) ||
-            !tls_u16s_wire_has(ch->sigalgs, ch->n_sigalgs, s) || !tls_crypto_sigalg_available(c->cr, s))
+            !tls_u16s_wire_has(ch->sigalgs, ch->n_sigalgs, s) ||
+            !tls_crypto_sigalg_available(c->cr, s))
             continue;
         for (size_t k = 0; k <= n_ids; k++) {
             const tls_identity *id = k == 0 ? &sv->main_id : &cfg->ids[k - 1];
@@ -403,9 +404,9 @@ static int write_server_hello(tls_conn *c, tls_writer *w, const uint8_t *random,
     TRY(tls_wr_u16(w, suite));
     TRY(tls_wr_u8(w, 0));
     TRY(tls_wr_open(w, 2, &exts));
-    TRY(tls_cext_write(c,
-                       share ? TLS_EXTCTX_TLS1_3_SERVER_HELLO : TLS_EXTCTX_TLS1_3_HELLO_RETRY_REQUEST,
-                       NULL, 0, w));
+    TRY(tls_cext_write(
+        c, share ? TLS_EXTCTX_TLS1_3_SERVER_HELLO : TLS_EXTCTX_TLS1_3_HELLO_RETRY_REQUEST, NULL, 0,
+        w));
     /* struct { ProtocolVersion selected_version; } in SH and HRR. */
     TRY(tls_wr_u16(w, TLS_EXT_SUPPORTED_VERSIONS));
     TRY(tls_wr_open(w, 2, &m));
@@ -669,8 +670,8 @@ static int encrypted_flight(tls_conn *c, uint16_t scheme)
 }
 
 /* ServerHello, key schedule, and the rest of the flight. */
-static int server_flight(tls_conn *c, const tls_client_hello *ch, const tls_suite *s, uint16_t group,
-                         uint16_t scheme)
+static int server_flight(tls_conn *c, const tls_client_hello *ch, const tls_suite *s,
+                         uint16_t group, uint16_t scheme)
 {
     struct tls13_server *sv = c->sv;
     const uint8_t *peer;
@@ -725,8 +726,8 @@ static int server_flight(tls_conn *c, const tls_client_hello *ch, const tls_suit
     TRY(tls_conn_set_secret(c, 1, c->ks.server_hs));
     /* Accepted 0-RTT: the client's records are under the early key until
      * its EndOfEarlyData. */
-    TRY(tls_conn_set_secret(c, 0, c->psk.early_phase == TLS_EPH_READING ? c->ks.client_early
-                                                                         : c->ks.client_hs));
+    TRY(tls_conn_set_secret(
+        c, 0, c->psk.early_phase == TLS_EPH_READING ? c->ks.client_early : c->ks.client_hs));
     /* A client that rejects our ServerHello answers with a plaintext alert. */
     c->rd.allow_plain_alerts = 1;
     tls_conn_keylog(c, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", c->ks.client_hs, s->hash_len);
@@ -734,8 +735,8 @@ static int server_flight(tls_conn *c, const tls_client_hello *ch, const tls_suit
     TRY(encrypted_flight(c, scheme));
     tls_conn_state(c, TLS_STATE_WRITE | TLS_STATE_EARLY_DATA);
     sv->state = c->psk.early_phase == TLS_EPH_READING ? SS_WAIT_EOED
-                : sv->cert_requested                ? SS_WAIT_CERT
-                                                    : SS_WAIT_FIN;
+                : sv->cert_requested                  ? SS_WAIT_CERT
+                                                      : SS_WAIT_FIN;
     sv->ccs_seen = 0;
     return 0;
 }
@@ -752,9 +753,8 @@ static int check_client_hello2(tls_conn *c, const tls_client_hello *ch, const tl
     if (s->id != c->suite->id)
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_CIPHER);
     /* RFC 8446 4.2.2: the cookie of our HelloRetryRequest, unchanged. */
-    if (sv->cookie_len > 0 &&
-        (!ch->have_cookie || ch->cookie_len != sv->cookie_len ||
-         !tls_ct_equal(ch->cookie, sv->cookie, sv->cookie_len)))
+    if (sv->cookie_len > 0 && (!ch->have_cookie || ch->cookie_len != sv->cookie_len ||
+                               !tls_ct_equal(ch->cookie, sv->cookie, sv->cookie_len)))
         return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_COOKIE_MISMATCH);
     /* Early data is impossible after an HRR (RFC 8446 4.2.10). */
     if (ch->have_early_data)
@@ -841,7 +841,8 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
      * reports whether the ClientHello carried RFC 5746's signal (the SCSV
      * or the renegotiation_info extension), though 1.3 never renegotiates. */
     if (version == TLS_V13)
-        c->secure_reneg = tls_client_hello_has_suite(ch, TLS_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV) || ch->have_reneg_ext;
+        c->secure_reneg = tls_client_hello_has_suite(ch, TLS_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV) ||
+                          ch->have_reneg_ext;
     if (sv->state == SS_WAIT_CH) {
         if (ch->have_sni) {
             memcpy(sv->sni, ch->sni, ch->sni_len);
@@ -915,7 +916,7 @@ static int on_client_hello(tls_conn *c, const uint8_t *msg, size_t len)
 static int on_client_certificate(tls_conn *c, const uint8_t *msg, size_t len)
 {
     struct tls13_server *sv = c->sv;
-    STACK_OF(X509) *chain;
+    STACK_OF(X509) * chain;
     TRY(tls_cext_read_certificate(c, msg, len, sv->cr_ctx, sv->cr_ctx_len, 0, &chain));
     int rc = 0;
     if (sk_X509_num(chain) == 0) {
@@ -976,9 +977,8 @@ static int on_pha_finished(tls_conn *c, const uint8_t *msg, size_t len)
     sv->state = SS_DONE;
     /* OpenSSL issues tickets again after a post-handshake authentication
      * (the session now has the client's certificate). */
-    return tls13_psk_server_tickets(c, c->psk.accepted && c->cfg->num_tickets > 1
-                                           ? 1
-                                           : c->cfg->num_tickets);
+    return tls13_psk_server_tickets(
+        c, c->psk.accepted && c->cfg->num_tickets > 1 ? 1 : c->cfg->num_tickets);
 }
 
 int tls_conn_request_cert(tls_conn *c)

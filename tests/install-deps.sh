@@ -18,6 +18,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 packages=(
     # GoogleTest, fuzzing (libFuzzer and the sanitizer runtimes for clang)
     libgtest-dev clang libclang-rt-14-dev
+    # the source format check (tools/format-check.sh)
+    clang-format
     # real programs and peers the tests run
     openssl curl socat ca-certificates nginx-light haproxy stunnel4
     lighttpd lighttpd-mod-openssl gnutls-bin python3 dovecot-imapd

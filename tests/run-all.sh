@@ -2,6 +2,7 @@
 # The whole test suite, exactly as CI runs it (.ci/run = install packages,
 # then this script). Needs the packages of demo/install-deps.sh.
 #
+#   0. source format: tools/format-check.sh (clang-format, core/ and compat/)
 #   1. Release build (-Werror), the demo, ctest (all labels)
 #   2. harness self-check: apps/interop tests pointed at the SYSTEM
 #      libssl must pass (proves the tests, not the library)
@@ -103,6 +104,9 @@ cmake --version | head -n1
 gcc --version | head -n1
 openssl version
 curl --version | head -n1
+
+section "0. Source format (.clang-format over core/ and compat/)"
+run_stage "format check" "$root/tools/format-check.sh" || true
 
 section "1. Release build (-Werror)"
 run_stage "release build" configure_and_build "$out/release" -DCMAKE_BUILD_TYPE=Release -DSHIMSSL_WERROR=ON || true
