@@ -78,24 +78,31 @@ int tls_ch_ext_shares(tls_client_hello *ch, tls_reader *body)
 /* RFC 8446 4.2.8: "Clients MUST NOT offer multiple KeyShareEntry values for
  * the same group. Clients MUST NOT offer any KeyShareEntry values for groups
  * not listed in the client's "supported_groups" extension", and the shares
- * come in supported_groups order. Servers may check: we do. */
+ * come in supported_groups order. Servers may check: we do.
+ *
+ * Each share's group must first appear in supported_groups after the
+ * previous share's. One pass over both lists (a hostile hello may carry
+ * thousands of each): `passed` marks the groups of the list already walked,
+ * so a group that first appeared there is out of order or repeated. */
 static int check_shares(const tls_client_hello *ch)
 {
+    uint8_t passed[65536 / 8] = {0};
     tls_reader l = ch->shares;
-    size_t last = 0;
-    int first = 1;
+    size_t pos = 0;
     while (tls_rd_left(&l) > 0) {
         uint16_t g;
         tls_reader kx;
         TRY(tls_rd_u16(&l, &g));
         TRY(tls_rd_vec(&l, 2, &kx));
-        size_t pos = 0;
-        while (pos < ch->n_groups && tls_u16_at(ch->groups, pos) != g)
-            pos++;
-        if (pos == ch->n_groups || (!first && pos <= last))
+        if (passed[g / 8] & (1u << (g % 8)))
             return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
-        last = pos;
-        first = 0;
+        uint16_t at;
+        do {
+            if (pos == ch->n_groups)
+                return TLS_FAIL(TLS_AD_ILLEGAL_PARAMETER, TLS_R_BAD_KEY_SHARE);
+            at = tls_u16_at(ch->groups, pos++);
+            passed[at / 8] |= (uint8_t)(1u << (at % 8));
+        } while (at != g);
     }
     return 0;
 }
