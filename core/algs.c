@@ -108,6 +108,15 @@ const tls_suite_info *tls_suite_by_id(uint16_t id)
     return NULL;
 }
 
+size_t tls_default_suites(uint16_t version, uint16_t *out, size_t cap)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]) && k < cap; i++)
+        if ((suites[i].flags & TLS_SUITE_F_DEFAULT) && suites[i].min_version == version)
+            out[k++] = suites[i].id;
+    return k;
+}
+
 /* ---------------------------------------------------------------- groups */
 
 static const tls_group groups[] = {

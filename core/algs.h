@@ -143,6 +143,10 @@ typedef struct tls_suite_info {
  * (TLS 1.3 first); *n set. */
 const tls_suite_info *tls_suites(size_t *n);
 const tls_suite_info *tls_suite_by_id(uint16_t id);
+/* The suites of `version` (TLS_V12 or TLS_V13) that OpenSSL 3.0 enables by
+ * default, in its order (the table's): up to cap of them into out. */
+size_t tls_default_suites(uint16_t version, uint16_t *out, size_t cap);
+#define TLS_MAX_DEFAULT_SUITES 32
 
 /* --- named groups (key exchange) ----------------------------------------- */
 typedef struct tls_group {

@@ -128,12 +128,11 @@ size_t tls12_client_suites(const tls_config *cfg, uint16_t *out, size_t cap)
                 out[k++] = cfg->tls12_suites[i];
         return k;
     }
-    size_t n;
-    const tls_suite_info *all = tls_suites(&n);
+    uint16_t defaults[TLS_MAX_DEFAULT_SUITES];
+    size_t n = tls_default_suites(TLS_V12, defaults, TLS_MAX_DEFAULT_SUITES);
     for (size_t i = 0; i < n && k < cap; i++)
-        if (all[i].min_version == TLS_V12 && (all[i].flags & TLS_SUITE_F_DEFAULT) &&
-            tls12_suite_get(cfg->crypto, all[i].id))
-            out[k++] = all[i].id;
+        if (tls12_suite_get(cfg->crypto, defaults[i]))
+            out[k++] = defaults[i];
     return k;
 }
 

@@ -66,35 +66,6 @@ static const uint8_t downgrade12[8] = {0x44, 0x4F, 0x57, 0x4E, 0x47, 0x52, 0x44,
 
 /* OpenSSL 3.0's default TLS 1.2 order (cipher string DEFAULT); only what
  * core implements (tls12_suite_get) is ever chosen. */
-static const uint16_t default_suites12[] = {
-    TLS_SUITE_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    TLS_SUITE_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-    TLS_SUITE_DHE_RSA_WITH_AES_256_GCM_SHA384,
-    TLS_SUITE_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-    TLS_SUITE_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    TLS_SUITE_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    TLS_SUITE_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    TLS_SUITE_DHE_RSA_WITH_AES_128_GCM_SHA256,
-    TLS_SUITE_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
-    TLS_SUITE_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
-    TLS_SUITE_DHE_RSA_WITH_AES_256_CBC_SHA256,
-    TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
-    TLS_SUITE_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
-    TLS_SUITE_DHE_RSA_WITH_AES_128_CBC_SHA256,
-    TLS_SUITE_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
-    TLS_SUITE_ECDHE_RSA_WITH_AES_256_CBC_SHA,
-    TLS_SUITE_DHE_RSA_WITH_AES_256_CBC_SHA,
-    TLS_SUITE_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
-    TLS_SUITE_ECDHE_RSA_WITH_AES_128_CBC_SHA,
-    TLS_SUITE_DHE_RSA_WITH_AES_128_CBC_SHA,
-    TLS_SUITE_RSA_WITH_AES_256_GCM_SHA384,
-    TLS_SUITE_RSA_WITH_AES_128_GCM_SHA256,
-    TLS_SUITE_RSA_WITH_AES_256_CBC_SHA256,
-    TLS_SUITE_RSA_WITH_AES_128_CBC_SHA256,
-    TLS_SUITE_RSA_WITH_AES_256_CBC_SHA,
-    TLS_SUITE_RSA_WITH_AES_128_CBC_SHA,
-};
 
 /* Groups usable for ECDHE in TLS 1.2 (RFC 8422 5.1.1). */
 static const uint16_t ecdhe_groups[] = {TLS_GROUP_X25519, TLS_GROUP_SECP256R1, TLS_GROUP_SECP384R1};
@@ -350,9 +321,10 @@ static int select_suite(tls_conn *c, const tls_client_hello *ch, const tls12_sui
     struct tls12_server *sv = c->sv12;
     const uint16_t *ours = cfg->tls12_suites;
     size_t n = cfg->n_tls12_suites;
+    uint16_t defaults[TLS_MAX_DEFAULT_SUITES];
     if (!n) {
-        ours = default_suites12;
-        n = sizeof(default_suites12) / sizeof(default_suites12[0]);
+        n = tls_default_suites(TLS_V12, defaults, TLS_MAX_DEFAULT_SUITES);
+        ours = defaults;
     }
     if (cfg->flags & TLS_CFG_SERVER_PREFERENCE) {
         /* Pass 0: our ChaCha20 suites first, if the client leads with one. */

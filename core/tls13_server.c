@@ -100,9 +100,6 @@ struct tls13_server {
     size_t cr_ctx_len;
 };
 
-static const uint16_t default_suites[] = {
-    TLS_SUITE_AES_256_GCM_SHA384, TLS_SUITE_CHACHA20_POLY1305_SHA256, TLS_SUITE_AES_128_GCM_SHA256};
-
 /* RFC 8446 4.1.3: the random of a HelloRetryRequest is SHA-256("HelloRetryRequest"). */
 static const uint8_t hrr_random[32] = {
     0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
@@ -235,9 +232,10 @@ static int select_suite(tls_conn *c, const tls_client_hello *ch, const tls_suite
     const tls_config *cfg = c->cfg;
     const uint16_t *ours = cfg->tls13_suites;
     size_t n = cfg->n_tls13_suites;
+    uint16_t defaults[TLS_MAX_DEFAULT_SUITES];
     if (!n) {
-        ours = default_suites;
-        n = sizeof(default_suites) / sizeof(default_suites[0]);
+        n = tls_default_suites(TLS_V13, defaults, TLS_MAX_DEFAULT_SUITES);
+        ours = defaults;
     }
     if (cfg->flags & TLS_CFG_SERVER_PREFERENCE) {
         /* Pass 0: our ChaCha20 suites first, if the client leads with one. */
